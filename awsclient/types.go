@@ -1,0 +1,177 @@
+package awsclient
+
+import (
+	"context"
+	"time"
+)
+
+// Identity says who the program is acting as, and why: which credential
+// source won. The runbook's first gotcha was a profile silently taking over.
+type Identity struct {
+	Account string // 12-digit account id from STS
+	ARN     string // principal ARN from STS
+	UserID  string
+	// CredentialSource is what the SDK reports in Retrieve().Source, e.g.
+	// "EnvConfigCredentials" or "SharedConfigCredentials: /home/x/.aws/credentials".
+	CredentialSource string
+	// Profile is the shared-config profile the SDK loaded (AWS_PROFILE or
+	// "default"), even when env keys won; empty when none.
+	Profile string
+	Region  string
+	// Endpoint is the RDS endpoint override in use (simulator, AWS_ENDPOINT_URL),
+	// empty for real AWS.
+	Endpoint string
+}
+
+// PendingChanges are the instance's PendingModifiedValues that matter here.
+type PendingChanges struct {
+	InstanceID    string // a rename not applied yet
+	EngineVersion string
+	InstanceClass string
+	MultiAZ       *bool
+	Other         []string // names of any other pending fields
+}
+
+// Empty reports whether nothing is pending.
+func (p PendingChanges) Empty() bool {
+	return p.InstanceID == "" && p.EngineVersion == "" && p.InstanceClass == "" && p.MultiAZ == nil && len(p.Other) == 0
+}
+
+// Instance is an RDS DB instance as the runbooks need to see it.
+type Instance struct {
+	ID                   string // DBInstanceIdentifier, lowercase
+	ResourceID           string // DbiResourceId, "db-..."; newer Pulumi providers track this
+	ARN                  string
+	Status               string // DBInstanceStatus: available, creating, backing-up, modifying, renaming, rebooting, deleting, upgrading, ...
+	Engine               string
+	EngineVersion        string
+	Class                string
+	AllocatedStorage     int32
+	StorageType          string
+	StorageEncrypted     bool
+	MultiAZ              bool
+	PubliclyAccessible   bool
+	DeletionProtection   bool
+	ParameterGroup       string
+	ParameterApplyStatus string // in-sync, applying, pending-reboot
+	SecurityGroups       []string
+	SubnetGroup          string
+	Address              string // Endpoint.Address; empty while AWS has none
+	Port                 int32
+	AvailabilityZone     string
+	BackupRetention      int32
+	MaintenanceWindow    string
+	Created              time.Time
+	Pending              PendingChanges
+	Tags                 map[string]string
+}
+
+// Snapshot is a manual or automated DB snapshot.
+type Snapshot struct {
+	ID              string // DBSnapshotIdentifier, e.g. "rds:app5ec7032-2026-11-25-03-10" for automated ones
+	ARN             string
+	InstanceID      string
+	Type            string // "manual" or "automated"
+	Status          string // creating, available, ...
+	PercentProgress int32
+	Created         time.Time // SnapshotCreateTime
+	EngineVersion   string
+	AllocatedStorage int32
+	Encrypted       bool
+}
+
+// RestoreSettings is everything a restore must be told, because a snapshot
+// does not carry it over (parameter group, security groups, Multi-AZ...).
+type RestoreSettings struct {
+	SnapshotID         string
+	InstanceID         string // the new instance's identifier
+	Class              string
+	StorageType        string
+	ParameterGroup     string
+	SecurityGroups     []string
+	SubnetGroup        string
+	MultiAZ            bool
+	PubliclyAccessible bool
+	DeletionProtection bool
+	Port               int32 // 0: keep the snapshot's
+	OptionGroup        string
+	Tags               map[string]string
+}
+
+// Difference is one setting where an instance differs from what was intended.
+type Difference struct {
+	Field string
+	Want  string
+	Got   string
+}
+
+// UpgradeTarget is a version the instance's actual engine version may move to.
+type UpgradeTarget struct {
+	Version     string
+	Description string
+	Major       bool // IsMajorVersionUpgrade
+	AutoUpgrade bool
+}
+
+// MaintenanceAction is a pending maintenance action on a resource; pending
+// actions made a real upgrade fail silently.
+type MaintenanceAction struct {
+	ResourceARN      string
+	Action           string // e.g. "system-update", "db-upgrade", "os-upgrade"
+	Description      string
+	OptInStatus      string // immediate, next-maintenance, undo-opt-in
+	AutoAppliedAfter time.Time
+	ForcedApply      time.Time
+	CurrentApply     time.Time
+}
+
+// Event is an RDS event, e.g. RDS-EVENT-0158 "Database instance is in a state
+// that cannot be upgraded: ...".
+type Event struct {
+	SourceID   string
+	SourceType string // db-instance, db-snapshot, ...
+	Time       time.Time
+	Message    string
+	Categories []string
+	ID         string // "RDS-EVENT-0158", parsed from the event's SourceArn/EventId or message catalogue
+}
+
+// Change is one observed change of a watched instance or snapshot, as the
+// poller emits it.
+type Change struct {
+	Kind      string // "instance" or "snapshot"
+	ID        string
+	OldStatus string // empty on the first sample
+	NewStatus string // "" with Gone=true when it disappeared
+	Gone      bool
+	At        time.Time
+	Instance  *Instance // the latest sample, for instances
+	Snapshot  *Snapshot // the latest sample, for snapshots
+	Err       error     // a poll failed (throttled, network); the poller keeps going
+}
+
+// RenameProgress reports each try of a rename while AWS still refuses the name.
+type RenameProgress struct {
+	Attempt int
+	NextTry time.Duration // wait before the next try
+	Err     error         // why this try was refused
+}
+
+// API is what the runbooks need from AWS. *Client implements it against the
+// real SDK; the same client talks to the simulator through BaseEndpoint.
+type API interface {
+	Identity(ctx context.Context) (Identity, error)
+	Instance(ctx context.Context, id string) (Instance, error)
+	Instances(ctx context.Context) ([]Instance, error)
+	Snapshots(ctx context.Context, instanceID string) ([]Snapshot, error) // newest first, manual and automated
+	Snapshot(ctx context.Context, id string) (Snapshot, error)
+	CreateSnapshot(ctx context.Context, instanceID, snapshotID string) (Snapshot, error)
+	Restore(ctx context.Context, s RestoreSettings) (Instance, error)
+	// Rename renames and retries with backoff while AWS refuses the new name
+	// (DBInstanceAlreadyExists), calling progress before each wait.
+	Rename(ctx context.Context, oldID, newID string, progress func(RenameProgress)) (Instance, error)
+	UpgradeTargets(ctx context.Context, engine, version string) ([]UpgradeTarget, error)
+	PendingMaintenance(ctx context.Context, instanceARN string) ([]MaintenanceAction, error)
+	ApplyMaintenance(ctx context.Context, instanceARN, action, optIn string) error
+	Events(ctx context.Context, instanceID string, since time.Time) ([]Event, error)
+}

@@ -1,0 +1,139 @@
+package steps
+
+import (
+	"time"
+
+	"github.com/datalayer-tool/datalayer/awsclient"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
+)
+
+// Kind is what sort of step a step is.
+type Kind int
+
+// Step kinds.
+const (
+	KindCheck    Kind = iota // reads and verifies, changes nothing
+	KindAction               // changes something in AWS, Pulumi or a file
+	KindWait                 // watches AWS until a condition holds
+	KindManual               // a task for a person, ticked off with a note
+	KindDecision             // a question whose answer chooses the path
+	KindGate                 // a typed confirmation before something destructive
+)
+
+var kindNames = [...]string{"check", "action", "wait", "manual", "decision", "gate"}
+
+// String returns the kind's lowercase name.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// State is where a step is in a run.
+type State int
+
+// Step states.
+const (
+	StatePending State = iota
+	StateRunning
+	StateWaitingForYou // a prompt is open
+	StateDone
+	StateFailed
+	StateSkipped
+)
+
+var stateNames = [...]string{"pending", "running", "waiting", "done", "failed", "skipped"}
+
+// String returns the state's lowercase name.
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "unknown"
+}
+
+// EventType says what happened.
+type EventType string
+
+// Event types, as written to the journal.
+const (
+	EventRunStarted   EventType = "run-started"
+	EventStepStarted  EventType = "step-started"
+	EventStepFinished EventType = "step-finished"
+	EventStepFailed   EventType = "step-failed"
+	EventStepSkipped  EventType = "step-skipped"
+	EventOutput       EventType = "output"   // a line of text for the log
+	EventVariable     EventType = "variable" // a variable was set (never a secret value)
+	EventStatus       EventType = "status"   // a poller sample: awsclient.Change
+	EventPulumi       EventType = "pulumi"   // pulumi engine progress
+	EventPrompt       EventType = "prompt"   // the run waits for an answer
+	EventAnswer       EventType = "answer"   // the prompt was answered
+	EventRunFinished  EventType = "run-finished"
+)
+
+// Event is what the engine emits; the TUI, the plain renderer and the journal
+// all consume the same events.
+type Event struct {
+	Seq     int64         `json:"seq"`
+	Time    time.Time     `json:"time"`
+	Type    EventType     `json:"type"`
+	StepID  string        `json:"step,omitempty"`
+	Text    string        `json:"text,omitempty"`
+	Elapsed time.Duration `json:"elapsed,omitempty"` // on step-finished/failed: how long the step took
+	// Expected is the elapsed time of the same step in the last staging
+	// rehearsal, when known, for "expected vs elapsed".
+	Expected time.Duration `json:"expected,omitempty"`
+	Name     string        `json:"name,omitempty"`  // variable name
+	Value    string        `json:"value,omitempty"` // variable value (redacted when secret)
+
+	Status *awsclient.Change      `json:"status,omitempty"`
+	Pulumi *pulumiclient.Progress `json:"pulumi,omitempty"`
+	Prompt *Prompt                `json:"prompt,omitempty"`
+	Answer *Answer                `json:"answer,omitempty"`
+	Err    string                 `json:"error,omitempty"`
+}
+
+// PromptKind says how a prompt is answered.
+type PromptKind string
+
+// Prompt kinds.
+const (
+	PromptChoice  PromptKind = "choice"  // pick one option (decisions)
+	PromptGate    PromptKind = "gate"    // type Expect exactly to go on; anything else backs out
+	PromptManual  PromptKind = "manual"  // tick done (with an optional note) or skip with a reason
+	PromptText    PromptKind = "text"    // free text, e.g. EXPLAIN ANALYZE output pasted in
+	PromptConfirm PromptKind = "confirm" // yes or no, for non-destructive choices
+)
+
+// Option is one choice of a PromptChoice.
+type Option struct {
+	Value       string `json:"value"`
+	Label       string `json:"label"`
+	Recommended bool   `json:"recommended,omitempty"`
+	Reason      string `json:"reason,omitempty"` // why it is recommended
+}
+
+// Prompt asks the person something.
+type Prompt struct {
+	ID     string     `json:"id"` // unique within the run
+	StepID string     `json:"step"`
+	Kind   PromptKind `json:"kind"`
+	Title  string     `json:"title"`
+	// Body says exactly what will happen (markdown), for gates the plan too.
+	Body    string   `json:"body,omitempty"`
+	Options []Option `json:"options,omitempty"`
+	// Expect is what a gate needs typed: the stack name on production, the
+	// instance identifier for a rename or delete.
+	Expect     string `json:"expect,omitempty"`
+	Production bool   `json:"production,omitempty"` // --yes never answers these
+	Default    string `json:"default,omitempty"`
+}
+
+// Answer answers a Prompt.
+type Answer struct {
+	PromptID string `json:"prompt"`
+	Value    string `json:"value"`          // the option, the typed text, "yes"/"no", "done"/"skip"
+	Note     string `json:"note,omitempty"` // manual steps: what the person noted
+	Auto     bool   `json:"auto,omitempty"` // answered by --yes
+}
