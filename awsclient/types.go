@@ -68,16 +68,16 @@ type Instance struct {
 
 // Snapshot is a manual or automated DB snapshot.
 type Snapshot struct {
-	ID              string // DBSnapshotIdentifier, e.g. "rds:app5ec7032-2026-11-25-03-10" for automated ones
-	ARN             string
-	InstanceID      string
-	Type            string // "manual" or "automated"
-	Status          string // creating, available, ...
-	PercentProgress int32
-	Created         time.Time // SnapshotCreateTime
-	EngineVersion   string
+	ID               string // DBSnapshotIdentifier, e.g. "rds:app5ec7032-2026-11-25-03-10" for automated ones
+	ARN              string
+	InstanceID       string
+	Type             string // "manual" or "automated"
+	Status           string // creating, available, ...
+	PercentProgress  int32
+	Created          time.Time // SnapshotCreateTime
+	EngineVersion    string
 	AllocatedStorage int32
-	Encrypted       bool
+	Encrypted        bool
 }
 
 // RestoreSettings is everything a restore must be told, because a snapshot

@@ -31,12 +31,12 @@ type ProgressStatus string
 
 // Progress statuses.
 const (
-	StepPlanned  ProgressStatus = "planned"  // preview: ResourcePreEvent with Planning
-	StepStarted  ProgressStatus = "started"  // up: ResourcePreEvent
-	StepDone     ProgressStatus = "done"     // ResOutputsEvent
-	StepFailed   ProgressStatus = "failed"   // ResOpFailedEvent
-	Diagnostic   ProgressStatus = "diagnostic"
-	Summarised   ProgressStatus = "summary"
+	StepPlanned ProgressStatus = "planned" // preview: ResourcePreEvent with Planning
+	StepStarted ProgressStatus = "started" // up: ResourcePreEvent
+	StepDone    ProgressStatus = "done"    // ResOutputsEvent
+	StepFailed  ProgressStatus = "failed"  // ResOpFailedEvent
+	Diagnostic  ProgressStatus = "diagnostic"
+	Summarised  ProgressStatus = "summary"
 )
 
 // Progress is one engine event turned into what the UI and the journal need.
