@@ -92,6 +92,7 @@ type Event struct {
 	Prompt *Prompt                `json:"prompt,omitempty"`
 	Answer *Answer                `json:"answer,omitempty"`
 	Err    string                 `json:"error,omitempty"`
+	Steps  []StepInfo             `json:"steps,omitempty"`
 }
 
 // PromptKind says how a prompt is answered.
@@ -136,4 +137,38 @@ type Answer struct {
 	Value    string `json:"value"`          // the option, the typed text, "yes"/"no", "done"/"skip"
 	Note     string `json:"note,omitempty"` // manual steps: what the person noted
 	Auto     bool   `json:"auto,omitempty"` // answered by --yes
+}
+
+// EventSteps announces the step list (again, whenever a decision changes the
+// path); it carries Steps.
+const EventSteps EventType = "steps"
+
+// StepInfo describes a step to a renderer.
+type StepInfo struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Kind        Kind     `json:"kind"`
+	Phase       string   `json:"phase,omitempty"`       // e.g. "prepare", "restore", "switch traffic"
+	Explanation string   `json:"explanation,omitempty"` // markdown, our own words: what, why, gotchas
+	Destructive bool     `json:"destructive,omitempty"`
+	Commands    []string `json:"commands,omitempty"` // what an engineer would type by hand
+}
+
+// RunInfo describes a run to a renderer.
+type RunInfo struct {
+	RunID      string              `json:"run"`
+	Runbook    string              `json:"runbook"` // deploy, upgrade, restore
+	Stack      string              `json:"stack"`
+	Production bool                `json:"production"`
+	Rehearsal  bool                `json:"rehearsal"`
+	Identity   *awsclient.Identity `json:"identity,omitempty"`
+}
+
+// Session is a run as the UIs see it: the TUI and the plain renderer read
+// Events until the channel closes and send answers back.
+type Session interface {
+	Info() RunInfo
+	Steps() []StepInfo
+	Events() <-chan Event
+	Answer(a Answer) error
 }
