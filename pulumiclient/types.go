@@ -127,6 +127,17 @@ type ExportedInstance struct {
 	BackupRetention         int32
 	MaintenanceWindow       string
 	Tags                    map[string]string
+	// Engine is the engine name, e.g. "postgres".
+	Engine string
+	// EngineVersionActual is what AWS runs (newer providers only); it may be
+	// ahead of EngineVersion because AWS applies minor versions on its own.
+	EngineVersionActual string
+	Username            string
+	// Protect is Pulumi's protect flag on the resource.
+	Protect bool
+	// SecretOutputs names the outputs held as secrets; their values are
+	// never decoded.
+	SecretOutputs []string
 }
 
 // Stack is one Pulumi stack of a local program directory, driven as an
