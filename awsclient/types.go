@@ -56,6 +56,7 @@ type Instance struct {
 	ParameterApplyStatus string // in-sync, applying, pending-reboot
 	SecurityGroups       []string
 	SubnetGroup          string
+	OptionGroup          string // first OptionGroupMembership, e.g. default:postgres-16
 	Address              string // Endpoint.Address; empty while AWS has none
 	Port                 int32
 	AvailabilityZone     string
@@ -148,6 +149,9 @@ type Change struct {
 	Instance  *Instance // the latest sample, for instances
 	Snapshot  *Snapshot // the latest sample, for snapshots
 	Err       error     // a poll failed (throttled, network); the poller keeps going
+	// PreviousID is set on the first sample after a rename was observed:
+	// the instance was watched as PreviousID and now answers as ID.
+	PreviousID string
 }
 
 // RenameProgress reports each try of a rename while AWS still refuses the name.
@@ -155,7 +159,17 @@ type RenameProgress struct {
 	Attempt int
 	NextTry time.Duration // wait before the next try
 	Err     error         // why this try was refused
+	// Phase says what Rename is waiting for: RenameRefused (AWS still
+	// refuses the new name) or RenameWaitingForName (AWS accepted the
+	// rename; neither name answers yet).
+	Phase string
 }
+
+// Rename phases reported in RenameProgress.Phase.
+const (
+	RenameRefused        = "refused"
+	RenameWaitingForName = "waiting-for-name"
+)
 
 // API is what the runbooks need from AWS. *Client implements it against the
 // real SDK; the same client talks to the simulator through BaseEndpoint.
