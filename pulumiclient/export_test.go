@@ -16,11 +16,17 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 // with -update.
 func golden(t *testing.T, name string, got any) {
 	t.Helper()
-	b, err := json.MarshalIndent(got, "", "  ")
-	if err != nil {
-		t.Fatal(err)
+	var b []byte
+	if s, ok := got.(string); ok {
+		b = []byte(s)
+	} else {
+		var err error
+		b, err = json.MarshalIndent(got, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = append(b, '\n')
 	}
-	b = append(b, '\n')
 	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(path, b, 0o644); err != nil {
