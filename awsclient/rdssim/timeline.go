@@ -1,0 +1,200 @@
+package rdssim
+
+import (
+	"slices"
+	"time"
+)
+
+// Durations of the simulated operations, in simulated time. They follow what
+// the team measured on staging (a restore is available after about 7 minutes,
+// an upgrade takes about 10 with 3 minutes of downtime).
+const (
+	CreateDuration      = 5 * time.Minute  // creating
+	InitialBackup       = 2 * time.Minute  // backing-up after creating
+	SnapshotDuration    = 3 * time.Minute  // a manual snapshot of 20 GiB
+	DeleteDelay         = 30 * time.Second // after the final snapshot, until the instance is gone
+	DeleteNoSnapshot    = 2 * time.Minute  // deleting without a final snapshot
+	RenameGapStart      = 30 * time.Second // renaming; then neither name answers
+	RenameSwitch        = 45 * time.Second // the new name answers, rebooting
+	RenameDone          = 3 * time.Minute  // available under the new name
+	RebootDuration      = 1 * time.Minute
+	QuickModify         = 1 * time.Minute // security groups, parameter group, backup settings
+	SlowModify          = 6 * time.Minute // class, Multi-AZ, storage
+	UpgradePrecheck     = 3 * time.Minute // pre-check, then downtime starts
+	UpgradeDowntime     = 3 * time.Minute
+	UpgradeDuration     = 10 * time.Minute
+	MaintenanceDuration = 4 * time.Minute
+)
+
+// Transition kinds.
+const (
+	tStatus      = "status"       // Status = Value
+	tEndpoint    = "endpoint"     // EndpointUp = Value == "on"
+	tHide        = "hide"         // the instance answers to no name
+	tRename      = "rename"       // ID = Value
+	tVersion     = "version"      // EngineVersion = Value
+	tApply       = "apply"        // apply Pending to the instance
+	tClear       = "clear"        // clear Pending
+	tParams      = "params"       // ParameterApplyStatus = Value
+	tRemove      = "remove"       // the instance is gone
+	tAutoBackup  = "auto-backup"  // start an automated snapshot named Value
+	tMaintenance = "maintenance"  // the pending maintenance action Value is done
+	tCreated     = "created-time" // Created = At (InstanceCreateTime appears)
+)
+
+// schedule appends a transition at base+after.
+func (in *Instance) schedule(base time.Time, after time.Duration, kind, value, eventID, msg string) {
+	in.Transitions = append(in.Transitions, Transition{At: base.Add(after), Kind: kind, Value: value, EventID: eventID, Message: msg})
+}
+
+// advance applies, in time order, every transition and snapshot completion
+// due at now. Everything happens lazily here, on each request, so a Manual
+// clock steps the world deterministically.
+func (w *World) advance(now time.Time) {
+	for {
+		var (
+			at   time.Time
+			inst *Instance
+			snap *Snapshot
+		)
+		for _, in := range w.Instances {
+			if len(in.Transitions) > 0 && !in.Transitions[0].At.After(now) {
+				if inst == nil && snap == nil || in.Transitions[0].At.Before(at) {
+					at, inst, snap = in.Transitions[0].At, in, nil
+				}
+			}
+		}
+		for _, sn := range w.Snapshots {
+			if sn.Status == "creating" && !sn.Ready.After(now) {
+				if inst == nil && snap == nil || sn.Ready.Before(at) {
+					at, inst, snap = sn.Ready, nil, sn
+				}
+			}
+		}
+		switch {
+		case snap != nil:
+			snap.Status = "available"
+			if snap.Type == "automated" {
+				w.snapshotEvent(snap, at, "RDS-EVENT-0091")
+			} else {
+				w.snapshotEvent(snap, at, "RDS-EVENT-0042")
+			}
+		case inst != nil:
+			t := inst.Transitions[0]
+			inst.Transitions = inst.Transitions[1:]
+			w.apply(inst, t)
+		default:
+			return
+		}
+	}
+}
+
+func (w *World) apply(in *Instance, t Transition) {
+	switch t.Kind {
+	case tStatus:
+		in.Status = t.Value
+	case tEndpoint:
+		in.EndpointUp = t.Value == "on"
+	case tHide:
+		in.Hidden = true
+	case tRename:
+		old := in.ID
+		in.ID = t.Value
+		in.Hidden = false
+		in.Pending.DBInstanceIdentifier = ""
+		for _, sn := range w.Snapshots {
+			if sn.InstanceID == old && sn.Type == "automated" {
+				sn.InstanceID = in.ID
+			}
+		}
+		if w.ReserveFor > 0 {
+			w.Reserved[old] = t.At.Add(w.ReserveFor)
+		}
+	case tVersion:
+		in.EngineVersion = t.Value
+		in.OptionGroup = "default:postgres-" + majorOf(t.Value)
+		in.Pending.EngineVersion = ""
+	case tApply:
+		p := in.Pending
+		if p.DBInstanceClass != "" {
+			in.Class = p.DBInstanceClass
+		}
+		if p.MultiAZ != nil {
+			in.MultiAZ = *p.MultiAZ
+		}
+		if p.AllocatedStorage != 0 {
+			in.AllocatedStorage = p.AllocatedStorage
+		}
+		if p.StorageType != "" {
+			in.StorageType = p.StorageType
+		}
+		if p.BackupRetention != nil {
+			in.BackupRetention = *p.BackupRetention
+		}
+		in.Pending = Pending{DBInstanceIdentifier: p.DBInstanceIdentifier, EngineVersion: p.EngineVersion}
+	case tClear:
+		in.Pending = Pending{}
+	case tParams:
+		in.ParameterApplyStatus = t.Value
+	case tRemove:
+		w.Instances = slices.DeleteFunc(w.Instances, func(x *Instance) bool { return x == in })
+		if in.DeleteAutomated {
+			w.Snapshots = slices.DeleteFunc(w.Snapshots, func(sn *Snapshot) bool {
+				return sn.Type == "automated" && sn.ResourceID == in.ResourceID
+			})
+		}
+	case tAutoBackup:
+		if w.Snapshot(t.Value) == nil {
+			sn := w.snapshotOf(in, t.Value, "automated", t.At)
+			sn.Status = "creating"
+			sn.Ready = t.At.Add(InitialBackup)
+			w.Snapshots = append(w.Snapshots, sn)
+			w.snapshotEvent(sn, t.At, "RDS-EVENT-0090")
+		}
+	case tMaintenance:
+		in.Maintenance = slices.DeleteFunc(in.Maintenance, func(m MaintenanceAction) bool { return m.Action == t.Value })
+	case tCreated:
+		in.Created = t.At
+	}
+	if t.EventID != "" || t.Message != "" {
+		e := Event{SourceID: in.ID, SourceType: "db-instance", SourceARN: w.InstanceARN(in.ID), Date: t.At, ID: t.EventID}
+		w.addEvent(e, t.Message)
+		if t.EventID == "" {
+			last := &w.Events[len(w.Events)-1]
+			if t.Kind == tRename {
+				last.Categories = renameCategories
+			} else {
+				last.Categories = incompatibleCategories
+			}
+		}
+	}
+}
+
+// startCreate schedules creating → backing-up → available (or
+// incompatible-parameters) for a new or restored instance.
+func (w *World) startCreate(in *Instance, now time.Time, restoredFrom string) {
+	in.Status = "creating"
+	in.EndpointUp = false
+	in.Transitions = nil
+	done := now.Add(CreateDuration)
+	in.schedule(now, CreateDuration, tCreated, "", "", "")
+	if restoredFrom != "" {
+		in.schedule(now, CreateDuration, tEndpoint, "on", "RDS-EVENT-0043", catalogue["RDS-EVENT-0043"].Message+restoredFrom)
+	} else {
+		in.schedule(now, CreateDuration, tEndpoint, "on", "RDS-EVENT-0005", "")
+	}
+	if restoredFrom != "" && w.IncompatibleRestores {
+		in.schedule(now, CreateDuration, tStatus, "incompatible-parameters", "",
+			"DB instance is in the incompatible-parameters state: a parameter in DB parameter group "+
+				in.ParameterGroup+" is not compatible with the instance class "+in.Class+
+				"; reset it or choose another parameter group, then reboot")
+		return
+	}
+	if in.BackupRetention > 0 {
+		in.schedule(now, CreateDuration, tStatus, "backing-up", "RDS-EVENT-0001", "")
+		in.schedule(now, CreateDuration, tAutoBackup, "rds:"+in.ID+"-"+done.UTC().Format("2006-01-02-15-04"), "", "")
+		in.schedule(now, CreateDuration+InitialBackup, tStatus, "available", "RDS-EVENT-0002", "")
+		return
+	}
+	in.schedule(now, CreateDuration, tStatus, "available", "", "")
+}
