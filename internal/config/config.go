@@ -61,7 +61,7 @@ type Application struct {
 	ConfigKey string `yaml:"config_key"`
 	// Deploy is how the application is redeployed after a restore: "ci" (a
 	// person merges or runs the workflow; datalayer watches the stack) or
-	// "direct" (datalayer runs `up` on the application stack behind a gate).
+	// "up" (datalayer runs `up` on the application stack behind a gate).
 	Deploy string `yaml:"deploy"`
 }
 
@@ -74,6 +74,9 @@ type Stack struct {
 	Production bool `yaml:"production"`
 	// Account is the AWS account id the stack must run in; empty skips the check.
 	Account string `yaml:"account"`
+	// Instance is the stack's RDS instance identifier, for `status --stack`
+	// without reading Pulumi state; empty reads it from the stack.
+	Instance string `yaml:"instance"`
 }
 
 // Tables names the tables the restore wizard asks about.
@@ -89,17 +92,25 @@ type Tables struct {
 	NightlySynced []string `yaml:"nightly_synced"`
 }
 
-// MaintenanceMode holds the commands that switch maintenance mode; empty
-// commands make it a manual step.
+// MaintenanceMode holds the command that switches maintenance mode; an empty
+// command makes it a manual step.
 type MaintenanceMode struct {
-	// Enable turns maintenance mode on (run with sh -c).
-	Enable string `yaml:"enable"`
-	// Disable turns it off again.
-	Disable string `yaml:"disable"`
+	// Command is run with "on" or "off" appended, e.g. "./scripts/maintenance"
+	// runs "./scripts/maintenance on". Words are split on spaces; quote
+	// nothing.
+	Command string `yaml:"command"`
 }
 
 // Manual reports whether maintenance mode is a step for a person.
-func (m MaintenanceMode) Manual() bool { return m.Enable == "" }
+func (m MaintenanceMode) Manual() bool { return strings.TrimSpace(m.Command) == "" }
+
+// Argv returns the command split into words, nil when manual.
+func (m MaintenanceMode) Argv() []string {
+	if m.Manual() {
+		return nil
+	}
+	return strings.Fields(m.Command)
+}
 
 // Pulumi holds settings for the Pulumi CLI.
 type Pulumi struct {
@@ -201,6 +212,7 @@ var (
 	tableRE     = regexp.MustCompile(`^([a-z_][a-z0-9_$]*\.)?[a-z_][a-z0-9_$]*$`)
 	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
 	profileRE   = regexp.MustCompile(`^[A-Za-z0-9_.@+=,-]+$`)
+	instanceRE  = regexp.MustCompile(`^[a-zA-Z]([a-zA-Z0-9]|-[a-zA-Z0-9]){0,62}$`)
 )
 
 // ValidateStackName checks a Pulumi stack name: "stack", "org/stack" or
@@ -258,9 +270,9 @@ func (c Config) Validate() error {
 		bad("application.config_key", "%q is not a Pulumi config key such as db-host", c.Application.ConfigKey)
 	}
 	switch c.Application.Deploy {
-	case "ci", "direct":
+	case "ci", "up":
 	default:
-		bad("application.deploy", "%q is neither ci nor direct", c.Application.Deploy)
+		bad("application.deploy", "%q is neither ci nor up", c.Application.Deploy)
 	}
 	if len(c.Stacks) == 0 {
 		bad("stacks", "is empty; list at least one stack")
@@ -275,6 +287,9 @@ func (c Config) Validate() error {
 			bad(path+".name", "%q is already stacks[%d]", s.Name, j)
 		}
 		seen[s.Name] = i
+		if s.Instance != "" && !instanceRE.MatchString(s.Instance) {
+			bad(path+".instance", "%q is not an RDS instance identifier (a letter, then letters, digits and single hyphens, at most 63)", s.Instance)
+		}
 		if s.Account != "" && !accountRE.MatchString(s.Account) {
 			bad(path+".account", "%q is not a 12-digit AWS account id", s.Account)
 		}
@@ -289,8 +304,8 @@ func (c Config) Validate() error {
 	checkTables("tables.critical", c.Tables.Critical)
 	checkTables("tables.isolated", c.Tables.Isolated)
 	checkTables("tables.nightly_synced", c.Tables.NightlySynced)
-	if (c.MaintenanceMode.Disable == "") != (c.MaintenanceMode.Enable == "") {
-		bad("maintenance_mode", "enable and disable must be given together, or neither (then it is a manual step)")
+	if strings.ContainsAny(c.MaintenanceMode.Command, "\"'`$|;&<>") {
+		bad("maintenance_mode.command", "%q has shell syntax; the command is run directly with on or off appended, so point it at a script", c.MaintenanceMode.Command)
 	}
 	if c.Pulumi.BackendURL != "" {
 		if u, err := url.Parse(c.Pulumi.BackendURL); err != nil || u.Scheme == "" {

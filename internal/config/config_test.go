@@ -24,7 +24,7 @@ func TestDefaultIsValid(t *testing.T) {
 	if err != nil || !prod.Production {
 		t.Fatalf("Stack(production) = %+v, %v; want a production stack", prod, err)
 	}
-	if !d.MaintenanceMode.Manual() {
+	if !d.MaintenanceMode.Manual() || d.MaintenanceMode.Argv() != nil {
 		t.Fatal("maintenance mode should be manual by default")
 	}
 }
@@ -48,15 +48,15 @@ func TestParseFull(t *testing.T) {
 		Application: Application{
 			Program:   Program{Dir: "infra/app", Project: "app"},
 			ConfigKey: "database-host",
-			Deploy:    "direct",
+			Deploy:    "up",
 		},
-		Stacks: []Stack{{Name: "dev"}, {Name: "acme/db/prod", Production: true, Account: "123456789012"}},
+		Stacks: []Stack{{Name: "dev", Instance: "app5ec7032"}, {Name: "acme/db/prod", Production: true, Account: "123456789012"}},
 		Tables: Tables{
 			Critical:      []string{"flows", "public.users"},
 			Isolated:      []string{"feedback"},
 			NightlySynced: []string{},
 		},
-		MaintenanceMode: MaintenanceMode{Enable: "./scripts/maintenance on", Disable: "./scripts/maintenance off"},
+		MaintenanceMode: MaintenanceMode{Command: "./scripts/maintenance --site planx"},
 		Pulumi:          Pulumi{BackendURL: "file:///srv/pulumi", Binary: "/opt/pulumi/bin/pulumi"},
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -72,13 +72,13 @@ func TestParseFull(t *testing.T) {
 
 func TestParsePartialKeepsDefaults(t *testing.T) {
 	c := Default()
-	if err := Parse([]byte("poll_interval: 30s\napplication:\n  deploy: direct\n"), &c); err != nil {
+	if err := Parse([]byte("poll_interval: 30s\napplication:\n  deploy: up\n"), &c); err != nil {
 		t.Fatal(err)
 	}
 	if c.Region != "eu-west-2" || c.Application.ConfigKey != "db-host" || len(c.Stacks) != 2 {
 		t.Fatalf("defaults lost: %+v", c)
 	}
-	if c.Application.Deploy != "direct" || time.Duration(c.PollInterval) != 30*time.Second {
+	if c.Application.Deploy != "up" || time.Duration(c.PollInterval) != 30*time.Second {
 		t.Fatalf("overrides not applied: %+v", c)
 	}
 }
@@ -148,7 +148,8 @@ func TestValidateErrors(t *testing.T) {
 		{"config key", func(c *Config) { c.Application.ConfigKey = "db host" }, "application.config_key"},
 		{"data dir", func(c *Config) { c.Data.Dir = " " }, "data.dir"},
 		{"project", func(c *Config) { c.Application.Project = "" }, "application.project"},
-		{"maintenance half", func(c *Config) { c.MaintenanceMode.Enable = "on.sh" }, "maintenance_mode"},
+		{"maintenance shell", func(c *Config) { c.MaintenanceMode.Command = "curl x | sh" }, "maintenance_mode.command"},
+		{"instance", func(c *Config) { c.Stacks[0].Instance = "app--1" }, "stacks[0].instance"},
 		{"backend", func(c *Config) { c.Pulumi.BackendURL = "nowhere" }, "pulumi.backend_url"},
 		{"profile", func(c *Config) { c.Profile = "a b" }, "profile"},
 	}
