@@ -21,44 +21,42 @@ const (
 
 // eventCatalogue maps the start of an event message to its RDS-EVENT id.
 // The API does not return the id, only the message and categories, so the
-// id is recognised from the message (source: the RDS user guide's event
-// list). Longer prefixes come first where one is a prefix of another.
+// id is recognised from the message text as the RDS user guide's event list
+// words it (compared without case; the longest matching start wins).
 var eventCatalogue = []struct{ prefix, id string }{
-	{"database instance is in a state that cannot be upgraded", EventUpgradeNotPossible},
-	{"db instance created", EventCreated},
-	{"db instance deleted", EventDeleted},
-	{"db instance restarted", EventRestarted},
-	{"db instance shutdown", "RDS-EVENT-0004"},
-	{"db instance stopped", "RDS-EVENT-0087"},
-	{"db instance started", "RDS-EVENT-0088"},
-	{"backing up db instance", "RDS-EVENT-0001"},
-	{"finished db instance backup", "RDS-EVENT-0002"},
-	{"updated to use dbparametergroup", "RDS-EVENT-0011"},
-	{"applying modification to convert to a multi-az", "RDS-EVENT-0024"},
-	{"finished applying modification to convert to a multi-az", "RDS-EVENT-0025"},
-	{"applying modification to database instance class", "RDS-EVENT-0012"},
-	{"finished applying modification to db instance class", "RDS-EVENT-0014"},
-	{"restored from snapshot", EventRestoredFromSnap},
-	{"database instance patched", "RDS-EVENT-0047"},
-	{"renamed instance from", "RDS-EVENT-0064"},
-	{"creating manual snapshot", "RDS-EVENT-0040"},
-	{"manual snapshot created", "RDS-EVENT-0042"},
-	{"deleted user snapshot", "RDS-EVENT-0041"},
-	{"creating automated snapshot", "RDS-EVENT-0090"},
-	{"automated snapshot created", "RDS-EVENT-0091"},
-	{"performing a pre-upgrade check", "RDS-EVENT-0264"},
-	{"upgrade preparation started", "RDS-EVENT-0264"},
-	{"upgrade preparation in progress", "RDS-EVENT-0264"},
-	{"upgrade preparation finished", "RDS-EVENT-0265"},
-	{"database instance outage", "RDS-EVENT-0266"},
-	{"database instance in offline state", "RDS-EVENT-0266"},
-	{"the engine version upgrade started", EventUpgradeStarted},
-	{"upgrade in progress", EventUpgradeStarted},
-	{"the engine version upgrade finished", EventUpgradeFinished},
-	{"database instance upgraded", EventUpgradeFinished},
-	{"the post-upgrade tasks", "RDS-EVENT-0269"},
-	{"the database upgrade failed", "RDS-EVENT-0270"},
-	{"a newer minor version is available", "RDS-EVENT-0155"},
+	{"Backing up DB instance", "RDS-EVENT-0001"},
+	{"Finished DB Instance backup", "RDS-EVENT-0002"},
+	{"DB instance deleted", EventDeleted},
+	{"DB instance shutdown", "RDS-EVENT-0004"},
+	{"DB instance created", EventCreated},
+	{"DB instance restarted", EventRestarted},
+	{"Updated to use DBParameterGroup", "RDS-EVENT-0011"},
+	{"Applying modification to database instance class", "RDS-EVENT-0012"},
+	{"Finished applying modification to DB instance class", "RDS-EVENT-0014"},
+	{"Applying modification to convert to a Multi-AZ DB instance", "RDS-EVENT-0024"},
+	{"Finished applying modification to convert to a Multi-AZ DB instance", "RDS-EVENT-0025"},
+	{"Applying off-line patches to DB instance", "RDS-EVENT-0026"},
+	{"Finished applying off-line patches to DB instance", "RDS-EVENT-0027"},
+	{"Applying modification to convert to a standard (Single-AZ) DB instance", "RDS-EVENT-0028"},
+	{"Finished applying modification to convert to a standard (Single-AZ) DB instance", "RDS-EVENT-0029"},
+	{"Creating manual snapshot", "RDS-EVENT-0040"},
+	{"Deleted user snapshot", "RDS-EVENT-0041"},
+	{"Manual snapshot created", "RDS-EVENT-0042"},
+	{"Restored from snapshot", EventRestoredFromSnap},
+	{"Database instance patched", "RDS-EVENT-0047"},
+	{"DB instance stopped", "RDS-EVENT-0087"},
+	{"DB instance started", "RDS-EVENT-0088"},
+	{"Creating automated snapshot", "RDS-EVENT-0090"},
+	{"Automated snapshot created", "RDS-EVENT-0091"},
+	{"A newer minor version is available", "RDS-EVENT-0155"},
+	{"Database instance is in a state that cannot be upgraded", EventUpgradeNotPossible},
+	{"The pre-check started for the DB engine version upgrade", "RDS-EVENT-0264"},
+	{"The pre-check finished for the DB engine version upgrade", "RDS-EVENT-0265"},
+	{"The downtime started for the DB instance", "RDS-EVENT-0266"},
+	{"The engine version upgrade started", EventUpgradeStarted},
+	{"The engine version upgrade finished", EventUpgradeFinished},
+	{"The post-upgrade tasks are in progress", "RDS-EVENT-0269"},
+	{"The DB engine version upgrade failed", "RDS-EVENT-0270"},
 }
 
 // eventIDInText finds an id written into the message or the source ARN
@@ -71,12 +69,13 @@ func EventID(message string) string {
 		return m
 	}
 	msg := strings.ToLower(strings.TrimSpace(message))
+	best, bestLen := "", 0
 	for _, e := range eventCatalogue {
-		if strings.HasPrefix(msg, e.prefix) {
-			return e.id
+		if len(e.prefix) > bestLen && strings.HasPrefix(msg, strings.ToLower(e.prefix)) {
+			best, bestLen = e.id, len(e.prefix)
 		}
 	}
-	return ""
+	return best
 }
 
 // eventFrom maps the SDK's Event.
