@@ -93,6 +93,13 @@ type Event struct {
 	Answer *Answer                `json:"answer,omitempty"`
 	Err    string                 `json:"error,omitempty"`
 	Steps  []StepInfo             `json:"steps,omitempty"`
+	// Run describes the run; set on run-started, so a journal can be resumed
+	// on its own.
+	Run *RunInfo `json:"runinfo,omitempty"`
+	// Secret marks a variable event whose Value was redacted.
+	Secret bool `json:"secret,omitempty"`
+	// Resumed marks events replayed from the journal of an earlier session.
+	Resumed bool `json:"resumed,omitempty"`
 }
 
 // PromptKind says how a prompt is answered.
@@ -162,6 +169,14 @@ type RunInfo struct {
 	Production bool                `json:"production"`
 	Rehearsal  bool                `json:"rehearsal"`
 	Identity   *awsclient.Identity `json:"identity,omitempty"`
+	// Scenario and Speed describe the simulated world of a rehearsal.
+	Scenario string  `json:"scenario,omitempty"`
+	Speed    float64 `json:"speed,omitempty"`
+	// Flags are the pre-answers the run was started with (method, lost,
+	// snapshot, target, yes...), so resume starts from the same choices.
+	Flags map[string]string `json:"flags,omitempty"`
+	// Started is when the run began.
+	Started time.Time `json:"started,omitempty"`
 }
 
 // Session is a run as the UIs see it: the TUI and the plain renderer read
@@ -172,3 +187,11 @@ type Session interface {
 	Events() <-chan Event
 	Answer(a Answer) error
 }
+
+// EventIssued records, before an AWS or Pulumi call that changes something,
+// the facts that make it idempotent (Name is the operation key, Value its
+// JSON facts), so a resumed run can tell a call in flight from one never made.
+const EventIssued EventType = "issued"
+
+// EventWarning is an output line that needs attention but does not stop the run.
+const EventWarning EventType = "warning"

@@ -1,0 +1,481 @@
+package steps
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/datalayer-tool/datalayer/awsclient"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
+)
+
+// Names lists the runbooks.
+func Names() []string { return []string{"deploy", "upgrade", "restore"} }
+
+// Get returns a runbook by name.
+func Get(name string) (*Runbook, error) {
+	switch name {
+	case "deploy":
+		return deployRunbook(), nil
+	case "upgrade":
+		return upgradeRunbook(), nil
+	case "restore":
+		return restoreRunbook(), nil
+	}
+	return nil, fmt.Errorf("unknown runbook %q: choose deploy, upgrade or restore", name)
+}
+
+// Phases used by the runbooks.
+const (
+	PhasePrepare = "prepare"
+	PhaseDecide  = "decide"
+	PhasePlan    = "plan"
+	PhaseApply   = "apply"
+	PhaseSwitch  = "switch traffic"
+	PhaseVerify  = "verify"
+)
+
+var secretVars = []string{"db-host", "new-db-host"}
+
+func identityStep() *Step {
+	return &Step{
+		ID: "identity", Title: "Check who we are acting as", Kind: KindCheck, Phase: PhasePrepare,
+		Produces: []string{"account", "principal"},
+		Explanation: "Asks AWS (STS) which account and principal the credentials in use belong to, and which " +
+			"credential source won: environment keys or a shared profile. The team once had Pulumi quietly " +
+			"pick up a `docker-user` profile although the right profile was configured, and it took a long " +
+			"time to see why. Knowing the identity before anything else rules that out.",
+		Commands: []string{"aws sts get-caller-identity", "env | grep -E '^AWS_(PROFILE|REGION|ACCESS_KEY_ID)'"},
+		Do: func(x *Exec) error {
+			id, err := x.Deps().AWS.Identity(x.Ctx())
+			if err != nil {
+				return fmt.Errorf("ask AWS who we are: %w (check AWS_PROFILE or the exported keys, and AWS_REGION)", err)
+			}
+			x.Say("account %s, principal %s", id.Account, id.ARN)
+			x.Say("credentials from %s%s, region %s", orDefault(id.CredentialSource, "an unknown source"), profileText(id.Profile), orDefault(id.Region, "(none)"))
+			if id.Endpoint != "" {
+				x.Say("RDS endpoint override: %s", id.Endpoint)
+			}
+			x.r.mu.Lock()
+			idc := id
+			x.r.info.Identity = &idc
+			x.r.mu.Unlock()
+			x.Set("account", id.Account)
+			x.Set("principal", id.ARN)
+			if id.Profile != "" {
+				x.Set("aws-profile", id.Profile)
+			}
+			return nil
+		},
+	}
+}
+
+func profileText(p string) string {
+	if p == "" {
+		return ""
+	}
+	return " (profile " + p + ")"
+}
+
+// principalName returns the user or role name of an STS ARN.
+func principalName(arn string) string {
+	i := strings.Index(arn, ":user/")
+	if i >= 0 {
+		n := arn[i+len(":user/"):]
+		return n[strings.LastIndex(n, "/")+1:]
+	}
+	i = strings.Index(arn, ":assumed-role/")
+	if i >= 0 {
+		n := arn[i+len(":assumed-role/"):]
+		if j := strings.Index(n, "/"); j >= 0 {
+			return n[:j]
+		}
+		return n
+	}
+	return ""
+}
+
+// identityFits reports whether the identity in use is the one the stack's
+// aws:profile names.
+func identityFits(id awsclient.Identity, profile string) bool {
+	if profile == "" {
+		return true
+	}
+	if principalName(id.ARN) == profile {
+		return true
+	}
+	return id.Profile == profile && strings.HasPrefix(id.CredentialSource, "SharedConfigCredentials")
+}
+
+func stackStep() *Step {
+	return &Step{
+		ID: "stack", Title: "Check the stack and its credentials", Kind: KindCheck, Phase: PhasePrepare,
+		Needs:    []string{"principal"},
+		Produces: []string{"instance", "final-snapshot"},
+		Explanation: "Reads the selected Pulumi stack, the AWS profile its configuration names (`aws:profile`) " +
+			"and the RDS instance it manages. When the profile differs from the identity in use the run stops " +
+			"here with the fix, instead of half-way through an update. A stack left locked by an interrupted " +
+			"update stops the run too, with the command that clears it.",
+		Commands: []string{"pulumi stack select {stack}", "pulumi config get aws:profile --stack {stack}", "pulumi stack export --stack {stack} > stack.json"},
+		Do: func(x *Exec) error {
+			d := x.Deps()
+			info, err := d.Data.Info(x.Ctx())
+			if err != nil {
+				return fmt.Errorf("read stack: %w", err)
+			}
+			x.Say("stack %s/%s, backend %s", info.Project, info.Stack, orDefault(info.Backend, "(default)"))
+			if want := x.Options().Stack; info.Stack != "" && info.Stack != want && !strings.HasSuffix(info.Stack, "/"+want) {
+				return fmt.Errorf("the selected stack is %q but this run is for %q: run `pulumi stack select %s` in %s, then `datalayer resume`", info.Stack, want, want, d.Data.ProgramDir())
+			}
+			x.Say("stack config: aws:profile %s, aws:region %s", orDefault(info.AWSProfile, "(not set)"), orDefault(info.AWSRegion, "(not set)"))
+			id := x.r.Info().Identity
+			if id != nil {
+				if !identityFits(*id, info.AWSProfile) {
+					return fmt.Errorf("wrong credentials: stack %s expects AWS profile %q, but the credentials in use (%s) act as %s. "+
+						"Fix: export the access keys of %s (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION=%s) or run with AWS_PROFILE=%s and no AWS_ACCESS_KEY_ID in the environment, then start again",
+						info.Stack, info.AWSProfile, orDefault(id.CredentialSource, "unknown source"), id.ARN, info.AWSProfile, orDefault(info.AWSRegion, "eu-west-2"), info.AWSProfile)
+				}
+				if info.AWSRegion != "" && id.Region != "" && info.AWSRegion != id.Region {
+					return fmt.Errorf("wrong region: stack %s is in %s but the AWS client uses %s: export AWS_REGION=%s and start again", info.Stack, info.AWSRegion, id.Region, info.AWSRegion)
+				}
+				x.Say("the credentials fit the stack's profile")
+			}
+			lock, err := d.Data.Lock(x.Ctx())
+			if err != nil {
+				return fmt.Errorf("check the stack lock: %w", err)
+			}
+			if lock.Locked || len(lock.PendingOperations) > 0 {
+				return fmt.Errorf("the stack is locked or has pending operations (%s): %s", strings.Join(lock.PendingOperations, ", "), orDefault(lock.Fix, "run `pulumi cancel` and `pulumi refresh`"))
+			}
+			exp, err := d.Data.Export(x.Ctx())
+			if err != nil {
+				return fmt.Errorf("read the stack export: %w", err)
+			}
+			inst := exp.Identifier
+			if inst == "" && !strings.HasPrefix(exp.ID, "db-") {
+				inst = exp.ID
+			}
+			if inst == "" {
+				return errors.New("the stack export has no RDS instance identifier: is this the data stack?")
+			}
+			x.Say("the stack manages instance %s (state id %s)", inst, exp.ID)
+			x.Set("instance", inst)
+			x.Set("state-id", exp.ID)
+			x.Set("final-snapshot", exp.FinalSnapshotIdentifier)
+			x.Set("code-version", exp.EngineVersion)
+			return nil
+		},
+	}
+}
+
+// upKey is the journal key of a stack update.
+func upKey(stack pulumiclient.Stack, step string) string { return "pulumi-up:" + step }
+
+// runUp runs `pulumi up` once. When an earlier session issued it and was
+// interrupted, it is not started again: the stack's lock is checked and the
+// caller re-attaches by polling AWS (reattached is true).
+func runUp(x *Exec, stack pulumiclient.Stack, each func(pulumiclient.Progress)) (sum pulumiclient.Summary, reattached bool, err error) {
+	key := upKey(stack, x.s.ID)
+	if _, ok := x.Issued(key); ok {
+		x.Warn("an earlier session started this update and was interrupted; it is not started again")
+		lock, lerr := stack.Lock(x.Ctx())
+		if lerr != nil {
+			return sum, true, fmt.Errorf("check the stack lock: %w", lerr)
+		}
+		if lock.Locked || len(lock.PendingOperations) > 0 {
+			return sum, true, fmt.Errorf("the interrupted update left the stack locked or with pending operations (%s): %s; then `datalayer resume`",
+				strings.Join(lock.PendingOperations, ", "), orDefault(lock.Fix, "run `pulumi cancel`, then `pulumi refresh`"))
+		}
+		return sum, true, nil
+	}
+	x.Issue(key, map[string]any{"program": stack.ProgramDir(), "at": x.Clock().Now()})
+	ch, wait := x.Progress(each)
+	sum, err = stack.Up(x.Ctx(), ch)
+	close(ch)
+	wait()
+	if err != nil {
+		return sum, false, fmt.Errorf("pulumi up: %w", err)
+	}
+	if sum.Result != "" && sum.Result != "succeeded" {
+		return sum, false, fmt.Errorf("pulumi up ended %s", sum.Result)
+	}
+	x.Say("pulumi up %s in %s: %s", orDefault(sum.Result, "finished"), round(sum.Duration), changesText(sum.Changes))
+	return sum, false, nil
+}
+
+func changesText(m map[pulumiclient.Op]int) string {
+	if len(m) == 0 {
+		return "no changes"
+	}
+	var parts []string
+	for _, k := range sortedOps(m) {
+		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sortedOps(m map[pulumiclient.Op]int) []pulumiclient.Op {
+	var ops []pulumiclient.Op
+	for k := range m {
+		ops = append(ops, k)
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i] < ops[j] })
+	return ops
+}
+
+func refreshStep(id string, previewOnly bool) *Step {
+	s := &Step{
+		ID: id, Kind: KindCheck, Phase: PhasePlan,
+		Commands: []string{"pulumi refresh --stack {stack} --preview-only"},
+	}
+	if previewOnly {
+		s.Title = "Refresh (preview only) to show drift"
+		s.Explanation = "Compares what Pulumi last recorded with what really is in AWS, without changing " +
+			"Pulumi's state. `up` only diffs against that recorded state, so drift (changes made in the " +
+			"console, minor versions AWS applied on its own) is invisible to it until a refresh shows it."
+	} else {
+		s.Title = "Refresh Pulumi's state from AWS"
+		s.Kind = KindAction
+		s.Commands = []string{"pulumi refresh --stack {stack} --yes"}
+		s.Explanation = "Brings Pulumi's recorded state in line with AWS before the update, as the runbook " +
+			"always does before `up`: otherwise the plan is computed against a stale picture."
+	}
+	s.Do = func(x *Exec) error {
+		ch, wait := x.Progress(nil)
+		sum, err := x.Deps().Data.Refresh(x.Ctx(), previewOnly, ch)
+		close(ch)
+		wait()
+		if err != nil {
+			return fmt.Errorf("pulumi refresh: %w", err)
+		}
+		drift := 0
+		for op, n := range sum.Changes {
+			if op != pulumiclient.OpSame {
+				drift += n
+			}
+		}
+		if drift == 0 {
+			x.Say("no drift: AWS matches Pulumi's state")
+		} else {
+			x.Warn("drift: %s (Pulumi's state differs from AWS)", changesText(sum.Changes))
+		}
+		return nil
+	}
+	return s
+}
+
+func planText(p pulumiclient.Plan) string {
+	var b strings.Builder
+	for _, s := range p.Steps {
+		if s.Op == pulumiclient.OpSame {
+			continue
+		}
+		fmt.Fprintf(&b, "- %s %s %s", s.Op, s.Type, s.Name)
+		if len(s.Keys) > 0 {
+			fmt.Fprintf(&b, " (replaced because of %s)", strings.Join(s.Keys, ", "))
+		} else if len(s.Diffs) > 0 {
+			fmt.Fprintf(&b, " (changes %s)", strings.Join(s.Diffs, ", "))
+		}
+		b.WriteString("\n")
+	}
+	if b.Len() == 0 {
+		return "no changes\n"
+	}
+	return b.String()
+}
+
+// replacesInstance reports whether a plan deletes or replaces the instance.
+func replacesInstance(p pulumiclient.Plan) bool {
+	for _, s := range p.Steps {
+		if s.Type != pulumiclient.InstanceType {
+			continue
+		}
+		switch s.Op {
+		case pulumiclient.OpReplace, pulumiclient.OpDelete, pulumiclient.OpDeleteReplaced, pulumiclient.OpCreateReplacement:
+			return true
+		}
+	}
+	return false
+}
+
+func hasChanges(p pulumiclient.Plan) bool {
+	for _, s := range p.Steps {
+		if s.Op != pulumiclient.OpSame && s.Op != "" {
+			return true
+		}
+	}
+	for op, n := range p.Changes {
+		if op != pulumiclient.OpSame && n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRestorePlan requires exactly create-replacement, replace and
+// delete-replaced of the RDS instance, and nothing else destructive.
+func checkRestorePlan(p pulumiclient.Plan) error {
+	seen := map[pulumiclient.Op]int{}
+	var others []string
+	for _, s := range p.Steps {
+		switch {
+		case s.Type == pulumiclient.InstanceType:
+			seen[s.Op]++
+		case s.Op == pulumiclient.OpDelete || s.Op == pulumiclient.OpReplace || s.Op == pulumiclient.OpDeleteReplaced:
+			others = append(others, string(s.Op)+" "+s.Type+" "+s.Name)
+		}
+	}
+	var errs []error
+	for _, op := range []pulumiclient.Op{pulumiclient.OpCreateReplacement, pulumiclient.OpReplace, pulumiclient.OpDeleteReplaced} {
+		if seen[op] != 1 {
+			errs = append(errs, fmt.Errorf("expected one %s of %s, the plan has %d", op, pulumiclient.InstanceType, seen[op]))
+		}
+	}
+	for op, n := range seen {
+		switch op {
+		case pulumiclient.OpCreateReplacement, pulumiclient.OpReplace, pulumiclient.OpDeleteReplaced, pulumiclient.OpSame:
+		default:
+			errs = append(errs, fmt.Errorf("unexpected %s of the instance (%d)", op, n))
+		}
+	}
+	if len(others) > 0 {
+		errs = append(errs, fmt.Errorf("the plan also removes or replaces: %s", strings.Join(others, "; ")))
+	}
+	return errors.Join(errs...)
+}
+
+func previewStep(id, title string, check func(x *Exec, p pulumiclient.Plan) error) *Step {
+	return &Step{
+		ID: id, Title: title, Kind: KindCheck, Phase: PhasePlan,
+		Produces: []string{"changes", "replaces-instance"},
+		Commands: []string{"pulumi stack", "pulumi preview --stack {stack} --diff"},
+		Explanation: "Shows exactly what `up` would do, resource by resource. Replacing or deleting the RDS " +
+			"instance is the one thing to look for: it means a new instance with a new name and the old one " +
+			"deleted after its final snapshot.",
+		Do: func(x *Exec) error {
+			ch, wait := x.Progress(nil)
+			plan, err := x.Deps().Data.Preview(x.Ctx(), ch)
+			close(ch)
+			wait()
+			if err != nil {
+				return fmt.Errorf("pulumi preview: %w", err)
+			}
+			for _, l := range strings.Split(strings.TrimRight(planText(plan), "\n"), "\n") {
+				x.Say("%s", l)
+			}
+			x.Set("plan", strings.TrimSpace(planText(plan)))
+			x.Set("changes", yesNo(hasChanges(plan)))
+			x.Set("replaces-instance", yesNo(replacesInstance(plan)))
+			if check != nil {
+				return check(x, plan)
+			}
+			return nil
+		},
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func finalSnapshotStep(id string, conds []Cond) *Step {
+	return &Step{
+		ID: id, Title: "Make sure the old instance gets a final snapshot", Kind: KindCheck, Phase: PhasePlan,
+		If: conds, Needs: []string{"instance"},
+		Commands: []string{
+			"pulumi stack export --stack {stack} | jq '.deployment.resources[] | select(.type==\"aws:rds/instance:Instance\") | .inputs | {skipFinalSnapshot, finalSnapshotIdentifier}'",
+			"aws rds describe-db-snapshots --db-snapshot-identifier {final-snapshot}   # must say DBSnapshotNotFound",
+		},
+		Explanation: "Before Pulumi deletes or replaces the instance, two things must hold: `skipFinalSnapshot` " +
+			"is false (so AWS keeps a last snapshot of the old instance) and the fixed " +
+			"`finalSnapshotIdentifier` is still free in AWS. If a snapshot of that name is left from an earlier " +
+			"replacement, the delete fails half-way with DBSnapshotAlreadyExists and leaves two instances and a " +
+			"failed update behind.",
+		Do: func(x *Exec) error {
+			exp, err := x.Deps().Data.Export(x.Ctx())
+			if err != nil {
+				return fmt.Errorf("read the stack export: %w", err)
+			}
+			if exp.SkipFinalSnapshot {
+				return errors.New("skipFinalSnapshot is true: the old instance would be deleted with no final snapshot. Set skipFinalSnapshot: false and a finalSnapshotIdentifier in index.ts, deploy that first, then start again")
+			}
+			name := exp.FinalSnapshotIdentifier
+			if name == "" {
+				return errors.New("finalSnapshotIdentifier is not set: AWS refuses to delete with a final snapshot but no name. Set it in index.ts first")
+			}
+			s, err := x.Deps().AWS.Snapshot(x.Ctx(), name)
+			switch {
+			case err == nil:
+				return fmt.Errorf("a snapshot named %q already exists (taken %s): deleting the old instance would fail half-way with DBSnapshotAlreadyExists. "+
+					"Fix: copy it to another name and delete it (`aws rds copy-db-snapshot --source-db-snapshot-identifier %s --target-db-snapshot-identifier %s-%s` then `aws rds delete-db-snapshot --db-snapshot-identifier %s`), "+
+					"or give finalSnapshotIdentifier a new name in index.ts; then `datalayer resume`",
+					name, s.Created.UTC().Format(time.RFC3339), name, name, s.Created.UTC().Format("20060102"), name)
+			case IsNotFound(err):
+				x.Say("skipFinalSnapshot is false and the final snapshot name %q is free", name)
+				x.Set("final-snapshot", name)
+				return nil
+			default:
+				return fmt.Errorf("check whether snapshot %q exists: %w", name, err)
+			}
+		},
+	}
+}
+
+// gateExpect is what a gate asks to be typed: the stack name on production,
+// else the thing named (an instance id) or the stack.
+func gateExpect(x *Exec, thing string) string {
+	if x.Production() || thing == "" {
+		return x.Options().Stack
+	}
+	return thing
+}
+
+func upStep(id, title string) *Step {
+	return &Step{
+		ID: id, Title: title, Kind: KindAction, Phase: PhaseApply,
+		If:       []Cond{{Var: "changes", Values: []string{"yes"}}},
+		Commands: []string{"pulumi up --stack {stack}"},
+		Explanation: "Applies the program to AWS and streams Pulumi's progress. Pulumi only compares with its " +
+			"recorded state, which is why the refresh came first.",
+		Do: func(x *Exec) error {
+			_, reattached, err := runUp(x, x.Deps().Data, nil)
+			if err != nil {
+				return err
+			}
+			if reattached {
+				x.Say("re-attached: watching the instance instead of running the update again")
+				_, err = x.WaitAvailable(x.Get("instance"))
+			}
+			return err
+		},
+	}
+}
+
+func gateUpStep(id string, conds []Cond, what string) *Step {
+	return &Step{
+		ID: id, Title: "Confirm the update", Kind: KindGate, Phase: PhaseApply, Destructive: true, If: conds,
+		Explanation: "Nothing has changed yet. Type the name asked for to let `pulumi up` apply the plan shown.",
+		Do: func(x *Exec) error {
+			body := fmt.Sprintf("%s\n\nStack **%s**, instance **%s**. The plan:\n\n%s", what, x.Options().Stack, x.Get("instance"), x.Get("plan"))
+			exp := x.Options().Stack
+			return x.Gate("confirm", "Apply this plan to "+x.Options().Stack+"?", body, exp)
+		},
+	}
+}
+
+func manualStep(id, title, phase, explanation string, conds []Cond, commands ...string) *Step {
+	return &Step{
+		ID: id, Title: title, Kind: KindManual, Phase: phase, If: conds, Explanation: explanation, Commands: commands,
+		Do: func(x *Exec) error {
+			_, err := x.Manual("done", title, explanation)
+			return err
+		},
+	}
+}
+
+type pulumiPlan = pulumiclient.Plan

@@ -1,0 +1,750 @@
+package steps
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/datalayer-tool/datalayer/awsclient"
+	"github.com/datalayer-tool/datalayer/clock"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
+)
+
+// Poller watches instances and snapshots for the engine. awsclient's shared
+// poller satisfies it through a small adapter; NewAPIPoller is a plain one.
+type Poller interface {
+	// Watch samples the instance (kind "instance") or snapshot (kind
+	// "snapshot") with this id and sends every change until ctx ends. The
+	// first sample is always sent. A resource that does not exist is sent as
+	// Gone.
+	Watch(ctx context.Context, kind, id string) <-chan awsclient.Change
+}
+
+// Program edits the data stack's program (index.ts) the way an engineer would.
+type Program interface {
+	// EngineVersion returns the engineVersion written in the program.
+	EngineVersion() (string, error)
+	// SetEngineVersion writes engineVersion and returns a unified diff.
+	SetEngineVersion(version string) (diff string, err error)
+	// SetSnapshotIdentifier adds (or changes) snapshotIdentifier on the
+	// instance and returns a unified diff.
+	SetSnapshotIdentifier(name string) (diff string, err error)
+	// Commit commits the program change when the directory is a git
+	// repository; it returns "" with no error when it is not one.
+	Commit(message string) (commit string, err error)
+}
+
+// Deps are the clients a run uses. Nothing is global: the same runbook runs
+// against real AWS, the simulator, or nothing at all (checklist).
+type Deps struct {
+	AWS     awsclient.API
+	Data    pulumiclient.Stack // the data stack (RDS instance)
+	App     pulumiclient.Stack // the application stack (db-host config); may be nil
+	Poller  Poller             // nil: NewAPIPoller(AWS, Clock, 5s)
+	Program Program            // may be nil: program edits become manual steps
+	Clock   clock.Clock        // nil: the wall clock
+	// Command runs a configured shell command (maintenance mode switch);
+	// nil runs it with os/exec.
+	Command func(ctx context.Context, argv []string) (string, error)
+}
+
+// Options choose the runbook, the stack and the pre-answers of a run.
+type Options struct {
+	Runbook    string // deploy, upgrade, restore
+	Stack      string // the data stack's name, e.g. staging or production
+	AppStack   string // the application stack's name (defaults to Stack)
+	Production bool   // also true when the stack's name says production
+	Rehearsal  bool
+	Scenario   string
+	Speed      float64
+	// Yes answers gates by itself in rehearsal or on non-production stacks
+	// (never on production) and takes the recommended option of decisions.
+	Yes bool
+	// Method, Lost, Snapshot, Target pre-answer the wizard (flags).
+	Method   string // pulumi | console | none
+	Lost     string // whole | critical | isolated | none
+	Snapshot string
+	Target   string // upgrade target version
+	// AppDeploy says how the application layer is redeployed after a
+	// Pulumi-method restore: "ci" (a manual step) or "up" (behind a gate).
+	AppDeploy string
+	// MaintenanceCommand flips maintenance mode on ("on" appended) and off
+	// ("off" appended); empty makes maintenance mode a manual step.
+	MaintenanceCommand []string
+	// Answers pre-answers prompts by id (step/prompt or just prompt).
+	Answers  map[string]string
+	StateDir string // "" uses StateDir()
+	RunID    string // "" makes one
+}
+
+// flags returns the options that must survive a resume.
+func (o Options) flags() map[string]string {
+	m := map[string]string{}
+	set := func(k, v string) {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	set("method", o.Method)
+	set("lost", o.Lost)
+	set("snapshot", o.Snapshot)
+	set("target", o.Target)
+	set("app-deploy", o.AppDeploy)
+	set("app-stack", o.AppStack)
+	if o.Yes {
+		m["yes"] = "true"
+	}
+	if len(o.MaintenanceCommand) > 0 {
+		b, _ := json.Marshal(o.MaintenanceCommand)
+		m["maintenance-command"] = string(b)
+	}
+	for k, v := range o.Answers {
+		m["answer:"+k] = v
+	}
+	return m
+}
+
+// OptionsFromInfo rebuilds the options a run was started with from its
+// journal's RunInfo (for resume); stateDir is where the journal lives.
+func OptionsFromInfo(info RunInfo, stateDir string) Options {
+	f := info.Flags
+	o := Options{
+		Runbook: info.Runbook, Stack: info.Stack, Production: info.Production,
+		Rehearsal: info.Rehearsal, Scenario: info.Scenario, Speed: info.Speed,
+		Method: f["method"], Lost: f["lost"], Snapshot: f["snapshot"], Target: f["target"],
+		AppDeploy: f["app-deploy"], AppStack: f["app-stack"], Yes: f["yes"] == "true",
+		StateDir: stateDir, RunID: info.RunID, Answers: map[string]string{},
+	}
+	if mc := f["maintenance-command"]; mc != "" {
+		_ = json.Unmarshal([]byte(mc), &o.MaintenanceCommand)
+	}
+	for k, v := range f {
+		if strings.HasPrefix(k, "answer:") {
+			o.Answers[strings.TrimPrefix(k, "answer:")] = v
+		}
+	}
+	return o
+}
+
+// IsProductionStack reports whether a stack name means production.
+func IsProductionStack(name string) bool {
+	n := strings.ToLower(name)
+	return n == "production" || n == "prod" || strings.HasSuffix(n, "/production") || strings.HasSuffix(n, "/prod") || strings.HasPrefix(n, "prod-") || strings.HasSuffix(n, "-production")
+}
+
+// Run is one run of a runbook. It implements Session.
+type Run struct {
+	opts  Options
+	deps  Deps
+	book  *Runbook
+	clk   clock.Clock
+	info  RunInfo
+	jr    *Journal
+	red   *redactor
+	prior *replay // nil for a fresh run
+
+	expected map[string]time.Duration
+
+	mu       sync.Mutex
+	seq      int64
+	vars     map[string]Var
+	varsCh   chan struct{} // closed and replaced on every Set
+	pending  map[string]*openPrompt
+	elapsed  map[string]time.Duration
+	queue    []Event
+	queueCh  chan struct{}
+	closed   bool
+	events   chan Event
+	done     chan struct{}
+	err      error
+	started  bool
+	finished bool
+}
+
+type openPrompt struct {
+	p  Prompt
+	ch chan Answer
+}
+
+// NewRun prepares a fresh run and opens its journal. Start runs it.
+func NewRun(opts Options, deps Deps) (*Run, error) {
+	book, err := Get(opts.Runbook)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Stack == "" {
+		return nil, errors.New("new run: no stack given: pass --stack staging (or production)")
+	}
+	if err := validateFlags(opts); err != nil {
+		return nil, err
+	}
+	if opts.RunID == "" {
+		opts.RunID = newRunID(deps.clock().Now(), opts.Runbook)
+	}
+	if opts.StateDir == "" {
+		d, err := StateDir()
+		if err != nil {
+			return nil, err
+		}
+		opts.StateDir = d
+	}
+	if IsProductionStack(opts.Stack) {
+		opts.Production = true
+	}
+	r := newRun(opts, deps, book)
+	jr, err := OpenJournal(JournalPath(opts.StateDir, opts.RunID))
+	if err != nil {
+		return nil, err
+	}
+	r.jr = jr
+	return r, nil
+}
+
+// Resume reopens the run runID (or the newest unfinished run for "" or
+// "latest") from its journal. Finished steps are not redone, answers are
+// reused and operations in flight are re-attached to. yes may add --yes.
+func Resume(stateDir, runID string, deps Deps, yes bool) (*Run, error) {
+	if stateDir == "" {
+		d, err := StateDir()
+		if err != nil {
+			return nil, err
+		}
+		stateDir = d
+	}
+	sum, err := FindRun(stateDir, runID, true)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	events, rerr := ReadJournalFile(sum.Path)
+	if len(events) == 0 {
+		if rerr != nil {
+			return nil, fmt.Errorf("resume: %w", rerr)
+		}
+		return nil, fmt.Errorf("resume: journal %s is empty", sum.Path)
+	}
+	if rerr != nil {
+		// Keep the intact part; the torn tail is set aside so appends
+		// start on a clean line.
+		if err := setAsideTail(sum.Path, events); err != nil {
+			return nil, fmt.Errorf("resume: %w (after: %v)", err, rerr)
+		}
+	}
+	prior := newReplay(events)
+	if prior.finished {
+		return nil, fmt.Errorf("resume: run %s already finished: `datalayer report %s` shows it", prior.info.RunID, prior.info.RunID)
+	}
+	opts := OptionsFromInfo(prior.info, stateDir)
+	if yes {
+		opts.Yes = true
+	}
+	book, err := Get(opts.Runbook)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	r := newRun(opts, deps, book)
+	r.prior = prior
+	r.seq = prior.lastSeq
+	r.info.Started = prior.info.Started
+	for k, v := range prior.vars {
+		r.vars[k] = Var{Value: v}
+	}
+	jr, err := OpenJournal(sum.Path)
+	if err != nil {
+		return nil, err
+	}
+	r.jr = jr
+	return r, nil
+}
+
+// PeekRun returns the RunInfo of a run without opening it, so the caller can
+// build the right clients (e.g. the rehearsal world) before Resume.
+func PeekRun(stateDir, runID string) (RunInfo, error) {
+	if stateDir == "" {
+		d, err := StateDir()
+		if err != nil {
+			return RunInfo{}, err
+		}
+		stateDir = d
+	}
+	sum, err := FindRun(stateDir, runID, true)
+	if err != nil {
+		return RunInfo{}, fmt.Errorf("resume: %w", err)
+	}
+	return sum.Info, nil
+}
+
+func setAsideTail(path string, intact []Event) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read journal: %w", err)
+	}
+	if err := os.WriteFile(path+".damaged", b, 0o600); err != nil {
+		return fmt.Errorf("keep damaged journal: %w", err)
+	}
+	var sb strings.Builder
+	for _, e := range intact {
+		line, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("rewrite journal: %w", err)
+		}
+		sb.Write(line)
+		sb.WriteByte('\n')
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(sb.String()), 0o600); err != nil {
+		return fmt.Errorf("rewrite journal: %w", err)
+	}
+	return os.Rename(tmp, path)
+}
+
+func newRun(opts Options, deps Deps, book *Runbook) *Run {
+	if opts.AppStack == "" {
+		opts.AppStack = opts.Stack
+	}
+	if opts.AppDeploy == "" {
+		opts.AppDeploy = "ci"
+	}
+	r := &Run{
+		opts: opts, deps: deps, book: book, clk: deps.clock(), red: &redactor{},
+		vars: map[string]Var{}, varsCh: make(chan struct{}), pending: map[string]*openPrompt{},
+		elapsed: map[string]time.Duration{}, queueCh: make(chan struct{}, 1),
+		events: make(chan Event), done: make(chan struct{}),
+	}
+	if r.deps.Poller == nil && deps.AWS != nil {
+		r.deps.Poller = NewAPIPoller(deps.AWS, r.clk, 5*time.Second)
+	}
+	r.info = RunInfo{
+		RunID: opts.RunID, Runbook: opts.Runbook, Stack: opts.Stack, Production: opts.Production,
+		Rehearsal: opts.Rehearsal, Scenario: opts.Scenario, Speed: opts.Speed, Flags: opts.flags(),
+		Started: r.clk.Now(),
+	}
+	r.expected = loadTimings(opts.StateDir, opts.Runbook)
+	go r.pump()
+	return r
+}
+
+func (d Deps) clock() clock.Clock {
+	if d.Clock == nil {
+		return clock.Real{}
+	}
+	return d.Clock
+}
+
+func newRunID(now time.Time, runbook string) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("20060102-150405") + "-" + runbook + "-" + hex.EncodeToString(b[:])
+}
+
+func validateFlags(o Options) error {
+	check := func(name, v string, allowed ...string) error {
+		if v == "" {
+			return nil
+		}
+		for _, a := range allowed {
+			if v == a {
+				return nil
+			}
+		}
+		return fmt.Errorf("--%s %q is not one of %s", name, v, strings.Join(allowed, ", "))
+	}
+	return errors.Join(
+		check("method", o.Method, "pulumi", "console", "none"),
+		check("lost", o.Lost, "whole", "critical", "isolated", "none"),
+		check("app-deploy", o.AppDeploy, "ci", "up"),
+	)
+}
+
+// Info implements Session.
+func (r *Run) Info() RunInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.info
+}
+
+// Steps implements Session: the steps on the path chosen so far.
+func (r *Run) Steps() []StepInfo { return r.book.Infos(r.decided()) }
+
+// Events implements Session. The channel closes when the run has finished.
+func (r *Run) Events() <-chan Event { return r.events }
+
+// JournalPath returns the run's journal file.
+func (r *Run) JournalPath() string { return r.jr.Path() }
+
+// Answer implements Session.
+func (r *Run) Answer(a Answer) error {
+	r.mu.Lock()
+	op, ok := r.pending[a.PromptID]
+	if ok {
+		delete(r.pending, a.PromptID)
+	}
+	r.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("answer: no open prompt %q", a.PromptID)
+	}
+	if err := checkAnswer(op.p, a); err != nil {
+		r.mu.Lock()
+		r.pending[a.PromptID] = op
+		r.mu.Unlock()
+		return err
+	}
+	op.ch <- a
+	return nil
+}
+
+// Pending returns the prompts waiting for an answer.
+func (r *Run) Pending() []Prompt {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Prompt
+	for _, op := range r.pending {
+		out = append(out, op.p)
+	}
+	return out
+}
+
+// Wait blocks until the run has finished and returns its error (nil when it
+// finished or stopped early on purpose).
+func (r *Run) Wait() error {
+	<-r.done
+	return r.err
+}
+
+// Var returns a variable's value.
+func (r *Run) Var(name string) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := r.vars[name]
+	return v.Value, ok
+}
+
+// Start runs the runbook in a goroutine; read Events until it closes.
+func (r *Run) Start(ctx context.Context) {
+	r.mu.Lock()
+	if r.started {
+		r.mu.Unlock()
+		return
+	}
+	r.started = true
+	r.mu.Unlock()
+	go r.run(ctx)
+}
+
+func (r *Run) decided() map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := make(map[string]string, len(r.vars))
+	for k, v := range r.vars {
+		if !v.Secret {
+			m[k] = v.Value
+		}
+	}
+	return m
+}
+
+// emit timestamps, numbers, redacts, journals and queues an event.
+func (r *Run) emit(e Event) {
+	r.emitTo(e, true)
+}
+
+func (r *Run) emitTo(e Event, journal bool) {
+	r.mu.Lock()
+	r.seq++
+	e.Seq = r.seq
+	if e.Time.IsZero() {
+		e.Time = r.clk.Now()
+	}
+	r.mu.Unlock()
+	e = r.red.event(e)
+	if journal && r.jr != nil {
+		if err := r.jr.Append(e); err != nil {
+			// A journal that cannot be written makes resume impossible:
+			// say so loudly on the session.
+			r.queueEvent(Event{Seq: e.Seq, Time: e.Time, Type: EventWarning, Text: "journal write failed: " + err.Error()})
+		}
+	}
+	r.queueEvent(e)
+}
+
+func (r *Run) queueEvent(e Event) {
+	r.mu.Lock()
+	if !r.closed {
+		r.queue = append(r.queue, e)
+	}
+	r.mu.Unlock()
+	select {
+	case r.queueCh <- struct{}{}:
+	default:
+	}
+}
+
+// pump moves queued events to the unbuffered events channel, so a slow
+// reader never blocks the engine.
+func (r *Run) pump() {
+	for {
+		r.mu.Lock()
+		if len(r.queue) == 0 {
+			closed := r.closed
+			r.mu.Unlock()
+			if closed {
+				close(r.events)
+				return
+			}
+			<-r.queueCh
+			continue
+		}
+		e := r.queue[0]
+		r.queue = r.queue[1:]
+		r.mu.Unlock()
+		r.events <- e
+	}
+}
+
+func (r *Run) closeEvents() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	select {
+	case r.queueCh <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Run) setVar(step, name, value string, secret bool) {
+	for _, s := range r.book.Secret {
+		if s == name {
+			secret = true
+		}
+	}
+	if secret {
+		r.red.add(value)
+	}
+	r.mu.Lock()
+	old, had := r.vars[name]
+	r.vars[name] = Var{Value: value, Secret: secret}
+	close(r.varsCh)
+	r.varsCh = make(chan struct{})
+	r.mu.Unlock()
+	if had && old.Value == value {
+		return
+	}
+	r.emit(Event{Type: EventVariable, StepID: step, Name: name, Value: value, Secret: secret})
+}
+
+// waitVars blocks until every name is set or ctx ends.
+func (r *Run) waitVars(ctx context.Context, names []string) error {
+	for {
+		r.mu.Lock()
+		missing := ""
+		for _, n := range names {
+			if _, ok := r.vars[n]; !ok {
+				missing = n
+				break
+			}
+		}
+		ch := r.varsCh
+		r.mu.Unlock()
+		if missing == "" {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %w", missing, ctx.Err())
+		}
+	}
+}
+
+func (r *Run) run(ctx context.Context) {
+	defer func() {
+		if r.jr != nil {
+			_ = r.jr.Close()
+		}
+		close(r.done)
+		r.closeEvents()
+	}()
+	info := r.Info()
+	text := "started"
+	if r.prior != nil {
+		text = "resumed"
+		r.replayHistory()
+	}
+	r.emit(Event{Type: EventRunStarted, Text: text, Run: &info})
+	r.emit(Event{Type: EventSteps, Steps: r.Steps()})
+
+	err := r.runSteps(ctx)
+	var stop *StopError
+	fin := Event{Type: EventRunFinished, Text: "done"}
+	journal := true
+	switch {
+	case err == nil:
+	case errors.As(err, &stop):
+		fin.Text = "stopped: " + stop.Reason
+		err = nil
+	case ctx.Err() != nil:
+		fin.Text = "interrupted: resume with `datalayer resume " + r.opts.RunID + "`"
+		fin.Err = ctx.Err().Error()
+		journal = false // an interrupted run stays resumable
+	default:
+		fin.Text = "failed"
+		fin.Err = err.Error()
+	}
+	r.emitTo(fin, journal)
+	if err == nil && !r.opts.Production {
+		r.saveTimings()
+	}
+	r.err = err
+	if ctx.Err() != nil && err != nil {
+		r.err = fmt.Errorf("interrupted (resume with `datalayer resume %s`): %w", r.opts.RunID, ctx.Err())
+	}
+}
+
+// replayHistory shows the earlier session's step outcomes to the renderer.
+func (r *Run) replayHistory() {
+	for _, e := range r.prior.events {
+		switch e.Type {
+		case EventStepFinished, EventStepSkipped, EventAnswer:
+			e.Resumed = true
+			r.queueEvent(e)
+		}
+	}
+}
+
+func (r *Run) runSteps(ctx context.Context) error {
+	steps := r.book.Steps
+	for i := 0; i < len(steps); {
+		j := i + 1
+		if g := steps[i].Group; g != "" {
+			for j < len(steps) && steps[j].Group == g {
+				j++
+			}
+		}
+		unit := steps[i:j]
+		i = j
+		if len(unit) == 1 {
+			if err := r.runStep(ctx, unit[0]); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := r.runGroup(ctx, unit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Run) runGroup(ctx context.Context, unit []*Step) error {
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(unit))
+	var wg sync.WaitGroup
+	for k, s := range unit {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[k] = r.runStep(gctx, s)
+			if errs[k] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	// Report the first real failure, not the cancellations it caused.
+	var first error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if first == nil || (errors.Is(first, context.Canceled) && !errors.Is(err, context.Canceled)) {
+			first = err
+		}
+	}
+	return first
+}
+
+func (r *Run) runStep(ctx context.Context, s *Step) error {
+	if !s.OnPath(r.decided()) {
+		r.emitTo(Event{Type: EventStepSkipped, StepID: s.ID, Text: "not on this path: " + condText(s.If)}, r.prior == nil || !r.prior.done[s.ID])
+		return nil
+	}
+	if r.prior != nil && r.prior.done[s.ID] && r.haveAll(s.Produces) {
+		r.queueEvent(Event{Time: r.clk.Now(), Type: EventStepFinished, StepID: s.ID, Text: "done before the interruption", Resumed: true})
+		return nil
+	}
+	if s.Do == nil {
+		r.emit(Event{Type: EventStepSkipped, StepID: s.ID, Text: "documentation only"})
+		return nil
+	}
+	if len(s.Needs) > 0 {
+		if err := r.waitVars(ctx, s.Needs); err != nil {
+			r.emit(Event{Type: EventStepFailed, StepID: s.ID, Err: err.Error()})
+			return fmt.Errorf("%s: %w", s.ID, err)
+		}
+	}
+	start := r.clk.Now()
+	r.emit(Event{Type: EventStepStarted, StepID: s.ID, Text: s.Title, Expected: r.expected[s.ID]})
+	x := &Exec{r: r, s: s, ctx: ctx}
+	err := s.Do(x)
+	el := r.clk.Since(start)
+	r.mu.Lock()
+	r.elapsed[s.ID] = el
+	r.mu.Unlock()
+	var skip *SkipError
+	var stop *StopError
+	switch {
+	case err == nil:
+		r.emit(Event{Type: EventStepFinished, StepID: s.ID, Elapsed: el, Expected: r.expected[s.ID]})
+	case errors.As(err, &skip):
+		r.emit(Event{Type: EventStepSkipped, StepID: s.ID, Elapsed: el, Text: skip.Reason})
+	case errors.As(err, &stop):
+		r.emit(Event{Type: EventStepFinished, StepID: s.ID, Elapsed: el, Text: stop.Reason})
+		return err
+	default:
+		r.emit(Event{Type: EventStepFailed, StepID: s.ID, Elapsed: el, Err: err.Error()})
+		return fmt.Errorf("%s: %w", s.ID, err)
+	}
+	if s.Kind == KindDecision {
+		r.emit(Event{Type: EventSteps, StepID: s.ID, Steps: r.Steps()})
+	}
+	return nil
+}
+
+func (r *Run) haveAll(names []string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, n := range names {
+		if _, ok := r.vars[n]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func condText(cs []Cond) string {
+	var parts []string
+	for _, c := range cs {
+		parts = append(parts, c.String())
+	}
+	return "only when " + strings.Join(parts, " and ")
+}
+
+// runCommand runs a configured command.
+func (r *Run) runCommand(ctx context.Context, argv []string) (string, error) {
+	if r.deps.Command != nil {
+		return r.deps.Command(ctx, argv)
+	}
+	if len(argv) == 0 {
+		return "", errors.New("empty command")
+	}
+	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
+	return string(out), err
+}

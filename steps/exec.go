@@ -1,0 +1,241 @@
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/datalayer-tool/datalayer/awsclient"
+	"github.com/datalayer-tool/datalayer/clock"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
+)
+
+// Exec is what a step's Do sees: its context, the clients, the variables,
+// and the ways to talk to the person.
+type Exec struct {
+	r   *Run
+	s   *Step
+	ctx context.Context
+}
+
+// Ctx is the step's context; it ends when the run is interrupted or a
+// sibling in a parallel group failed.
+func (x *Exec) Ctx() context.Context { return x.ctx }
+
+// Deps returns the run's clients.
+func (x *Exec) Deps() Deps { return x.r.deps }
+
+// Options returns the run's options.
+func (x *Exec) Options() Options { return x.r.opts }
+
+// Clock returns the run's clock.
+func (x *Exec) Clock() clock.Clock { return x.r.clk }
+
+// Production reports whether the run targets production.
+func (x *Exec) Production() bool { return x.r.opts.Production }
+
+// Say writes a line of output for the log.
+func (x *Exec) Say(format string, args ...any) {
+	x.r.emit(Event{Type: EventOutput, StepID: x.s.ID, Text: fmt.Sprintf(format, args...)})
+}
+
+// Warn writes a line that needs attention.
+func (x *Exec) Warn(format string, args ...any) {
+	x.r.emit(Event{Type: EventWarning, StepID: x.s.ID, Text: fmt.Sprintf(format, args...)})
+}
+
+// Set sets a variable.
+func (x *Exec) Set(name, value string) { x.r.setVar(x.s.ID, name, value, false) }
+
+// SetSecret sets a variable whose value never reaches the journal or a screen.
+func (x *Exec) SetSecret(name, value string) { x.r.setVar(x.s.ID, name, value, true) }
+
+// Get returns a variable's value ("" when unset).
+func (x *Exec) Get(name string) string {
+	v, _ := x.r.Var(name)
+	return v
+}
+
+// Has reports whether a variable is set.
+func (x *Exec) Has(name string) bool {
+	_, ok := x.r.Var(name)
+	return ok
+}
+
+// Issued reports whether an earlier session recorded the operation key as
+// issued, and its facts.
+func (x *Exec) Issued(key string) (facts string, ok bool) {
+	if x.r.prior == nil {
+		return "", false
+	}
+	f, ok := x.r.prior.issued[key]
+	return f, ok
+}
+
+// Issue records, before the call is made, that the operation key is about
+// to be sent with these facts. Call it before every AWS or Pulumi call that
+// changes something.
+func (x *Exec) Issue(key string, facts any) {
+	b, _ := json.Marshal(facts)
+	x.r.emit(Event{Type: EventIssued, StepID: x.s.ID, Name: key, Value: string(b)})
+}
+
+// Progress forwards Pulumi engine events to the session until the channel
+// closes; it returns a channel to give the stack and a wait function. The
+// callback (may be nil) sees every event first.
+func (x *Exec) Progress(each func(pulumiclient.Progress)) (chan<- pulumiclient.Progress, func()) {
+	ch := make(chan pulumiclient.Progress, 64)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for p := range ch {
+			if each != nil {
+				each(p)
+			}
+			pp := p
+			x.r.emit(Event{Type: EventPulumi, StepID: x.s.ID, Pulumi: &pp, Text: progressText(p)})
+		}
+	}()
+	return ch, func() { <-done }
+}
+
+func progressText(p pulumiclient.Progress) string {
+	switch p.Status {
+	case pulumiclient.Diagnostic:
+		return p.Severity + ": " + p.Message
+	case pulumiclient.Summarised:
+		return "summary: " + p.Message
+	}
+	s := string(p.Status) + " " + string(p.Op) + " " + p.Type + " " + p.Name
+	if p.ID != "" {
+		s += " (" + p.ID + ")"
+	}
+	return strings.TrimSpace(s)
+}
+
+// Watch samples an instance or snapshot through the shared poller and emits
+// every change, until until says done (or returns an error) or ctx ends.
+func (x *Exec) Watch(kind, id string, until func(awsclient.Change) (bool, error)) (awsclient.Change, error) {
+	if x.r.deps.Poller == nil {
+		return awsclient.Change{}, errors.New("watch: no poller configured")
+	}
+	ctx, cancel := context.WithCancel(x.ctx)
+	defer cancel()
+	ch := x.r.deps.Poller.Watch(ctx, kind, id)
+	for {
+		select {
+		case <-x.ctx.Done():
+			return awsclient.Change{}, fmt.Errorf("watch %s %s: %w", kind, id, x.ctx.Err())
+		case c, ok := <-ch:
+			if !ok {
+				return awsclient.Change{}, fmt.Errorf("watch %s %s: poller stopped", kind, id)
+			}
+			cc := c
+			text := ""
+			if c.Err != nil {
+				text = "poll failed, still watching: " + c.Err.Error()
+			} else if c.Gone {
+				text = kind + " " + id + " is gone"
+			} else {
+				text = kind + " " + id + ": " + c.NewStatus
+			}
+			ev := Event{Type: EventStatus, StepID: x.s.ID, Status: &cc, Text: text}
+			if c.Err != nil {
+				ev.Err = c.Err.Error()
+				ev.Status = &awsclient.Change{Kind: c.Kind, ID: c.ID, At: c.At, OldStatus: c.OldStatus, NewStatus: c.NewStatus}
+			}
+			x.r.emit(ev)
+			if c.Err != nil {
+				continue
+			}
+			done, err := until(c)
+			if err != nil {
+				return c, err
+			}
+			if done {
+				return c, nil
+			}
+		}
+	}
+}
+
+// badStatuses end a wait for "available" at once: AWS will not get there.
+var badStatuses = map[string]string{
+	"failed":                  "the instance failed",
+	"incompatible-parameters": "the parameter group does not fit this instance (incompatible-parameters); compare it with the stack export",
+	"incompatible-restore":    "AWS could not restore the snapshot (incompatible-restore)",
+	"incompatible-network":    "the subnet group or security groups do not fit (incompatible-network)",
+	"restore-error":           "the restore failed (restore-error)",
+	"storage-full":            "the instance ran out of storage",
+}
+
+// WaitAvailable watches an instance until it is available.
+func (x *Exec) WaitAvailable(id string) (awsclient.Instance, error) {
+	c, err := x.Watch("instance", id, func(c awsclient.Change) (bool, error) {
+		if c.Gone {
+			return false, nil // not created yet, or a rename still settling
+		}
+		if why, bad := badStatuses[c.NewStatus]; bad {
+			return false, fmt.Errorf("instance %s is %s: %s", id, c.NewStatus, why)
+		}
+		return c.NewStatus == "available" && c.Instance != nil && c.Instance.Pending.Empty(), nil
+	})
+	if err != nil {
+		return awsclient.Instance{}, err
+	}
+	return *c.Instance, nil
+}
+
+// WaitGone watches an instance until AWS no longer knows it.
+func (x *Exec) WaitGone(id string) error {
+	_, err := x.Watch("instance", id, func(c awsclient.Change) (bool, error) { return c.Gone, nil })
+	return err
+}
+
+// WaitSnapshot watches a snapshot until it is available.
+func (x *Exec) WaitSnapshot(id string) (awsclient.Snapshot, error) {
+	c, err := x.Watch("snapshot", id, func(c awsclient.Change) (bool, error) {
+		if c.Gone {
+			return false, nil
+		}
+		if c.NewStatus == "failed" {
+			return false, fmt.Errorf("snapshot %s failed", id)
+		}
+		return c.NewStatus == "available", nil
+	})
+	if err != nil {
+		return awsclient.Snapshot{}, err
+	}
+	if c.Snapshot == nil {
+		return awsclient.Snapshot{ID: id, Status: c.NewStatus}, nil
+	}
+	return *c.Snapshot, nil
+}
+
+// Sleep waits d on the run's clock.
+func (x *Exec) Sleep(d time.Duration) error {
+	select {
+	case <-x.r.clk.After(d):
+		return nil
+	case <-x.ctx.Done():
+		return x.ctx.Err()
+	}
+}
+
+// RunCommand runs a configured command and logs its output.
+func (x *Exec) RunCommand(argv []string) error {
+	x.Say("$ %s", strings.Join(argv, " "))
+	out, err := x.r.runCommand(x.ctx, argv)
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if l != "" {
+			x.Say("  %s", l)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("command %q: %w", strings.Join(argv, " "), err)
+	}
+	return nil
+}

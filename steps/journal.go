@@ -1,0 +1,364 @@
+package steps
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// StateDir returns where journals and timings live: $DATALAYER_STATE_DIR,
+// else $XDG_STATE_HOME/datalayer, else ~/.local/state/datalayer.
+func StateDir() (string, error) {
+	if d := os.Getenv("DATALAYER_STATE_DIR"); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "datalayer"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("state dir: no home directory (set DATALAYER_STATE_DIR): %w", err)
+	}
+	return filepath.Join(home, ".local", "state", "datalayer"), nil
+}
+
+// JournalPath is the journal file of a run.
+func JournalPath(stateDir, runID string) string {
+	return filepath.Join(stateDir, "runs", runID+".jsonl")
+}
+
+// Journal is an append-only JSON-lines file of a run's events. Every line is
+// written whole and synced before Append returns.
+type Journal struct {
+	mu   sync.Mutex
+	f    *os.File
+	path string
+}
+
+// OpenJournal opens (creating when needed) the journal at path for appending.
+func OpenJournal(path string) (*Journal, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("journal: create directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: open: %w", err)
+	}
+	return &Journal{f: f, path: path}, nil
+}
+
+// Path returns the journal's file name.
+func (j *Journal) Path() string { return j.path }
+
+// Append writes one event as a line and syncs the file.
+func (j *Journal) Append(e Event) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("journal: encode event %d: %w", e.Seq, err)
+	}
+	b = append(b, '\n')
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return errors.New("journal: closed")
+	}
+	if _, err := j.f.Write(b); err != nil {
+		return fmt.Errorf("journal: write: %w", err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("journal: sync: %w", err)
+	}
+	return nil
+}
+
+// Close closes the file.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	err := j.f.Close()
+	j.f = nil
+	return err
+}
+
+// JournalError says where a journal stops being readable. The events before
+// Line are intact and returned alongside it.
+type JournalError struct {
+	Line   int  // 1-based line that could not be read
+	Torn   bool // the last line was cut short (the process died mid-write)
+	Reason string
+}
+
+func (e *JournalError) Error() string {
+	if e.Torn {
+		return fmt.Sprintf("journal line %d is cut short (%s); the %d events before it are intact", e.Line, e.Reason, e.Line-1)
+	}
+	return fmt.Sprintf("journal line %d is damaged (%s); the %d events before it are intact, nothing after it was read", e.Line, e.Reason, e.Line-1)
+}
+
+// ReadJournal reads events from r. On a damaged or truncated line it returns
+// every event before it together with a *JournalError.
+func ReadJournal(r io.Reader) ([]Event, error) {
+	var events []Event
+	br := bufio.NewReader(r)
+	line := 0
+	for {
+		b, err := br.ReadBytes('\n')
+		if len(b) == 0 && err == io.EOF {
+			return events, nil
+		}
+		line++
+		torn := err == io.EOF // no newline: the last write did not finish
+		if err != nil && err != io.EOF {
+			return events, fmt.Errorf("journal: read line %d: %w", line, err)
+		}
+		b = bytes.TrimRight(b, "\r\n")
+		if len(bytes.TrimSpace(b)) == 0 {
+			if torn {
+				return events, nil
+			}
+			continue
+		}
+		var e Event
+		dec := json.NewDecoder(bytes.NewReader(b))
+		if derr := dec.Decode(&e); derr != nil {
+			return events, &JournalError{Line: line, Torn: torn, Reason: derr.Error()}
+		}
+		if dec.More() {
+			return events, &JournalError{Line: line, Torn: torn, Reason: "extra data after the event"}
+		}
+		if e.Type == "" {
+			return events, &JournalError{Line: line, Torn: torn, Reason: "event has no type"}
+		}
+		if torn {
+			// A complete JSON object without its newline: keep it, it is whole.
+			events = append(events, e)
+			return events, nil
+		}
+		events = append(events, e)
+	}
+}
+
+// ReadJournalFile reads the journal at path (see ReadJournal).
+func ReadJournalFile(path string) ([]Event, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+	}
+	defer f.Close()
+	ev, err := ReadJournal(f)
+	if err != nil {
+		return ev, fmt.Errorf("journal %s: %w", path, err)
+	}
+	return ev, nil
+}
+
+// RunSummary is one journal in the state dir.
+type RunSummary struct {
+	Info     RunInfo
+	Path     string
+	Finished bool
+	Failed   bool
+	Events   int
+}
+
+// ListRuns returns the runs in stateDir, newest first.
+func ListRuns(stateDir string) ([]RunSummary, error) {
+	files, err := filepath.Glob(filepath.Join(stateDir, "runs", "*.jsonl"))
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	var out []RunSummary
+	for _, p := range files {
+		ev, _ := ReadJournalFile(p)
+		if len(ev) == 0 || ev[0].Run == nil {
+			continue
+		}
+		s := RunSummary{Info: *ev[0].Run, Path: p, Events: len(ev)}
+		for _, e := range ev {
+			if e.Type == EventRunFinished {
+				s.Finished = true
+				s.Failed = e.Err != ""
+			}
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Info.Started.Equal(out[j].Info.Started) {
+			return out[i].Info.Started.After(out[j].Info.Started)
+		}
+		return out[i].Info.RunID > out[j].Info.RunID
+	})
+	return out, nil
+}
+
+// FindRun returns the run with id (or "latest"/"" for the newest run; for
+// resume, the newest unfinished one when unfinished is true).
+func FindRun(stateDir, id string, unfinished bool) (RunSummary, error) {
+	runs, err := ListRuns(stateDir)
+	if err != nil {
+		return RunSummary{}, err
+	}
+	for _, r := range runs {
+		if id == "" || id == "latest" {
+			if unfinished && r.Finished {
+				continue
+			}
+			return r, nil
+		}
+		if r.Info.RunID == id {
+			return r, nil
+		}
+	}
+	if id == "" || id == "latest" {
+		if unfinished {
+			return RunSummary{}, fmt.Errorf("no unfinished run in %s: start one with `datalayer rehearse` or `datalayer restore`", stateDir)
+		}
+		return RunSummary{}, fmt.Errorf("no run in %s yet", stateDir)
+	}
+	return RunSummary{}, fmt.Errorf("no run %q in %s: `datalayer report latest` shows the newest", id, stateDir)
+}
+
+// replay is what an earlier session of a run left in its journal.
+type replay struct {
+	info     RunInfo
+	done     map[string]bool   // steps finished or skipped
+	answers  map[string]Answer // by prompt id
+	vars     map[string]string // non-secret variables
+	issued   map[string]string // operation key -> facts
+	issuedAt map[string]Event  // the issued event itself
+	prompts  map[string]Prompt // prompts asked
+	events   []Event           // everything, for the session's history
+	lastSeq  int64             //
+	failed   map[string]string // steps that failed last time: reason
+	finished bool              //
+	started  map[string]Event  // step-started events
+}
+
+func newReplay(events []Event) *replay {
+	r := &replay{
+		done: map[string]bool{}, answers: map[string]Answer{}, vars: map[string]string{},
+		issued: map[string]string{}, issuedAt: map[string]Event{}, prompts: map[string]Prompt{},
+		failed: map[string]string{}, started: map[string]Event{}, events: events,
+	}
+	for _, e := range events {
+		if e.Seq > r.lastSeq {
+			r.lastSeq = e.Seq
+		}
+		switch e.Type {
+		case EventRunStarted:
+			if e.Run != nil && r.info.RunID == "" {
+				r.info = *e.Run
+			}
+		case EventStepFinished, EventStepSkipped:
+			r.done[e.StepID] = true
+			delete(r.failed, e.StepID)
+		case EventStepFailed:
+			r.failed[e.StepID] = e.Err
+		case EventStepStarted:
+			r.started[e.StepID] = e
+		case EventAnswer:
+			if e.Answer != nil {
+				r.answers[e.Answer.PromptID] = *e.Answer
+			}
+		case EventPrompt:
+			if e.Prompt != nil {
+				r.prompts[e.Prompt.ID] = *e.Prompt
+			}
+		case EventVariable:
+			if !e.Secret {
+				r.vars[e.Name] = e.Value
+			}
+		case EventIssued:
+			r.issued[e.Name] = e.Value
+			r.issuedAt[e.Name] = e
+		case EventRunFinished:
+			r.finished = true
+		}
+	}
+	return r
+}
+
+// redactor replaces secret values wherever they would appear.
+type redactor struct {
+	mu      sync.Mutex
+	secrets []string
+}
+
+const redacted = "[secret]"
+
+func (r *redactor) add(v string) {
+	v = strings.TrimSpace(v)
+	if len(v) < 4 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.secrets {
+		if s == v {
+			return
+		}
+	}
+	r.secrets = append(r.secrets, v)
+	// Longest first, so a value containing another is replaced whole.
+	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+}
+
+func (r *redactor) clean(s string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, v := range r.secrets {
+		s = strings.ReplaceAll(s, v, redacted)
+	}
+	return s
+}
+
+// event returns a copy of e with every secret value replaced.
+func (r *redactor) event(e Event) Event {
+	e.Text = r.clean(e.Text)
+	e.Err = r.clean(e.Err)
+	if e.Secret {
+		e.Value = redacted
+	} else {
+		e.Value = r.clean(e.Value)
+	}
+	if e.Answer != nil {
+		a := *e.Answer
+		a.Value = r.clean(a.Value)
+		a.Note = r.clean(a.Note)
+		e.Answer = &a
+	}
+	if e.Prompt != nil {
+		p := *e.Prompt
+		p.Body = r.clean(p.Body)
+		p.Title = r.clean(p.Title)
+		e.Prompt = &p
+	}
+	if e.Pulumi != nil {
+		p := *e.Pulumi
+		p.Message = r.clean(p.Message)
+		if len(p.Outputs) > 0 {
+			out := make(map[string]any, len(p.Outputs))
+			for k, v := range p.Outputs {
+				if s, ok := v.(string); ok {
+					out[k] = r.clean(s)
+				} else {
+					out[k] = v
+				}
+			}
+			p.Outputs = out
+		}
+		e.Pulumi = &p
+	}
+	return e
+}

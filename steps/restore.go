@@ -1,0 +1,1010 @@
+package steps
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/datalayer-tool/datalayer/awsclient"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
+)
+
+var (
+	restoring   = []Cond{{Var: "method", Values: []string{"pulumi", "console"}}}
+	viaPulumi   = []Cond{{Var: "method", Values: []string{"pulumi"}}}
+	viaConsole  = []Cond{{Var: "method", Values: []string{"console"}}}
+	maintenance = []Cond{{Var: "maintenance", Values: []string{"on"}}}
+)
+
+func and(a []Cond, b ...Cond) []Cond { return append(append([]Cond(nil), a...), b...) }
+
+func restoreRunbook() *Runbook {
+	oldExists := Cond{Var: "exists", Values: []string{"yes"}}
+	return &Runbook{
+		Name: "restore", Title: "Restore the database from a snapshot",
+		Summary: "A wizard first: what was lost, whether the instance still exists, which method. Then the " +
+			"snapshot, a fresh snapshot of what is there now, and either a Pulumi-managed replacement or a " +
+			"restore beside the old instance followed by a rename swap.",
+		Secret: secretVars,
+		Decisions: []Decision{
+			{Var: "lost", Flag: "--lost", Values: []string{"whole", "critical", "isolated", "none"}},
+			{Var: "exists", Values: []string{"yes", "no"}},
+			{Var: "method", Flag: "--method", Values: []string{"pulumi", "console", "none"}},
+			{Var: "maintenance", Values: []string{"on", "off"}},
+		},
+		Steps: []*Step{
+			identityStep(),
+			stackStep(),
+			lostStep(),
+			existsStep(),
+			methodStep(),
+			maintenanceDecisionStep(),
+			maintenanceStep("maintenance-on", "on"),
+			manualStep("no-restore", "Repair without a restore", PhaseApply,
+				"No snapshot restore is needed. For a table we sync nightly from production to staging "+
+					"(e.g. `teams`), import it back from staging, especially when the newest snapshot is older "+
+					"than the last sync. Tick this with a note of what was repaired.",
+				[]Cond{{Var: "method", Values: []string{"none"}}},
+				"pg_dump --data-only --table=teams \"$STAGING_DATABASE_URL\" | psql \"$PRODUCTION_DATABASE_URL\""),
+			pickSnapshotStep(),
+			freshSnapshotStep(and(restoring, oldExists)),
+			// Pulumi method.
+			patchProgramStep(),
+			refreshStep("refresh", false).with(viaPulumi),
+			confirmStackStep(),
+			previewStep("preview", "Preview the replacement", func(x *Exec, p pulumiPlan) error {
+				if err := checkRestorePlan(p); err != nil {
+					return fmt.Errorf("the plan is not the expected replacement of the instance: %w", err)
+				}
+				x.Say("the plan is exactly: create-replacement, replace, delete-replaced of %s", pulumiclient.InstanceType)
+				return nil
+			}).with(viaPulumi),
+			finalSnapshotStep("final-snapshot-guard", viaPulumi),
+			restoreGateStep(),
+			upRestoreStep(),
+			prepareAppStep(),
+			waitNewStep(),
+			redeployAppStep(),
+			oldGoneStep(),
+			// Console method.
+			exportStep(),
+			consoleRestoreStep(),
+			waitRestoredStep(),
+			diffSettingsStep(),
+			renameGateStep(and(viaConsole, oldExists)),
+			renameOldStep(and(viaConsole, oldExists)),
+			renameNewStep(and(viaConsole, oldExists)),
+			stateCheckStep(),
+			manualStep("repair-state", "Point Pulumi's state at the restored instance", PhaseVerify,
+				"Pulumi's state still tracks the original instance by its resource id (db-…), now renamed "+
+					"`{instance}-original`. Remove it from the state and import the restored instance under the "+
+					"same logical name, then preview: it must show no replacement.",
+				and(viaConsole, Cond{Var: "state-follows", Values: []string{"original"}}),
+				"pulumi state delete '{state-urn}' --target-dependents",
+				"pulumi import aws:rds/instance:Instance app {new-resource-id}",
+				"pulumi preview --stack {stack}"),
+			maintenanceStep("maintenance-off", "off"),
+			manualStep("verify-app", "Check the application works", PhaseVerify,
+				"Open the application, log in, load a flow, and check the data that was lost is back.", restoring),
+		},
+	}
+}
+
+// with sets a step's conditions and returns it.
+func (s *Step) with(c []Cond) *Step {
+	s.If = c
+	return s
+}
+
+func lostStep() *Step {
+	return &Step{
+		ID: "lost", Title: "What was lost?", Kind: KindDecision, Phase: PhaseDecide, Produces: []string{"lost"},
+		Explanation: "The answer chooses the method. The whole database or feature-critical tables (flows, " +
+			"teams, users, lowcal_sessions) call for a Pulumi-managed restore and maintenance mode; isolated " +
+			"tables (feedback, analytics) or logs can be restored beside the current database and repaired " +
+			"table by table; sometimes no restore is needed at all.",
+		Do: func(x *Exec) error {
+			v, err := x.Choose("lost", "What was lost?", "", x.Options().Lost, []Option{
+				{Value: "whole", Label: "The whole database (deleted, or all data gone)"},
+				{Value: "critical", Label: "Feature-critical tables (flows, teams, users, lowcal_sessions)"},
+				{Value: "isolated", Label: "Isolated tables (feedback, analytics) or audit/application logs"},
+				{Value: "none", Label: "Maybe nothing needs a restore (e.g. a table synced nightly from staging)"},
+			})
+			if err != nil {
+				return err
+			}
+			x.Set("lost", v)
+			return nil
+		},
+	}
+}
+
+func existsStep() *Step {
+	return &Step{
+		ID: "exists", Title: "Does the instance still exist?", Kind: KindDecision, Phase: PhaseDecide,
+		Needs: []string{"instance"}, Produces: []string{"exists"},
+		Commands: []string{"aws rds describe-db-instances --db-instance-identifier {instance}"},
+		Explanation: "Asked of AWS rather than of you. When the instance is still there, a fresh snapshot of it " +
+			"is taken first, and the console method has to rename it out of the way.",
+		Do: func(x *Exec) error {
+			in, err := x.Deps().AWS.Instance(x.Ctx(), x.Get("instance"))
+			switch {
+			case err == nil:
+				x.Say("%s exists (%s, postgres %s, resource id %s)", in.ID, in.Status, in.EngineVersion, in.ResourceID)
+				x.Set("exists", "yes")
+				x.Set("old-resource-id", in.ResourceID)
+			case IsNotFound(err):
+				x.Warn("%s does not exist any more", x.Get("instance"))
+				x.Set("exists", "no")
+			default:
+				return fmt.Errorf("look up %s: %w", x.Get("instance"), err)
+			}
+			return nil
+		},
+	}
+}
+
+// recommendMethod is the runbook's rule of thumb.
+func recommendMethod(lost, exists string) (string, map[string]string) {
+	reasons := map[string]string{
+		"pulumi":  "the controlled way: Pulumi creates the restored instance and deletes the old one after a final snapshot",
+		"console": "restores beside the current instance, which is kept, so lost tables can be repaired one by one; the application needs no redeploy",
+		"none":    "no restore: e.g. re-import a nightly-synced table from staging",
+	}
+	switch lost {
+	case "whole":
+		reasons["pulumi"] = "the whole database is gone: always restore through Pulumi"
+		return "pulumi", reasons
+	case "critical":
+		reasons["pulumi"] = "feature-critical tables were lost: restore through Pulumi, with maintenance mode on"
+		return "pulumi", reasons
+	case "isolated":
+		if exists == "no" {
+			reasons["pulumi"] = "the instance is gone, so nothing can be repaired in place: restore through Pulumi"
+			return "pulumi", reasons
+		}
+		reasons["console"] = "only isolated tables were lost: restore beside the current database and repair table by table"
+		return "console", reasons
+	}
+	reasons["none"] = "nothing may need a restore: repair from staging if the table is synced nightly"
+	return "none", reasons
+}
+
+func methodStep() *Step {
+	return &Step{
+		ID: "method", Title: "Choose the restore method", Kind: KindDecision, Phase: PhaseDecide,
+		Needs: []string{"lost", "exists"}, Produces: []string{"method"},
+		Explanation: "Pulumi is preferred: it is the more controlled way, though the new instance gets a new name " +
+			"and the application must be pointed at it. The console method (done here through the API) keeps the " +
+			"old instance until the swap and keeps the name, at the price of reproducing every setting by hand.",
+		Do: func(x *Exec) error {
+			rec, reasons := recommendMethod(x.Get("lost"), x.Get("exists"))
+			var opts []Option
+			for _, m := range []struct{ v, label string }{
+				{"pulumi", "Through Pulumi (snapshotIdentifier, replace)"},
+				{"console", "Through the API, as in the console (restore beside, then rename swap)"},
+				{"none", "No restore"},
+			} {
+				opts = append(opts, Option{Value: m.v, Label: m.label, Recommended: m.v == rec, Reason: reasons[m.v]})
+			}
+			v, err := x.Choose("method", "Restore how?", "Recommended: **"+rec+"** — "+reasons[rec], x.Options().Method, opts)
+			if err != nil {
+				return err
+			}
+			if v == "console" && x.Get("exists") == "no" {
+				x.Say("the instance is gone: the restored one takes its name directly, no rename needed")
+			}
+			x.Set("method", v)
+			return nil
+		},
+	}
+}
+
+func maintenanceDecisionStep() *Step {
+	return &Step{
+		ID: "maintenance", Title: "Maintenance mode?", Kind: KindDecision, Phase: PhaseDecide,
+		Needs: []string{"lost", "method"}, Produces: []string{"maintenance"},
+		Explanation: "Feature-critical data loss or a whole-database restore means the application should show " +
+			"a maintenance page while the data is put back. For isolated tables it can stay up.",
+		Do: func(x *Exec) error {
+			on := x.Get("lost") == "whole" || x.Get("lost") == "critical"
+			reason := "isolated or no data loss: the application can stay up"
+			if on {
+				reason = "users would see missing or inconsistent core data while the restore runs"
+			}
+			v, err := x.Choose("maintenance", "Turn maintenance mode on?", "", "", []Option{
+				{Value: "on", Label: "Yes, turn maintenance mode on", Recommended: on, Reason: reasonIf(on, reason)},
+				{Value: "off", Label: "No, keep the application up", Recommended: !on, Reason: reasonIf(!on, reason)},
+			})
+			if err != nil {
+				return err
+			}
+			x.Set("maintenance", v)
+			return nil
+		},
+	}
+}
+
+func reasonIf(b bool, s string) string {
+	if b {
+		return s
+	}
+	return ""
+}
+
+func maintenanceStep(id, state string) *Step {
+	title := "Turn maintenance mode " + state
+	return &Step{
+		ID: id, Title: title, Kind: KindManual, Phase: PhaseSwitch, If: maintenance,
+		Explanation: "A manual step unless the team configured a command that flips maintenance mode " +
+			"(for example their CDN's maintenance switch); then that command is run with \"" + state + "\".",
+		Do: func(x *Exec) error {
+			if cmd := x.Options().MaintenanceCommand; len(cmd) > 0 {
+				return x.RunCommand(append(append([]string(nil), cmd...), state))
+			}
+			_, err := x.Manual("done", title, "Flip the maintenance switch "+state+" and tick this with a note of how.")
+			return err
+		},
+	}
+}
+
+func pickSnapshotStep() *Step {
+	return &Step{
+		ID: "snapshot", Title: "Pick the snapshot", Kind: KindDecision, Phase: PhaseDecide, If: restoring,
+		Needs: []string{"instance"}, Produces: []string{"snapshot"},
+		Commands: []string{"aws rds describe-db-snapshots --db-instance-identifier {instance} --query 'reverse(sort_by(DBSnapshots,&SnapshotCreateTime))[].[DBSnapshotIdentifier,SnapshotCreateTime,SnapshotType]'"},
+		Explanation: "Newest first, with its age. Everything written after the snapshot was taken is lost by " +
+			"restoring it, so the newest usable one is usually right. Use the name, not the ARN.",
+		Do: func(x *Exec) error {
+			snaps, err := x.Deps().AWS.Snapshots(x.Ctx(), x.Get("instance"))
+			if err != nil {
+				return fmt.Errorf("list snapshots of %s: %w", x.Get("instance"), err)
+			}
+			sort.SliceStable(snaps, func(i, j int) bool { return snaps[i].Created.After(snaps[j].Created) })
+			now := x.Clock().Now()
+			var opts []Option
+			for _, s := range snaps {
+				if s.Status != "available" {
+					continue
+				}
+				age := now.Sub(s.Created)
+				o := Option{Value: s.ID, Label: fmt.Sprintf("%s — %s, %s old; loses what was written since %s", s.ID, s.Type, humanAge(age), s.Created.UTC().Format("2006-01-02 15:04 MST"))}
+				if len(opts) == 0 {
+					o.Recommended = true
+					o.Reason = "the newest: the smallest data-loss window (" + humanAge(age) + ")"
+				}
+				opts = append(opts, o)
+			}
+			if len(opts) == 0 {
+				return fmt.Errorf("no available snapshot of %s", x.Get("instance"))
+			}
+			v, err := x.Choose("snapshot", "Restore from which snapshot?", fmt.Sprintf("%d snapshots, newest first.", len(opts)), x.Options().Snapshot, opts)
+			if err != nil {
+				return err
+			}
+			x.Set("snapshot", v)
+			return nil
+		},
+	}
+}
+
+func humanAge(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	default:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	}
+}
+
+func freshSnapshotStep(conds []Cond) *Step {
+	return &Step{
+		ID: "fresh-snapshot", Title: "Take a fresh snapshot of the current instance", Kind: KindAction, Phase: PhasePrepare, If: conds,
+		Needs: []string{"instance"}, Produces: []string{},
+		Commands: []string{"aws rds create-db-snapshot --db-instance-identifier {instance} --db-snapshot-identifier {instance}-before-restore", "aws rds wait db-snapshot-available --db-snapshot-identifier {instance}-before-restore"},
+		Explanation: "Even in a bad state, what is there now may hold data the snapshot does not. Keep a copy " +
+			"before replacing anything. Declining needs a reason in words.",
+		Do: func(x *Exec) error {
+			inst := x.Get("instance")
+			name := ""
+			if facts, ok := x.Issued("create-snapshot"); ok {
+				var f map[string]string
+				_ = json.Unmarshal([]byte(facts), &f)
+				name = f["snapshot"]
+			} else {
+				take, err := x.Confirm("take", "Take a fresh snapshot of "+inst+" first?", "Recommended. It takes a few minutes.", true)
+				if err != nil {
+					return err
+				}
+				if !take {
+					why, err := x.Text("why", "Why no fresh snapshot?", "Say in words why the current instance is not worth a snapshot.", "")
+					if err != nil {
+						return err
+					}
+					if len(strings.Fields(why)) < 2 {
+						return errors.New("declining the fresh snapshot needs a reason in words; `datalayer resume` asks again")
+					}
+					return Skip("declined: %s", why)
+				}
+				name = inst + "-before-restore-" + x.Clock().Now().UTC().Format("20060102-1504")
+			}
+			api := x.Deps().AWS
+			_, err := api.Snapshot(x.Ctx(), name)
+			switch {
+			case err == nil:
+				x.Say("snapshot %s was already requested; waiting for it", name)
+			case IsNotFound(err):
+				x.Issue("create-snapshot", map[string]string{"instance": inst, "snapshot": name})
+				if _, err := api.CreateSnapshot(x.Ctx(), inst, name); err != nil {
+					return fmt.Errorf("create snapshot %s: %w", name, err)
+				}
+				x.Say("snapshot %s requested", name)
+			default:
+				return fmt.Errorf("look up snapshot %s: %w", name, err)
+			}
+			if _, err := x.WaitSnapshot(name); err != nil {
+				return err
+			}
+			x.Set("fresh-snapshot", name)
+			x.Say("snapshot %s is available", name)
+			return nil
+		},
+	}
+}
+
+func patchProgramStep() *Step {
+	return &Step{
+		ID: "patch-program", Title: "Add snapshotIdentifier to the program", Kind: KindAction, Phase: PhasePlan, If: viaPulumi,
+		Needs:    []string{"snapshot"},
+		Commands: []string{"# in index.ts, on the aws.rds.Instance: snapshotIdentifier: \"{snapshot}\",", "git commit -am 'fix(data): restore db from {snapshot} [skip pizza]'"},
+		Explanation: "The instance gets `snapshotIdentifier` set to the snapshot's name; that forces Pulumi to " +
+			"create a new instance from it and delete the old one. The commit says `[skip pizza]` so CI does " +
+			"not build preview environments for it. With a second engineer around, raise a PR and get it approved.",
+		Do: func(x *Exec) error {
+			p := x.Deps().Program
+			snap := x.Get("snapshot")
+			if p == nil {
+				_, err := x.Manual("edit", "Add snapshotIdentifier: \""+snap+"\" to the instance in index.ts and commit", "No program editor is configured: edit index.ts by hand.")
+				return err
+			}
+			diff, err := p.SetSnapshotIdentifier(snap)
+			if err != nil {
+				return fmt.Errorf("add snapshotIdentifier: %w", err)
+			}
+			for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
+				x.Say("%s", l)
+			}
+			c, err := p.Commit("fix(data): restore the database from " + snap + " [skip pizza]")
+			if err != nil {
+				return fmt.Errorf("commit the program change: %w", err)
+			}
+			if c == "" {
+				x.Say("the program directory is not a git repository: commit the change by hand")
+			} else {
+				x.Say("committed %s", c)
+			}
+			return nil
+		},
+	}
+}
+
+func confirmStackStep() *Step {
+	return &Step{
+		ID: "confirm-stack", Title: "Confirm the selected stack", Kind: KindCheck, Phase: PhasePlan, If: viaPulumi,
+		Commands:    []string{"pulumi stack"},
+		Explanation: "Right before the preview, make absolutely sure the update targets the intended stack.",
+		Do: func(x *Exec) error {
+			info, err := x.Deps().Data.Info(x.Ctx())
+			if err != nil {
+				return fmt.Errorf("read stack: %w", err)
+			}
+			want := x.Options().Stack
+			if info.Stack != want && !strings.HasSuffix(info.Stack, "/"+want) {
+				return fmt.Errorf("the selected stack is %q, not %q: `pulumi stack select %s`", info.Stack, want, want)
+			}
+			x.Say("selected stack: %s", info.Stack)
+			return nil
+		},
+	}
+}
+
+func restoreGateStep() *Step {
+	return &Step{
+		ID: "gate", Title: "Confirm the replacement", Kind: KindGate, Phase: PhaseApply, Destructive: true, If: viaPulumi,
+		Needs: []string{"instance", "snapshot"},
+		Explanation: "Nothing has changed yet. Type the name asked for to let Pulumi create the restored " +
+			"instance and then delete the current one (after its final snapshot).",
+		Do: func(x *Exec) error {
+			inst := x.Get("instance")
+			body := fmt.Sprintf("`pulumi up` on stack **%s** will:\n\n1. create a new instance (new name app…) from snapshot **%s**;\n"+
+				"2. delete **%s** after taking its final snapshot **%s**.\n\nThe application keeps using %s until its db-host is changed.\n\nThe plan:\n\n%s",
+				x.Options().Stack, x.Get("snapshot"), inst, x.Get("final-snapshot"), inst, x.Get("plan"))
+			expect := gateExpect(x, inst)
+			return x.Gate("confirm", "Replace "+inst+"? Type "+expect+" to go on", body, expect)
+		},
+	}
+}
+
+const groupSwitch = "pulumi-switch"
+
+func upRestoreStep() *Step {
+	return &Step{
+		ID: "up", Title: "Create the restored instance (pulumi up)", Kind: KindAction, Phase: PhaseApply, If: viaPulumi,
+		Group: groupSwitch, Destructive: true, Needs: []string{"instance"}, Produces: []string{"new-instance"},
+		Commands: []string{"pulumi up --stack {stack}"},
+		Explanation: "Pulumi creates the new instance from the snapshot (about 7 minutes on staging), and once " +
+			"the application has moved, deletes the old one after its final snapshot. The new instance's name " +
+			"is picked up as soon as AWS shows it, so the application can be prepared meanwhile.",
+		Do: func(x *Exec) error {
+			old := x.Get("instance")
+			start := x.Clock().Now()
+			found := make(chan struct{})
+			stopFind := make(chan struct{})
+			setNew := func(id string) {
+				if id == "" || id == old || strings.HasPrefix(id, "db-") {
+					return
+				}
+				if !x.Has("new-instance") {
+					x.Say("the new instance is %s", id)
+					x.Set("new-instance", id)
+					close(found)
+				}
+			}
+			// Watch AWS for the new instance, as an engineer watches the console.
+			go func() {
+				for {
+					select {
+					case <-found:
+						return
+					case <-stopFind:
+						return
+					case <-x.Clock().After(15 * time.Second):
+					}
+					if id := findNewInstance(x, old, start); id != "" {
+						select {
+						case <-found:
+						case <-stopFind:
+						default:
+							setNew(id)
+						}
+						return
+					}
+				}
+			}()
+			_, reattached, err := runUp(x, x.Deps().Data, func(p pulumiclient.Progress) {
+				if p.Type == pulumiclient.InstanceType && p.Op == pulumiclient.OpCreateReplacement && p.ID != "" {
+					if id := identifierFrom(p); id != "" {
+						select {
+						case <-found:
+						default:
+							setNew(id)
+						}
+					}
+				}
+			})
+			close(stopFind)
+			if err != nil {
+				return err
+			}
+			if reattached {
+				t := start
+				if e, ok := x.r.prior.issuedAt[upKey(nil, x.s.ID)]; ok {
+					t = e.Time
+				}
+				id := x.Get("new-instance")
+				if id == "" {
+					id = findNewInstance(x, old, t.Add(-time.Minute))
+				}
+				if id == "" {
+					return errors.New("the interrupted update left no new instance in AWS: run `pulumi refresh`, then start the restore again")
+				}
+				if !x.Has("new-instance") {
+					x.Set("new-instance", id)
+				}
+				x.Say("re-attached: watching %s and %s instead of running the update again", id, old)
+				if _, err := x.WaitAvailable(id); err != nil {
+					return err
+				}
+				if err := x.WaitGone(old); err != nil {
+					return err
+				}
+				ch, wait := x.Progress(nil)
+				_, err := x.Deps().Data.Refresh(x.Ctx(), false, ch)
+				close(ch)
+				wait()
+				if err != nil {
+					return fmt.Errorf("pulumi refresh after re-attaching: %w", err)
+				}
+			}
+			if !x.Has("new-instance") {
+				if exp, err := x.Deps().Data.Export(x.Ctx()); err == nil && exp.Identifier != "" && exp.Identifier != old {
+					x.Set("new-instance", exp.Identifier)
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// identifierFrom picks the instance identifier out of a progress event.
+func identifierFrom(p pulumiclient.Progress) string {
+	if v, ok := p.Outputs["identifier"].(string); ok && v != "" {
+		return v
+	}
+	if !strings.HasPrefix(p.ID, "db-") {
+		return p.ID
+	}
+	return ""
+}
+
+// findNewInstance returns an instance created since start that is not old.
+func findNewInstance(x *Exec, old string, start time.Time) string {
+	ins, err := x.Deps().AWS.Instances(x.Ctx())
+	if err != nil {
+		return ""
+	}
+	best := ""
+	var bestAt time.Time
+	for _, in := range ins {
+		if in.ID == old || strings.HasPrefix(in.ID, old+"-") {
+			continue
+		}
+		if !in.Created.IsZero() && in.Created.Before(start) {
+			continue
+		}
+		if in.Status == "deleting" {
+			continue
+		}
+		if best == "" || in.Created.After(bestAt) {
+			best, bestAt = in.ID, in.Created
+		}
+	}
+	return best
+}
+
+// swapFirstLabel builds a host for newID from oldHost.
+func swapFirstLabel(oldHost, newID string) (string, error) {
+	i := strings.Index(oldHost, ".")
+	if i <= 0 {
+		return "", fmt.Errorf("db-host has no domain part to keep")
+	}
+	return newID + oldHost[i:], nil
+}
+
+func prepareAppStep() *Step {
+	return &Step{
+		ID: "prepare-app", Title: "Prepare the application's db-host", Kind: KindAction, Phase: PhaseSwitch, If: viaPulumi,
+		Group: groupSwitch, Needs: []string{"new-instance"}, Produces: []string{"new-db-host"},
+		Commands: []string{
+			"cd infrastructure/application && pulumi config get db-host --stack {app-stack}",
+			"aws rds describe-db-instances --db-instance-identifier {new-instance} --query 'DBInstances[0].Endpoint.Address'",
+			"pulumi config set --secret db-host <new endpoint> --stack {app-stack}",
+		},
+		Explanation: "While the new instance is being created: read the application's `db-host`, swap its first " +
+			"label (the old instance's name) for the new name, and check the result against the endpoint AWS " +
+			"reports once it has one. Only a verified value is written to the application stack's config.",
+		Do: func(x *Exec) error {
+			app := x.Deps().App
+			if app == nil {
+				_, err := x.Manual("set", "Set the application's db-host to the new endpoint", "No application stack is configured: set db-host by hand.")
+				return err
+			}
+			oldHost, _, err := app.GetConfig(x.Ctx(), "db-host")
+			if err != nil {
+				return fmt.Errorf("read the application's db-host: %w", err)
+			}
+			x.SetSecret("db-host", oldHost)
+			newID := x.Get("new-instance")
+			built, err := swapFirstLabel(oldHost, newID)
+			if err != nil {
+				return fmt.Errorf("build the new db-host: %w", err)
+			}
+			x.Say("built the new db-host from the old one by swapping %s for %s", x.Get("instance"), newID)
+			c, err := x.Watch("instance", newID, func(c awsclient.Change) (bool, error) {
+				return c.Instance != nil && c.Instance.Address != "", nil
+			})
+			if err != nil {
+				return err
+			}
+			if c.Instance.Address != built {
+				return fmt.Errorf("the built db-host does not match the endpoint AWS reports for %s (%s): nothing was written; check the endpoint in the console", newID, c.Instance.Address)
+			}
+			x.SetSecret("new-db-host", built)
+			x.Say("the built db-host matches the endpoint AWS reports for %s", newID)
+			key := "set-config:db-host:" + newID
+			if _, ok := x.Issued(key); !ok {
+				x.Issue(key, map[string]string{"stack": x.Options().AppStack, "instance": newID})
+			}
+			if err := app.SetConfig(x.Ctx(), "db-host", built, true); err != nil {
+				return fmt.Errorf("stage db-host in the application stack: %w", err)
+			}
+			x.Say("staged db-host (secret) in the application stack's config")
+			if x.Options().AppDeploy == "ci" {
+				_, err := x.Manual("pr", "Commit the application config change and raise a PR (do not merge yet)",
+					"Commit Pulumi."+x.Options().AppStack+".yaml with the new secret db-host and get the PR approved. On production, also prepare the PR to the production branch.")
+				return err
+			}
+			return nil
+		},
+	}
+}
+
+func waitNewStep() *Step {
+	return &Step{
+		ID: "wait-new", Title: "Wait for the new instance to be available", Kind: KindWait, Phase: PhaseApply, If: viaPulumi,
+		Group: groupSwitch, Needs: []string{"new-instance"}, Produces: []string{"new-available"},
+		Commands:    []string{"aws rds wait db-instance-available --db-instance-identifier {new-instance}"},
+		Explanation: "The application can move once the new instance is `available`.",
+		Do: func(x *Exec) error {
+			in, err := x.WaitAvailable(x.Get("new-instance"))
+			if err != nil {
+				return err
+			}
+			x.Set("new-resource-id", in.ResourceID)
+			x.Set("new-available", "yes")
+			return nil
+		},
+	}
+}
+
+func redeployAppStep() *Step {
+	return &Step{
+		ID: "redeploy-app", Title: "Redeploy the application layer", Kind: KindAction, Phase: PhaseSwitch, If: viaPulumi,
+		Group: groupSwitch, Destructive: true, Needs: []string{"new-available", "new-db-host"},
+		Commands: []string{"gh workflow run cron-deploy-to-production.yml   # or merge the PR on staging", "cd infrastructure/application && pulumi up --stack {app-stack}"},
+		Explanation: "With the new instance available, deploy the application with the new `db-host`. Normally " +
+			"through CI (merge the PR, or run the production workflow); with no second engineer to approve, " +
+			"directly with `pulumi up` on the application stack.",
+		Do: func(x *Exec) error {
+			if x.Options().AppDeploy != "up" || x.Deps().App == nil {
+				_, err := x.Manual("ci", "Deploy the application through CI",
+					"Merge the PR (staging) or run the production workflow, and tick this when the deploy has finished.")
+				return err
+			}
+			expect := x.Options().AppStack
+			if err := x.Gate("confirm", "Deploy the application stack "+expect+"?",
+				"`pulumi up` on the application stack **"+expect+"** points the application at **"+x.Get("new-instance")+"**.", expect); err != nil {
+				return err
+			}
+			_, _, err := runUp(x, x.Deps().App, nil)
+			return err
+		},
+	}
+}
+
+func oldGoneStep() *Step {
+	return &Step{
+		ID: "old-gone", Title: "Watch the old instance go and its final snapshot appear", Kind: KindWait, Phase: PhaseVerify, If: viaPulumi,
+		Needs:    []string{"instance", "final-snapshot"},
+		Commands: []string{"aws rds wait db-instance-deleted --db-instance-identifier {instance}", "aws rds describe-db-snapshots --db-snapshot-identifier {final-snapshot}"},
+		Explanation: "`pulumi up` goes on until the old instance is deleted, which includes taking its final " +
+			"snapshot. The restore is complete when the old instance is gone and that snapshot exists.",
+		Do: func(x *Exec) error {
+			if err := x.WaitGone(x.Get("instance")); err != nil {
+				return err
+			}
+			x.Say("%s is deleted", x.Get("instance"))
+			s, err := x.WaitSnapshot(x.Get("final-snapshot"))
+			if err != nil {
+				return err
+			}
+			x.Say("final snapshot %s is %s", s.ID, s.Status)
+			return nil
+		},
+	}
+}
+
+// exportedSettings is the part of the stack export a restore reproduces.
+type exportedSettings struct {
+	Class              string   `json:"class"`
+	StorageType        string   `json:"storageType"`
+	StorageEncrypted   bool     `json:"storageEncrypted"`
+	ParameterGroup     string   `json:"parameterGroup"`
+	SecurityGroups     []string `json:"securityGroups"`
+	SubnetGroup        string   `json:"subnetGroup"`
+	MultiAZ            bool     `json:"multiAz"`
+	PubliclyAccessible bool     `json:"publiclyAccessible"`
+	DeletionProtection bool     `json:"deletionProtection"`
+	Port               int32    `json:"port"`
+	URN                string   `json:"urn"`
+}
+
+func exportStep() *Step {
+	return &Step{
+		ID: "export", Title: "Read the instance's settings from the stack export", Kind: KindCheck, Phase: PhasePlan, If: viaConsole,
+		Produces: []string{"settings"},
+		Commands: []string{"pulumi stack export --stack {stack} > stack.json", "jq '.deployment.resources[] | select(.type==\"aws:rds/instance:Instance\") | .outputs' stack.json"},
+		Explanation: "A restore does not carry the parameter group, the security groups or Multi-AZ over: AWS " +
+			"uses defaults (so `rds.force_ssl` comes back on, and the console even defaults to Multi-AZ). The " +
+			"stack export is the reference for every setting; drift against the live instance is shown.",
+		Do: func(x *Exec) error {
+			exp, err := x.Deps().Data.Export(x.Ctx())
+			if err != nil {
+				return fmt.Errorf("read the stack export: %w", err)
+			}
+			s := exportedSettings{
+				Class: exp.Class, StorageType: exp.StorageType, StorageEncrypted: exp.StorageEncrypted,
+				ParameterGroup: exp.ParameterGroup, SecurityGroups: exp.SecurityGroups, SubnetGroup: exp.SubnetGroup,
+				MultiAZ: exp.MultiAZ, PubliclyAccessible: exp.PubliclyAccessible, DeletionProtection: exp.DeletionProtection,
+				Port: exp.Port, URN: exp.URN,
+			}
+			x.Say("class %s, storage %s encrypted=%v, parameter group %s, security groups %s, subnet group %s, Multi-AZ %v, public %v",
+				s.Class, s.StorageType, s.StorageEncrypted, s.ParameterGroup, strings.Join(s.SecurityGroups, " "), s.SubnetGroup, s.MultiAZ, s.PubliclyAccessible)
+			if x.Get("exists") == "yes" {
+				if in, err := x.Deps().AWS.Instance(x.Ctx(), x.Get("instance")); err == nil {
+					for _, d := range diffSettings(s, in) {
+						x.Warn("drift: %s is %s in AWS but %s in the stack export", d.Field, d.Got, d.Want)
+					}
+				}
+			}
+			b, _ := json.Marshal(s)
+			x.Set("settings", string(b))
+			x.Set("state-urn", exp.URN)
+			return nil
+		},
+	}
+}
+
+func diffSettings(s exportedSettings, in awsclient.Instance) []awsclient.Difference {
+	var out []awsclient.Difference
+	add := func(field, want, got string) {
+		if want != "" && want != got {
+			out = append(out, awsclient.Difference{Field: field, Want: want, Got: got})
+		}
+	}
+	add("instance class", s.Class, in.Class)
+	add("storage type", s.StorageType, in.StorageType)
+	add("parameter group", s.ParameterGroup, in.ParameterGroup)
+	add("subnet group", s.SubnetGroup, in.SubnetGroup)
+	add("security groups", sortedJoin(s.SecurityGroups), sortedJoin(in.SecurityGroups))
+	add("Multi-AZ", fmt.Sprint(s.MultiAZ), fmt.Sprint(in.MultiAZ))
+	add("publicly accessible", fmt.Sprint(s.PubliclyAccessible), fmt.Sprint(in.PubliclyAccessible))
+	add("storage encrypted", fmt.Sprint(s.StorageEncrypted), fmt.Sprint(in.StorageEncrypted))
+	if s.Port != 0 {
+		add("port", fmt.Sprint(s.Port), fmt.Sprint(in.Port))
+	}
+	return out
+}
+
+func sortedJoin(v []string) string {
+	c := append([]string(nil), v...)
+	sort.Strings(c)
+	return strings.Join(c, ",")
+}
+
+func (x *Exec) settings() (exportedSettings, error) {
+	var s exportedSettings
+	if err := json.Unmarshal([]byte(x.Get("settings")), &s); err != nil {
+		return s, fmt.Errorf("read the exported settings: %w", err)
+	}
+	return s, nil
+}
+
+func consoleRestoreStep() *Step {
+	return &Step{
+		ID: "restore", Title: "Restore the snapshot with exactly the exported settings", Kind: KindAction, Phase: PhaseApply, If: viaConsole,
+		Needs: []string{"snapshot", "settings", "exists"}, Produces: []string{"new-instance"},
+		Commands: []string{"aws rds restore-db-instance-from-db-snapshot --db-snapshot-identifier {snapshot} --db-instance-identifier {instance}-restored " +
+			"--db-instance-class <class> --db-parameter-group-name <parameter group> --vpc-security-group-ids <sg-...> --db-subnet-group-name <subnet group> --no-multi-az --publicly-accessible"},
+		Explanation: "Creates a new instance from the snapshot with every setting passed explicitly. While the " +
+			"old instance exists the new one takes a temporary name; when the old one is gone it takes the " +
+			"old name at once, so no rename is needed.",
+		Do: func(x *Exec) error {
+			s, err := x.settings()
+			if err != nil {
+				return err
+			}
+			inst := x.Get("instance")
+			newID := inst
+			if x.Get("exists") == "yes" {
+				newID = inst + "-restored"
+			}
+			api := x.Deps().AWS
+			if _, ok := x.Issued("restore"); ok {
+				if in, err := api.Instance(x.Ctx(), newID); err == nil {
+					x.Say("%s was already requested by the earlier session (%s): re-attaching", newID, in.Status)
+					x.Set("new-instance", newID)
+					return nil
+				}
+				x.Say("the earlier session's restore never reached AWS: issuing it now")
+			}
+			rs := awsclient.RestoreSettings{
+				SnapshotID: x.Get("snapshot"), InstanceID: newID, Class: s.Class, StorageType: s.StorageType,
+				ParameterGroup: s.ParameterGroup, SecurityGroups: s.SecurityGroups, SubnetGroup: s.SubnetGroup,
+				MultiAZ: s.MultiAZ, PubliclyAccessible: s.PubliclyAccessible, DeletionProtection: s.DeletionProtection, Port: s.Port,
+			}
+			x.Issue("restore", map[string]string{"snapshot": rs.SnapshotID, "instance": newID})
+			in, err := api.Restore(x.Ctx(), rs)
+			if err != nil {
+				return fmt.Errorf("restore %s from %s: %w", newID, rs.SnapshotID, err)
+			}
+			x.Say("%s is %s", in.ID, in.Status)
+			x.Set("new-instance", newID)
+			return nil
+		},
+	}
+}
+
+func waitRestoredStep() *Step {
+	return &Step{
+		ID: "wait-restored", Title: "Wait for the restored instance", Kind: KindWait, Phase: PhaseApply, If: viaConsole,
+		Needs:       []string{"new-instance"},
+		Commands:    []string{"aws rds wait db-instance-available --db-instance-identifier {new-instance}"},
+		Explanation: "About 4–5 minutes on staging. It has no connections yet: the application still points at the old name.",
+		Do: func(x *Exec) error {
+			in, err := x.WaitAvailable(x.Get("new-instance"))
+			if err != nil {
+				return err
+			}
+			x.Set("new-resource-id", in.ResourceID)
+			return nil
+		},
+	}
+}
+
+func diffSettingsStep() *Step {
+	return &Step{
+		ID: "diff", Title: "Compare the restored instance with the export", Kind: KindCheck, Phase: PhaseVerify, If: viaConsole,
+		Needs:    []string{"new-instance", "settings"},
+		Commands: []string{"aws rds describe-db-instances --db-instance-identifier {new-instance}"},
+		Explanation: "Every setting of the stack export must hold on the restored instance before any traffic " +
+			"moves to it: parameter group, security groups, subnet group, Multi-AZ, public access, class, storage.",
+		Do: func(x *Exec) error {
+			s, err := x.settings()
+			if err != nil {
+				return err
+			}
+			in, err := x.Deps().AWS.Instance(x.Ctx(), x.Get("new-instance"))
+			if err != nil {
+				return fmt.Errorf("read %s: %w", x.Get("new-instance"), err)
+			}
+			ds := diffSettings(s, in)
+			if len(ds) == 0 {
+				x.Say("the restored instance matches the export on every setting")
+				return nil
+			}
+			var parts []string
+			for _, d := range ds {
+				parts = append(parts, fmt.Sprintf("%s: %s, export says %s", d.Field, d.Got, d.Want))
+			}
+			return fmt.Errorf("the restored instance differs from the export (%s); traffic has not moved. Fix it with `aws rds modify-db-instance --db-instance-identifier %s --apply-immediately ...`, then `datalayer resume`",
+				strings.Join(parts, "; "), in.ID)
+		},
+	}
+}
+
+func renameGateStep(conds []Cond) *Step {
+	return &Step{
+		ID: "gate-rename", Title: "Confirm renaming the old instance away", Kind: KindGate, Phase: PhaseSwitch, Destructive: true, If: conds,
+		Needs: []string{"instance", "new-instance"},
+		Explanation: "The swap takes the old instance's name away; the application's connections to it drop " +
+			"and come back on the restored instance once the rename has settled.",
+		Do: func(x *Exec) error {
+			inst := x.Get("instance")
+			body := fmt.Sprintf("1. rename **%s** to **%s-original** (AWS reboots it; its DNS name goes at once);\n"+
+				"2. rename **%s** to **%s**, retrying while AWS still refuses the name.\n\nThe application reconnects to the restored data under the same name.",
+				inst, inst, x.Get("new-instance"), inst)
+			expect := gateExpect(x, inst)
+			return x.Gate("confirm", "Rename "+inst+" away? Type "+expect+" to go on", body, expect)
+		},
+	}
+}
+
+func renameProgress(x *Exec, newID string) func(awsclient.RenameProgress) {
+	return func(p awsclient.RenameProgress) {
+		why := "the name is still in use"
+		if p.Err != nil {
+			why = p.Err.Error()
+		}
+		x.Say("AWS does not accept the name %s yet (try %d: %s); trying again in %s", newID, p.Attempt, why, round(p.NextTry))
+	}
+}
+
+// rename renames oldID to newID once: a rename recorded as issued by an
+// earlier session is re-attached to when AWS already shows it.
+func rename(x *Exec, oldID, newID, key string) error {
+	api := x.Deps().AWS
+	if _, ok := x.Issued(key); ok {
+		if _, err := api.Instance(x.Ctx(), newID); err == nil {
+			x.Say("the earlier session's rename of %s to %s has happened: re-attaching", oldID, newID)
+			_, err := x.WaitAvailable(newID)
+			return err
+		}
+		if in, err := api.Instance(x.Ctx(), oldID); err == nil && in.Pending.InstanceID == newID {
+			x.Say("the rename of %s to %s is pending in AWS: re-attaching", oldID, newID)
+			_, err := x.WaitAvailable(newID)
+			return err
+		}
+	}
+	x.Issue(key, map[string]string{"from": oldID, "to": newID})
+	if _, err := api.Rename(x.Ctx(), oldID, newID, renameProgress(x, newID)); err != nil {
+		return fmt.Errorf("rename %s to %s: %w", oldID, newID, err)
+	}
+	x.Say("rename of %s to %s accepted; waiting for it to settle", oldID, newID)
+	_, err := x.WaitAvailable(newID)
+	return err
+}
+
+func renameOldStep(conds []Cond) *Step {
+	return &Step{
+		ID: "rename-old", Title: "Rename the old instance to <id>-original", Kind: KindAction, Phase: PhaseSwitch, Destructive: true, If: conds,
+		Needs:       []string{"instance"},
+		Commands:    []string{"aws rds modify-db-instance --db-instance-identifier {instance} --new-db-instance-identifier {instance}-original --apply-immediately", "aws rds wait db-instance-available --db-instance-identifier {instance}-original"},
+		Explanation: "Frees the name. The instance reboots to apply the rename; that takes a few minutes.",
+		Do: func(x *Exec) error {
+			inst := x.Get("instance")
+			if err := rename(x, inst, inst+"-original", "rename-old"); err != nil {
+				return err
+			}
+			x.Set("original", inst+"-original")
+			return nil
+		},
+	}
+}
+
+func renameNewStep(conds []Cond) *Step {
+	return &Step{
+		ID: "rename-new", Title: "Rename the restored instance to the old name", Kind: KindAction, Phase: PhaseSwitch, Destructive: true, If: conds,
+		Needs:    []string{"instance", "new-instance"},
+		Commands: []string{"aws rds modify-db-instance --db-instance-identifier {new-instance} --new-db-instance-identifier {instance} --apply-immediately"},
+		Explanation: "AWS often refuses the old name for a few minutes after the first rename. That is not an " +
+			"error: the tool retries with a growing wait and shows when the next try is.",
+		Do: func(x *Exec) error {
+			return rename(x, x.Get("new-instance"), x.Get("instance"), "rename-new")
+		},
+	}
+}
+
+func stateCheckStep() *Step {
+	return &Step{
+		ID: "state", Title: "Refresh and check which instance Pulumi's state follows", Kind: KindCheck, Phase: PhaseVerify, If: viaConsole,
+		Needs: []string{"instance"}, Produces: []string{"state-follows"},
+		Commands: []string{"pulumi refresh --stack {stack} --yes", "pulumi stack export --stack {stack} | jq '.deployment.resources[] | select(.type==\"aws:rds/instance:Instance\") | {id, identifier: .outputs.identifier}'"},
+		Explanation: "Old AWS providers tracked the instance by its name, so after the swap a refresh reported no " +
+			"change. Newer ones track it by its resource id (db-…), which a rename does not move: the state " +
+			"may still follow the original instance, now called `-original`. This step tells which, and the " +
+			"next one guides the repair when needed.",
+		Do: func(x *Exec) error {
+			ch, wait := x.Progress(nil)
+			_, err := x.Deps().Data.Refresh(x.Ctx(), false, ch)
+			close(ch)
+			wait()
+			if err != nil {
+				return fmt.Errorf("pulumi refresh: %w", err)
+			}
+			exp, err := x.Deps().Data.Export(x.Ctx())
+			if err != nil {
+				return fmt.Errorf("read the stack export: %w", err)
+			}
+			inst := x.Get("instance")
+			live, err := x.Deps().AWS.Instance(x.Ctx(), inst)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", inst, err)
+			}
+			x.Set("new-resource-id", live.ResourceID)
+			if exp.URN != "" {
+				x.Set("state-urn", exp.URN)
+			}
+			follows := "restored"
+			switch {
+			case strings.HasPrefix(exp.ID, "db-") && exp.ID != live.ResourceID:
+				follows = "original"
+			case exp.Identifier != "" && exp.Identifier != inst:
+				follows = "original"
+			}
+			x.Set("state-follows", follows)
+			if follows == "original" {
+				x.Warn("Pulumi's state follows the ORIGINAL instance (state id %s, identifier %s), not the restored %s (%s): the provider tracks the resource id. Repair it before the next deploy, or Pulumi will act on the wrong instance",
+					exp.ID, orDefault(exp.Identifier, "?"), inst, live.ResourceID)
+				return nil
+			}
+			x.Say("Pulumi's state follows the restored instance %s (state id %s)", inst, exp.ID)
+			return nil
+		},
+	}
+}
