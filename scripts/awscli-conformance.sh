@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# AWS CLI v2 conformance: runs the official CLI (/usr/bin/aws, Debian's awscli)
+# against the RDS simulator and checks what it prints and its exit status.
+# The simulator runs 2000 times real time, so every `aws rds wait` succeeds on
+# its first poll (the CLI would otherwise sleep 30 s between polls).
+# Usage: scripts/awscli-conformance.sh   (from anywhere; needs go and /usr/bin/aws)
+set -uo pipefail
+
+AWS_BIN=${AWS_BIN:-/usr/bin/aws}
+SPEED=${SIM_SPEED:-2000}
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ ! -x "$AWS_BIN" ]; then
+	echo "awscli-conformance: $AWS_BIN is missing: scripts/test.sh installs it (apt-get install -y awscli)" >&2
+	exit 2
+fi
+
+work=$(mktemp -d)
+sim_pid=""
+cleanup() {
+	if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null; fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+(cd "$root" && go build -o "$work/rdssim-serve" ./awsclient/rdssim/cmd/rdssim-serve) || {
+	echo "awscli-conformance: building the simulator failed" >&2
+	exit 1
+}
+"$work/rdssim-serve" --addr 127.0.0.1:0 --speed "$SPEED" --addr-file "$work/addr" >"$work/sim.log" 2>&1 &
+sim_pid=$!
+for _ in $(seq 100); do
+	[ -s "$work/addr" ] && break
+	sleep 0.1
+done
+if [ ! -s "$work/addr" ]; then
+	echo "awscli-conformance: the simulator did not start:" >&2
+	cat "$work/sim.log" >&2
+	exit 1
+fi
+addr=$(cat "$work/addr")
+
+# Dummy credentials, no user configuration, no pager.
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_RDS AWS_ENDPOINT_URL_STS
+export AWS_ACCESS_KEY_ID=AKIDCONFORMANCE0001 AWS_SECRET_ACCESS_KEY=dummy-secret
+export AWS_CONFIG_FILE="$work/no-config" AWS_SHARED_CREDENTIALS_FILE="$work/no-credentials"
+export AWS_PAGER="" AWS_DEFAULT_OUTPUT=json
+
+fails=0
+checks=0
+aws() { "$AWS_BIN" --endpoint-url "http://$addr" --region eu-west-2 "$@"; }
+
+# expect NAME WANT GOT
+expect() {
+	checks=$((checks + 1))
+	if [ "$2" == "$3" ]; then
+		echo "ok   $1"
+	else
+		fails=$((fails + 1))
+		printf 'FAIL %s\n  want: %q\n  got:  %q\n' "$1" "$2" "$3"
+	fi
+}
+
+# expect_contains NAME NEEDLE HAYSTACK
+expect_contains() {
+	checks=$((checks + 1))
+	if [[ "$3" == *"$2"* ]]; then
+		echo "ok   $1"
+	else
+		fails=$((fails + 1))
+		printf 'FAIL %s\n  want to contain: %q\n  got: %q\n' "$1" "$2" "$3"
+	fi
+}
+
+# run NAME ARGS...: a command that must succeed; its stdout goes to $out.
+run() {
+	local name=$1
+	shift
+	out=$(aws "$@" 2>"$work/err")
+	local rc=$?
+	expect "$name exits 0" 0 "$rc"
+	[ "$rc" == 0 ] || cat "$work/err"
+}
+
+# fail_with NAME CODE ARGS...: a command that must fail with RDS error CODE.
+fail_with() {
+	local name=$1 code=$2
+	shift 2
+	aws "$@" >/dev/null 2>"$work/err"
+	local rc=$?
+	expect "$name exits 254" 254 "$rc"
+	expect_contains "$name reports $code" "An error occurred ($code)" "$(cat "$work/err")"
+}
+
+old=app5ec7032
+host=c9akciq32x1z.eu-west-2.rds.amazonaws.com
+
+run "sts get-caller-identity" sts get-caller-identity --query Arn --output text
+expect "caller ARN" "arn:aws:iam::123456789012:user/planx-staging-pulumi" "$out"
+
+run "describe-db-instances" rds describe-db-instances \
+	--query "DBInstances[?DBInstanceIdentifier=='$old'].[DBInstanceStatus,EngineVersion,Endpoint.Address,DBParameterGroups[0].DBParameterGroupName]" --output text
+expect "instance status, version, address, parameter group" "$(printf 'available\t16.13\t%s.%s\tpostgres16-force-ssl-off' "$old" "$host")" "$out"
+
+run "describe-db-snapshots" rds describe-db-snapshots --db-instance-identifier "$old" \
+	--query "[length(DBSnapshots[?SnapshotType=='automated']), length(DBSnapshots[?SnapshotType=='manual'])]" --output text
+expect "7 automated and 2 manual snapshots" "$(printf '7\t2')" "$out"
+
+run "create-db-snapshot" rds create-db-snapshot --db-instance-identifier "$old" --db-snapshot-identifier conformance-snap \
+	--query 'DBSnapshot.[Status,SnapshotType]' --output text
+expect "new snapshot is creating" "$(printf 'creating\tmanual')" "$out"
+
+run "wait db-snapshot-available" rds wait db-snapshot-available --db-snapshot-identifier conformance-snap
+
+run "restore-db-instance-from-db-snapshot" rds restore-db-instance-from-db-snapshot \
+	--db-instance-identifier app5ec7032-restored --db-snapshot-identifier conformance-snap \
+	--db-instance-class db.t3.small --db-parameter-group-name postgres16-force-ssl-off \
+	--vpc-security-group-ids sg-0a1b2c3d4e5f60718 --db-subnet-group-name data-db-subnet-group-3f9a1c2 \
+	--no-multi-az --publicly-accessible --storage-type gp3 --no-deletion-protection \
+	--tags Key=restored-from,Value=conformance-snap \
+	--query 'DBInstance.[DBInstanceStatus,Endpoint.Address]' --output text
+expect "restored instance is creating, no address yet" "$(printf 'creating\tNone')" "$out"
+
+run "wait db-instance-available (restore)" rds wait db-instance-available --db-instance-identifier app5ec7032-restored
+run "describe the restored instance" rds describe-db-instances --db-instance-identifier app5ec7032-restored \
+	--query 'DBInstances[0].[DBInstanceStatus,DBParameterGroups[0].DBParameterGroupName,VpcSecurityGroups[0].VpcSecurityGroupId,DBSubnetGroup.DBSubnetGroupName,MultiAZ,PubliclyAccessible,DBInstanceClass]' --output text
+expect "restore honoured every explicit setting" \
+	"$(printf 'available\tpostgres16-force-ssl-off\tsg-0a1b2c3d4e5f60718\tdata-db-subnet-group-3f9a1c2\tFalse\tTrue\tdb.t3.small')" "$out"
+
+run "rename the old instance away" rds modify-db-instance --db-instance-identifier "$old" \
+	--new-db-instance-identifier "$old-original" --apply-immediately \
+	--query 'DBInstance.[DBInstanceStatus,PendingModifiedValues.DBInstanceIdentifier]' --output text
+expect "old instance is renaming" "$(printf 'renaming\t%s' "$old-original")" "$out"
+run "wait db-instance-available (old, renamed)" rds wait db-instance-available --db-instance-identifier "$old-original"
+
+run "rename the restored instance to the old name" rds modify-db-instance --db-instance-identifier app5ec7032-restored \
+	--new-db-instance-identifier "$old" --apply-immediately --query 'DBInstance.DBInstanceStatus' --output text
+expect "restored instance is renaming" renaming "$out"
+run "wait db-instance-available (restored, renamed)" rds wait db-instance-available --db-instance-identifier "$old"
+run "describe the renamed instance" rds describe-db-instances --db-instance-identifier "$old" \
+	--query 'DBInstances[0].[Endpoint.Address,TagList[0].Value]' --output text
+expect "renamed instance has the old address" "$(printf '%s.%s\tconformance-snap' "$old" "$host")" "$out"
+
+run "describe-db-engine-versions" rds describe-db-engine-versions --engine postgres --engine-version 16.13 \
+	--query 'DBEngineVersions[].ValidUpgradeTarget[?IsMajorVersionUpgrade].EngineVersion' --output text
+expect "major upgrade targets of 16.13" "$(printf '17.6\t17.7')" "$out"
+
+run "describe-events" rds describe-events --source-type db-instance --source-identifier "$old" --duration 10080 \
+	--query 'Events[].Message' --output text
+expect_contains "events of the renamed instance" "Renamed instance from app5ec7032-restored to app5ec7032." "$out"
+
+fail_with "describe a missing instance" DBInstanceNotFound rds describe-db-instances --db-instance-identifier no-such-instance
+fail_with "invalid snapshot name" InvalidParameterValue rds create-db-snapshot --db-instance-identifier "$old" --db-snapshot-identifier "bad--name"
+fail_with "final snapshot name taken" DBSnapshotAlreadyExists rds delete-db-instance --db-instance-identifier "$old" --final-db-snapshot-identifier conformance-snap
+
+echo "$checks checks, $fails failed"
+[ "$fails" == 0 ]
