@@ -314,38 +314,6 @@ func hasChanges(p pulumiclient.Plan) bool {
 	return false
 }
 
-// checkRestorePlan requires exactly create-replacement, replace and
-// delete-replaced of the RDS instance, and nothing else destructive.
-func checkRestorePlan(p pulumiclient.Plan) error {
-	seen := map[pulumiclient.Op]int{}
-	var others []string
-	for _, s := range p.Steps {
-		switch {
-		case s.Type == pulumiclient.InstanceType:
-			seen[s.Op]++
-		case s.Op == pulumiclient.OpDelete || s.Op == pulumiclient.OpReplace || s.Op == pulumiclient.OpDeleteReplaced:
-			others = append(others, string(s.Op)+" "+s.Type+" "+s.Name)
-		}
-	}
-	var errs []error
-	for _, op := range []pulumiclient.Op{pulumiclient.OpCreateReplacement, pulumiclient.OpReplace, pulumiclient.OpDeleteReplaced} {
-		if seen[op] != 1 {
-			errs = append(errs, fmt.Errorf("expected one %s of %s, the plan has %d", op, pulumiclient.InstanceType, seen[op]))
-		}
-	}
-	for op, n := range seen {
-		switch op {
-		case pulumiclient.OpCreateReplacement, pulumiclient.OpReplace, pulumiclient.OpDeleteReplaced, pulumiclient.OpSame:
-		default:
-			errs = append(errs, fmt.Errorf("unexpected %s of the instance (%d)", op, n))
-		}
-	}
-	if len(others) > 0 {
-		errs = append(errs, fmt.Errorf("the plan also removes or replaces: %s", strings.Join(others, "; ")))
-	}
-	return errors.Join(errs...)
-}
-
 func previewStep(id, title string, check func(x *Exec, p pulumiclient.Plan) error) *Step {
 	return &Step{
 		ID: id, Title: title, Kind: KindCheck, Phase: PhasePlan,
@@ -401,27 +369,36 @@ func finalSnapshotStep(id string, conds []Cond) *Step {
 			if err != nil {
 				return fmt.Errorf("read the stack export: %w", err)
 			}
-			if exp.SkipFinalSnapshot {
-				return errors.New("skipFinalSnapshot is true: the old instance would be deleted with no final snapshot. Set skipFinalSnapshot: false and a finalSnapshotIdentifier in index.ts, deploy that first, then start again")
+			var prog *pulumiclient.ProgramSettings
+			if p := x.Deps().Program; p != nil {
+				if ps, err := p.Settings(); err == nil {
+					prog = &ps
+				}
 			}
-			name := exp.FinalSnapshotIdentifier
-			if name == "" {
-				return errors.New("finalSnapshotIdentifier is not set: AWS refuses to delete with a final snapshot but no name. Set it in index.ts first")
+			g := pulumiclient.ReadGuards(prog, &exp)
+			name := g.FinalSnapshotIdentifier
+			exists := false
+			if name != "" && !g.SkipFinalSnapshot {
+				s, err := x.Deps().AWS.Snapshot(x.Ctx(), name)
+				switch {
+				case err == nil:
+					exists = true
+					x.Warn("snapshot %q already exists (taken %s)", name, s.Created.UTC().Format(time.RFC3339))
+				case IsNotFound(err):
+				default:
+					return fmt.Errorf("check whether snapshot %q exists: %w", name, err)
+				}
 			}
-			s, err := x.Deps().AWS.Snapshot(x.Ctx(), name)
-			switch {
-			case err == nil:
-				return fmt.Errorf("a snapshot named %q already exists (taken %s): deleting the old instance would fail half-way with DBSnapshotAlreadyExists. "+
-					"Fix: copy it to another name and delete it (`aws rds copy-db-snapshot --source-db-snapshot-identifier %s --target-db-snapshot-identifier %s-%s` then `aws rds delete-db-snapshot --db-snapshot-identifier %s`), "+
-					"or give finalSnapshotIdentifier a new name in index.ts; then `datalayer resume`",
-					name, s.Created.UTC().Format(time.RFC3339), name, name, s.Created.UTC().Format("20060102"), name)
-			case IsNotFound(err):
-				x.Say("skipFinalSnapshot is false and the final snapshot name %q is free", name)
-				x.Set("final-snapshot", name)
-				return nil
-			default:
-				return fmt.Errorf("check whether snapshot %q exists: %w", name, err)
+			if err := g.Check(exists); err != nil {
+				fix := ""
+				if exists {
+					fix = fmt.Sprintf(". Fix: `aws rds copy-db-snapshot --source-db-snapshot-identifier %s --target-db-snapshot-identifier %s-old` then `aws rds delete-db-snapshot --db-snapshot-identifier %s`, or change finalSnapshotIdentifier in index.ts; then `datalayer resume`", name, name, name)
+				}
+				return fmt.Errorf("%w%s", err, fix)
 			}
+			x.Say("skipFinalSnapshot is false (%s) and the final snapshot name %q is free in AWS", g.Source["skipFinalSnapshot"], name)
+			x.Set("final-snapshot", name)
+			return nil
 		},
 	}
 }

@@ -30,8 +30,8 @@ type Poller interface {
 
 // Program edits the data stack's program (index.ts) the way an engineer would.
 type Program interface {
-	// EngineVersion returns the engineVersion written in the program.
-	EngineVersion() (string, error)
+	// Settings reads the instance's settings as the program writes them.
+	Settings() (pulumiclient.ProgramSettings, error)
 	// SetEngineVersion writes engineVersion and returns a unified diff.
 	SetEngineVersion(version string) (diff string, err error)
 	// SetSnapshotIdentifier adds (or changes) snapshotIdentifier on the

@@ -56,8 +56,8 @@ func restoreRunbook() *Runbook {
 			refreshStep("refresh", false).with(viaPulumi),
 			confirmStackStep(),
 			previewStep("preview", "Preview the replacement", func(x *Exec, p pulumiPlan) error {
-				if err := checkRestorePlan(p); err != nil {
-					return fmt.Errorf("the plan is not the expected replacement of the instance: %w", err)
+				if err := pulumiclient.CheckRestorePlan(p); err != nil {
+					return err
 				}
 				x.Say("the plan is exactly: create-replacement, replace, delete-replaced of %s", pulumiclient.InstanceType)
 				return nil

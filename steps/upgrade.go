@@ -89,8 +89,8 @@ func versionDriftStep() *Step {
 			}
 			code := x.Get("code-version")
 			if p := x.Deps().Program; p != nil {
-				if v, err := p.EngineVersion(); err == nil && v != "" {
-					code = v
+				if ps, err := p.Settings(); err == nil && ps.EngineVersion != "" {
+					code = ps.EngineVersion
 				}
 			}
 			x.Set("current-version", in.EngineVersion)
