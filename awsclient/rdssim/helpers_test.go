@@ -2,6 +2,8 @@ package rdssim
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -10,8 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	"github.com/datalayer-tool/datalayer/clock"
 )
 
@@ -95,3 +100,55 @@ func (c *stepClock) After(d time.Duration) <-chan time.Time {
 }
 
 func (c *stepClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+
+// wantCode fails unless err is an API error with that code and HTTP status.
+func wantCode(t testing.TB, err error, code string, status int) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("want error %s, got success", code)
+	}
+	var api smithy.APIError
+	if !errors.As(err, &api) || api.ErrorCode() != code {
+		t.Fatalf("want error code %s, got %v", code, err)
+	}
+	var re *awshttp.ResponseError
+	if status != 0 && (!errors.As(err, &re) || re.HTTPStatusCode() != status) {
+		t.Fatalf("want HTTP %d for %s, got %v", status, code, err)
+	}
+}
+
+// must returns v, or panics (failing the test with a stack) on err.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(fmt.Sprintf("unexpected error: %v", err))
+	}
+	return v
+}
+
+// instance describes one instance by identifier.
+func (e *env) instance(t testing.TB, id string) types.DBInstance {
+	t.Helper()
+	out := must(e.rds.DescribeDBInstances(context.Background(), &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)}))
+	if len(out.DBInstances) != 1 {
+		t.Fatalf("describe %s: %d instances", id, len(out.DBInstances))
+	}
+	return out.DBInstances[0]
+}
+
+func (e *env) status(t testing.TB, id string) string {
+	t.Helper()
+	return aws.ToString(e.instance(t, id).DBInstanceStatus)
+}
+
+// messages returns the messages of the events of a source in the last day.
+func (e *env) messages(t testing.TB, typ types.SourceType, id string) []string {
+	t.Helper()
+	out := must(e.rds.DescribeEvents(context.Background(), &rds.DescribeEventsInput{
+		SourceType: typ, SourceIdentifier: aws.String(id), Duration: aws.Int32(1440),
+	}))
+	var msgs []string
+	for _, ev := range out.Events {
+		msgs = append(msgs, aws.ToString(ev.Message))
+	}
+	return msgs
+}
