@@ -1,0 +1,194 @@
+package pulumiclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+)
+
+// ErrLocked is returned when a stack is locked by another update (or by one
+// that was killed) or holds pending operations.
+var ErrLocked = errors.New("stack is locked")
+
+// LockFile is one lock held on a stack in a file (DIY) backend.
+type LockFile struct {
+	Path string
+	// Holder says who took the lock, from the file: "user@host pid N".
+	Holder string
+}
+
+// FileBackendLocks lists the lock files of a stack in a file:// backend
+// (<backend>/.pulumi/locks/.../<project>/<stack>/*.json, and the older
+// layout without the project). Other backends return nothing.
+func FileBackendLocks(backendURL, project, stack string) ([]LockFile, error) {
+	root, ok := fileBackendPath(backendURL)
+	if !ok {
+		return nil, nil
+	}
+	locks := filepath.Join(root, ".pulumi", "locks")
+	var out []LockFile
+	err := filepath.WalkDir(locks, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return filepath.SkipAll
+			}
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".json") {
+			return nil
+		}
+		dir := filepath.Dir(path)
+		if filepath.Base(dir) != stack {
+			return nil
+		}
+		parent := filepath.Base(filepath.Dir(dir))
+		if parent != project && filepath.Dir(dir) != locks {
+			return nil
+		}
+		out = append(out, LockFile{Path: path, Holder: lockHolder(path)})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read lock files: %w", err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+func lockHolder(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var l struct {
+		Pid       int    `json:"pid"`
+		Username  string `json:"username"`
+		Hostname  string `json:"hostname"`
+		Timestamp string `json:"timestamp"`
+	}
+	if json.Unmarshal(b, &l) != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s@%s pid %d since %s", l.Username, l.Hostname, l.Pid, l.Timestamp)
+}
+
+func fileBackendPath(backendURL string) (string, bool) {
+	if !strings.HasPrefix(backendURL, "file://") {
+		return "", false
+	}
+	u, err := url.Parse(backendURL)
+	if err != nil {
+		return strings.TrimPrefix(backendURL, "file://"), true
+	}
+	p := u.Path
+	if u.Host != "" && u.Host != "localhost" {
+		p = u.Host + p // file://relative/path
+	}
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			p = filepath.Join(home, strings.TrimPrefix(p, "~"))
+		}
+	}
+	return p, true
+}
+
+// LockFromState explains a stack's lock files and pending operations with
+// the command that fixes them.
+func LockFromState(stack string, locks []LockFile, pending []apitype.OperationV2) LockState {
+	ls := LockState{Locked: len(locks) > 0}
+	creates := 0
+	for _, op := range pending {
+		ls.PendingOperations = append(ls.PendingOperations, string(op.Resource.URN))
+		if op.Type == apitype.OperationTypeCreating {
+			creates++
+		}
+	}
+	var fixes []string
+	if ls.Locked {
+		holders := make([]string, 0, len(locks))
+		for _, l := range locks {
+			if l.Holder != "" {
+				holders = append(holders, l.Holder)
+			}
+		}
+		fix := "make sure no other update is running"
+		if len(holders) > 0 {
+			fix += " (lock held by " + strings.Join(holders, ", ") + ")"
+		}
+		fixes = append(fixes, fix+", then run: pulumi cancel --stack "+stack)
+	}
+	switch {
+	case len(pending) == 0:
+	case creates == len(pending):
+		fixes = append(fixes, "check in AWS whether the interrupted creates finished, then run: pulumi refresh --clear-pending-creates --stack "+stack)
+	default:
+		fixes = append(fixes, "check in AWS what the interrupted operations did, then run: pulumi stack export --stack "+stack+
+			" | jq 'del(.deployment.pending_operations)' | pulumi stack import --stack "+stack+"; then pulumi refresh --stack "+stack)
+	}
+	ls.Fix = strings.Join(fixes, "; ")
+	return ls
+}
+
+// Lock implements Stack: lock files of a file backend, and the pending
+// operations recorded in the state.
+func (s *LocalStack) Lock(ctx context.Context) (LockState, error) {
+	var locks []LockFile
+	info, err := s.Info(ctx)
+	if err != nil {
+		return LockState{}, fmt.Errorf("lock status: %w", err)
+	}
+	locks, err = FileBackendLocks(info.Backend, info.Project, s.name)
+	if err != nil {
+		return LockState{}, fmt.Errorf("lock status: %w", err)
+	}
+	u, err := s.stack.Export(ctx)
+	if err != nil {
+		return LockState{}, fmt.Errorf("lock status: export: %w", cliError(err))
+	}
+	d, err := decodeDeployment(u)
+	if err != nil {
+		return LockState{}, fmt.Errorf("lock status: %w", err)
+	}
+	return LockFromState(s.name, locks, d.PendingOperations), nil
+}
+
+// ClearPendingOperations removes the pending operations from the state
+// (export, drop pending_operations, import), the programmatic form of the
+// jq fix. Check in AWS what the interrupted operations did first, and
+// refresh afterwards.
+func (s *LocalStack) ClearPendingOperations(ctx context.Context) (int, error) {
+	u, err := s.stack.Export(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("clear pending operations: export: %w", cliError(err))
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(u.Deployment, &raw); err != nil {
+		return 0, fmt.Errorf("clear pending operations: %w", err)
+	}
+	var pending []json.RawMessage
+	if p, ok := raw["pending_operations"]; ok {
+		_ = json.Unmarshal(p, &pending)
+	}
+	if len(pending) == 0 {
+		return 0, nil
+	}
+	delete(raw, "pending_operations")
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return 0, fmt.Errorf("clear pending operations: %w", err)
+	}
+	u.Deployment = b
+	if err := s.stack.Import(ctx, u); err != nil {
+		return 0, fmt.Errorf("clear pending operations: import: %w", cliError(err))
+	}
+	return len(pending), nil
+}
