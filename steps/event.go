@@ -89,10 +89,13 @@ type Event struct {
 
 	Status *awsclient.Change      `json:"status,omitempty"`
 	Pulumi *pulumiclient.Progress `json:"pulumi,omitempty"`
-	Prompt *Prompt                `json:"prompt,omitempty"`
-	Answer *Answer                `json:"answer,omitempty"`
-	Err    string                 `json:"error,omitempty"`
-	Steps  []StepInfo             `json:"steps,omitempty"`
+	// Prompt is set on prompt events. When Answer is set on a prompt event
+	// too, the prompt was answered on its own (--yes, a flag, a pre-answer)
+	// and no renderer should wait for it.
+	Prompt *Prompt    `json:"prompt,omitempty"`
+	Answer *Answer    `json:"answer,omitempty"`
+	Err    string     `json:"error,omitempty"`
+	Steps  []StepInfo `json:"steps,omitempty"`
 	// Run describes the run; set on run-started, so a journal can be resumed
 	// on its own.
 	Run *RunInfo `json:"runinfo,omitempty"`

@@ -120,7 +120,8 @@ func (x *Exec) Ask(p Prompt) (Answer, error) {
 	}
 	if a, ok := x.autoAnswer(p); ok && checkAnswer(p, a) == nil {
 		a = normalise(p, a)
-		r.emit(Event{Type: EventPrompt, StepID: x.s.ID, Prompt: &p})
+		// The prompt event carries its answer: renderers must not wait for it.
+		r.emit(Event{Type: EventPrompt, StepID: x.s.ID, Prompt: &p, Answer: &a})
 		r.emit(Event{Type: EventAnswer, StepID: x.s.ID, Answer: &a})
 		return a, nil
 	}
@@ -151,7 +152,7 @@ func (x *Exec) Choose(id, title, body, preset string, options []Option) (string,
 			if o.Value == preset {
 				a := Answer{PromptID: x.s.ID + "/" + id, Value: preset, Auto: true, Note: "given on the command line"}
 				p := Prompt{ID: a.PromptID, StepID: x.s.ID, Kind: PromptChoice, Title: title, Body: body, Options: options}
-				x.r.emit(Event{Type: EventPrompt, StepID: x.s.ID, Prompt: &p})
+				x.r.emit(Event{Type: EventPrompt, StepID: x.s.ID, Prompt: &p, Answer: &a})
 				x.r.emit(Event{Type: EventAnswer, StepID: x.s.ID, Answer: &a})
 				return preset, nil
 			}
