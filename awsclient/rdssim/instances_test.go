@@ -311,11 +311,15 @@ func TestDBInstanceAvailableWaiter(t *testing.T) {
 
 	// Deleted waiter and snapshot waiter.
 	must(e.rds.DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("waited"), FinalDBSnapshotIdentifier: aws.String("waited-final")}))
-	sw := rds.NewDBSnapshotAvailableWaiter(e.rds, func(o *rds.DBSnapshotAvailableWaiterOptions) { o.MinDelay, o.MaxDelay = time.Millisecond, 5*time.Millisecond })
+	sw := rds.NewDBSnapshotAvailableWaiter(e.rds, func(o *rds.DBSnapshotAvailableWaiterOptions) {
+		o.MinDelay, o.MaxDelay = time.Millisecond, 5*time.Millisecond
+	})
 	if err := sw.Wait(ctx, &rds.DescribeDBSnapshotsInput{DBSnapshotIdentifier: aws.String("waited-final")}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	dw := rds.NewDBInstanceDeletedWaiter(e.rds, func(o *rds.DBInstanceDeletedWaiterOptions) { o.MinDelay, o.MaxDelay = time.Millisecond, 5*time.Millisecond })
+	dw := rds.NewDBInstanceDeletedWaiter(e.rds, func(o *rds.DBInstanceDeletedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = time.Millisecond, 5*time.Millisecond
+	})
 	if err := dw.Wait(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("waited")}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
