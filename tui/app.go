@@ -134,6 +134,7 @@ type Model struct {
 
 	logLines []string
 	logDirty bool
+	logHeld  bool // the person scrolled up: stop following new lines
 	log      viewport.Model
 	explain  viewport.Model
 	explKey  string // markdown key shown in explain
@@ -411,6 +412,11 @@ func (m *Model) scroll(msg tea.KeyMsg) {
 		vp.PageUp()
 	case key.Matches(msg, k.PageDown):
 		vp.PageDown()
+	default:
+		return
+	}
+	if vp == &m.log {
+		m.logHeld = !m.log.AtBottom()
 	}
 }
 

@@ -25,6 +25,13 @@ type keyMap struct {
 	No  key.Binding
 
 	Close key.Binding // finished screen
+
+	// Shown in the help bar only; the form and the note input handle them.
+	Choose    key.Binding
+	Answer    key.Binding
+	FormQuit  key.Binding
+	KeepNote  key.Binding
+	StopNote  key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -49,6 +56,12 @@ func newKeyMap() keyMap {
 		No:  key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "stay")),
 
 		Close: key.NewBinding(key.WithKeys("q", "enter", "ctrl+c"), key.WithHelp("q/enter", "close")),
+
+		Choose:   key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose")),
+		Answer:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "answer")),
+		FormQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		KeepNote: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep note")),
+		StopNote: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop editing")),
 	}
 }
 

@@ -99,12 +99,11 @@ func (m *Model) sync() tea.Cmd {
 		m.logDirty = true
 	}
 	if m.logDirty {
-		follow := m.log.AtBottom() || m.log.PastBottom()
 		m.log.SetContent(strings.Join(m.logLines, "\n"))
-		if follow {
-			m.log.GotoBottom()
-		}
 		m.logDirty = false
+	}
+	if !m.logHeld {
+		m.log.GotoBottom()
 	}
 
 	// The explanation of the current step.

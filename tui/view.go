@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/datalayer-tool/datalayer/pulumiclient"
@@ -201,27 +200,74 @@ func (m *Model) stepLine(r *stepRow, w int, current bool) string {
 }
 
 // liveView is one line per watched instance or snapshot, then the Pulumi
-// operations of the current step.
+// operations of the current step. When room is short the headings go first,
+// then the watches polled longest ago, then the oldest Pulumi lines.
 func (m *Model) liveView(w, h int) string {
 	st := m.c.styles
-	lines := []string{st.Section.Render("Live") + st.Muted.Render(" · AWS as last polled")}
-	for i := range m.watches {
+	pulumiH := 0
+	if len(m.pulumi) > 0 {
+		pulumiH = len(m.pulumi) + 1
+	}
+	heading := len(m.watches)+pulumiH+1 <= h
+	room := h
+	if heading {
+		room--
+	}
+	watchRoom := min(len(m.watches), room)
+	if pulumiH > 0 && room-watchRoom < 2 && watchRoom > 1 {
+		watchRoom = max(1, room-min(pulumiH, 2))
+	}
+	var lines []string
+	if heading {
+		lines = append(lines, st.Section.Render("Live")+st.Muted.Render(" · AWS as last polled"))
+	}
+	for _, i := range m.freshestWatches(watchRoom) {
 		lines = append(lines, m.watchLine(&m.watches[i]))
 	}
-	if len(m.pulumi) > 0 {
+	if left := room - watchRoom; pulumiH > 0 && left >= 2 {
 		title := "Pulumi"
 		if r := m.row(m.pStep); r != nil {
 			title += st.Muted.Render(" · " + r.info.Title)
 		}
 		lines = append(lines, st.Section.Render(title))
-		for _, p := range m.pulumi {
+		rows := m.pulumi
+		if len(rows) > left-1 {
+			rows = rows[len(rows)-(left-1):]
+		}
+		for _, p := range rows {
 			lines = append(lines, m.pulumiLine(p))
 		}
 	}
-	if len(lines) > h { // keep the newest Pulumi lines in view
-		lines = append(lines[:1], lines[len(lines)-h+1:]...)
-	}
 	return strings.Join(lines, "\n")
+}
+
+// freshestWatches returns the indexes of the n most recently polled watches,
+// in their original order.
+func (m *Model) freshestWatches(n int) []int {
+	idx := make([]int, 0, len(m.watches))
+	for i := range m.watches {
+		idx = append(idx, i)
+	}
+	if n >= len(idx) {
+		return idx
+	}
+	keep := make([]bool, len(idx))
+	for k := 0; k < n; k++ {
+		best := -1
+		for i := range m.watches {
+			if !keep[i] && (best < 0 || m.watches[i].polled.After(m.watches[best].polled)) {
+				best = i
+			}
+		}
+		keep[best] = true
+	}
+	out := idx[:0]
+	for i, k := range keep {
+		if k {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 func (m *Model) statusStyle(status string) lipgloss.Style {
@@ -524,21 +570,14 @@ func (m *Model) keysNow() bindings {
 	case m.finished:
 		return bindings{k.Close, k.Up, k.Down, k.Pane}
 	case m.mode == modeForm:
-		return bindings{
-			key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose")),
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "answer")),
-			key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
-		}
+		return bindings{k.Choose, k.Answer, k.FormQuit}
 	case m.mode == modeGate:
 		return bindings{k.Confirm, k.Back, k.Force}
 	case m.mode == modeManual:
 		if m.manual.editing {
-			return bindings{
-				key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep note")),
-				key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop editing")),
-			}
+			return bindings{k.KeepNote, k.StopNote}
 		}
 		return bindings{k.Done, k.Skip, k.Note, k.Quit}
 	}
-	return bindings{k.Up, k.Down, k.PageUp, k.PageDown, k.Pane, k.Quit, k.Help}
+	return bindings{k.Quit, k.Pane, k.Up, k.Down, k.PageUp, k.PageDown, k.Help}
 }
