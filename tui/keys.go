@@ -27,11 +27,11 @@ type keyMap struct {
 	Close key.Binding // finished screen
 
 	// Shown in the help bar only; the form and the note input handle them.
-	Choose    key.Binding
-	Answer    key.Binding
-	FormQuit  key.Binding
-	KeepNote  key.Binding
-	StopNote  key.Binding
+	Choose   key.Binding
+	Answer   key.Binding
+	FormQuit key.Binding
+	KeepNote key.Binding
+	StopNote key.Binding
 }
 
 func newKeyMap() keyMap {
