@@ -49,7 +49,7 @@ func paramGroupNotFound(name string) *apiError {
 // Name.Member.N (or Name.member.N), structures as Name.Member.N.Field.
 type params struct{ v url.Values }
 
-func (p params) str(name string) string { return strings.TrimSpace(p.v.Get(name)) }
+func (p params) str(name string) string { return p.v.Get(name) }
 
 func (p params) has(name string) bool { _, ok := p.v[name]; return ok }
 
@@ -153,7 +153,7 @@ func (p params) indexed(name string) []url.Values {
 func (p params) list(name string) []string {
 	var out []string
 	for _, g := range p.indexed(name) {
-		out = append(out, strings.TrimSpace(g.Get("")))
+		out = append(out, g.Get(""))
 	}
 	return out
 }
