@@ -123,3 +123,20 @@ func (c *StepClock) WaitAfters(n int64, timeout time.Duration) bool {
 		}
 	}
 }
+
+// Step fires the earliest pending timer (and any due at the same instant),
+// then waits up to timeout of wall time for each woken goroutine to wait on
+// the clock again, so that the next step starts from a quiet world. It
+// reports false when no timer is pending. A timer nobody listens to any
+// more (a select that took another branch) costs one timeout.
+func (c *StepClock) Step(timeout time.Duration) bool {
+	at, ok := c.NextDue()
+	if !ok {
+		return false
+	}
+	a := c.Afters()
+	if n := c.AdvanceTo(at); n > 0 {
+		c.WaitAfters(a+int64(n)-1, timeout)
+	}
+	return true
+}
