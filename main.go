@@ -3,11 +3,26 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/datalayer-tool/datalayer/internal/cli"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "datalayer: not wired yet")
-	os.Exit(1)
+	os.Exit(run())
+}
+
+func run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// After the first signal the run winds down and keeps its journal; a
+	// second one gets the default behaviour and ends the process at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return cli.Execute(ctx, os.Args[1:], cli.Stdio())
 }

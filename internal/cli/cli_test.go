@@ -1,0 +1,330 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
+	"github.com/datalayer-tool/datalayer/clock"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type result struct {
+	code        int
+	out, errOut string
+}
+
+// execute runs the command line with an isolated environment: no config
+// file, no AWS shared files, the given variables.
+func execute(t *testing.T, ctx context.Context, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errOut syncBuffer
+	base := map[string]string{"HOME": t.TempDir()}
+	for k, v := range env {
+		base[k] = v
+	}
+	code := Execute(ctx, args, IO{
+		In: strings.NewReader(""), Out: &out, Err: &errOut,
+		Env: func(k string) string { return base[k] },
+		Now: func() time.Time { return simStart.Add(time.Minute) },
+	})
+	return result{code, out.String(), errOut.String()}
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		code    int
+		wantErr string
+	}{
+		{"help", []string{"--help"}, nil, ExitOK, ""},
+		{"no command shows help", nil, nil, ExitOK, ""},
+		{"unknown command", []string{"bogus"}, nil, ExitUsage, `unknown command "bogus"`},
+		{"unknown flag", []string{"status", "--nope"}, nil, ExitUsage, "unknown flag: --nope"},
+		{"stack and instance", []string{"status", "--stack", "staging", "--instance", "a"}, nil, ExitUsage, "none of the others can be"},
+		{"stack without instance", []string{"status", "--stack", "staging"}, nil, ExitUsage, "has no instance configured"},
+		{"unknown stack", []string{"status", "--stack", "qa"}, nil, ExitUsage, `unknown stack "qa"`},
+		{"bad instance id", []string{"status", "--instance", "1bad"}, nil, ExitUsage, "--instance"},
+		{"rehearse without runbook", []string{"rehearse"}, nil, ExitUsage, "name one runbook"},
+		{"rehearse unknown runbook", []string{"rehearse", "migrate"}, nil, ExitUsage, `unknown runbook "migrate"`},
+		{"rehearse bad scenario", []string{"rehearse", "restore", "--scenario", "meteor"}, nil, ExitUsage, `--scenario "meteor"`},
+		{"rehearse bad speed", []string{"rehearse", "restore", "--speed", "-1"}, nil, ExitUsage, "--speed -1"},
+		{"rehearse bad method", []string{"rehearse", "restore", "--method", "magic"}, nil, ExitUsage, `--method "magic"`},
+		{"method outside restore", []string{"rehearse", "deploy", "--method", "pulumi"}, nil, ExitUsage, "belong to the restore runbook"},
+		{"deploy needs a stack", []string{"deploy"}, nil, ExitUsage, `required flag(s) "stack" not set`},
+		{"yes refused on production", []string{"restore", "--stack", "production", "--yes"}, nil, ExitUsage, "never accepted on the production stack"},
+		{"bad config from env", []string{"status"}, map[string]string{"AWS_REGION": "mars"}, ExitUsage, "$AWS_REGION: region"},
+		{"missing config file", []string{"status", "--config", "/nonexistent/datalayer.yaml"}, nil, ExitUsage, "config file"},
+		{"sim bad scenario", []string{"sim", "--scenario", "meteor"}, nil, ExitUsage, `--scenario "meteor"`},
+		{"report extra args", []string{"report", "a", "b"}, nil, ExitUsage, "accepts at most 1 arg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := execute(t, context.Background(), tt.env, tt.args...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, tt.code, r.errOut)
+			}
+			if tt.wantErr != "" && !strings.Contains(r.errOut, tt.wantErr) {
+				t.Fatalf("stderr %q does not contain %q", r.errOut, tt.wantErr)
+			}
+			if tt.code == ExitUsage && !strings.Contains(r.errOut, "--help' for usage") {
+				t.Fatalf("usage error without a pointer to --help: %q", r.errOut)
+			}
+		})
+	}
+}
+
+func TestHelpHasExamples(t *testing.T) {
+	for _, cmd := range []string{"rehearse", "deploy", "upgrade", "restore", "checklist", "status", "resume", "report", "sim", "version"} {
+		t.Run(cmd, func(t *testing.T) {
+			r := execute(t, context.Background(), nil, cmd, "--help")
+			if r.code != ExitOK {
+				t.Fatalf("exit %d: %s", r.code, r.errOut)
+			}
+			if !strings.Contains(r.out, "Examples:\n  datalayer "+cmd) && !strings.Contains(r.out, "Examples:\n  "+"datalayer "+cmd) {
+				t.Fatalf("%s --help has no example starting with `datalayer %s`:\n%s", cmd, cmd, r.out)
+			}
+		})
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		t.Run(shell, func(t *testing.T) {
+			r := execute(t, context.Background(), nil, "completion", shell)
+			if r.code != ExitOK || !strings.Contains(r.out, "datalayer") {
+				t.Fatalf("completion %s: exit %d, %d bytes", shell, r.code, len(r.out))
+			}
+		})
+	}
+	// Cobra's hidden completion entry point, as the shells call it.
+	r := execute(t, context.Background(), nil, "__complete", "rehearse", "restore", "--scenario", "")
+	if r.code != ExitOK || !strings.Contains(r.out, "rename-refused") {
+		t.Fatalf("scenario completion: exit %d, out %q", r.code, r.out)
+	}
+	r = execute(t, context.Background(), nil, "__complete", "deploy", "--stack", "")
+	if !strings.Contains(r.out, "staging\nproduction") {
+		t.Fatalf("stack completion: %q", r.out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := execute(t, context.Background(), nil, "version")
+	if r.code != ExitOK || !strings.HasPrefix(r.out, "datalayer ") || !strings.Contains(r.out, "go1.") {
+		t.Fatalf("version: exit %d, %q", r.code, r.out)
+	}
+	r = execute(t, context.Background(), nil, "version", "--json")
+	if r.code != ExitOK || !strings.Contains(r.out, `"go": "go1.`) {
+		t.Fatalf("version --json: exit %d, %q", r.code, r.out)
+	}
+}
+
+func TestPlainWhenNotATerminal(t *testing.T) {
+	a := &app{io: IO{Env: func(string) string { return "" }}}
+	if !a.plainOutput() {
+		t.Fatal("stdout is not a terminal: plain output expected")
+	}
+	a.io.OutTerminal = true
+	if a.plainOutput() {
+		t.Fatal("a terminal without --plain should get the TUI")
+	}
+	a.plain = true
+	if !a.plainOutput() {
+		t.Fatal("--plain must win")
+	}
+}
+
+func TestInterruptedExitCode(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	a := &app{io: IO{Err: &bytes.Buffer{}}, started: true}
+	if got := a.exitCode(ctx, nil, &InterruptedError{RunID: "r1"}); got != ExitInterrupted {
+		t.Fatalf("InterruptedError: exit %d", got)
+	}
+	if !strings.Contains(a.io.Err.(*bytes.Buffer).String(), "datalayer resume r1") {
+		t.Fatalf("no resume hint: %q", a.io.Err.(*bytes.Buffer).String())
+	}
+	if got := a.exitCode(ctx, nil, context.Canceled); got != ExitInterrupted {
+		t.Fatalf("cancelled context: exit %d", got)
+	}
+	if got := a.exitCode(context.Background(), nil, context.Canceled); got != ExitFailed {
+		t.Fatalf("cancelled without a signal: exit %d, want failure", got)
+	}
+}
+
+var simStart = time.Date(2026, 11, 25, 22, 0, 0, 0, time.UTC)
+
+// startSim serves the simulator on a free port with a stopped clock and
+// points the AWS SDK of this process at it.
+func startSim(t *testing.T, scenario string) string {
+	t.Helper()
+	sim, err := rdssim.New(rdssim.Options{Clock: clock.NewManual(simStart), Scenario: scenario})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	bound, done, err := rdssim.Start(ctx, "127.0.0.1:0", sim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	url := "http://" + bound
+	isolateAWS(t)
+	t.Setenv("AWS_ENDPOINT_URL", url)
+	return url
+}
+
+// isolateAWS keeps the developer's AWS files and variables out of a test.
+func isolateAWS(t *testing.T) {
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "eu-west-2",
+		"AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", "AWS_ENDPOINT_URL_RDS": "", "AWS_ENDPOINT_URL_STS": "",
+		"AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+func osEnv() map[string]string {
+	m := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		if k != "HOME" && !strings.HasPrefix(k, "XDG_") && !strings.HasPrefix(k, "DATALAYER_") {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func TestStatusAgainstSimulator(t *testing.T) {
+	url := startSim(t, "default")
+	tests := []struct {
+		name   string
+		args   []string
+		golden string
+	}{
+		{"every instance", []string{"status"}, "status_all.golden"},
+		{"one instance as JSON", []string{"status", "--instance", "app5ec7032", "--json"}, "status_instance_json.golden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := execute(t, context.Background(), osEnv(), tt.args...)
+			if r.code != ExitOK {
+				t.Fatalf("exit %d: %s", r.code, r.errOut)
+			}
+			got := strings.ReplaceAll(r.out, url, "http://SIM")
+			checkGolden(t, tt.golden, got)
+		})
+	}
+	t.Run("stack from config", func(t *testing.T) {
+		cfg := filepath.Join(t.TempDir(), "c.yaml")
+		if err := os.WriteFile(cfg, []byte("stacks:\n  - name: staging\n    instance: app5ec7032\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := execute(t, context.Background(), osEnv(), "--config", cfg, "status", "--stack", "staging")
+		if r.code != ExitOK || !strings.Contains(r.out, "app5ec7032  available") {
+			t.Fatalf("exit %d, out %q, err %q", r.code, r.out, r.errOut)
+		}
+	})
+	t.Run("missing instance fails with the next action", func(t *testing.T) {
+		r := execute(t, context.Background(), osEnv(), "status", "--instance", "app0000000")
+		if r.code != ExitFailed || !strings.Contains(r.errOut, "datalayer status") {
+			t.Fatalf("exit %d, err %q", r.code, r.errOut)
+		}
+	})
+}
+
+func TestSimCommandSavesState(t *testing.T) {
+	isolateAWS(t)
+	state := filepath.Join(t.TempDir(), "world.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Execute(ctx, []string{"sim", "--addr", "127.0.0.1:0", "--state", state, "--scenario", "rename-refused"},
+			IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Env: func(string) string { return "" }})
+	}()
+	deadline := time.After(30 * time.Second)
+	for !strings.Contains(out.String(), "Stop with Ctrl-C") {
+		select {
+		case code := <-done:
+			t.Fatalf("sim ended early with %d: %s", code, errOut.String())
+		case <-deadline:
+			t.Fatalf("sim did not start: %q", out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if !strings.Contains(out.String(), "rds describe-db-instances") || !strings.Contains(out.String(), "scenario rename-refused") {
+		t.Fatalf("banner lacks the example: %q", out.String())
+	}
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("sim exit %d after Ctrl-C: %s", code, errOut.String())
+	}
+	f, err := os.Open(state)
+	if err != nil {
+		t.Fatalf("state not saved: %v", err)
+	}
+	defer f.Close()
+	sim, err := rdssim.New(rdssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Load(f); err != nil {
+		t.Fatalf("saved state does not load: %v", err)
+	}
+}
+
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/cli/ -update)", err)
+	}
+	if string(want) != got {
+		t.Fatalf("%s differs:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}

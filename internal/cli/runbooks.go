@@ -1,0 +1,234 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+var (
+	runbookNames = []string{"deploy", "upgrade", "restore"}
+	methodNames  = []string{"pulumi", "console"}
+	lostNames    = []string{"whole", "critical", "isolated", "none"}
+)
+
+// errNotAvailable says a part of the program has not landed in this build.
+func errNotAvailable(what string) error {
+	return fmt.Errorf("%s is not available yet in this build: the run engine is not wired in; `datalayer sim` and `datalayer status` work", what)
+}
+
+// runRequest is one runbook run as the command line asks for it.
+type runRequest struct {
+	Runbook   string
+	Stack     string
+	Rehearsal bool
+	Method    string
+	Lost      string
+	Scenario  string
+	Speed     float64
+	Yes       bool
+	Plain     bool
+}
+
+func (r runRequest) check() error {
+	if err := oneOf("method", r.Method, methodNames...); err != nil {
+		return err
+	}
+	if err := oneOf("lost", r.Lost, lostNames...); err != nil {
+		return err
+	}
+	if r.Runbook != "restore" && (r.Method != "" || r.Lost != "") {
+		return usagef("--method and --lost belong to the restore runbook, not %s", r.Runbook)
+	}
+	return nil
+}
+
+func runbookArg(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usagef("name one runbook: %s", "deploy, upgrade or restore")
+	}
+	if err := oneOf("runbook", args[0], runbookNames...); err != nil {
+		return usagef("unknown runbook %q: use deploy, upgrade or restore", args[0])
+	}
+	return nil
+}
+
+func (a *app) rehearseCmd() *cobra.Command {
+	req := runRequest{Rehearsal: true}
+	cmd := &cobra.Command{
+		Use:   "rehearse {deploy|upgrade|restore}",
+		Short: "Rehearse a runbook against the built-in simulator (no AWS, no Pulumi needed)",
+		Long: `Run a whole runbook against the built-in RDS simulator and the simulated Pulumi
+engine, with realistic AWS timings compressed by --speed. No credentials, no
+pulumi CLI, nothing outside this binary. Step timings are recorded for the real
+run's "expected vs elapsed".
+
+` + scenarioHelp(),
+		Example: `  datalayer rehearse restore
+  datalayer rehearse restore --method console --lost isolated
+  datalayer rehearse upgrade --scenario upgrade-precheck-fails
+  datalayer rehearse deploy --plain --yes --speed 600`,
+		Args:      runbookArg,
+		ValidArgs: runbookNames,
+		PreRunE: func(*cobra.Command, []string) error {
+			if err := checkScenario(req.Scenario); err != nil {
+				return err
+			}
+			return checkSpeed(req.Speed)
+		},
+		RunE: a.run(func(cmd *cobra.Command, args []string) error {
+			req.Runbook = args[0]
+			if err := req.check(); err != nil {
+				return err
+			}
+			req.Plain = req.Plain || a.plainOutput()
+			return a.launch(cmd.Context(), req)
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Method, "method", "", "restore method: pulumi or console (default: the wizard asks)")
+	f.StringVar(&req.Lost, "lost", "", "what was lost: whole, critical, isolated or none (default: the wizard asks)")
+	f.StringVar(&req.Scenario, "scenario", "default", "simulator fault scenario")
+	f.Float64Var(&req.Speed, "speed", 30, "simulated time runs this many times faster than real time")
+	f.BoolVar(&req.Plain, "plain", false, "line output instead of the full-screen UI (automatic when stdout is not a terminal)")
+	f.BoolVar(&req.Yes, "yes", false, "answer gates and decisions with the recommended choice")
+	a.completeRunFlags(cmd)
+	_ = cmd.RegisterFlagCompletionFunc("scenario", fixedCompletion(scenarioNames()...))
+	return cmd
+}
+
+func (a *app) runbookCmd(name string) *cobra.Command {
+	req := runRequest{Runbook: name}
+	short := map[string]string{
+		"deploy":  "Deploy the data layer: identity, refresh, preview, gate, up, verify",
+		"upgrade": "Upgrade Postgres to a new major version, watching RDS events for silent failures",
+		"restore": "Restore the database from a snapshot, by Pulumi replacement or beside it (console method)",
+	}[name]
+	example := map[string]string{
+		"deploy":  "  datalayer deploy --stack staging\n  datalayer deploy --stack production --plain",
+		"upgrade": "  datalayer upgrade --stack staging",
+		"restore": "  datalayer restore --stack staging\n  datalayer restore --stack production --method pulumi --lost critical",
+	}[name]
+	cmd := &cobra.Command{
+		Use:   name + " --stack NAME",
+		Short: short,
+		Long: short + `.
+
+This runs against real AWS and the real pulumi CLI, with the credentials the
+AWS SDK finds (shown first, with the account and principal). Every destructive
+step asks for a typed confirmation; on a production stack --yes is refused.`,
+		Example: example,
+		Args:    cobra.NoArgs,
+		RunE: a.run(func(cmd *cobra.Command, _ []string) error {
+			if err := req.check(); err != nil {
+				return err
+			}
+			l, err := a.config()
+			if err != nil {
+				return err
+			}
+			st, err := l.Stack(req.Stack)
+			if err != nil {
+				return &UsageError{Err: err}
+			}
+			if req.Yes && st.Production {
+				return usagef("--yes is never accepted on the production stack %s: each destructive step needs its typed confirmation", st.Name)
+			}
+			req.Stack = st.Name
+			req.Plain = req.Plain || a.plainOutput()
+			return a.launch(cmd.Context(), req)
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Stack, "stack", "", "the stack to act on, e.g. staging or production")
+	_ = cmd.MarkFlagRequired("stack")
+	_ = cmd.RegisterFlagCompletionFunc("stack", a.completeStacks)
+	if name == "restore" {
+		f.StringVar(&req.Method, "method", "", "restore method: pulumi or console (default: the wizard asks)")
+		f.StringVar(&req.Lost, "lost", "", "what was lost: whole, critical, isolated or none (default: the wizard asks)")
+		a.completeRunFlags(cmd)
+	}
+	f.BoolVar(&req.Plain, "plain", false, "line output instead of the full-screen UI (automatic when stdout is not a terminal)")
+	f.BoolVar(&req.Yes, "yes", false, "answer gates by themselves; refused on production")
+	return cmd
+}
+
+func (a *app) completeRunFlags(cmd *cobra.Command) {
+	_ = cmd.RegisterFlagCompletionFunc("method", fixedCompletion(methodNames...))
+	_ = cmd.RegisterFlagCompletionFunc("lost", fixedCompletion(lostNames...))
+}
+
+func (a *app) resumeCmd() *cobra.Command {
+	var plain, yes bool
+	cmd := &cobra.Command{
+		Use:   "resume [RUN_ID]",
+		Short: "Continue an interrupted run from its journal",
+		Long: `Continue a run that was interrupted (Ctrl-C, a lost terminal, a killed process)
+from its journal, without issuing any operation twice. Without RUN_ID, the
+newest unfinished run is resumed.`,
+		Example: `  datalayer resume
+  datalayer resume 20261125-2203-restore-staging --plain`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: a.run(func(cmd *cobra.Command, _ []string) error {
+			return errNotAvailable("resume")
+		}),
+	}
+	cmd.Flags().BoolVar(&plain, "plain", false, "line output instead of the full-screen UI")
+	cmd.Flags().BoolVar(&yes, "yes", false, "answer gates by themselves (rehearsals and non-production stacks only)")
+	return cmd
+}
+
+func (a *app) reportCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report [RUN_ID|latest]",
+		Short: "Print a run's timeline as markdown",
+		Long:  "Print a run's timeline from its journal as markdown: each step, how long it took, what was decided and answered, and what AWS showed.",
+		Example: `  datalayer report
+  datalayer report latest > restore-rehearsal.md`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: a.run(func(*cobra.Command, []string) error {
+			return errNotAvailable("report")
+		}),
+	}
+	return cmd
+}
+
+func (a *app) checklistCmd() *cobra.Command {
+	req := runRequest{}
+	cmd := &cobra.Command{
+		Use:   "checklist {deploy|upgrade|restore}",
+		Short: "Print a runbook as a markdown checklist (nothing is executed)",
+		Long: `Print the whole path of a runbook as a markdown checklist, with what each step
+does, why, and the commands an engineer would type by hand. No AWS, no Pulumi:
+for review before an incident, or for a change request.`,
+		Example: `  datalayer checklist deploy
+  datalayer checklist restore --method console --lost isolated > restore.md`,
+		Args:      runbookArg,
+		ValidArgs: runbookNames,
+		RunE: a.run(func(_ *cobra.Command, args []string) error {
+			req.Runbook = args[0]
+			if err := req.check(); err != nil {
+				return err
+			}
+			return errNotAvailable("checklist")
+		}),
+	}
+	cmd.Flags().StringVar(&req.Method, "method", "", "restore method: pulumi or console")
+	cmd.Flags().StringVar(&req.Lost, "lost", "", "what was lost: whole, critical, isolated or none")
+	a.completeRunFlags(cmd)
+	return cmd
+}
+
+// launch starts a run and shows it.
+func (a *app) launch(ctx context.Context, req runRequest) error {
+	if ctx.Err() != nil {
+		return errors.Join(ErrInterrupted, ctx.Err())
+	}
+	what := "datalayer " + req.Runbook
+	if req.Rehearsal {
+		what = "datalayer rehearse " + req.Runbook
+	}
+	return errNotAvailable(what)
+}
