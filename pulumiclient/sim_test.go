@@ -1,0 +1,365 @@
+package pulumiclient
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+
+	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
+	"github.com/datalayer-tool/datalayer/clock"
+)
+
+type simWorld struct {
+	sim    *rdssim.Sim
+	client *rds.Client
+	ws     RehearsalWorkspace
+	data   *SimStack
+	app    *SimStack
+}
+
+func newSimWorld(t *testing.T, scenario string) *simWorld {
+	t.Helper()
+	clk := clock.NewScaled(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC), 3000)
+	sim, err := rdssim.New(rdssim.Options{Clock: clk, Scenario: scenario})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	client := NewSimRDSClient(srv.URL, "eu-west-2")
+	ws, err := NewRehearsalWorkspace(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := SimOptions{RDS: client, Clock: clk}
+	data, err := OpenSim(ws.DataDir, "staging", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := OpenSim(ws.AppDir, "staging", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &simWorld{sim: sim, client: client, ws: ws, data: data, app: app}
+}
+
+// collect runs fn with a progress channel and returns what it emitted.
+func collect(fn func(chan<- Progress)) []Progress {
+	ch := make(chan Progress)
+	var got []Progress
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for p := range ch {
+			got = append(got, p)
+		}
+	}()
+	fn(ch)
+	close(ch)
+	wg.Wait()
+	return got
+}
+
+func (w *simWorld) snapshot(t *testing.T, prefix string) string {
+	t.Helper()
+	out, err := w.client.DescribeDBSnapshots(context.Background(), &rds.DescribeDBSnapshotsInput{DBInstanceIdentifier: aws.String(RehearsalInstanceID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range out.DBSnapshots {
+		if strings.HasPrefix(aws.ToString(s.DBSnapshotIdentifier), prefix) {
+			return aws.ToString(s.DBSnapshotIdentifier)
+		}
+	}
+	t.Fatalf("no snapshot %s*", prefix)
+	return ""
+}
+
+func (w *simWorld) patch(t *testing.T, e ProgramEdit) {
+	t.Helper()
+	p, err := LoadProgram(w.ws.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := p.Apply(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pt.Write(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (w *simWorld) instanceExists(t *testing.T, id string) bool {
+	t.Helper()
+	_, err := w.client.DescribeDBInstances(context.Background(), &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)})
+	if err != nil && strings.Contains(err.Error(), "DBInstanceNotFound") {
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return true
+}
+
+var newInstanceName = regexp.MustCompile(`^app[0-9a-f]{7}$`)
+
+func TestSimRestore(t *testing.T) {
+	ctx := context.Background()
+	w := newSimWorld(t, "default")
+	before, err := w.data.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Identifier != RehearsalInstanceID || !before.TrackedByResourceID() || before.EngineVersionActual != "16.13" || before.EngineVersion != "16.11" {
+		t.Fatalf("export before = %+v", before)
+	}
+	snap := w.snapshot(t, "pre-release-")
+	w.patch(t, SetSnapshot(snap))
+	plan, err := w.data.Preview(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckRestorePlan(plan); err != nil {
+		t.Fatal(err)
+	}
+	if plan.Changes[OpReplace] != 1 {
+		t.Errorf("changes = %v", plan.Changes)
+	}
+	var sum Summary
+	progress := collect(func(ch chan<- Progress) { sum, err = w.data.Up(ctx, ch) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Result != "succeeded" {
+		t.Errorf("result = %q", sum.Result)
+	}
+	var ops []string
+	newID := ""
+	for _, p := range progress {
+		if p.Type == InstanceType {
+			ops = append(ops, string(p.Op)+"/"+string(p.Status))
+			if id, _ := p.Outputs["identifier"].(string); p.Op == OpCreateReplacement && newID == "" && id != "" {
+				newID = id
+			}
+		}
+		if _, leaked := p.Outputs["password"]; leaked {
+			t.Errorf("password in progress outputs: %+v", p)
+		}
+	}
+	want := "create-replacement/started create-replacement/started create-replacement/done replace/started replace/done delete-replaced/started delete-replaced/done"
+	if strings.Join(ops, " ") != want {
+		t.Errorf("ops = %s\nwant  %s", strings.Join(ops, " "), want)
+	}
+	if !newInstanceName.MatchString(newID) {
+		t.Errorf("new instance id %q is not app+7 hex", newID)
+	}
+	after, err := w.data.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Identifier != newID || after.SnapshotIdentifier != snap || after.ParameterGroup != "postgres16-force-ssl-off" {
+		t.Errorf("export after = %+v", after)
+	}
+	if w.instanceExists(t, RehearsalInstanceID) {
+		t.Error("the old instance still exists")
+	}
+	if _, err := w.client.DescribeDBSnapshots(ctx, &rds.DescribeDBSnapshotsInput{DBSnapshotIdentifier: aws.String("final-before-deletion")}); err != nil {
+		t.Errorf("final snapshot: %v", err)
+	}
+	// A second preview has nothing to do.
+	plan, err = w.data.Preview(ctx, nil)
+	if err != nil || plan.Instance() != InstanceUnchanged {
+		t.Errorf("second preview: %v %v", plan.Instance(), err)
+	}
+}
+
+func TestSimFailures(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name     string
+		scenario string
+		snapshot string // "" = the pre-release snapshot
+		wantErr  string
+		oldGone  bool
+	}{
+		{"snapshot does not exist", "default", "no-such-snapshot", "DBSnapshotNotFound", false},
+		{"final snapshot name taken", "final-snapshot-exists", "", "DBSnapshotAlreadyExists", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newSimWorld(t, tt.scenario)
+			before, err := w.data.Export(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap := tt.snapshot
+			if snap == "" {
+				snap = w.snapshot(t, "pre-release-")
+			}
+			w.patch(t, SetSnapshot(snap))
+			sum, err := w.data.Up(ctx, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("up = %v, want %s", err, tt.wantErr)
+			}
+			if sum.Result != "failed" {
+				t.Errorf("result = %q", sum.Result)
+			}
+			if w.instanceExists(t, RehearsalInstanceID) == tt.oldGone {
+				t.Errorf("old instance exists = %v", !tt.oldGone)
+			}
+			ls, err := w.data.Lock(ctx)
+			if err != nil || ls.Locked {
+				t.Errorf("lock after a failed up = %+v %v", ls, err)
+			}
+			if tt.wantErr == "DBSnapshotNotFound" {
+				after, _ := w.data.Export(ctx)
+				if after.Identifier != before.Identifier {
+					t.Errorf("state changed: %s -> %s", before.Identifier, after.Identifier)
+				}
+			}
+		})
+	}
+}
+
+func TestSimUpgrade(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		scenario string
+		want     string // AWS's version after the up
+	}{
+		{"default", "17.6"},
+		{"upgrade-precheck-fails", "16.13"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			w := newSimWorld(t, tt.scenario)
+			w.patch(t, SetEngineVersion("17.6"))
+			plan, err := w.data.Preview(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.Instance() != InstanceUpdated {
+				t.Fatalf("plan = %v", plan.Instance())
+			}
+			sum, err := w.data.Up(ctx, nil)
+			if err != nil || sum.Result != "succeeded" {
+				t.Fatalf("up = %+v %v (a precheck failure must not fail the update)", sum, err)
+			}
+			e, err := w.data.Export(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.EngineVersion != "17.6" || e.EngineVersionActual != tt.want {
+				t.Errorf("engine version in state %q, in AWS %q; want 17.6 and %s", e.EngineVersion, e.EngineVersionActual, tt.want)
+			}
+		})
+	}
+}
+
+func TestSimDriftAndLock(t *testing.T) {
+	ctx := context.Background()
+	w := newSimWorld(t, "default")
+	if _, err := w.data.Export(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.sim.Mutate(func(world *rdssim.World) {
+		for _, in := range world.Instances {
+			if in.ID == RehearsalInstanceID {
+				in.Class = "db.t3.medium"
+			}
+		}
+	})
+	var sum Summary
+	var err error
+	progress := collect(func(ch chan<- Progress) { sum, err = w.data.Refresh(ctx, true, ch) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range progress {
+		if p.Type == InstanceType && p.Op == OpUpdate && strings.Join(p.Diffs, ",") == "instanceClass" {
+			found = true
+		}
+	}
+	if !found || sum.Changes[OpUpdate] != 1 {
+		t.Errorf("drift not shown: %+v %+v", sum, progress)
+	}
+	// A preview-only refresh does not change the state; a real one does.
+	if e, _ := w.data.Export(ctx); e.Class != "db.t3.small" {
+		t.Errorf("preview-only refresh wrote the state: %s", e.Class)
+	}
+	if _, err := w.data.Refresh(ctx, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := w.data.Export(ctx); e.Class != "db.t3.medium" {
+		t.Errorf("refresh did not adopt the drift: %s", e.Class)
+	}
+
+	// A lock left by a dead update.
+	st, _ := w.data.load()
+	st.Lock = &simLock{Pid: 4242, Time: time.Now()}
+	if err := w.data.save(st); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.data.Up(ctx, nil)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pulumi cancel --stack staging") {
+		t.Fatalf("up on a locked stack = %v", err)
+	}
+	ls, _ := w.data.Lock(ctx)
+	if !ls.Locked || !strings.Contains(ls.Fix, "pulumi cancel --stack staging") {
+		t.Errorf("lock = %+v", ls)
+	}
+	if err := w.data.Cancel(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ls, _ := w.data.Lock(ctx); ls.Locked {
+		t.Error("still locked after Cancel")
+	}
+}
+
+func TestSimApplicationConfig(t *testing.T) {
+	ctx := context.Background()
+	w := newSimWorld(t, "default")
+	v, secret, err := w.app.GetConfig(ctx, "db-host")
+	if err != nil || v != RehearsalDBHost || !secret {
+		t.Fatalf("db-host = %q secret=%v err=%v", v, secret, err)
+	}
+	plan, err := w.app.Preview(ctx, nil)
+	if err != nil || len(plan.Steps) != 1 || plan.Steps[0].Op != OpSame {
+		t.Fatalf("preview before change = %+v %v", plan, err)
+	}
+	newHost := "app3f9b2c1.c9akciq32x1z.eu-west-2.rds.amazonaws.com"
+	if err := w.app.SetConfig(ctx, "db-host", newHost, true); err != nil {
+		t.Fatal(err)
+	}
+	v, secret, err = w.app.GetConfig(ctx, "db-host")
+	if err != nil || v != newHost || !secret {
+		t.Fatalf("db-host after set = %q secret=%v err=%v", v, secret, err)
+	}
+	plan, err = w.app.Preview(ctx, nil)
+	if err != nil || plan.Steps[0].Op != OpUpdate {
+		t.Fatalf("preview after change = %+v %v", plan, err)
+	}
+	if _, err := w.app.Up(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if plan, _ = w.app.Preview(ctx, nil); plan.Steps[0].Op != OpSame {
+		t.Errorf("preview after up = %+v", plan)
+	}
+	if _, err := OpenSim(w.ws.AppDir, "sandbox", SimOptions{RDS: w.client}); !errors.Is(err, ErrUnknownStack) || !strings.Contains(err.Error(), "production, staging") {
+		t.Errorf("unknown stack = %v", err)
+	}
+	if _, err := OpenSim(t.TempDir(), "staging", SimOptions{RDS: w.client}); !errors.Is(err, ErrNotProject) {
+		t.Errorf("not a project = %v", err)
+	}
+}
