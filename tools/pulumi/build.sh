@@ -57,9 +57,9 @@ cd "$here"
 go build -o "$tmp/bin/pulumi" \
 	-ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
 	github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-go build -o "$tmp/bin/pulumi-language-yaml" \
+(cd yaml && go build -o "$tmp/bin/pulumi-language-yaml" \
 	-ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$YAML_VERSION" \
-	github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
+	github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml)
 go build -o "$tmp/provider/pulumi-resource-aws" ./cmd/pulumi-resource-aws
 "$tmp/bin/pulumi" version >/dev/null
 touch "$tmp/.complete"

@@ -1,11 +1,12 @@
 //go:build tools
 
-// Package tools pins the main packages of the pulumi CLI and of the YAML
-// language host, so that build.sh can build them from the Go module proxy
-// as dependencies of this module.
+// Package tools pins the main package of the pulumi CLI, so that build.sh
+// can build it from the Go module proxy as a dependency of this module (the
+// CLI's own go.mod replaces sdk/v3 with a relative path, so it cannot be
+// installed directly). The YAML language host lives in ./yaml, a module of
+// its own, because it needs an older pkg/v3.
 package tools
 
 import (
-	_ "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml"
 	_ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
 )
