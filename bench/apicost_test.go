@@ -13,7 +13,8 @@ import (
 // costCase is one API-cost measurement: what is watched, by which poller,
 // and whether it keeps changing.
 type costCase struct {
-	poller    string // "shared" (awsclient.Poller) or "per-watch" (steps.NewAPIPoller at 5 s)
+	poller    string // "shared" (awsclient.Poller) or "per-watch" (steps.NewAPIPoller)
+	interval  time.Duration
 	instances int
 	snapshots int
 	changing  bool // instances "modifying" and snapshots "creating" throughout; else all available
@@ -23,7 +24,7 @@ type costCase struct {
 // costWarmup (the first samples, and the shared poller's settle period).
 const (
 	costWarmup = 2 * time.Minute
-	costWindow = 30 * time.Minute
+	costWindow = 20 * time.Minute
 )
 
 // costRun watches the case's resources on a StepClock for costWarmup +
@@ -49,7 +50,7 @@ func costRun(b *testing.B, cc costCase) float64 {
 	expect := int64(0)
 	switch cc.poller {
 	case "shared":
-		p := awsclient.NewPoller(env.Client, clk, awsclient.PollerOptions{})
+		p := awsclient.NewPoller(env.Client, clk, awsclient.PollerOptions{Interval: cc.interval})
 		for _, id := range inst {
 			if err := p.WatchInstance(id); err != nil {
 				b.Fatal(err)
@@ -66,7 +67,7 @@ func costRun(b *testing.B, cc costCase) float64 {
 		}()
 		go func() { _ = p.Run(ctx) }()
 	case "per-watch":
-		p := steps.NewAPIPoller(env.Client, clk, 5*time.Second)
+		p := steps.NewAPIPoller(env.Client, clk, cc.interval)
 		drain := func(ch <-chan awsclient.Change) {
 			for range ch {
 			}
@@ -104,10 +105,16 @@ func costRun(b *testing.B, cc costCase) float64 {
 // 12 requests/s budget (720 per minute).
 func BenchmarkAPICost(b *testing.B) {
 	var cases []costCase
-	for _, poller := range []string{"shared", "per-watch"} {
+	for _, pi := range []struct {
+		poller   string
+		interval time.Duration
+	}{{"shared", 5 * time.Second}, {"shared", 10 * time.Second}, {"per-watch", 5 * time.Second}} {
 		for _, n := range [][2]int{{1, 0}, {1, 1}, {5, 5}, {20, 20}} {
 			for _, changing := range []bool{true, false} {
-				cases = append(cases, costCase{poller: poller, instances: n[0], snapshots: n[1], changing: changing})
+				if pi.poller == "per-watch" && !changing {
+					continue // the per-watch poller has one period whatever happens
+				}
+				cases = append(cases, costCase{poller: pi.poller, interval: pi.interval, instances: n[0], snapshots: n[1], changing: changing})
 			}
 		}
 	}
@@ -116,7 +123,7 @@ func BenchmarkAPICost(b *testing.B) {
 		if cc.changing {
 			phase = "changing"
 		}
-		name := fmt.Sprintf("%s/inst=%d,snap=%d/%s", cc.poller, cc.instances, cc.snapshots, phase)
+		name := fmt.Sprintf("%s-%s/inst=%d,snap=%d/%s", cc.poller, cc.interval, cc.instances, cc.snapshots, phase)
 		b.Run(name, func(b *testing.B) {
 			var perMin float64
 			for i := 0; i < b.N; i++ {

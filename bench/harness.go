@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"sort"
 	"time"
@@ -71,11 +72,21 @@ type SimEnv struct {
 
 // NewSimEnv starts a simulator of the scenario on clk behind an HTTP server.
 func NewSimEnv(clk clock.Clock, scenario string) (*SimEnv, error) {
+	return NewSimEnvWrapped(clk, scenario, nil)
+}
+
+// NewSimEnvWrapped is NewSimEnv with the simulator's handler wrapped (to
+// record requests); a nil wrap serves the simulator as it is.
+func NewSimEnvWrapped(clk clock.Clock, scenario string, wrap func(http.Handler) http.Handler) (*SimEnv, error) {
 	sim, err := rdssim.New(rdssim.Options{Clock: clk, Scenario: scenario})
 	if err != nil {
 		return nil, fmt.Errorf("bench: start simulator: %w", err)
 	}
-	srv := httptest.NewServer(sim)
+	var h http.Handler = sim
+	if wrap != nil {
+		h = wrap(sim)
+	}
+	srv := httptest.NewServer(h)
 	cfg := aws.Config{Region: rdssim.DefaultRegion, Credentials: credentials.NewStaticCredentialsProvider("AKIDBENCH", "secret", "")}
 	raw := rds.NewFromConfig(cfg, func(o *rds.Options) { o.BaseEndpoint = aws.String(srv.URL) })
 	c := awsclient.New(cfg, awsclient.WithEndpoint(srv.URL), awsclient.WithClock(clk))
