@@ -34,12 +34,19 @@ type Fault struct {
 	// OldCredentialsOnly limits the fault to requests signed with an access
 	// key first seen before From (credentials expiring: fresh keys work).
 	OldCredentialsOnly bool `json:"oldCredentialsOnly,omitempty"`
+	// NotBefore and NotAfter limit the fault to a window of simulated time;
+	// zero values leave that side open.
+	NotBefore time.Time `json:"notBefore,omitzero"`
+	NotAfter  time.Time `json:"notAfter,omitzero"`
 }
 
 // applies reports whether the fault hits request seq of action, signed with
-// a key first seen at request keySeq.
-func (f *Fault) applies(seq int64, action string, keySeq int64) bool {
+// a key first seen at request keySeq, at simulated time now.
+func (f *Fault) applies(seq int64, action string, keySeq int64, now time.Time) bool {
 	if f.Times > 0 && f.Fired >= f.Times {
+		return false
+	}
+	if !f.NotBefore.IsZero() && now.Before(f.NotBefore) || !f.NotAfter.IsZero() && now.After(f.NotAfter) {
 		return false
 	}
 	if len(f.Actions) > 0 && !slices.Contains(f.Actions, action) {

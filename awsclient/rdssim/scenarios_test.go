@@ -139,8 +139,15 @@ func TestInjectFault(t *testing.T) {
 	expectOutcomes(t, outcomes(e, 2), map[int]string{1: "InternalFailure", 2: "InternalFailure"})
 	e.sim.ClearFaults()
 	expectOutcomes(t, outcomes(e, 2), nil)
+	// A window of simulated time: the connection drops from t0+1m to t0+2m.
+	e.sim.InjectFault(Fault{Code: FaultDrop, NotBefore: t0.Add(time.Minute), NotAfter: t0.Add(2 * time.Minute)})
+	expectOutcomes(t, outcomes(e, 1), nil)
+	e.clk.Advance(90 * time.Second)
+	expectOutcomes(t, outcomes(e, 1), map[int]string{1: "conn"})
+	e.clk.Advance(time.Minute)
+	expectOutcomes(t, outcomes(e, 1), nil)
 	counts := e.sim.RequestCounts()
-	if counts["CreateDBSnapshot"] != 2 || counts["DescribeDBInstances"] != 10 {
+	if counts["CreateDBSnapshot"] != 2 || counts["DescribeDBInstances"] != 13 {
 		t.Fatalf("request counts %v", counts)
 	}
 }

@@ -193,7 +193,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var fault *Fault
 	for i := range s.world.Faults {
 		f := &s.world.Faults[i]
-		if f.applies(seq, action, keySeq) {
+		if f.applies(seq, action, keySeq, now) {
 			f.Fired++
 			fault = f
 			break
