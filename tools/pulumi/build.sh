@@ -30,7 +30,7 @@ key="$(
 	{
 		go env GOVERSION GOOS GOARCH
 		find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name 'build.sh' \) \
-			-not -path './testdata/*' | LC_ALL=C sort | xargs sha256sum
+			-not -name '*_test.go' -not -path './testdata/*' | LC_ALL=C sort | xargs sha256sum
 	} | sha256sum | cut -c1-16
 )"
 out="$cache/$key"
