@@ -237,8 +237,12 @@ func reasonIf(b bool, s string) string {
 
 func maintenanceStep(id, state string) *Step {
 	title := "Turn maintenance mode " + state
+	phase := PhaseApply
+	if state == "off" {
+		phase = PhaseVerify
+	}
 	return &Step{
-		ID: id, Title: title, Kind: KindManual, Phase: PhaseSwitch, If: maintenance,
+		ID: id, Title: title, Kind: KindManual, Phase: phase, If: maintenance,
 		Explanation: "A manual step unless the team configured a command that flips maintenance mode " +
 			"(for example their CDN's maintenance switch); then that command is run with \"" + state + "\".",
 		Do: func(x *Exec) error {
