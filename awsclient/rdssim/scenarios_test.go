@@ -231,3 +231,13 @@ func TestListenAndServe(t *testing.T) {
 		t.Fatal("listening on a bad address should fail")
 	}
 }
+
+// TestHandlerPanicReleasesLock breaks the world on purpose: the request gets
+// InternalFailure (500) and the simulator keeps answering afterwards.
+func TestHandlerPanicReleasesLock(t *testing.T) {
+	e := newScenarioEnv(t, "default", 1)
+	e.sim.Mutate(func(w *World) { w.SubnetGroups = append([]*SubnetGroup{nil}, w.SubnetGroups...) })
+	expectOutcomes(t, outcomes(e, 1), map[int]string{1: "InternalFailure"})
+	e.sim.Mutate(func(w *World) { w.SubnetGroups = w.SubnetGroups[1:] })
+	expectOutcomes(t, outcomes(e, 1), nil)
+}

@@ -158,12 +158,6 @@ func (s *Sim) Load(r io.Reader) error {
 
 var credentialPattern = regexp.MustCompile(`Credential=([^/,\s]+)/`)
 
-// response is what a handler returns: a result body (marshalled inside
-// <OpResult>) or nothing.
-type response struct {
-	result any
-}
-
 // ServeHTTP answers one Query-protocol request.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	seq := s.seq.Add(1)
@@ -182,63 +176,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		key = m[1]
 	}
 
-	s.mu.Lock()
-	now := s.clock.Now().UTC()
-	s.world.advance(now)
-	s.counts[action]++
-	if _, ok := s.keySeen[key]; !ok {
-		s.keySeen[key] = seq
-	}
-	keySeq := s.keySeen[key]
-	var fault *Fault
-	for i := range s.world.Faults {
-		f := &s.world.Faults[i]
-		if f.applies(seq, action, keySeq, now) {
-			f.Fired++
-			fault = f
-			break
-		}
-	}
-	var (
-		res  any
-		aerr *apiError
-		ns   = RDSNamespace
-	)
-	switch {
-	case fault != nil && fault.Code == FaultDrop:
-	case fault != nil:
-		aerr = fault.apiError()
-	case action == "GetCallerIdentity" && version == stsVersion:
-		ns = STSNamespace
-		res = s.getCallerIdentity()
-	case action == "":
-		aerr = errf(400, "MissingAction", "Missing Action")
-	default:
-		h, ok := handlers[action]
-		switch {
-		case !ok:
-			aerr = errf(400, "InvalidAction", "The action %s is not valid for this web service.", action)
-		case version != rdsVersion:
-			aerr = errf(400, "InvalidParameterValue", "The Version %q is not supported; use %s.", version, rdsVersion)
-		default:
-			res, aerr = h(s.world, p, now)
-		}
-	}
-	if fault != nil && action == "GetCallerIdentity" {
-		ns = STSNamespace
-	}
-	var body []byte
-	if aerr == nil && (fault == nil || fault.Code != FaultDrop) {
-		body, err = encodeResponse(action, ns, reqID, res)
-	}
-	s.mu.Unlock()
-
-	if fault != nil && fault.Code == FaultDrop {
+	body, ns, aerr, drop := s.handle(seq, action, version, key, p, reqID)
+	if drop {
 		dropConnection(w)
 		return
-	}
-	if aerr == nil && err != nil {
-		aerr = &apiError{Code: "InternalFailure", Message: err.Error(), Status: 500, Receiver: true}
 	}
 	if aerr != nil {
 		writeError(w, ns, reqID, aerr)
@@ -248,6 +189,65 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
+}
+
+// handle runs one request under the lock: advance the world, apply faults,
+// run the action and encode its answer. A panic becomes an InternalFailure
+// answer instead of a lock left held.
+func (s *Sim) handle(seq int64, action, version, key string, p params, reqID string) (body []byte, ns string, aerr *apiError, drop bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ns = RDSNamespace
+	defer func() {
+		if r := recover(); r != nil {
+			body, drop = nil, false
+			aerr = &apiError{Code: "InternalFailure", Message: fmt.Sprintf("simulator bug: %v", r), Status: 500, Receiver: true}
+		}
+	}()
+	now := s.clock.Now().UTC()
+	s.world.advance(now)
+	s.counts[action]++
+	if _, ok := s.keySeen[key]; !ok {
+		s.keySeen[key] = seq
+	}
+	keySeq := s.keySeen[key]
+	if action == "GetCallerIdentity" {
+		ns = STSNamespace
+	}
+	for i := range s.world.Faults {
+		f := &s.world.Faults[i]
+		if f.applies(seq, action, keySeq, now) {
+			f.Fired++
+			if f.Code == FaultDrop {
+				return nil, ns, nil, true
+			}
+			return nil, ns, f.apiError(), false
+		}
+	}
+	var res any
+	switch {
+	case action == "GetCallerIdentity" && version == stsVersion:
+		res = s.getCallerIdentity()
+	case action == "":
+		return nil, ns, errf(400, "MissingAction", "Missing Action"), false
+	default:
+		h, ok := handlers[action]
+		switch {
+		case !ok:
+			return nil, ns, errf(400, "InvalidAction", "The action %s is not valid for this web service.", action), false
+		case version != rdsVersion:
+			return nil, ns, errf(400, "InvalidParameterValue", "The Version %q is not supported; use %s.", version, rdsVersion), false
+		}
+		res, aerr = h(s.world, p, now)
+		if aerr != nil {
+			return nil, ns, aerr, false
+		}
+	}
+	body, err := encodeResponse(action, ns, reqID, res)
+	if err != nil {
+		return nil, ns, &apiError{Code: "InternalFailure", Message: err.Error(), Status: 500, Receiver: true}, false
+	}
+	return body, ns, nil, false
 }
 
 func readForm(r *http.Request) (url.Values, error) {
