@@ -21,7 +21,7 @@ func referenceValid(s string, maxLen int) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !isLetter(c) && !(c >= '0' && c <= '9') && c != '-' {
+		if !isLetter(c) && (c < '0' || c > '9') && c != '-' {
 			return false
 		}
 		if c == '-' && i > 0 && s[i-1] == '-' {
@@ -69,7 +69,7 @@ func FuzzInstanceIdentifier(f *testing.F) {
 			if rec.Code != 200 && code != "DBInstanceAlreadyExists" {
 				t.Fatalf("valid %q refused: %s", id, body)
 			}
-		} else if code != "InvalidParameterValue" && !(id == "" && code == "MissingParameter") {
+		} else if code != "InvalidParameterValue" && (id != "" || code != "MissingParameter") {
 			t.Fatalf("invalid %q not refused with InvalidParameterValue: %d %s", id, rec.Code, body)
 		}
 	})
@@ -97,7 +97,7 @@ func FuzzSnapshotName(f *testing.F) {
 			if rec.Code != 200 && code != "DBSnapshotAlreadyExists" && code != "InvalidDBInstanceState" {
 				t.Fatalf("valid %q refused: %s", name, body)
 			}
-		} else if code != "InvalidParameterValue" && !(name == "" && code == "MissingParameter") {
+		} else if code != "InvalidParameterValue" && (name != "" || code != "MissingParameter") {
 			t.Fatalf("invalid %q not refused with InvalidParameterValue: %d %s", name, rec.Code, body)
 		}
 	})

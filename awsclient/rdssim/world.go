@@ -507,10 +507,6 @@ func (w *World) addEvent(e Event, msg string) {
 	w.Events = append(w.Events, e)
 }
 
-func (w *World) instanceEvent(in *Instance, at time.Time, id, msg string) {
-	w.addEvent(Event{SourceID: in.ID, SourceType: "db-instance", SourceARN: w.InstanceARN(in.ID), Date: at, ID: id}, msg)
-}
-
 func (w *World) snapshotEvent(sn *Snapshot, at time.Time, id string) {
 	w.addEvent(Event{SourceID: sn.ID, SourceType: "db-snapshot", SourceARN: w.SnapshotARN(sn.ID), Date: at, ID: id}, "")
 }
