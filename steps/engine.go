@@ -338,6 +338,9 @@ func (d Deps) clock() clock.Clock {
 	return d.Clock
 }
 
+// NewRunID returns a fresh run id: UTC time, runbook and a random suffix.
+func NewRunID(runbook string) string { return newRunID(time.Now(), runbook) }
+
 func newRunID(now time.Time, runbook string) string {
 	var b [3]byte
 	_, _ = rand.Read(b[:])

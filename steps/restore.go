@@ -900,12 +900,23 @@ func renameGateStep(conds []Cond) *Step {
 }
 
 func renameProgress(x *Exec, newID string) func(awsclient.RenameProgress) {
+	lastAttempt, lastPhase := 0, ""
 	return func(p awsclient.RenameProgress) {
+		first := p.Attempt != lastAttempt || p.Phase != lastPhase
+		lastAttempt, lastPhase = p.Attempt, p.Phase
+		// A countdown line per attempt and every 10 s of it, not every tick.
+		if !first && p.NextTry%(10*time.Second) != 0 {
+			return
+		}
+		if p.Phase == awsclient.RenameWaitingForName {
+			x.Say("AWS accepted the rename; %s does not answer yet (look %d), looking again in %s", newID, p.Attempt, round(p.NextTry))
+			return
+		}
 		why := "the name is still in use"
 		if p.Err != nil {
 			why = p.Err.Error()
 		}
-		x.Say("AWS does not accept the name %s yet (try %d: %s); trying again in %s", newID, p.Attempt, why, round(p.NextTry))
+		x.Say("AWS does not accept the name %s yet (try %d: %s); not an error, trying again in %s", newID, p.Attempt, why, round(p.NextTry))
 	}
 }
 

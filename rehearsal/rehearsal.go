@@ -1,0 +1,428 @@
+// Package rehearsal composes the whole simulated world a rehearsal runs in:
+// the RDS simulator on a local port with a scaled clock, the real AWS SDK
+// client pointed at it, the shared poller, and the simulated Pulumi stacks
+// (data and application) of a laid-out workspace. The world can be saved in
+// the state directory after every request, so `datalayer resume` of a
+// killed rehearsal re-attaches to the same simulated AWS.
+package rehearsal
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/datalayer-tool/datalayer/awsclient"
+	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
+	"github.com/datalayer-tool/datalayer/clock"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
+	"github.com/datalayer-tool/datalayer/steps"
+)
+
+// DefaultSpeed plays a 7-minute restore in about 7 seconds.
+const DefaultSpeed = 60
+
+// Options describe a simulated world.
+type Options struct {
+	Scenario string  // "" = default
+	Speed    float64 // the clock runs Speed times real time; 0 = DefaultSpeed
+	// StateDir is the run state directory (journals); the world is kept
+	// under StateDir/rehearsals/<Name> when Persist is set.
+	StateDir string
+	// Name names the world's directory (the run id); "" makes a temporary
+	// directory that Close removes.
+	Name string
+	// Persist saves the simulator after every request so a later process
+	// can Open the same world.
+	Persist bool
+	// Clock overrides the scaled clock (tests); Speed is then ignored.
+	Clock clock.Clock
+	// Origin is the clock's starting time; zero is now.
+	Origin time.Time
+	// Stack is the data and application stacks' name; default staging.
+	Stack string
+	// PollInterval is the shared poller's period while things change
+	// (default 5 s of simulated time).
+	PollInterval time.Duration
+}
+
+// World is everything a rehearsal runs against. Close stops it.
+type World struct {
+	Sim       *rdssim.Sim
+	URL       string
+	AWS       *awsclient.Client
+	Poller    *awsclient.Poller
+	Data      *pulumiclient.SimStack
+	App       *pulumiclient.SimStack
+	Workspace pulumiclient.RehearsalWorkspace
+	Clock     clock.Clock
+	Dir       string // the world's directory
+	Options   Options
+
+	ctx      context.Context
+	cancel   context.CancelFunc
+	srvDone  <-chan error
+	temp     bool
+	saveMu   sync.Mutex
+	lastSave time.Time
+	shared   steps.Poller
+	reqLog   *os.File
+}
+
+// meta is what Open needs besides the simulator's own state.
+type meta struct {
+	Scenario string    `json:"scenario"`
+	Speed    float64   `json:"speed"`
+	Now      time.Time `json:"now"` // the clock's reading at the last save
+	Stack    string    `json:"stack"`
+}
+
+const (
+	simFile  = "sim.json"
+	metaFile = "world.json"
+	reqFile  = "requests.log"
+)
+
+// WorldDir is where a persisted world of a run lives.
+func WorldDir(stateDir, name string) string {
+	return filepath.Join(stateDir, "rehearsals", name)
+}
+
+// New builds a fresh world.
+func New(ctx context.Context, o Options) (*World, error) {
+	if o.Speed <= 0 {
+		o.Speed = DefaultSpeed
+	}
+	if o.Stack == "" {
+		o.Stack = pulumiclient.RehearsalStack
+	}
+	w := &World{Options: o}
+	if o.Persist && o.Name != "" && o.StateDir != "" {
+		w.Dir = WorldDir(o.StateDir, o.Name)
+		if _, err := os.Stat(filepath.Join(w.Dir, metaFile)); err == nil {
+			return nil, fmt.Errorf("rehearsal: a world for %s already exists in %s: resume it with `datalayer resume %s`", o.Name, w.Dir, o.Name)
+		}
+	} else {
+		d, err := os.MkdirTemp("", "datalayer-rehearsal-")
+		if err != nil {
+			return nil, fmt.Errorf("rehearsal: %w", err)
+		}
+		w.Dir, w.temp = d, true
+	}
+	if err := os.MkdirAll(w.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("rehearsal: %w", err)
+	}
+	origin := o.Origin
+	if origin.IsZero() {
+		origin = time.Now().UTC().Truncate(time.Second)
+	}
+	w.Clock = o.Clock
+	if w.Clock == nil {
+		w.Clock = clock.NewScaled(origin, o.Speed)
+	}
+	sim, err := rdssim.New(rdssim.Options{Clock: w.Clock, Scenario: o.Scenario})
+	if err != nil {
+		return nil, fmt.Errorf("rehearsal: %w", err)
+	}
+	w.Sim = sim
+	ws, err := pulumiclient.NewRehearsalWorkspace(filepath.Join(w.Dir, "workspace"))
+	if err != nil {
+		return nil, fmt.Errorf("rehearsal: %w", err)
+	}
+	w.Workspace = ws
+	if err := w.start(ctx); err != nil {
+		return nil, err
+	}
+	if o.Persist {
+		if err := w.Save(); err != nil {
+			w.Close()
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// Open reopens a persisted world from its directory, with its clock going on
+// from the last saved reading.
+func Open(ctx context.Context, dir string, o Options) (*World, error) {
+	b, err := os.ReadFile(filepath.Join(dir, metaFile))
+	if err != nil {
+		return nil, fmt.Errorf("rehearsal: open world %s: %w (was the rehearsal started with a state directory?)", dir, err)
+	}
+	var m meta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("rehearsal: open world %s: %s is damaged: %w", dir, metaFile, err)
+	}
+	o.Scenario, o.Stack, o.Persist = m.Scenario, m.Stack, true
+	if o.Speed <= 0 {
+		o.Speed = m.Speed
+	}
+	w := &World{Options: o, Dir: dir}
+	w.Clock = o.Clock
+	if w.Clock == nil {
+		w.Clock = clock.NewScaled(m.Now, o.Speed)
+	}
+	sim, err := rdssim.New(rdssim.Options{Clock: w.Clock, Scenario: o.Scenario})
+	if err != nil {
+		return nil, fmt.Errorf("rehearsal: %w", err)
+	}
+	f, err := os.Open(filepath.Join(dir, simFile))
+	if err != nil {
+		return nil, fmt.Errorf("rehearsal: open world: %w", err)
+	}
+	err = sim.Load(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("rehearsal: open world: %w", err)
+	}
+	w.Sim = sim
+	root := filepath.Join(dir, "workspace")
+	w.Workspace = pulumiclient.RehearsalWorkspace{
+		Root: root, DataDir: filepath.Join(root, "infrastructure", "data"),
+		AppDir: filepath.Join(root, "infrastructure", "application"), Stack: m.Stack,
+	}
+	if err := w.start(ctx); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// start serves the simulator and builds the clients.
+func (w *World) start(ctx context.Context) error {
+	w.ctx, w.cancel = context.WithCancel(ctx)
+	var handler http.Handler = w.Sim
+	if w.Options.Persist {
+		f, err := os.OpenFile(filepath.Join(w.Dir, reqFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("rehearsal: %w", err)
+		}
+		w.reqLog = f
+		handler = http.HandlerFunc(w.persisting)
+	}
+	addr, done, err := serve(w.ctx, handler)
+	if err != nil {
+		return fmt.Errorf("rehearsal: %w", err)
+	}
+	w.srvDone = done
+	w.URL = "http://" + addr
+	cfg := aws.Config{
+		Region:      "eu-west-2",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAREHEARSAL0000000", "rehearsal-secret-key", ""),
+	}
+	// A short rename backoff and waiter delay in simulated time keep the
+	// rehearsal brisk; the clock makes them short in real time too.
+	w.AWS = awsclient.New(cfg, awsclient.WithEndpoint(w.URL), awsclient.WithClock(w.Clock),
+		awsclient.WithRenameBackoff(awsclient.RenameBackoff{First: 15 * time.Second, Max: time.Minute, GiveUp: 30 * time.Minute, Tick: 5 * time.Second, Poll: 10 * time.Second}))
+	w.Poller = awsclient.NewPoller(w.AWS, w.Clock, awsclient.PollerOptions{Interval: w.Options.PollInterval})
+	w.shared = steps.NewSharedPoller(w.ctx, w.Poller)
+	so := pulumiclient.SimOptions{RDS: pulumiclient.NewSimRDSClient(w.URL, "eu-west-2"), Clock: w.Clock}
+	if w.Data, err = pulumiclient.OpenSim(w.Workspace.DataDir, w.Options.Stack, so); err != nil {
+		return fmt.Errorf("rehearsal: %w", err)
+	}
+	if w.App, err = pulumiclient.OpenSim(w.Workspace.AppDir, w.Options.Stack, so); err != nil {
+		return fmt.Errorf("rehearsal: %w", err)
+	}
+	return nil
+}
+
+// serve listens on a free local port and serves h until ctx ends.
+func serve(ctx context.Context, h http.Handler) (string, <-chan error, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("listen for the simulator: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() {
+		err := srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		done <- err
+	}()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	return ln.Addr().String(), done, nil
+}
+
+// statusWriter records the response status.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Hijack lets the simulator drop a connection (network-loss scenario).
+func (s *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := s.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("hijack not supported")
+	}
+	s.status = 0
+	return h.Hijack()
+}
+
+// mutating lists the actions that change the simulated world.
+var mutating = map[string]bool{
+	"CreateDBSnapshot": true, "RestoreDBInstanceFromDBSnapshot": true, "ModifyDBInstance": true,
+	"DeleteDBInstance": true, "ApplyPendingMaintenanceAction": true, "CreateDBInstance": true,
+	"DeleteDBSnapshot": true, "CopyDBSnapshot": true, "RebootDBInstance": true,
+}
+
+// persisting serves a request, logs mutating ones with their outcome and
+// saves the world.
+func (w *World) persisting(rw http.ResponseWriter, r *http.Request) {
+	form := url.Values{}
+	if r.Body != nil {
+		data, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		r.Body = io.NopCloser(bytes.NewReader(data))
+		form, _ = url.ParseQuery(string(data))
+	}
+	action := form.Get("Action")
+	sw := &statusWriter{ResponseWriter: rw, status: http.StatusOK}
+	w.Sim.ServeHTTP(sw, r)
+	if mutating[action] {
+		line := fmt.Sprintf("%s %s %d", w.Clock.Now().UTC().Format(time.RFC3339), action, sw.status)
+		if id := form.Get("DBInstanceIdentifier"); id != "" {
+			line += " " + id
+		}
+		if id := form.Get("DBSnapshotIdentifier"); id != "" {
+			line += " " + id
+		}
+		if id := form.Get("NewDBInstanceIdentifier"); id != "" {
+			line += " -> " + id
+		}
+		w.saveMu.Lock()
+		if w.reqLog != nil {
+			_, _ = w.reqLog.WriteString(line + "\n")
+			_ = w.reqLog.Sync()
+		}
+		w.saveMu.Unlock()
+		_ = w.Save()
+		return
+	}
+	// Reads only move the lazy clock; save them now and then.
+	w.saveMu.Lock()
+	due := time.Since(w.lastSave) > 200*time.Millisecond
+	w.saveMu.Unlock()
+	if due {
+		_ = w.Save()
+	}
+}
+
+// Save writes the simulator's state and the clock's reading (atomically).
+func (w *World) Save() error {
+	w.saveMu.Lock()
+	defer w.saveMu.Unlock()
+	w.lastSave = time.Now()
+	now := w.Clock.Now()
+	tmp := filepath.Join(w.Dir, simFile+".tmp")
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("rehearsal: save world: %w", err)
+	}
+	if err := w.Sim.Save(f); err != nil {
+		f.Close()
+		return fmt.Errorf("rehearsal: save world: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("rehearsal: save world: %w", err)
+	}
+	f.Close()
+	if err := os.Rename(tmp, filepath.Join(w.Dir, simFile)); err != nil {
+		return fmt.Errorf("rehearsal: save world: %w", err)
+	}
+	m, _ := json.Marshal(meta{Scenario: orDefault(w.Options.Scenario, "default"), Speed: w.Options.Speed, Now: now, Stack: w.Options.Stack})
+	mt := filepath.Join(w.Dir, metaFile+".tmp")
+	if err := os.WriteFile(mt, m, 0o600); err != nil {
+		return fmt.Errorf("rehearsal: save world: %w", err)
+	}
+	return os.Rename(mt, filepath.Join(w.Dir, metaFile))
+}
+
+// MutatingRequests reads the persisted log of mutating requests (across
+// every process that served this world): action -> successful calls.
+func (w *World) MutatingRequests() (map[string]int, error) {
+	return ReadRequestLog(w.Dir)
+}
+
+// ReadRequestLog counts the successful mutating requests of a persisted
+// world, by action.
+func ReadRequestLog(dir string) (map[string]int, error) {
+	b, err := os.ReadFile(filepath.Join(dir, reqFile))
+	if err != nil {
+		return nil, fmt.Errorf("rehearsal: read request log: %w", err)
+	}
+	out := map[string]int{}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 3 {
+			continue
+		}
+		if f[2] == "200" {
+			out[f[1]]++
+		}
+	}
+	return out, nil
+}
+
+// Deps returns the clients a run uses in this world.
+func (w *World) Deps() steps.Deps {
+	return steps.Deps{
+		AWS: w.AWS, Data: w.Data, App: w.App, Poller: w.shared,
+		Program: steps.NewProgram(w.Workspace.DataDir), Clock: w.Clock,
+	}
+}
+
+// Close stops the simulator and the poller (saving the world first when it
+// persists) and removes a temporary world.
+func (w *World) Close() error {
+	var errs []error
+	if w.Options.Persist && w.Sim != nil {
+		errs = append(errs, w.Save())
+	}
+	if w.cancel != nil {
+		w.cancel()
+	}
+	if w.srvDone != nil {
+		errs = append(errs, <-w.srvDone)
+	}
+	if w.reqLog != nil {
+		errs = append(errs, w.reqLog.Close())
+	}
+	if w.temp {
+		errs = append(errs, os.RemoveAll(w.Dir))
+	}
+	return errors.Join(errs...)
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}

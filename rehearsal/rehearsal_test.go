@@ -1,0 +1,116 @@
+package rehearsal
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/datalayer-tool/datalayer/steps"
+)
+
+// result is what a headless run left behind.
+type result struct {
+	err    error
+	events []steps.Event
+	world  *World
+	run    *steps.Run
+}
+
+func (r result) text() string {
+	var b strings.Builder
+	for _, e := range r.events {
+		b.WriteString(string(e.Type) + " " + e.StepID + " " + e.Text + " " + e.Err + "\n")
+	}
+	return b.String()
+}
+
+func (r result) finished(step string) bool {
+	for _, e := range r.events {
+		if e.Type == steps.EventStepFinished && e.StepID == step {
+			return true
+		}
+	}
+	return false
+}
+
+func (r result) failed(step string) (string, bool) {
+	for _, e := range r.events {
+		if e.Type == steps.EventStepFailed && e.StepID == step {
+			return e.Err, true
+		}
+	}
+	return "", false
+}
+
+// answerer answers prompts a test scripts, by prompt id.
+type answerer map[string]steps.Answer
+
+// runHeadless runs a runbook in a fresh world with --yes (plus scripted
+// answers) and collects every event.
+func runHeadless(t *testing.T, o steps.Options, script answerer) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	o.StateDir = t.TempDir()
+	if o.Speed == 0 {
+		o.Speed = 600
+	}
+	run, w, err := Start(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	var mu sync.Mutex
+	var evs []steps.Event
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for e := range run.Events() {
+			mu.Lock()
+			evs = append(evs, e)
+			mu.Unlock()
+			if e.Type == steps.EventPrompt && e.Answer == nil && e.Prompt != nil {
+				a, ok := script[e.Prompt.ID]
+				if !ok {
+					t.Errorf("unexpected prompt %s: %s", e.Prompt.ID, e.Prompt.Title)
+					cancel()
+					continue
+				}
+				a.PromptID = e.Prompt.ID
+				if err := run.Answer(a); err != nil {
+					t.Errorf("answer %s: %v", e.Prompt.ID, err)
+				}
+			}
+		}
+	}()
+	run.Start(ctx)
+	err = run.Wait()
+	<-done
+	return result{err: err, events: evs, world: w, run: run}
+}
+
+func TestRestoreConsoleDefault(t *testing.T) {
+	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil)
+	if r.err != nil {
+		t.Fatalf("run failed: %v\n%s", r.err, r.text())
+	}
+	for _, s := range []string{"fresh-snapshot", "restore", "wait-restored", "diff", "rename-old", "rename-new", "state"} {
+		if !r.finished(s) {
+			t.Errorf("step %s did not finish\n%s", s, r.text())
+		}
+	}
+	in, err := r.world.AWS.Instance(context.Background(), "app5ec7032")
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, err := r.world.AWS.Instance(context.Background(), "app5ec7032-original")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.ResourceID == orig.ResourceID {
+		t.Fatalf("the swap did not happen: both names are the same instance")
+	}
+	t.Log(r.text())
+}

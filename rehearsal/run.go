@@ -1,0 +1,79 @@
+package rehearsal
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/datalayer-tool/datalayer/pulumiclient"
+	"github.com/datalayer-tool/datalayer/steps"
+)
+
+// Start builds a persisted world for a new rehearsal run of o.Runbook and
+// returns the run (not started: call run.Start(ctx), then render its
+// events) and the world (Close it after run.Wait()). o.StateDir "" uses
+// steps.StateDir(); o.Stack "" is staging; o.Speed 0 is DefaultSpeed.
+func Start(ctx context.Context, o steps.Options) (*steps.Run, *World, error) {
+	o.Rehearsal = true
+	if o.Stack == "" {
+		o.Stack = pulumiclient.RehearsalStack
+	}
+	if o.Speed <= 0 {
+		o.Speed = DefaultSpeed
+	}
+	if o.Scenario == "" {
+		o.Scenario = "default"
+	}
+	if o.StateDir == "" {
+		d, err := steps.StateDir()
+		if err != nil {
+			return nil, nil, err
+		}
+		o.StateDir = d
+	}
+	if o.RunID == "" {
+		o.RunID = steps.NewRunID(o.Runbook)
+	}
+	if _, err := steps.Get(o.Runbook); err != nil {
+		return nil, nil, err
+	}
+	w, err := New(ctx, Options{Scenario: o.Scenario, Speed: o.Speed, StateDir: o.StateDir, Name: o.RunID, Persist: true, Stack: o.Stack})
+	if err != nil {
+		return nil, nil, err
+	}
+	run, err := steps.NewRun(o, w.Deps())
+	if err != nil {
+		w.Close()
+		return nil, nil, err
+	}
+	return run, w, nil
+}
+
+// Resume reopens the rehearsal run runID ("" or "latest": the newest
+// unfinished run) with its persisted world, so operations in flight are
+// re-attached to in the same simulated AWS. Call run.Start(ctx) next.
+func Resume(ctx context.Context, stateDir, runID string, yes bool) (*steps.Run, *World, error) {
+	if stateDir == "" {
+		d, err := steps.StateDir()
+		if err != nil {
+			return nil, nil, err
+		}
+		stateDir = d
+	}
+	info, err := steps.PeekRun(stateDir, runID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !info.Rehearsal {
+		return nil, nil, fmt.Errorf("resume: run %s ran against real AWS, not a rehearsal: resume it with its real clients (steps.Resume)", info.RunID)
+	}
+	w, err := Open(ctx, WorldDir(stateDir, info.RunID), Options{Speed: info.Speed})
+	if err != nil {
+		return nil, nil, err
+	}
+	run, err := steps.Resume(stateDir, info.RunID, w.Deps(), yes)
+	if err != nil {
+		w.Close()
+		return nil, nil, err
+	}
+	return run, w, nil
+}
