@@ -136,6 +136,37 @@ func TestCompletion(t *testing.T) {
 	}
 }
 
+func TestChecklist(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"checklist", "deploy"}, []string{"# Checklist", "pulumi refresh"}},
+		{[]string{"checklist", "restore", "--method", "console", "--lost", "isolated", "--stack", "staging"}, []string{"# Checklist", "staging"}},
+		{[]string{"checklist", "upgrade", "--stack", "production"}, []string{"# Checklist", "production"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := execute(t, context.Background(), nil, tt.args...)
+			if r.code != ExitOK {
+				t.Fatalf("exit %d: %s", r.code, r.errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.out, w) {
+					t.Errorf("checklist lacks %q", w)
+				}
+			}
+		})
+	}
+}
+
+func TestReportWithoutRuns(t *testing.T) {
+	r := execute(t, context.Background(), map[string]string{"DATALAYER_STATE_DIR": t.TempDir()}, "report")
+	if r.code != ExitFailed || !strings.Contains(r.errOut, "no run") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.errOut)
+	}
+}
+
 func TestVersion(t *testing.T) {
 	r := execute(t, context.Background(), nil, "version")
 	if r.code != ExitOK || !strings.HasPrefix(r.out, "datalayer ") || !strings.Contains(r.out, "go1.") {

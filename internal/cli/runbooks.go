@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/datalayer-tool/datalayer/steps"
 )
 
 var (
@@ -188,8 +191,25 @@ func (a *app) reportCmd() *cobra.Command {
 		Example: `  datalayer report
   datalayer report latest > restore-rehearsal.md`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: a.run(func(*cobra.Command, []string) error {
-			return errNotAvailable("report")
+		RunE: a.run(func(cmd *cobra.Command, args []string) error {
+			l, err := a.config()
+			if err != nil {
+				return err
+			}
+			id := "latest"
+			if len(args) == 1 {
+				id = args[0]
+			}
+			run, err := steps.FindRun(l.StateDir, id, false)
+			if err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
+			events, err := steps.ReadJournalFile(run.Path)
+			if err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
+			_, err = io.WriteString(cmd.OutOrStdout(), steps.Report(events))
+			return err
 		}),
 	}
 	return cmd
@@ -204,17 +224,24 @@ func (a *app) checklistCmd() *cobra.Command {
 does, why, and the commands an engineer would type by hand. No AWS, no Pulumi:
 for review before an incident, or for a change request.`,
 		Example: `  datalayer checklist deploy
-  datalayer checklist restore --method console --lost isolated > restore.md`,
+  datalayer checklist restore --method console --lost isolated > restore.md
+  datalayer checklist upgrade --stack production`,
 		Args:      runbookArg,
 		ValidArgs: runbookNames,
-		RunE: a.run(func(_ *cobra.Command, args []string) error {
+		RunE: a.run(func(cmd *cobra.Command, args []string) error {
 			req.Runbook = args[0]
 			if err := req.check(); err != nil {
 				return err
 			}
-			return errNotAvailable("checklist")
+			md, err := steps.Checklist(req.Runbook, steps.ChecklistOptions{Stack: req.Stack, Method: req.Method, Lost: req.Lost})
+			if err != nil {
+				return &UsageError{Err: fmt.Errorf("checklist: %w", err)}
+			}
+			_, err = io.WriteString(cmd.OutOrStdout(), md)
+			return err
 		}),
 	}
+	cmd.Flags().StringVar(&req.Stack, "stack", "", "the stack name to write into the commands (default <stack>)")
 	cmd.Flags().StringVar(&req.Method, "method", "", "restore method: pulumi or console")
 	cmd.Flags().StringVar(&req.Lost, "lost", "", "what was lost: whole, critical, isolated or none")
 	a.completeRunFlags(cmd)
