@@ -19,6 +19,23 @@
 // ..." is RDS-EVENT-0158). SourceArn carries the resource's ARN. IdentifyEvent
 // maps a message back to its RDS-EVENT id and Catalogue lists the known ones.
 //
+// Timelines (simulated time, constants in timeline.go): create or restore
+// 5 min creating (no Endpoint), then 2 min backing-up (Endpoint published,
+// initial automated snapshot), then available; a restore in the
+// restore-incompatible-parameters scenario ends in incompatible-parameters.
+// A rename (NewDBInstanceIdentifier + ApplyImmediately) is renaming under the
+// old name (no Endpoint) for 30 s, then neither name answers for 15 s, then
+// the new name is rebooting until 3 min, then available with the new
+// address; the old name is free at the switch, or refused with
+// DBInstanceAlreadyExists for 5 min in rename-refused. An engine upgrade is
+// upgrading for 10 min, the version changing after the 3-minute downtime that
+// follows the 3-minute pre-check; with pending maintenance the pre-check fails
+// (RDS-EVENT-0158) and the version stays. Deleting lasts until the final
+// snapshot is available (3 min) plus 30 s, then DBInstanceNotFound.
+//
+// As in RDS, DescribeEvents refuses a SourceIdentifier without SourceType
+// (InvalidParameterCombination) and defaults to the last 60 minutes.
+//
 // Faults: a scenario (Scenarios) sets up the world and a list of Fault rules
 // keyed on the request number (every request counts), so injected failures
 // are deterministic given the sequence of requests. InjectFault adds one at
