@@ -51,6 +51,11 @@ type Options struct {
 	// NoDownloads sets PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION so a
 	// missing plugin is an error instead of a download.
 	NoDownloads bool
+	// InterruptGrace is how long a cancelled operation may take to stop
+	// after its interrupt (Ctrl-C) before the CLI and its plugins are
+	// killed; default 30 s. A kill leaves the stack locked, with pending
+	// operations.
+	InterruptGrace time.Duration
 }
 
 // LocalStack is a stack of a program directory driven through the
@@ -80,7 +85,7 @@ func OpenLocal(ctx context.Context, dir, name string, opts Options) (*LocalStack
 	if name == "" {
 		return nil, fmt.Errorf("open stack: no stack name given; pass --stack (e.g. staging)")
 	}
-	cmd, err := newCLICommand(ctx, opts.Pulumi)
+	cmd, err := newCLICommand(ctx, opts.Pulumi, opts.InterruptGrace)
 	if err != nil {
 		return nil, fmt.Errorf("open stack: %w", err)
 	}
@@ -471,11 +476,15 @@ func (p *pump) finish() {
 type cliCommand struct {
 	path    string
 	version semver.Version
+	grace   time.Duration
 }
 
 var versionOnce sync.Map // binary path → semver.Version
 
-func newCLICommand(ctx context.Context, path string) (*cliCommand, error) {
+func newCLICommand(ctx context.Context, path string, grace time.Duration) (*cliCommand, error) {
+	if grace <= 0 {
+		grace = 30 * time.Second
+	}
 	if path == "" {
 		p, err := exec.LookPath("pulumi")
 		if err != nil {
@@ -484,7 +493,7 @@ func newCLICommand(ctx context.Context, path string) (*cliCommand, error) {
 		path = p
 	}
 	if v, ok := versionOnce.Load(path); ok {
-		return &cliCommand{path: path, version: v.(semver.Version)}, nil
+		return &cliCommand{path: path, version: v.(semver.Version), grace: grace}, nil
 	}
 	cmd := exec.CommandContext(ctx, path, "version")
 	cmd.Env = append(os.Environ(), "PULUMI_SKIP_UPDATE_CHECK=true")
@@ -497,7 +506,7 @@ func newCLICommand(ctx context.Context, path string) (*cliCommand, error) {
 		return nil, fmt.Errorf("pulumi version %q: %w (a CLI built without its version stamp cannot be used)", strings.TrimSpace(string(out)), err)
 	}
 	versionOnce.Store(path, v)
-	return &cliCommand{path: path, version: v}, nil
+	return &cliCommand{path: path, version: v, grace: grace}, nil
 }
 
 // Version implements auto.PulumiCommand.
@@ -510,7 +519,7 @@ func (c *cliCommand) Run(ctx context.Context, workdir string, stdin io.Reader, a
 	if !slices.Contains(args, "--non-interactive") {
 		args = append([]string{"--non-interactive"}, args...)
 	}
-	cmd := exec.CommandContext(ctx, c.path, args...)
+	cmd := exec.Command(c.path, args...)
 	cmd.Dir = workdir
 	env := append(os.Environ(), additionalEnv...)
 	env = append(env, "PULUMI_AUTOMATION_API=true", "PATH="+filepath.Dir(c.path)+string(os.PathListSeparator)+os.Getenv("PATH"))
@@ -520,9 +529,30 @@ func (c *cliCommand) Run(ctx context.Context, workdir string, stdin io.Reader, a
 	cmd.Stderr = io.MultiWriter(append(additionalErrorOutput, &stderr)...)
 	cmd.Stdin = stdin
 	setProcessGroup(cmd)
-	cmd.Cancel = func() error { return interrupt(cmd) }
-	cmd.WaitDelay = 30 * time.Second
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return "", "", -2, err
+	}
+	exited := make(chan struct{})
+	go func() {
+		select {
+		case <-exited:
+		case <-ctx.Done():
+			// As Ctrl-C: the CLI cancels the update and releases the lock.
+			_ = interrupt(cmd)
+			select {
+			case <-exited:
+			case <-time.After(c.grace):
+				// As a second Ctrl-C or a kill: the CLI and its plugins stop
+				// at once, leaving the lock and pending operations behind.
+				_ = killGroup(cmd)
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(exited)
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
 	code := -2
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {

@@ -25,3 +25,14 @@ func interrupt(cmd *exec.Cmd) error {
 	}
 	return nil
 }
+
+// killGroup kills the CLI and the plugins it started.
+func killGroup(cmd *exec.Cmd) error {
+	if cmd.Process == nil {
+		return nil
+	}
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		return cmd.Process.Kill()
+	}
+	return nil
+}

@@ -12,3 +12,10 @@ func interrupt(cmd *exec.Cmd) error {
 	}
 	return cmd.Process.Kill()
 }
+
+func killGroup(cmd *exec.Cmd) error {
+	if cmd.Process == nil {
+		return nil
+	}
+	return cmd.Process.Kill()
+}
