@@ -114,3 +114,30 @@ func TestRestoreConsoleDefault(t *testing.T) {
 	}
 	t.Log(r.text())
 }
+
+func TestRestorePulumiDefault(t *testing.T) {
+	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}, nil)
+	if r.err != nil {
+		t.Fatalf("run failed: %v\n%s", r.err, r.text())
+	}
+	for _, s := range []string{"fresh-snapshot", "patch-program", "refresh", "preview", "final-snapshot-guard", "gate", "up", "prepare-app", "wait-new", "redeploy-app", "old-gone"} {
+		if !r.finished(s) {
+			t.Errorf("step %s did not finish\n%s", s, r.text())
+		}
+	}
+	newID, _ := r.run.Var("new-instance")
+	if !strings.HasPrefix(newID, "app") || newID == "app5ec7032" {
+		t.Fatalf("new instance %q", newID)
+	}
+	host, _, err := r.world.App.GetConfig(context.Background(), "db-host")
+	if err != nil || !strings.HasPrefix(host, newID+".") {
+		t.Fatalf("application db-host = %q, %v; want the new instance %s", host, err, newID)
+	}
+	if _, err := r.world.AWS.Instance(context.Background(), "app5ec7032"); err == nil {
+		t.Fatal("the old instance still exists")
+	}
+	if _, err := r.world.AWS.Snapshot(context.Background(), "final-before-deletion"); err != nil {
+		t.Fatalf("no final snapshot: %v", err)
+	}
+	t.Log(r.text())
+}

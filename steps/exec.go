@@ -125,6 +125,15 @@ func (x *Exec) Watch(kind, id string, until func(awsclient.Change) (bool, error)
 	ctx, cancel := context.WithCancel(x.ctx)
 	defer cancel()
 	ch := x.r.deps.Poller.Watch(ctx, kind, id)
+	// One direct look first: the shared poller reports changes, and a
+	// resource that is already gone or steady may never change again.
+	if first, ok := x.sample(kind, id); ok {
+		x.emitChange(kind, id, first)
+		done, err := until(first)
+		if err != nil || done {
+			return first, err
+		}
+	}
 	for {
 		select {
 		case <-x.ctx.Done():
@@ -133,21 +142,7 @@ func (x *Exec) Watch(kind, id string, until func(awsclient.Change) (bool, error)
 			if !ok {
 				return awsclient.Change{}, fmt.Errorf("watch %s %s: poller stopped", kind, id)
 			}
-			cc := c
-			text := ""
-			if c.Err != nil {
-				text = "poll failed, still watching: " + c.Err.Error()
-			} else if c.Gone {
-				text = kind + " " + id + " is gone"
-			} else {
-				text = kind + " " + id + ": " + c.NewStatus
-			}
-			ev := Event{Type: EventStatus, StepID: x.s.ID, Status: &cc, Text: text}
-			if c.Err != nil {
-				ev.Err = c.Err.Error()
-				ev.Status = &awsclient.Change{Kind: c.Kind, ID: c.ID, At: c.At, OldStatus: c.OldStatus, NewStatus: c.NewStatus}
-			}
-			x.r.emit(ev)
+			x.emitChange(kind, id, c)
 			if c.Err != nil {
 				continue
 			}
@@ -160,6 +155,54 @@ func (x *Exec) Watch(kind, id string, until func(awsclient.Change) (bool, error)
 			}
 		}
 	}
+}
+
+// sample reads the resource once through the API.
+func (x *Exec) sample(kind, id string) (awsclient.Change, bool) {
+	api := x.r.deps.AWS
+	if api == nil {
+		return awsclient.Change{}, false
+	}
+	c := awsclient.Change{Kind: kind, ID: id, At: x.r.clk.Now()}
+	var err error
+	if kind == "snapshot" {
+		var s awsclient.Snapshot
+		if s, err = api.Snapshot(x.ctx, id); err == nil {
+			c.NewStatus, c.Snapshot = s.Status, &s
+		}
+	} else {
+		var in awsclient.Instance
+		if in, err = api.Instance(x.ctx, id); err == nil {
+			c.NewStatus, c.Instance = in.Status, &in
+		}
+	}
+	switch {
+	case err == nil:
+		return c, true
+	case IsNotFound(err):
+		c.Gone = true
+		return c, true
+	}
+	return c, false
+}
+
+func (x *Exec) emitChange(kind, id string, c awsclient.Change) {
+	cc := c
+	text := ""
+	switch {
+	case c.Err != nil:
+		text = "poll failed, still watching: " + c.Err.Error()
+	case c.Gone:
+		text = kind + " " + id + " is not there"
+	default:
+		text = kind + " " + c.ID + ": " + c.NewStatus
+	}
+	ev := Event{Type: EventStatus, StepID: x.s.ID, Status: &cc, Text: text}
+	if c.Err != nil {
+		ev.Err = c.Err.Error()
+		ev.Status = &awsclient.Change{Kind: c.Kind, ID: c.ID, At: c.At, OldStatus: c.OldStatus, NewStatus: c.NewStatus}
+	}
+	x.r.emit(ev)
 }
 
 // badStatuses end a wait for "available" at once: AWS will not get there.
