@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/datalayer-tool/datalayer/clock"
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
@@ -174,8 +175,12 @@ newest unfinished run is resumed.`,
 		Example: `  datalayer resume
   datalayer resume 20261125-2203-restore-staging --plain`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: a.run(func(cmd *cobra.Command, _ []string) error {
-			return errNotAvailable("resume")
+		RunE: a.run(func(cmd *cobra.Command, args []string) error {
+			id := ""
+			if len(args) == 1 {
+				id = args[0]
+			}
+			return a.resume(cmd.Context(), id, yes, plain || a.plainOutput())
 		}),
 	}
 	cmd.Flags().BoolVar(&plain, "plain", false, "line output instead of the full-screen UI")
@@ -253,9 +258,52 @@ func (a *app) launch(ctx context.Context, req runRequest) error {
 	if ctx.Err() != nil {
 		return errors.Join(ErrInterrupted, ctx.Err())
 	}
-	what := "datalayer " + req.Runbook
-	if req.Rehearsal {
-		what = "datalayer rehearse " + req.Runbook
+	l, err := a.config()
+	if err != nil {
+		return err
 	}
-	return errNotAvailable(what)
+	opts := engineOptions(req, l)
+	if req.Rehearsal {
+		return errNotAvailable("datalayer rehearse " + req.Runbook)
+	}
+	deps, stop, err := a.realDeps(ctx, l, req.Stack)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	run, err := steps.NewRun(opts, deps)
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	run.Start(ctx)
+	return a.show(ctx, run, clock.Real{}, req.Plain)
+}
+
+// resume picks up a run from its journal with the clients it ran with.
+func (a *app) resume(ctx context.Context, runID string, yes, plainOut bool) error {
+	l, err := a.config()
+	if err != nil {
+		return err
+	}
+	info, err := steps.PeekRun(l.StateDir, runID)
+	if err != nil {
+		return err
+	}
+	if info.Rehearsal {
+		return errNotAvailable("resuming a rehearsal")
+	}
+	if yes && isProduction(l.Config, info.Stack) {
+		return usagef("--yes is never accepted on the production stack %s", info.Stack)
+	}
+	deps, stop, err := a.realDeps(ctx, l, info.Stack)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	run, err := steps.Resume(l.StateDir, info.RunID, deps, yes)
+	if err != nil {
+		return err
+	}
+	run.Start(ctx)
+	return a.show(ctx, run, clock.Real{}, plainOut)
 }

@@ -126,6 +126,9 @@ type Duration time.Duration
 // String formats the duration like time.Duration.
 func (d Duration) String() string { return time.Duration(d).String() }
 
+// Duration returns the value as a time.Duration.
+func (d Duration) Duration() time.Duration { return time.Duration(d) }
+
 // MarshalYAML writes the duration as text, the way Parse reads it.
 func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/datalayer-tool/datalayer/awsclient"
+	"github.com/datalayer-tool/datalayer/clock"
+	"github.com/datalayer-tool/datalayer/internal/config"
+	"github.com/datalayer-tool/datalayer/plain"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
+	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/tui"
+)
+
+// engineOptions turns a request and the configuration into the engine's options.
+func engineOptions(req runRequest, l config.Loaded) steps.Options {
+	return steps.Options{
+		Runbook:            req.Runbook,
+		Stack:              req.Stack,
+		Production:         isProduction(l.Config, req.Stack),
+		Rehearsal:          req.Rehearsal,
+		Scenario:           req.Scenario,
+		Speed:              req.Speed,
+		Yes:                req.Yes,
+		Method:             req.Method,
+		Lost:               req.Lost,
+		AppDeploy:          l.Application.Deploy,
+		MaintenanceCommand: l.MaintenanceMode.Argv(),
+		StateDir:           l.StateDir,
+	}
+}
+
+func isProduction(c config.Config, stack string) bool {
+	if s, err := c.Stack(stack); err == nil && s.Production {
+		return true
+	}
+	return steps.IsProductionStack(stack)
+}
+
+// realDeps builds the clients of a run against real AWS and the pulumi CLI.
+// The returned cleanup stops the poller.
+func (a *app) realDeps(ctx context.Context, l config.Loaded, stack string) (steps.Deps, func(), error) {
+	client, err := a.awsClient(ctx, l)
+	if err != nil {
+		return steps.Deps{}, nil, err
+	}
+	dataDir, err := programDir("data.dir", l.Data.Dir)
+	if err != nil {
+		return steps.Deps{}, nil, err
+	}
+	popts := pulumiclient.Options{Pulumi: l.Pulumi.Binary, BackendURL: l.Pulumi.BackendURL}
+	data, err := pulumiclient.OpenLocal(ctx, dataDir, stack, popts)
+	if err != nil {
+		return steps.Deps{}, nil, fmt.Errorf("data stack: %w", err)
+	}
+	deps := steps.Deps{AWS: client, Data: data, Program: steps.NewProgram(dataDir), Clock: clock.Real{}}
+	if appDir, err := programDir("application.dir", l.Application.Dir); err == nil {
+		app, err := pulumiclient.OpenLocal(ctx, appDir, stack, popts)
+		if err != nil {
+			return steps.Deps{}, nil, fmt.Errorf("application stack: %w", err)
+		}
+		deps.App = app
+	}
+	pctx, stop := context.WithCancel(ctx)
+	poller := awsclient.NewPoller(client, clock.Real{}, awsclient.PollerOptions{Interval: l.PollInterval.Duration()})
+	deps.Poller = steps.NewSharedPoller(pctx, poller)
+	return deps, stop, nil
+}
+
+// programDir checks that a Pulumi program directory exists.
+func programDir(field, dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", field, err)
+	}
+	if _, err := os.Stat(filepath.Join(abs, "Pulumi.yaml")); err != nil {
+		return "", &UsageError{Err: fmt.Errorf("%s: no Pulumi program (Pulumi.yaml) in %s: run datalayer from the repository root, or set %s in the config file", field, abs, field)}
+	}
+	return abs, nil
+}
+
+// show renders a started run until it ends and turns the outcome into the
+// command's error.
+func (a *app) show(ctx context.Context, run *steps.Run, clk clock.Clock, plainOut bool) error {
+	runID := run.Info().RunID
+	var rerr error
+	if plainOut {
+		rerr = plain.Render(ctx, run, a.io.Out, a.io.In, plain.Options{})
+	} else {
+		rerr = tui.Run(ctx, run, tui.Options{Input: a.io.In, Output: a.io.Out, Clock: clk, Summary: a.io.Err})
+	}
+	werr := run.Wait()
+	var ti *tui.InterruptedError
+	switch {
+	case errors.As(rerr, &ti), errors.Is(rerr, tea.ErrInterrupted), ctx.Err() != nil:
+		return &InterruptedError{RunID: runID, Err: errors.Join(rerr, werr)}
+	case errors.Is(rerr, plain.ErrNoInput):
+		return fmt.Errorf("%w; the journal is kept: answer it with `datalayer resume %s`", rerr, runID)
+	case werr != nil:
+		return fmt.Errorf("run %s failed: %w (the timeline: `datalayer report %s`)", runID, werr, runID)
+	case rerr != nil:
+		return fmt.Errorf("run %s: %w", runID, rerr)
+	}
+	return nil
+}
