@@ -159,6 +159,7 @@ type Model struct {
 	finished    bool
 	closed      bool
 	failure     string // run-finished Err, or why the session ended early
+	endText     string // run-finished Text, e.g. "stopped: nothing to restore"
 	totalTime   time.Duration
 }
 
@@ -430,7 +431,19 @@ func (m *Model) send(a steps.Answer) tea.Cmd {
 func (m *Model) apply(ev steps.Event) {
 	switch ev.Type {
 	case steps.EventRunStarted:
-		m.appendLog(ev.Time, fmt.Sprintf("run %s started", m.info.RunID), false)
+		if ev.Run != nil {
+			info := *ev.Run
+			if info.RunID == "" {
+				info.RunID = m.info.RunID
+			}
+			if info.Identity == nil {
+				info.Identity = m.info.Identity
+			}
+			m.info = info
+		}
+		m.appendLog(ev.Time, fmt.Sprintf("run %s %s", m.info.RunID, firstNonEmpty(ev.Text, "started")), false)
+	case steps.EventWarning:
+		m.appendLog(ev.Time, "warning: "+firstNonEmpty(ev.Text, ev.Err), true)
 	case steps.EventSteps:
 		m.setSteps(ev.Steps)
 	case steps.EventStepStarted:
@@ -451,7 +464,11 @@ func (m *Model) apply(ev steps.Event) {
 			if ev.Expected > 0 {
 				r.expected = ev.Expected
 			}
-			m.appendLog(ev.Time, "✓ "+r.info.Title+" ("+clockDuration(ev.Elapsed)+")", false)
+			line := "✓ " + r.info.Title + " (" + clockDuration(ev.Elapsed) + ")"
+			if ev.Resumed || ev.Text != "" {
+				line = "✓ " + r.info.Title + ": " + firstNonEmpty(ev.Text, "done before the interruption")
+			}
+			m.appendLog(ev.Time, line, false)
 		}
 	case steps.EventStepFailed:
 		if r := m.row(ev.StepID); r != nil {
@@ -490,6 +507,14 @@ func (m *Model) apply(ev steps.Event) {
 			return
 		}
 		p := *ev.Prompt
+		if ev.Answer != nil { // answered on its own (--yes, a flag): nothing to ask
+			line := p.Title + " → " + ev.Answer.Value
+			if ev.Answer.Note != "" {
+				line += " (" + ev.Answer.Note + ")"
+			}
+			m.appendLog(ev.Time, line, false)
+			return
+		}
 		if r := m.row(p.StepID); r != nil {
 			r.state = steps.StateWaitingForYou
 			if r.started.IsZero() {
@@ -504,14 +529,16 @@ func (m *Model) apply(ev steps.Event) {
 		if ev.Answer == nil {
 			return
 		}
-		text := "answered: " + ev.Answer.Value
-		if ev.Answer.Auto {
-			text += " (--yes)"
+		if !ev.Answer.Auto { // automatic answers were logged with their prompt
+			text := "answered: " + ev.Answer.Value
+			if ev.Resumed {
+				text = "answered before the interruption: " + ev.Answer.Value
+			}
+			if ev.Answer.Note != "" {
+				text += " — " + ev.Answer.Note
+			}
+			m.appendLog(ev.Time, text, false)
 		}
-		if ev.Answer.Note != "" {
-			text += " — " + ev.Answer.Note
-		}
-		m.appendLog(ev.Time, text, false)
 		if m.prompt != nil && m.prompt.ID == ev.Answer.PromptID {
 			m.closePrompt()
 		}
@@ -524,12 +551,16 @@ func (m *Model) apply(ev steps.Event) {
 	case steps.EventRunFinished:
 		m.finished = true
 		m.failure = ev.Err
+		m.endText = ev.Text
 		m.totalTime = ev.Elapsed
+		if m.totalTime == 0 && !m.info.Started.IsZero() {
+			m.totalTime = ev.Time.Sub(m.info.Started)
+		}
 		m.closePrompt()
 		if ev.Err != "" {
 			m.appendLog(ev.Time, "run failed: "+ev.Err, true)
 		} else {
-			m.appendLog(ev.Time, "run finished", false)
+			m.appendLog(ev.Time, "run "+firstNonEmpty(ev.Text, "finished"), false)
 		}
 		m.pane = paneLog
 	}

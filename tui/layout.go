@@ -98,7 +98,8 @@ func (m *Model) sync() tea.Cmd {
 		m.log.Width, m.log.Height = logW, max(1, logH)
 		m.logDirty = true
 	}
-	if m.logDirty {
+	logShown := m.wide() || m.pane == paneLog || m.finished
+	if m.logDirty && logShown {
 		m.log.SetContent(strings.Join(m.logLines, "\n"))
 		m.logDirty = false
 	}

@@ -415,7 +415,11 @@ func (m *Model) summaryView() string {
 	if m.totalTime > 0 {
 		took = " in " + clockDuration(m.totalTime)
 	}
-	return st.FinishedOK.Render("✓ Run finished"+took) + st.Muted.Render(" · "+tally) + "\n" +
+	head := "✓ Run finished" + took
+	if strings.HasPrefix(m.endText, "stopped") {
+		head = "✓ Run " + m.endText
+	}
+	return st.FinishedOK.Render(head) + st.Muted.Render(" · "+tally) + "\n" +
 		st.Hint.Render("Timeline: datalayer report "+m.info.RunID) + "\n"
 }
 

@@ -1,0 +1,511 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/datalayer-tool/datalayer/steps"
+)
+
+// newUpdateModel builds a model at 80×24 and feeds it events directly.
+func newUpdateModel(t *testing.T, s steps.Session, events ...steps.Event) *Model {
+	t.Helper()
+	m := New(context.Background(), s, testOptions(at(300)))
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if len(events) > 0 {
+		m.Update(eventsMsg{events: events, now: at(300)})
+	}
+	return m
+}
+
+// run executes a Cmd and every Cmd it batches, and returns the messages.
+// Cmds that block (none should here) are given up on after two seconds.
+func run(t *testing.T, cmd tea.Cmd) []tea.Msg {
+	t.Helper()
+	if cmd == nil {
+		return nil
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-ch:
+	case <-time.After(2 * time.Second):
+		t.Fatalf("a command blocked")
+	}
+	switch msg := msg.(type) {
+	case nil:
+		return nil
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, run(t, c)...)
+		}
+		return out
+	}
+	// tea.Sequence's message is an unexported slice of Cmds.
+	if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeOf(tea.Cmd(nil)) {
+		var out []tea.Msg
+		for i := 0; i < v.Len(); i++ {
+			out = append(out, run(t, v.Index(i).Interface().(tea.Cmd))...)
+		}
+		return out
+	}
+	return []tea.Msg{msg}
+}
+
+func typeText(m *Model, s string) {
+	for _, r := range s {
+		m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+}
+
+// answersIn returns the answers the messages carry.
+func answersIn(msgs []tea.Msg) []steps.Answer {
+	var out []steps.Answer
+	for _, msg := range msgs {
+		if a, ok := msg.(answerSentMsg); ok {
+			out = append(out, a.answer)
+		}
+	}
+	return out
+}
+
+func gateEvents() []steps.Event {
+	return []steps.Event{
+		{Type: steps.EventStepStarted, StepID: "gate", Time: at(275)},
+		{Type: steps.EventPrompt, StepID: "gate", Time: at(275), Prompt: gatePrompt},
+	}
+}
+
+func TestGateKeys(t *testing.T) {
+	tests := []struct {
+		name      string
+		keys      []tea.KeyMsg // after typing
+		typed     string
+		want      *steps.Answer // nil: nothing is answered
+		wantErr   string        // shown in the gate
+		wantQuit  bool
+		wantInput string
+	}{
+		{name: "the right name answers", typed: "app5ec7032", keys: []tea.KeyMsg{press("enter")},
+			want: &steps.Answer{PromptID: "p-gate", Value: "app5ec7032"}},
+		{name: "surrounding spaces are forgiven", typed: " app5ec7032 ", keys: []tea.KeyMsg{press("enter")},
+			want: &steps.Answer{PromptID: "p-gate", Value: "app5ec7032"}},
+		{name: "a wrong name does not pass", typed: "app5ec7033", keys: []tea.KeyMsg{press("enter")},
+			wantErr: "“app5ec7033” is not app5ec7032", wantInput: "app5ec7033"},
+		{name: "a prefix does not pass", typed: "app5ec703", keys: []tea.KeyMsg{press("enter")},
+			wantErr: "is not app5ec7032", wantInput: "app5ec703"},
+		{name: "another case does not pass", typed: "APP5EC7032", keys: []tea.KeyMsg{press("enter")},
+			wantErr: "is not app5ec7032", wantInput: "APP5EC7032"},
+		{name: "nothing typed does not pass", keys: []tea.KeyMsg{press("enter")},
+			wantErr: "type app5ec7032 to go on"},
+		{name: "esc backs out", typed: "app5ec7032", keys: []tea.KeyMsg{press("esc")},
+			want: &steps.Answer{PromptID: "p-gate", Value: DeclinedValue}},
+		{name: "esc with nothing typed backs out", keys: []tea.KeyMsg{press("esc")},
+			want: &steps.Answer{PromptID: "p-gate", Value: DeclinedValue}},
+		{name: "q is a letter in a gate, not quit", typed: "q", wantInput: "q"},
+		{name: "ctrl+c asks whether to quit", typed: "app", keys: []tea.KeyMsg{press("ctrl+c")},
+			wantQuit: true, wantInput: "app"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScriptedSession(stagingInfo, restoreSteps, nil, true)
+			m := newUpdateModel(t, s, gateEvents()...)
+			if m.mode != modeGate {
+				t.Fatalf("mode %s after a gate prompt, want gate", m.mode)
+			}
+			typeText(m, tt.typed)
+			var msgs []tea.Msg
+			for _, k := range tt.keys {
+				_, cmd := m.Update(k)
+				msgs = append(msgs, run(t, cmd)...)
+			}
+			got := answersIn(msgs)
+			if tt.want == nil {
+				if len(got) > 0 || len(s.Answers()) > 0 {
+					t.Fatalf("answered %+v, want no answer", got)
+				}
+				if m.mode != modeGate {
+					t.Errorf("mode %s, want the gate still open", m.mode)
+				}
+			} else {
+				if len(got) != 1 || got[0] != *tt.want {
+					t.Fatalf("answers %+v, want %+v", got, *tt.want)
+				}
+				if sa := s.Answers(); len(sa) != 1 || sa[0] != *tt.want {
+					t.Fatalf("the session got %+v, want %+v", sa, *tt.want)
+				}
+				for _, msg := range msgs {
+					m.Update(msg)
+				}
+				if m.mode != modeMain || m.prompt != nil {
+					t.Errorf("after the answer: mode %s, prompt %v; want main and none", m.mode, m.prompt)
+				}
+			}
+			if tt.wantErr != "" && !strings.Contains(m.gate.err, tt.wantErr) {
+				t.Errorf("gate error %q, want it to contain %q", m.gate.err, tt.wantErr)
+			}
+			if tt.wantErr != "" && !strings.Contains(m.View(), "type it exactly") && !strings.Contains(m.View(), "to go on") {
+				t.Errorf("the error is not on screen:\n%s", m.View())
+			}
+			if m.confirmQuit != tt.wantQuit {
+				t.Errorf("quit confirm %v, want %v", m.confirmQuit, tt.wantQuit)
+			}
+			if tt.want == nil && m.gate.input.Value() != tt.wantInput {
+				t.Errorf("input %q, want %q", m.gate.input.Value(), tt.wantInput)
+			}
+		})
+	}
+}
+
+func TestGateRetypeAfterWrongName(t *testing.T) {
+	s := newScriptedSession(stagingInfo, restoreSteps, nil, true)
+	m := newUpdateModel(t, s, gateEvents()...)
+	typeText(m, "app5ec7033")
+	_, cmd := m.Update(press("enter"))
+	if a := answersIn(run(t, cmd)); len(a) > 0 {
+		t.Fatalf("a wrong name answered %+v", a)
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyBackspace})
+	typeText(m, "2")
+	if m.gate.err != "" {
+		t.Errorf("the error stays after editing: %q", m.gate.err)
+	}
+	_, cmd = m.Update(press("enter"))
+	got := answersIn(run(t, cmd))
+	if len(got) != 1 || got[0].Value != "app5ec7032" {
+		t.Fatalf("answers %+v, want app5ec7032", got)
+	}
+}
+
+func TestManualKeys(t *testing.T) {
+	events := []steps.Event{
+		{Type: steps.EventStepStarted, StepID: "maintenance", Time: at(9)},
+		{Type: steps.EventPrompt, StepID: "maintenance", Time: at(9), Prompt: maintenancePrompt},
+	}
+	tests := []struct {
+		name    string
+		do      func(m *Model) []tea.Msg
+		want    *steps.Answer
+		wantErr string
+	}{
+		{name: "x ticks it", do: keys(press("x")),
+			want: &steps.Answer{PromptID: "p-maint", Value: "done"}},
+		{name: "enter ticks it", do: keys(press("enter")),
+			want: &steps.Answer{PromptID: "p-maint", Value: "done"}},
+		{name: "a note goes with the tick", do: func(m *Model) []tea.Msg {
+			m.Update(press("n"))
+			typeText(m, "switched on by Ana")
+			m.Update(press("enter")) // keeps the note
+			return keys(press("x"))(m)
+		}, want: &steps.Answer{PromptID: "p-maint", Value: "done", Note: "switched on by Ana"}},
+		{name: "skip asks why first", do: keys(press("s"), press("enter")),
+			wantErr: "say why"},
+		{name: "skip with a reason", do: func(m *Model) []tea.Msg {
+			m.Update(press("s"))
+			typeText(m, "the CDN switch is broken")
+			return keys(press("enter"))(m)
+		}, want: &steps.Answer{PromptID: "p-maint", Value: "skip", Note: "the CDN switch is broken"}},
+		{name: "esc leaves the note without answering", do: func(m *Model) []tea.Msg {
+			m.Update(press("n"))
+			typeText(m, "half")
+			return keys(press("esc"))(m)
+		}},
+		{name: "letters in a note are not keys", do: func(m *Model) []tea.Msg {
+			m.Update(press("n"))
+			typeText(m, "xsq")
+			return nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScriptedSession(stagingInfo, restoreSteps, nil, true)
+			m := newUpdateModel(t, s, events...)
+			if m.mode != modeManual {
+				t.Fatalf("mode %s, want manual", m.mode)
+			}
+			got := answersIn(tt.do(m))
+			switch {
+			case tt.want == nil && len(got) > 0:
+				t.Fatalf("answered %+v, want nothing", got)
+			case tt.want != nil && (len(got) != 1 || got[0] != *tt.want):
+				t.Fatalf("answers %+v, want %+v", got, *tt.want)
+			}
+			if tt.wantErr != "" && !strings.Contains(m.manual.err, tt.wantErr) {
+				t.Errorf("error %q, want %q", m.manual.err, tt.wantErr)
+			}
+			if m.confirmQuit {
+				t.Errorf("a key in a manual step asked to quit")
+			}
+		})
+	}
+}
+
+// keys presses keys in order and returns the messages of their Cmds.
+func keys(ks ...tea.KeyMsg) func(m *Model) []tea.Msg {
+	return func(m *Model) []tea.Msg {
+		var out []tea.Msg
+		for _, k := range ks {
+			_, cmd := m.Update(k)
+			out = append(out, runQuiet(cmd)...)
+		}
+		return out
+	}
+}
+
+// runQuiet is run without a testing.T, for helpers built before one exists.
+func runQuiet(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range b {
+			out = append(out, runQuiet(c)...)
+		}
+		return out
+	}
+	if msg == nil {
+		return nil
+	}
+	return []tea.Msg{msg}
+}
+
+func TestChoiceForm(t *testing.T) {
+	events := []steps.Event{
+		{Type: steps.EventStepStarted, StepID: "lost", Time: at(2)},
+		{Type: steps.EventPrompt, StepID: "lost", Time: at(2), Prompt: lostPrompt},
+	}
+	tests := []struct {
+		name string
+		keys []tea.KeyMsg
+		want string
+	}{
+		{name: "enter takes the recommended option", keys: []tea.KeyMsg{press("enter")}, want: "whole"},
+		{name: "down then enter", keys: []tea.KeyMsg{press("down"), press("enter")}, want: "critical"},
+		{name: "down twice", keys: []tea.KeyMsg{press("down"), press("down"), press("enter")}, want: "isolated"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScriptedSession(stagingInfo, restoreSteps, nil, true)
+			m := newUpdateModel(t, s, events...)
+			if m.mode != modeForm {
+				t.Fatalf("mode %s, want form", m.mode)
+			}
+			if v := m.View(); !strings.Contains(v, "The whole database (recommended)") || !strings.Contains(v, "because the instance is gone") {
+				t.Fatalf("the recommendation and its reason are not shown:\n%s", v)
+			}
+			// The form answers through its own messages: pump them.
+			var pending []tea.Msg
+			for _, k := range tt.keys {
+				_, cmd := m.Update(k)
+				pending = append(pending, run(t, cmd)...)
+			}
+			var got []steps.Answer
+			for i := 0; i < len(pending) && i < 50; i++ {
+				if a, ok := pending[i].(answerSentMsg); ok {
+					got = append(got, a.answer)
+					continue
+				}
+				_, cmd := m.Update(pending[i])
+				pending = append(pending, run(t, cmd)...)
+			}
+			if len(got) != 1 || got[0].Value != tt.want || got[0].PromptID != "p-lost" {
+				t.Fatalf("answers %+v, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestQuitConfirm(t *testing.T) {
+	running := []steps.Event{
+		{Type: steps.EventStepStarted, StepID: "up", Time: at(290)},
+		{Type: steps.EventStatus, StepID: "up", Time: at(300), Status: statusChange("instance", "app3f9a1c2", "", "creating", at(300))},
+	}
+	t.Run("q asks, n stays", func(t *testing.T) {
+		m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true), running...)
+		m.Update(press("q"))
+		if !m.confirmQuit {
+			t.Fatal("q did not ask")
+		}
+		v := m.View()
+		for _, want := range []string{"instance app3f9a1c2 is creating", "datalayer resume r-20261125-140000"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("the quit confirm does not say %q:\n%s", want, v)
+			}
+		}
+		m.Update(press("n"))
+		if m.confirmQuit || m.interrupted {
+			t.Fatal("n did not go back")
+		}
+	})
+	for _, k := range []string{"y", "ctrl+c"} {
+		t.Run("q then "+k+" interrupts", func(t *testing.T) {
+			m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true), running...)
+			m.Update(press("q"))
+			_, cmd := m.Update(press(k))
+			msgs := run(t, cmd)
+			found := false
+			for _, msg := range msgs {
+				if _, ok := msg.(tea.InterruptMsg); ok {
+					found = true
+				}
+			}
+			if !found || !m.Interrupted() {
+				t.Fatalf("%s in the confirm gave %v, want an interrupt", k, msgs)
+			}
+			err := result(m, tea.ErrInterrupted, io.Discard)
+			if !errors.Is(err, tea.ErrInterrupted) || !strings.Contains(err.Error(), "datalayer resume r-20261125-140000") {
+				t.Fatalf("Run would return %v", err)
+			}
+		})
+	}
+	t.Run("ctrl+c in a form asks too", func(t *testing.T) {
+		m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true),
+			steps.Event{Type: steps.EventPrompt, StepID: "lost", Time: at(2), Prompt: lostPrompt})
+		_, cmd := m.Update(press("ctrl+c"))
+		for _, msg := range run(t, cmd) {
+			m.Update(msg)
+		}
+		if !m.confirmQuit {
+			t.Fatal("ctrl+c in the form did not ask")
+		}
+		_, cmd = m.Update(press("esc"))
+		run(t, cmd)
+		if m.confirmQuit || m.mode != modeForm || m.form == nil {
+			t.Fatalf("esc did not bring the form back: mode %s", m.mode)
+		}
+		if !strings.Contains(m.View(), "The whole database") {
+			t.Fatalf("the form is not shown again:\n%s", m.View())
+		}
+	})
+}
+
+func TestFinishedAndResult(t *testing.T) {
+	finished := steps.Event{Type: steps.EventRunFinished, Time: at(400), Elapsed: 400 * time.Second}
+	failed := steps.Event{Type: steps.EventRunFinished, Time: at(400), Err: "rename refused"}
+	tests := []struct {
+		name    string
+		ev      *steps.Event
+		close   bool
+		runErr  error
+		wantIs  error
+		wantMsg string
+	}{
+		{name: "finished", ev: &finished},
+		{name: "failed", ev: &failed, wantIs: ErrRunFailed, wantMsg: "rename refused"},
+		{name: "engine went away", close: true, wantIs: ErrRunFailed, wantMsg: "engine stopped"},
+		{name: "killed by the context", runErr: fmt.Errorf("%w: %w", tea.ErrProgramKilled, context.Canceled),
+			wantIs: tea.ErrInterrupted, wantMsg: "datalayer resume"},
+		{name: "other program error", runErr: errors.New("no tty"), wantMsg: "tui: no tty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true))
+			if tt.ev != nil {
+				m.Update(eventsMsg{events: []steps.Event{*tt.ev}, now: at(400)})
+			}
+			if tt.close {
+				m.Update(sessionClosedMsg{now: at(400)})
+			}
+			if m.Finished() {
+				_, cmd := m.Update(press("q"))
+				msgs := run(t, cmd)
+				if len(msgs) != 1 {
+					t.Fatalf("q on the finished screen gave %v", msgs)
+				}
+				if _, ok := msgs[0].(tea.QuitMsg); !ok {
+					t.Fatalf("q on the finished screen gave %T, want tea.QuitMsg", msgs[0])
+				}
+			}
+			var summary strings.Builder
+			err := result(m, tt.runErr, &summary)
+			if tt.wantIs == nil && tt.wantMsg == "" {
+				if err != nil {
+					t.Fatalf("result: %v", err)
+				}
+				if !strings.Contains(summary.String(), "datalayer report r-20261125-140000") {
+					t.Errorf("summary %q does not say where the report is", summary.String())
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("result: no error")
+			}
+			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+				t.Errorf("error %v is not %v", err, tt.wantIs)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("error %q does not say %q", err, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestAutoAnsweredPromptIsNotAsked(t *testing.T) {
+	auto := &steps.Answer{PromptID: "p-lost", Value: "whole", Auto: true, Note: "--yes took the recommended option"}
+	m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true),
+		steps.Event{Type: steps.EventStepStarted, StepID: "lost", Time: at(2)},
+		steps.Event{Type: steps.EventPrompt, StepID: "lost", Time: at(2), Prompt: lostPrompt, Answer: auto},
+		steps.Event{Type: steps.EventAnswer, StepID: "lost", Time: at(2), Answer: auto},
+	)
+	if m.mode != modeMain || m.prompt != nil {
+		t.Fatalf("an answered prompt opened: mode %s", m.mode)
+	}
+	m.Update(press("tab"))
+	if v := m.View(); !strings.Contains(v, "What was lost? → whole (--yes took the recommended option)") {
+		t.Fatalf("the automatic answer is not in the log:\n%s", v)
+	}
+}
+
+// refusingSession refuses every answer, as the engine does with one it
+// cannot use.
+type refusingSession struct{ *scriptedSession }
+
+func (refusingSession) Answer(a steps.Answer) error {
+	return fmt.Errorf("answer %q is not one of: whole, critical", a.Value)
+}
+
+func TestRefusedAnswerAsksAgain(t *testing.T) {
+	s := refusingSession{newScriptedSession(stagingInfo, restoreSteps, nil, true)}
+	m := newUpdateModel(t, s, gateEvents()...)
+	typeText(m, "app5ec7032")
+	_, cmd := m.Update(press("enter"))
+	for _, msg := range run(t, cmd) {
+		m.Update(msg)
+	}
+	if m.mode != modeGate || m.prompt == nil {
+		t.Fatalf("mode %s after a refused answer, want the gate again", m.mode)
+	}
+	if !strings.Contains(m.View(), "is not one of") {
+		t.Fatalf("the refusal is not shown:\n%s", m.View())
+	}
+}
+
+func TestResizeKeepsFrameSize(t *testing.T) {
+	m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true), restoreScript(false)[:4]...)
+	for _, size := range []struct{ w, h int }{{80, 24}, {60, 20}, {200, 60}, {100, 30}, {40, 12}} {
+		m.Update(tea.WindowSizeMsg{Width: size.w, Height: size.h})
+		v := m.View()
+		lines := strings.Split(v, "\n")
+		if len(lines) != size.h {
+			t.Errorf("%dx%d: %d lines", size.w, size.h, len(lines))
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w > size.w {
+				t.Errorf("%dx%d: line %d is %d wide: %q", size.w, size.h, i, w, l)
+			}
+		}
+	}
+}
