@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,7 +22,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 )
 
 // Plugin is a plugin binary given by path, so that Pulumi never downloads it.
@@ -44,9 +44,10 @@ type Options struct {
 	// Env adds environment variables for every pulumi command (e.g.
 	// PULUMI_CONFIG_PASSPHRASE, AWS_ENDPOINT_URL...).
 	Env map[string]string
-	// Plugins are written into the project's Pulumi.yaml `plugins:` section
-	// (Project.Plugins) so the engine loads them by path. This rewrites
-	// Pulumi.yaml: use it for test and rehearsal workspaces only.
+	// Plugins are appended to the project's Pulumi.yaml as its `plugins:`
+	// section (Project.Plugins) so the engine loads them by path and never
+	// downloads them. This edits Pulumi.yaml: for test and rehearsal
+	// workspaces.
 	Plugins []Plugin
 	// NoDownloads sets PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION so a
 	// missing plugin is an error instead of a download.
@@ -108,7 +109,7 @@ func OpenLocal(ctx context.Context, dir, name string, opts Options) (*LocalStack
 		return nil, fmt.Errorf("open stack: %w", err)
 	}
 	if len(opts.Plugins) > 0 {
-		if err := addPlugins(ctx, ws, opts.Plugins); err != nil {
+		if err := addPlugins(abs, opts.Plugins); err != nil {
 			return nil, fmt.Errorf("open stack: %w", err)
 		}
 	}
@@ -130,39 +131,57 @@ func OpenLocal(ctx context.Context, dir, name string, opts Options) (*LocalStack
 	return &LocalStack{dir: abs, name: name, ws: ws, stack: st, opts: opts, cmd: cmd}, nil
 }
 
-func addPlugins(ctx context.Context, ws auto.Workspace, plugins []Plugin) error {
-	proj, err := ws.ProjectSettings(ctx)
+// addPlugins appends a `plugins:` section to Pulumi.yaml, leaving the rest
+// of the file as it is. A file that already has one is left alone when it
+// names the same paths, and refused otherwise.
+func addPlugins(dir string, plugins []Plugin) error {
+	path, err := projectFile(dir)
 	if err != nil {
-		return fmt.Errorf("read project settings: %w", err)
+		return err
 	}
-	if proj.Plugins == nil {
-		proj.Plugins = &workspace.Plugins{}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read project: %w", err)
 	}
-	for _, p := range plugins {
-		opt := workspace.PluginOptions{Name: p.Name, Path: p.Path, Version: p.Version}
-		switch p.Kind {
-		case "language":
-			proj.Plugins.Languages = upsertPlugin(proj.Plugins.Languages, opt)
-		case "analyzer":
-			proj.Plugins.Analyzers = upsertPlugin(proj.Plugins.Analyzers, opt)
-		default:
-			proj.Plugins.Providers = upsertPlugin(proj.Plugins.Providers, opt)
+	var sb strings.Builder
+	sb.WriteString("plugins:\n")
+	for _, kind := range []struct{ key, kind string }{{"providers", "resource"}, {"languages", "language"}, {"analyzers", "analyzer"}} {
+		var items []Plugin
+		for _, p := range plugins {
+			k := p.Kind
+			if k == "" {
+				k = "resource"
+			}
+			if k == kind.kind {
+				items = append(items, p)
+			}
+		}
+		if len(items) == 0 {
+			continue
+		}
+		sb.WriteString("  " + kind.key + ":\n")
+		for _, p := range items {
+			fmt.Fprintf(&sb, "    - name: %s\n      path: %s\n", p.Name, strconv.Quote(p.Path))
+			if p.Version != "" {
+				fmt.Fprintf(&sb, "      version: %s\n", strconv.Quote(p.Version))
+			}
 		}
 	}
-	if err := ws.SaveProjectSettings(ctx, proj); err != nil {
-		return fmt.Errorf("save project settings: %w", err)
+	section := sb.String()
+	text := string(b)
+	if strings.HasPrefix(text, "plugins:") || strings.Contains(text, "\nplugins:") {
+		if strings.Contains(text, section) {
+			return nil
+		}
+		return fmt.Errorf("%s already has a plugins section that differs; remove it or give no plugins", path)
+	}
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	if err := os.WriteFile(path, []byte(text+section), 0o644); err != nil {
+		return fmt.Errorf("add plugins to %s: %w", path, err)
 	}
 	return nil
-}
-
-func upsertPlugin(list []workspace.PluginOptions, p workspace.PluginOptions) []workspace.PluginOptions {
-	for i := range list {
-		if list[i].Name == p.Name {
-			list[i] = p
-			return list
-		}
-	}
-	return append(list, p)
 }
 
 // ProgramDir implements Stack.
@@ -374,7 +393,7 @@ func EnvSetCommand(env, project, key, value string, secret bool) []string {
 func (s *LocalStack) opError(ctx context.Context, op string, err error) error {
 	err = cliError(err)
 	if ctx.Err() != nil {
-		return fmt.Errorf("pulumi %s interrupted: %w; check `datalayer` lock status, then run `pulumi refresh --stack %s` before the next update", op, err, s.name)
+		return fmt.Errorf("pulumi %s was interrupted: %w; before the next update check the stack's lock and pending operations, then run `pulumi refresh --stack %s`", op, err, s.name)
 	}
 	if auto.IsConcurrentUpdateError(err) || strings.Contains(err.Error(), "currently locked") {
 		// Use a fresh context: the caller's may be near its end.
