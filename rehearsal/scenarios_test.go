@@ -1,0 +1,167 @@
+package rehearsal
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/datalayer-tool/datalayer/steps"
+)
+
+func TestDeployDefault(t *testing.T) {
+	r := runHeadless(t, steps.Options{Runbook: "deploy", Yes: true}, nil)
+	if r.err != nil {
+		t.Fatalf("run failed: %v\n%s", r.err, r.text())
+	}
+	for _, s := range []string{"identity", "stack", "refresh-preview", "preview", "verify"} {
+		if !r.finished(s) {
+			t.Errorf("step %s did not finish\n%s", s, r.text())
+		}
+	}
+	if !strings.Contains(r.text(), "version drift") && !strings.Contains(r.text(), "AWS runs 16.13") {
+		t.Errorf("the version drift (16.13 in AWS, 16.11 in code) was not shown\n%s", r.text())
+	}
+}
+
+func TestUpgradeDefault(t *testing.T) {
+	r := runHeadless(t, steps.Options{Runbook: "upgrade", Yes: true}, nil)
+	if r.err != nil {
+		t.Fatalf("run failed: %v\n%s", r.err, r.text())
+	}
+	target, _ := r.run.Var("target")
+	in, err := r.world.AWS.Instance(context.Background(), "app5ec7032")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.EngineVersion != target || !strings.HasPrefix(target, "17.") {
+		t.Fatalf("instance runs %s after upgrading to %q", in.EngineVersion, target)
+	}
+	// Guard 2: targets come from AWS's 16.13 (17.6, 17.7), not the code's 16.11.
+	if !strings.Contains(r.text(), "valid major targets from 16.13: 17.6, 17.7") {
+		t.Errorf("targets not taken from the real version\n%s", r.text())
+	}
+}
+
+// Guard 4: RDS refuses the upgrade (RDS-EVENT-0158) while Pulumi succeeds;
+// the step fails loudly.
+func TestUpgradeSilentFailureCaught(t *testing.T) {
+	r := runHeadless(t, steps.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails", Yes: true,
+		Answers: map[string]string{"pending-maintenance/action": "ignore"}}, nil)
+	if r.err == nil {
+		t.Fatalf("the upgrade was reported as a success\n%s", r.text())
+	}
+	msg, failed := r.failed("up")
+	if !failed || !strings.Contains(msg, "Pulumi reported success") {
+		t.Fatalf("step up did not fail loudly: %q\n%s", msg, r.text())
+	}
+	if !strings.Contains(msg, "RDS-EVENT-0158") && !strings.Contains(msg, "still runs") {
+		t.Errorf("failure does not name the refused upgrade: %q", msg)
+	}
+}
+
+// Guard 3: pending maintenance is shown and applied first when chosen; the
+// upgrade then goes through.
+func TestUpgradePendingMaintenanceAppliedFirst(t *testing.T) {
+	r := runHeadless(t, steps.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails", Yes: true}, nil)
+	if !strings.Contains(r.text(), "pending maintenance: system-update") {
+		t.Errorf("pending maintenance not shown\n%s", r.text())
+	}
+	if r.err != nil {
+		t.Fatalf("run failed after applying maintenance first: %v\n%s", r.err, r.text())
+	}
+}
+
+// Guard 3, the other branch: schedule and stop.
+func TestUpgradePendingMaintenanceScheduled(t *testing.T) {
+	r := runHeadless(t, steps.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails", Yes: true,
+		Answers: map[string]string{"pending-maintenance/action": "schedule"}}, nil)
+	if r.err != nil {
+		t.Fatalf("scheduling should stop the run cleanly: %v", r.err)
+	}
+	if r.finished("up") || !strings.Contains(r.text(), "stopped: maintenance scheduled") {
+		t.Fatalf("the run did not stop after scheduling\n%s", r.text())
+	}
+}
+
+// Guard 1: the stack's aws:profile does not match the identity.
+func TestWrongProfileStops(t *testing.T) {
+	r := runHeadless(t, steps.Options{Runbook: "deploy", Scenario: "wrong-profile", Yes: true}, nil)
+	msg, failed := r.failed("stack")
+	if !failed || !strings.Contains(msg, "docker-user") || !strings.Contains(msg, "AWS_PROFILE=planx-staging-pulumi") {
+		t.Fatalf("wrong credentials not stopped with the fix: %q\n%s", msg, r.text())
+	}
+	if r.finished("preview") {
+		t.Fatal("the run went on after the credentials check")
+	}
+}
+
+// Guard 5: a snapshot named like finalSnapshotIdentifier already exists.
+func TestFinalSnapshotExistsStops(t *testing.T) {
+	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true}, nil)
+	msg, failed := r.failed("final-snapshot-guard")
+	if !failed || !strings.Contains(msg, "final-before-deletion") {
+		t.Fatalf("final snapshot guard did not stop the run: %q\n%s", msg, r.text())
+	}
+	if n, _ := r.world.MutatingRequests(); n["RestoreDBInstanceFromDBSnapshot"] != 0 {
+		t.Fatalf("a restore was issued despite the guard: %v", n)
+	}
+}
+
+// Guard 6: the restored instance comes back with incompatible parameters.
+func TestRestoreIncompatibleParameters(t *testing.T) {
+	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "restore-incompatible-parameters", Yes: true}, nil)
+	if r.err == nil {
+		t.Fatalf("the run succeeded\n%s", r.text())
+	}
+	if r.finished("rename-old") {
+		t.Fatal("traffic moved although the restored instance is wrong")
+	}
+	if !strings.Contains(r.err.Error(), "incompatible-parameters") {
+		t.Errorf("error does not say why: %v", r.err)
+	}
+}
+
+// Guard 8: AWS refuses the old name for a while; the run shows a countdown
+// and finishes.
+func TestRenameRefusedCountdown(t *testing.T) {
+	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "rename-refused", Yes: true}, nil)
+	if r.err != nil {
+		t.Fatalf("run failed: %v\n%s", r.err, r.text())
+	}
+	if !strings.Contains(r.text(), "does not accept the name app5ec7032 yet") {
+		t.Fatalf("no countdown shown\n%s", r.text())
+	}
+	if _, failed := r.failed("rename-new"); failed {
+		t.Fatal("a refused rename was reported as a failure")
+	}
+}
+
+// The restore wizard's "nothing to restore" branch.
+func TestRestoreNone(t *testing.T) {
+	r := runHeadless(t, steps.Options{Runbook: "restore", Lost: "none", Yes: true}, nil)
+	if r.err != nil {
+		t.Fatalf("run failed: %v\n%s", r.err, r.text())
+	}
+	if !r.finished("no-restore") || r.finished("snapshot") {
+		t.Fatalf("wrong path\n%s", r.text())
+	}
+	if n, _ := r.world.MutatingRequests(); len(n) != 0 {
+		t.Fatalf("AWS was changed: %v", n)
+	}
+}
+
+// Guards 1 and 10 on production: the rehearsal's identity is the staging
+// user, so a production run stops at the credentials check, before any gate
+// (the gate itself is tested in steps: --yes never answers it).
+func TestProductionStackNeedsProductionCredentials(t *testing.T) {
+	r := runHeadless(t, steps.Options{Runbook: "deploy", Stack: "production", Yes: true}, answerer{})
+	msg, failed := r.failed("stack")
+	if !failed || !strings.Contains(msg, "planx-production-pulumi") {
+		t.Fatalf("production with staging credentials was not stopped: %q\n%s", msg, r.text())
+	}
+	for _, e := range r.events {
+		if e.Type == steps.EventAnswer && e.Answer != nil && e.StepID == "gate" {
+			t.Fatalf("a production gate was answered: %+v", e.Answer)
+		}
+	}
+}
