@@ -1,0 +1,90 @@
+package rehearsal
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/datalayer-tool/datalayer/steps"
+)
+
+// TestResumeAfterInterruption stops a console restore at several points
+// (ctx cancelled, world closed as a killed process would leave it), resumes
+// it in a new world opened from the state directory, and checks that it
+// finishes with no AWS operation issued twice.
+func TestResumeAfterInterruption(t *testing.T) {
+	for _, stopAfter := range []string{"issued fresh-snapshot", "issued restore", "status wait-restored", "issued rename-old", "step-started rename-new"} {
+		t.Run(stopAfter, func(t *testing.T) {
+			dir := t.TempDir()
+			o := steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true, Speed: 300, StateDir: dir}
+			run, w, err := Start(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				for e := range run.Events() {
+					if string(e.Type)+" "+e.StepID == stopAfter {
+						cancel()
+					}
+				}
+			}()
+			run.Start(ctx)
+			if err := run.Wait(); err == nil {
+				t.Fatalf("the run finished before %q", stopAfter)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			ctx2, cancel2 := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel2()
+			run2, w2, err := Resume(context.Background(), dir, "", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w2.Close()
+			var text strings.Builder
+			go func() {
+				for e := range run2.Events() {
+					text.WriteString(string(e.Type) + " " + e.StepID + " " + e.Text + " " + e.Err + "\n")
+				}
+			}()
+			run2.Start(ctx2)
+			if err := run2.Wait(); err != nil {
+				t.Fatalf("resumed run failed: %v\n%s", err, text.String())
+			}
+			n, err := w2.MutatingRequests()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]int{"CreateDBSnapshot": 1, "RestoreDBInstanceFromDBSnapshot": 1, "ModifyDBInstance": 2}
+			for k, v := range want {
+				if n[k] != v {
+					t.Errorf("%s issued %d times, want %d (all: %v)", k, n[k], v, n)
+				}
+			}
+			// The journal says each operation was issued once... or, when
+			// the earlier session was stopped between recording and
+			// sending, twice with one request reaching AWS (checked above).
+			evs, err := steps.ReadJournalFile(run2.JournalPath())
+			if err != nil {
+				t.Fatal(err)
+			}
+			finished := 0
+			for _, e := range evs {
+				if e.Type == steps.EventRunFinished {
+					finished++
+				}
+			}
+			if finished != 1 {
+				t.Fatalf("journal has %d run-finished events", finished)
+			}
+			if _, err := os.Stat(WorldDir(dir, run2.Info().RunID)); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
