@@ -167,6 +167,7 @@ type Run struct {
 	err      error
 	started  bool
 	finished bool
+	cancel   context.CancelFunc
 }
 
 type openPrompt struct {
@@ -437,8 +438,21 @@ func (r *Run) Start(ctx context.Context) {
 		return
 	}
 	r.started = true
+	ctx, r.cancel = context.WithCancel(ctx)
 	r.mu.Unlock()
 	go r.run(ctx)
+}
+
+// Interrupt stops a started run as Ctrl-C would: the step in progress ends,
+// nothing is recorded as finished, and `datalayer resume` continues it. A
+// renderer that cannot answer (plain.ErrNoInput) calls it before Wait.
+func (r *Run) Interrupt() {
+	r.mu.Lock()
+	c := r.cancel
+	r.mu.Unlock()
+	if c != nil {
+		c()
+	}
 }
 
 func (r *Run) decided() map[string]string {
