@@ -1,0 +1,141 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
+	"github.com/datalayer-tool/datalayer/rehearsal"
+	"github.com/datalayer-tool/datalayer/steps"
+)
+
+// stepCost is one finished step of a run, in simulated time.
+type stepCost struct {
+	ID       string
+	Elapsed  time.Duration // the step's elapsed time on the run's clock
+	AWS      time.Duration // from its start to the last change AWS made during it
+	Overhead time.Duration // Elapsed - AWS: ours (and the simulated Pulumi provider's polling)
+}
+
+// runResult is a whole rehearsal: its steps, wall time and requests.
+type runResult struct {
+	Steps    []stepCost
+	Wall     time.Duration
+	Sim      time.Duration
+	Requests int64
+	Err      error
+}
+
+// rehearse runs a runbook headless with --yes in a fresh rehearsal world at
+// speed, and splits every step's elapsed time into AWS's own time and the
+// rest. AWS's time is read from the simulator's event log, whose dates are
+// the exact simulated moments of its state changes (creating → backing-up →
+// available, renames, snapshots done, deletes).
+func rehearse(b *testing.B, o steps.Options, speed float64) runResult {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	o.StateDir = b.TempDir()
+	o.Speed = speed
+	o.Yes = true
+	wallStart := time.Now()
+	run, w, err := rehearsal.Start(ctx, o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	var evs []steps.Event
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for e := range run.Events() {
+			evs = append(evs, e)
+			if e.Type == steps.EventPrompt && e.Answer == nil && e.Prompt != nil {
+				b.Errorf("prompt %s (%s) was not answered by --yes", e.Prompt.ID, e.Prompt.Title)
+				cancel()
+			}
+		}
+	}()
+	simStart := w.Clock.Now()
+	run.Start(ctx)
+	runErr := run.Wait()
+	<-done
+	res := runResult{Wall: time.Since(wallStart), Sim: w.Clock.Since(simStart), Err: runErr}
+	for _, n := range w.Sim.RequestCounts() {
+		res.Requests += n
+	}
+	var changes []time.Time
+	w.Sim.Mutate(func(world *rdssim.World) {
+		for _, e := range world.Events {
+			changes = append(changes, e.Date)
+		}
+	})
+	sort.Slice(changes, func(i, j int) bool { return changes[i].Before(changes[j]) })
+	for _, e := range evs {
+		if e.Type != steps.EventStepFinished || e.Resumed {
+			continue
+		}
+		end := e.Time
+		start := end.Add(-e.Elapsed)
+		sc := stepCost{ID: e.StepID, Elapsed: e.Elapsed}
+		for _, c := range changes {
+			if c.After(start) && !c.After(end) {
+				sc.AWS = c.Sub(start)
+			}
+		}
+		sc.Overhead = sc.Elapsed - sc.AWS
+		res.Steps = append(res.Steps, sc)
+	}
+	return res
+}
+
+// BenchmarkRunOverhead rehearses a restore by each method and a deploy at
+// speed 60 and 600, and reports per step the time beyond AWS's own (in
+// simulated seconds, which at speed S magnify the program's own work S
+// times, so the figure is an upper bound of the overhead at real speed).
+// Each iteration is one run of each runbook; run with -benchtime 1x.
+func BenchmarkRunOverhead(b *testing.B) {
+	cases := []struct {
+		name string
+		o    steps.Options
+	}{
+		{"restore-pulumi", steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up"}},
+		{"restore-console", steps.Options{Runbook: "restore", Method: "console", Lost: "whole"}},
+		{"deploy", steps.Options{Runbook: "deploy"}},
+	}
+	for _, speed := range []float64{60, 600} {
+		for _, c := range cases {
+			b.Run(fmt.Sprintf("%s/speed=%g", c.name, speed), func(b *testing.B) {
+				var r runResult
+				for i := 0; i < b.N; i++ {
+					r = rehearse(b, c.o, speed)
+					if r.Err != nil {
+						b.Fatalf("%s failed: %v", c.name, r.Err)
+					}
+				}
+				var worst stepCost
+				var total time.Duration
+				var lines []string
+				for _, s := range r.Steps {
+					total += s.Overhead
+					if s.Overhead > worst.Overhead {
+						worst = s
+					}
+					lines = append(lines, fmt.Sprintf("%-22s elapsed %7.1fs  aws %7.1fs  overhead %6.2fs (wall %5.3fs)",
+						s.ID, s.Elapsed.Seconds(), s.AWS.Seconds(), s.Overhead.Seconds(), s.Overhead.Seconds()/speed))
+				}
+				// The table goes to stdout: the testing package cuts long benchmark logs.
+				fmt.Printf("%s at speed %g: simulated %.0fs in %.1fs wall, %d requests (%.1f/min simulated, %.2f%% of budget)\n  %s\n",
+					c.name, speed, r.Sim.Seconds(), r.Wall.Seconds(), r.Requests,
+					float64(r.Requests)/r.Sim.Minutes(), 100*float64(r.Requests)/r.Sim.Minutes()/Budget, strings.Join(lines, "\n  "))
+				b.ReportMetric(worst.Overhead.Seconds(), "worst-step-overhead-s")
+				b.ReportMetric(total.Seconds(), "total-overhead-s")
+				b.ReportMetric(r.Sim.Seconds(), "sim-s")
+				b.ReportMetric(float64(r.Requests)/r.Sim.Minutes(), "req/min")
+			})
+		}
+	}
+}
