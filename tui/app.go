@@ -244,14 +244,29 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 
 	case eventsMsg:
 		m.advance(msg.now)
+		var cmds []tea.Cmd
 		for _, ev := range msg.events {
 			m.apply(ev)
+			if ev.Type == steps.EventStepFinished && m.info.Identity == nil {
+				cmds = append(cmds, infoCmd(m.session))
+			}
 		}
+		if len(cmds) > 1 {
+			cmds = cmds[:1]
+		}
+		cmds = append(cmds, m.openPromptCmd())
 		if msg.closed {
 			m.sessionClosed()
-			return m.openPromptCmd()
+		} else {
+			cmds = append(cmds, waitEventsCmd(m.c.ctx, m.session.Events(), m.c.clock))
 		}
-		return tea.Batch(m.openPromptCmd(), waitEventsCmd(m.c.ctx, m.session.Events(), m.c.clock))
+		return tea.Batch(cmds...)
+
+	case infoMsg:
+		if msg.info.Identity != nil {
+			m.info.Identity = msg.info.Identity
+		}
+		return nil
 
 	case sessionClosedMsg:
 		m.advance(msg.now)

@@ -81,3 +81,8 @@ func formDoneCmd(id string) tea.Cmd {
 func formCancelledCmd(id string) tea.Cmd {
 	return func() tea.Msg { return formCancelledMsg{promptID: id} }
 }
+
+// infoCmd reads the session's RunInfo again.
+func infoCmd(s steps.Session) tea.Cmd {
+	return func() tea.Msg { return infoMsg{info: s.Info()} }
+}

@@ -38,3 +38,7 @@ type formDoneMsg struct{ promptID string }
 
 // formCancelledMsg says the embedded huh form was aborted (ctrl+c).
 type formCancelledMsg struct{ promptID string }
+
+// infoMsg carries the session's RunInfo read again (the identity is only
+// known once the first step has asked AWS).
+type infoMsg struct{ info steps.RunInfo }

@@ -57,7 +57,7 @@ func (m *Model) bannerView() string {
 
 	id := info.Identity
 	if id == nil {
-		lines = append(lines, st.Error.Render("identity unknown: no caller identity yet"), "")
+		lines = append(lines, st.StepWaiting.Render("identity not checked yet: the first step asks AWS who we are"), "")
 		return strings.Join(lines, "\n")
 	}
 	kv := func(k, v string) string { return st.Key.Render(k+" ") + st.Value.Render(v) }

@@ -1,0 +1,165 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/datalayer-tool/datalayer/rehearsal"
+	"github.com/datalayer-tool/datalayer/steps"
+)
+
+// watchedSession passes the real engine's events to the UI and keeps a copy,
+// so the test knows which prompt is open without looking inside the model.
+type watchedSession struct {
+	steps.Session
+	out chan steps.Event
+
+	mu     sync.Mutex
+	events []steps.Event
+}
+
+func watchSession(s steps.Session) *watchedSession {
+	w := &watchedSession{Session: s, out: make(chan steps.Event)}
+	go func() {
+		defer close(w.out)
+		for ev := range s.Events() {
+			w.mu.Lock()
+			w.events = append(w.events, ev)
+			w.mu.Unlock()
+			w.out <- ev
+		}
+	}()
+	return w
+}
+
+func (w *watchedSession) Events() <-chan steps.Event { return w.out }
+
+// open returns the prompt waiting for a person, if any, and whether the run
+// has finished.
+func (w *watchedSession) open() (*steps.Prompt, *steps.Event) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var p *steps.Prompt
+	var fin *steps.Event
+	for i := range w.events {
+		ev := &w.events[i]
+		switch {
+		case ev.Type == steps.EventPrompt && ev.Answer == nil && ev.Prompt != nil:
+			p = ev.Prompt
+		case ev.Type == steps.EventAnswer && ev.Answer != nil && p != nil && ev.Answer.PromptID == p.ID:
+			p = nil
+		case ev.Type == steps.EventRunFinished:
+			fin = ev
+		}
+	}
+	return p, fin
+}
+
+// TestRealEngineRehearsal runs the engine's restore rehearsal (the RDS
+// simulator through the real SDK, the simulated Pulumi engine) through the
+// UI, answering every prompt with keys as a person would.
+func TestRealEngineRehearsal(t *testing.T) {
+	tests := []struct {
+		name   string
+		method string
+		lost   string
+		want   []string // on the final screen
+	}{
+		// The Pulumi method goes here too once the engine's "up" step stops
+		// closing its found channel twice (a race in steps/restore.go).
+		{name: "console method", method: "console", lost: "isolated", want: []string{"Run finished", "account 123456789012"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			run, world, err := rehearsal.Start(ctx, steps.Options{
+				Runbook: "restore", Method: tt.method, Lost: tt.lost, Speed: 600, StateDir: t.TempDir(),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = world.Close() })
+			s := watchSession(run)
+			run.Start(ctx)
+
+			opts := testOptions(time.Time{})
+			opts.Clock = world.Clock
+			tm := teatest.NewTestModel(t, New(ctx, s, opts), teatest.WithInitialTermSize(100, 30))
+
+			answered := map[string]time.Time{}
+			prompts := 0
+			for {
+				if ctx.Err() != nil {
+					t.Fatalf("the run did not finish in time; last screen:\n%s", logs[tm].buf.String())
+				}
+				p, fin := s.open()
+				if fin != nil {
+					if fin.Err != "" {
+						t.Fatalf("the run failed: %s", fin.Err)
+					}
+					break
+				}
+				if p != nil && time.Since(answered[p.ID]) > 3*time.Second {
+					if _, again := answered[p.ID]; !again {
+						prompts++
+					}
+					answered[p.ID] = time.Now()
+					answerOnScreen(t, tm, p)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			waitFor(t, tm, "Run finished")
+			tm.Send(press("q"))
+			fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second)).(*Model)
+			if err := run.Wait(); err != nil {
+				t.Fatalf("the engine: %v", err)
+			}
+			if fm.Failure() != "" || !fm.Finished() || fm.Interrupted() {
+				t.Fatalf("the UI ended with failure %q, finished %v, interrupted %v", fm.Failure(), fm.Finished(), fm.Interrupted())
+			}
+			view := fm.View()
+			for _, want := range tt.want {
+				if !strings.Contains(view, want) {
+					t.Errorf("the final screen does not say %q:\n%s", want, view)
+				}
+			}
+			for _, r := range fm.steps {
+				if r.state != steps.StateDone && r.state != steps.StateSkipped {
+					t.Errorf("step %s ended %s", r.info.ID, r.state)
+				}
+			}
+			if prompts == 0 {
+				t.Errorf("no prompt was answered through the UI")
+			}
+			t.Logf("%d prompts answered with keys; final screen:\n%s", prompts, view)
+		})
+	}
+}
+
+// answerOnScreen waits for the prompt's screen, then answers it with keys: the
+// recommendation for decisions, a tick for manual steps, the name for gates.
+func answerOnScreen(t *testing.T, tm *teatest.TestModel, p *steps.Prompt) {
+	t.Helper()
+	switch p.Kind {
+	case steps.PromptGate:
+		expect := p.Expect
+		if expect == "" {
+			expect = "yes"
+		}
+		waitFor(t, tm, "Type "+expect+" to go on")
+		tm.Type(expect)
+		tm.Send(press("enter"))
+	case steps.PromptManual:
+		waitFor(t, tm, "Your turn ·")
+		tm.Send(press("x"))
+	default:
+		waitFor(t, tm, "Decision ·")
+		tm.Send(press("enter"))
+	}
+}
