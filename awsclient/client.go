@@ -188,6 +188,9 @@ func New(cfg aws.Config, opts ...Option) *Client {
 			if o.httpClient != nil {
 				ro.HTTPClient = o.httpClient
 			}
+			if ro.HTTPClient != nil {
+				ro.HTTPClient = plainBodyClient{ro.HTTPClient}
+			}
 			ro.APIOptions = append(ro.APIOptions, count)
 		})
 		c.rds = rc
@@ -207,6 +210,9 @@ func New(cfg aws.Config, opts ...Option) *Client {
 			}
 			if o.httpClient != nil {
 				so.HTTPClient = o.httpClient
+			}
+			if so.HTTPClient != nil {
+				so.HTTPClient = plainBodyClient{so.HTTPClient}
 			}
 			so.APIOptions = append(so.APIOptions, count)
 		})
