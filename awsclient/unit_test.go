@@ -9,10 +9,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/datalayer-tool/datalayer/clock"
 )
 
 func TestValidateInstanceID(t *testing.T) {
@@ -269,5 +272,49 @@ func TestCompareVersions(t *testing.T) {
 		if got := CompareVersions(tt.a, tt.b); got != tt.want {
 			t.Errorf("CompareVersions(%s, %s) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+func TestPollerNextWait(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 22, 0, 0, 0, time.UTC)
+	clk := clock.NewManual(t0)
+	p := NewPoller(nil, clk, PollerOptions{Jitter: -1})
+	p.watches["app5ec7032"] = &watch{kind: "instance", id: "app5ec7032", seen: true, inst: Instance{Status: "available"}}
+	p.lastChange = t0
+	tests := []struct {
+		name     string
+		after    time.Duration // since the last change
+		cost     int
+		failures int
+		want     time.Duration
+	}{
+		{"busy", 0, 1, 0, 5 * time.Second},
+		{"settled and steady", 2 * time.Minute, 1, 0, 20 * time.Second},
+		{"expensive cycle stretched to the budget", 0, 3, 0, 15 * time.Second},
+		{"one failure", 0, 1, 1, 10 * time.Second},
+		{"three failures", 0, 1, 3, 40 * time.Second},
+		{"capped", 0, 1, 9, 2 * time.Minute},
+		{"idle and failing", 2 * time.Minute, 1, 2, 80 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p.lastChange = clk.Now().Add(-tt.after)
+			if got := p.nextWait(tt.cost, tt.failures); got != tt.want {
+				t.Errorf("nextWait(%d, %d) = %s, want %s", tt.cost, tt.failures, got, tt.want)
+			}
+		})
+	}
+	p.opts.Jitter = 0.1
+	for i := 0; i < 100; i++ {
+		p.lastChange = clk.Now()
+		if got := p.nextWait(1, 0); got < 5*time.Second || got > 5500*time.Millisecond {
+			t.Fatalf("jittered wait %s outside [5s, 5.5s]", got)
+		}
+	}
+	p.watches["app5ec7032"].inst.Status = "modifying"
+	p.lastChange = clk.Now().Add(-time.Hour)
+	p.opts.Jitter = 0
+	if got := p.nextWait(1, 0); got != 5*time.Second {
+		t.Errorf("an instance in transition polls at %s, want 5s", got)
 	}
 }
