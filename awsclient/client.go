@@ -279,7 +279,12 @@ func (c *Client) Identity(ctx context.Context) (Identity, error) {
 	if c.cfg.Credentials != nil {
 		creds, err := c.cfg.Credentials.Retrieve(ctx)
 		if err != nil {
-			return id, wrapErr("read aws credentials", err)
+			if ctx.Err() != nil {
+				return id, fmt.Errorf("read aws credentials: %w", err)
+			}
+			return id, &Error{Kind: KindCredentialsExpired, Op: "read aws credentials", Err: err, Message: rootMessage(err),
+				Summary: "the SDK found no usable AWS credentials (expired SSO session, missing keys or profile)",
+				Next:    "log in (aws sso login), export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or set AWS_PROFILE, then run `datalayer resume`"}
 		}
 		id.CredentialSource = creds.Source
 	}

@@ -34,10 +34,16 @@ func (c *Client) Rename(ctx context.Context, oldID, newID string, progress func(
 	if progress == nil {
 		progress = func(RenameProgress) {}
 	}
+	// The old name must answer first: after that, a not-found means one of
+	// our own tries went through (its answer lost, the SDK retried).
+	if _, err := c.Instance(ctx, oldID); err != nil {
+		return Instance{}, fmt.Errorf("%s: %w", op, err)
+	}
 	b := c.rename
 	start := c.clk.Now()
 	delay := b.First
 	attempt := 0
+tries:
 	for {
 		attempt++
 		_, err := c.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{
@@ -53,10 +59,13 @@ func (c *Client) Rename(ctx context.Context, oldID, newID string, progress func(
 		case KindAlreadyExists:
 			// The name is still reserved: wait and try again.
 		case KindNotFound:
-			// An earlier try may have gone through with its answer lost
-			// (network loss): if newID answers, the rename happened.
-			if inst, e := c.Instance(ctx, newID); e == nil {
-				return inst, nil
+			// The old name is gone, so an earlier try went through.
+			break tries
+		case KindInvalidState:
+			// Busy: maybe with our own rename, accepted by a try whose
+			// answer was lost.
+			if in, e := c.Instance(ctx, oldID); e == nil && in.Pending.InstanceID == newID {
+				break tries
 			}
 			return Instance{}, werr
 		default:

@@ -536,6 +536,16 @@ func TestRename(t *testing.T) {
 	if e.sim.Requests() != before {
 		t.Error("invalid renames reached AWS")
 	}
+	if _, err := e.c.Rename(ctx(t), "app0000000", "app0000001", nil); !errors.Is(err, awsclient.ErrNotFound) {
+		t.Errorf("renaming a missing instance: %v", err)
+	}
+	if n := e.sim.RequestCounts()["ModifyDBInstance"]; n != 1 {
+		t.Errorf("%d ModifyDBInstance calls, want only the one rename that happened", n)
+	}
+	// The renamed instance is still rebooting: AWS refuses another change.
+	if _, err := e.c.Rename(ctx(t), app+"-original", app+"-again", nil); !errors.Is(err, awsclient.ErrInvalidState) {
+		t.Errorf("renaming a busy instance: %v", err)
+	}
 }
 
 // TestRenameRefused plays the console restore: restore, rename the old
@@ -822,5 +832,20 @@ func TestUnreachableEndpoint(t *testing.T) {
 	_, err := c.Instance(ctx(t), app)
 	if !errors.Is(err, awsclient.ErrNetwork) || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestIdentityWithoutCredentials(t *testing.T) {
+	e, _ := newEnv(t, "default")
+	cfg := aws.Config{Region: "eu-west-2", Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{}, errors.New("the SSO session has expired")
+	})}
+	c := awsclient.New(cfg, awsclient.WithEndpoint(e.srv.URL), fastRetry(1))
+	_, err := c.Identity(ctx(t))
+	if !errors.Is(err, awsclient.ErrCredentialsExpired) || !strings.Contains(err.Error(), "SSO session has expired") || !strings.Contains(err.Error(), "aws sso login") {
+		t.Errorf("err = %v", err)
+	}
+	if e.sim.Requests() != 0 {
+		t.Errorf("%d requests sent without credentials", e.sim.Requests())
 	}
 }
