@@ -184,7 +184,7 @@ func New(ctx context.Context, s steps.Session, opts Options) *Model {
 	}
 	theme := huh.ThemeCharm()
 	if opts.NoColor {
-		theme = huh.ThemeBase()
+		theme = noColorFormTheme()
 	}
 	c := &common{
 		ctx:      ctx,
@@ -369,6 +369,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.updateForm(msg)
 	case modeGate:
 		g, cmd, ans := m.gate.update(msg, k)
+		g.scroll = min(g.scroll, m.maxBodyScroll(m.gateBodyRoom()))
 		m.gate = g
 		if ans != nil {
 			return m.send(*ans)
@@ -380,6 +381,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	case modeManual:
 		mm, cmd, ans := m.manual.update(msg, k)
+		mm.scroll = min(mm.scroll, m.maxBodyScroll(m.manualBodyRoom()))
 		m.manual = mm
 		if ans != nil {
 			return m.send(*ans)
@@ -747,4 +749,15 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// noColorFormTheme is huh's base theme with the focused button marked by a
+// sign instead of a colour, so yes/no stays readable without colours.
+func noColorFormTheme() *huh.Theme {
+	t := huh.ThemeBase()
+	for _, fs := range []*huh.FieldStyles{&t.Focused, &t.Blurred} {
+		fs.FocusedButton = fs.FocusedButton.UnsetForeground().UnsetBackground().Bold(true).SetString("▸")
+		fs.BlurredButton = fs.BlurredButton.UnsetForeground().UnsetBackground().SetString(" ")
+	}
+	return t
 }

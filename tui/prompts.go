@@ -59,7 +59,7 @@ func (m *Model) newForm(p steps.Prompt) *huh.Form {
 	var field huh.Field
 	switch p.Kind {
 	case steps.PromptConfirm:
-		m.formOK = p.Default == "yes"
+		m.formOK = p.Default != "no" // the engine's default for a confirm is yes
 		field = huh.NewConfirm().Title(p.Title).Description(desc).
 			Affirmative("Yes").Negative("No").Value(&m.formOK)
 	case steps.PromptText:
@@ -138,6 +138,7 @@ type gateModel struct {
 	input  textinput.Model
 	err    string
 	quit   bool // ctrl+c was pressed: the parent asks whether to quit
+	scroll int  // first line of the body shown (pgup/pgdn)
 }
 
 func newGateModel(p steps.Prompt, c *common) gateModel {
@@ -163,6 +164,12 @@ func (g gateModel) update(msg tea.KeyMsg, k keyMap) (gateModel, tea.Cmd, *steps.
 	switch {
 	case key.Matches(msg, k.Force):
 		g.quit = true
+		return g, nil, nil
+	case key.Matches(msg, k.PageDown):
+		g.scroll += 5
+		return g, nil, nil
+	case key.Matches(msg, k.PageUp):
+		g.scroll = max(0, g.scroll-5)
 		return g, nil, nil
 	case key.Matches(msg, k.Back):
 		return g, nil, &steps.Answer{PromptID: g.prompt.ID, Value: DeclinedValue}
@@ -192,6 +199,7 @@ type manualModel struct {
 	skipping bool // the note is the reason for a skip
 	err      string
 	quit     bool
+	scroll   int // first line of the body shown (pgup/pgdn)
 }
 
 func newManualModel(p steps.Prompt, c *common) manualModel {
@@ -208,8 +216,15 @@ func newManualModel(p steps.Prompt, c *common) manualModel {
 }
 
 func (mm manualModel) update(msg tea.KeyMsg, k keyMap) (manualModel, tea.Cmd, *steps.Answer) {
-	if key.Matches(msg, k.Force) {
+	switch {
+	case key.Matches(msg, k.Force):
 		mm.quit = true
+		return mm, nil, nil
+	case key.Matches(msg, k.PageDown):
+		mm.scroll += 5
+		return mm, nil, nil
+	case key.Matches(msg, k.PageUp):
+		mm.scroll = max(0, mm.scroll-5)
 		return mm, nil, nil
 	}
 	if mm.editing {

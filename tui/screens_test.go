@@ -102,6 +102,10 @@ func press(s string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyUp}
 	case "tab":
 		return tea.KeyMsg{Type: tea.KeyTab}
+	case "pgdown":
+		return tea.KeyMsg{Type: tea.KeyPgDown}
+	case "pgup":
+		return tea.KeyMsg{Type: tea.KeyPgUp}
 	case "ctrl+c":
 		return tea.KeyMsg{Type: tea.KeyCtrlC}
 	}
@@ -119,6 +123,9 @@ type screen struct {
 	// quitWith ends the program with this key instead of tm.Quit (for the
 	// finished screen, where q closes the UI).
 	quitWith string
+	// small runs the screen at 80×24 only (a plan that fits at 120×40
+	// has nothing to scroll).
+	small bool
 }
 
 func TestScreens(t *testing.T) {
@@ -191,6 +198,19 @@ func TestScreens(t *testing.T) {
 			},
 		},
 		{
+			name: "gate_long_plan_scrolled", info: stagingInfo, open: true, now: at(280),
+			script: []steps.Event{
+				{Type: steps.EventStepStarted, StepID: "gate", Time: at(275)},
+				{Type: steps.EventPrompt, StepID: "gate", Time: at(275), Prompt: longGatePrompt},
+			},
+			drive: func(t *testing.T, tm *teatest.TestModel) {
+				waitFor(t, tm, "┃   Pulumi will create")
+				tm.Send(press("pgdown"))
+				waitFor(t, tm, "lines above")
+			},
+			small: true,
+		},
+		{
 			name: "quit_during_replacement", info: stagingInfo, open: true, now: at(400),
 			script: append(until(full, promptIs("p-gate")), full[len(until(full, promptIs("p-gate"))):len(until(full, func(ev steps.Event) bool {
 				return ev.Status != nil && ev.Status.ID == "app3f9a1c2"
@@ -231,6 +251,9 @@ func TestScreens(t *testing.T) {
 	}
 	for _, sc := range screens {
 		for _, size := range sizes {
+			if sc.small && size.w > 80 {
+				continue
+			}
 			t.Run(fmt.Sprintf("%s_%dx%d", sc.name, size.w, size.h), func(t *testing.T) {
 				s := newScriptedSession(sc.info, restoreSteps, sc.script, sc.open)
 				m := New(context.Background(), s, testOptions(sc.now))

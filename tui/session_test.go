@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -221,3 +222,15 @@ func statusChange(kind, id, from, to string, when time.Time) *awsclient.Change {
 	}
 	return c
 }
+
+// longGatePrompt has a plan longer than an 80×24 screen.
+var longGatePrompt = func() *steps.Prompt {
+	p := *gatePrompt
+	var b strings.Builder
+	b.WriteString(p.Body + "\n\nWhat else happens:\n\n")
+	for i := 1; i <= 16; i++ {
+		fmt.Fprintf(&b, "%d. consequence number %d of replacing the instance\n", i, i)
+	}
+	p.Body = b.String()
+	return &p
+}()

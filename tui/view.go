@@ -23,9 +23,9 @@ func (m *Model) View() string {
 	case m.mode == modeForm && m.form != nil:
 		body = m.modal(m.formView(), false, l.bodyH)
 	case m.mode == modeGate:
-		body = m.modal(m.gateView(l.bodyH-2), true, l.bodyH)
+		body = m.modal(m.gateView(), true, l.bodyH)
 	case m.mode == modeManual:
-		body = m.modal(m.manualView(l.bodyH-2), false, l.bodyH)
+		body = m.modal(m.manualView(), false, l.bodyH)
 	default:
 		body = m.mainView(l)
 	}
@@ -471,27 +471,62 @@ func (m *Model) bodyText(p *steps.Prompt) string {
 	return strings.TrimSpace(p.Body)
 }
 
-// clipBody keeps the first n lines of a body and says how many are left out.
-func clipBody(body string, n int) string {
+// clipBody shows n lines of a body from line off, saying what is above and
+// below.
+func clipBody(body string, n, off int) string {
+	lines := strings.Split(body, "\n")
 	if n < 1 {
 		n = 1
 	}
-	lines := strings.Split(body, "\n")
 	if len(lines) <= n {
 		return body
 	}
-	return strings.Join(lines[:n-1], "\n") + fmt.Sprintf("\n… %d more lines: make the terminal taller to read them", len(lines)-n+1)
+	n = max(1, n-1) // one line for the hint
+	off = max(0, min(off, len(lines)-n))
+	shown := lines[off : off+n]
+	below := len(lines) - off - n
+	var hint string
+	switch {
+	case off > 0 && below > 0:
+		hint = fmt.Sprintf("… %d lines above, %d below (pgup/pgdn)", off, below)
+	case off > 0:
+		hint = fmt.Sprintf("… %d lines above (pgup)", off)
+	default:
+		hint = fmt.Sprintf("… %d more lines (pgdn)", below)
+	}
+	return strings.Join(shown, "\n") + "\n" + hint
 }
 
-func (m *Model) gateView(h int) string {
+// bodyLines is how many lines the open prompt's body has.
+func (m *Model) bodyLines() int {
+	return strings.Count(m.bodyText(m.prompt), "\n") + 1
+}
+
+// maxBodyScroll is the largest useful scroll offset for a body shown in n
+// lines.
+func (m *Model) maxBodyScroll(n int) int {
+	return max(0, m.bodyLines()-max(1, n-1))
+}
+
+// gateBodyRoom is how many lines the gate's body gets: the body area less the
+// border (2), heading and title (2), two blank lines, the instruction and the
+// input, and an error line when there is one.
+func (m *Model) gateBodyRoom() int {
+	room := m.computeLayout().bodyH - 8
+	if m.gate.err != "" || m.errText != "" {
+		room--
+	}
+	return room
+}
+
+func (m *Model) gateView() string {
 	st := m.c.styles
 	g := m.gate
 	var b strings.Builder
 	b.WriteString(m.promptHeader("Gate"))
 	b.WriteString("\n" + st.ModalTitle.Render(g.prompt.Title) + "\n\n")
-	fixed := 8
 	if body := m.bodyText(m.prompt); body != "" {
-		b.WriteString(clipBody(body, h-fixed) + "\n\n")
+		b.WriteString(clipBody(body, m.gateBodyRoom(), g.scroll) + "\n\n")
 	}
 	b.WriteString("Type " + st.OK.Render(g.expect) + " to go on, esc to back out:\n")
 	b.WriteString(g.input.View())
@@ -504,14 +539,24 @@ func (m *Model) gateView(h int) string {
 	return b.String()
 }
 
-func (m *Model) manualView(h int) string {
+// manualBodyRoom is the manual step's share: border, heading, title, two
+// blank lines, the note, and an error line.
+func (m *Model) manualBodyRoom() int {
+	room := m.computeLayout().bodyH - 7
+	if m.manual.err != "" || m.errText != "" {
+		room--
+	}
+	return room
+}
+
+func (m *Model) manualView() string {
 	st := m.c.styles
 	mm := m.manual
 	var b strings.Builder
 	b.WriteString(m.promptHeader("Your turn"))
 	b.WriteString("\n" + st.ModalTitle.Render(mm.prompt.Title) + "\n\n")
 	if body := m.bodyText(m.prompt); body != "" {
-		b.WriteString(clipBody(body, h-8) + "\n\n")
+		b.WriteString(clipBody(body, m.manualBodyRoom(), mm.scroll) + "\n\n")
 	}
 	b.WriteString(mm.note.View())
 	if mm.err != "" {
@@ -558,7 +603,7 @@ func (m *Model) quitView(h int) string {
 		b.WriteString("\nThe run stops at “" + r.info.Title + "”; it is journalled.\n")
 	}
 	b.WriteString("\nPick it up again with:\n  " + st.OK.Render("datalayer resume "+m.info.RunID) + "\n")
-	return clipBody(b.String(), h)
+	return clipBody(b.String(), h, 0)
 }
 
 // helpView is the key bar for the current screen.
@@ -576,12 +621,12 @@ func (m *Model) keysNow() bindings {
 	case m.mode == modeForm:
 		return bindings{k.Choose, k.Answer, k.FormQuit}
 	case m.mode == modeGate:
-		return bindings{k.Confirm, k.Back, k.Force}
+		return bindings{k.Confirm, k.Back, k.PageDown, k.PageUp, k.Force}
 	case m.mode == modeManual:
 		if m.manual.editing {
 			return bindings{k.KeepNote, k.StopNote}
 		}
-		return bindings{k.Done, k.Skip, k.Note, k.Quit}
+		return bindings{k.Done, k.Skip, k.Note, k.PageDown, k.Quit}
 	}
 	return bindings{k.Quit, k.Pane, k.Up, k.Down, k.PageUp, k.PageDown, k.Help}
 }
