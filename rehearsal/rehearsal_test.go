@@ -2,6 +2,7 @@ package rehearsal
 
 import (
 	"context"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -112,7 +113,10 @@ func TestRestoreConsoleDefault(t *testing.T) {
 	if in.ResourceID == orig.ResourceID {
 		t.Fatalf("the swap did not happen: both names are the same instance")
 	}
-	t.Log(r.text())
+	// Guard 9: the state tracks the resource id, so it follows the original.
+	if v, _ := r.run.Var("state-follows"); v != "original" || !r.finished("repair-state") {
+		t.Fatalf("state-follows = %q; the repair step must run\n%s", v, r.text())
+	}
 }
 
 func TestRestorePulumiDefault(t *testing.T) {
@@ -139,5 +143,31 @@ func TestRestorePulumiDefault(t *testing.T) {
 	if _, err := r.world.AWS.Snapshot(context.Background(), "final-before-deletion"); err != nil {
 		t.Fatalf("no final snapshot: %v", err)
 	}
-	t.Log(r.text())
+	// Secrets (the old and new db-host, both secret config) never reach the
+	// journal or the events.
+	journal, err := os.ReadFile(r.run.JournalPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{host, "app5ec7032.c9akciq32x1z.eu-west-2.rds.amazonaws.com"} {
+		if strings.Contains(string(journal), secret) {
+			t.Errorf("the journal holds the secret %q", secret)
+		}
+		for _, e := range r.events {
+			if strings.Contains(e.Text+e.Value+e.Err, secret) {
+				t.Errorf("event %s %s shows the secret %q", e.Type, e.StepID, secret)
+			}
+		}
+	}
+	// The report is a markdown timeline of the run.
+	evs, err := steps.ReadJournalFile(r.run.JournalPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := steps.Report(evs)
+	for _, want := range []string{"# Run ", "| time |", "started: Create the restored instance", "answered:", "## Phases"} {
+		if !strings.Contains(rep, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
 }

@@ -165,3 +165,63 @@ func TestProductionStackNeedsProductionCredentials(t *testing.T) {
 		}
 	}
 }
+
+// Faults the run survives: throttling bursts and dropped connections are
+// retried (the SDK and the poller back off) and the restore finishes.
+func TestFaultsSurvived(t *testing.T) {
+	for _, sc := range []string{"throttling", "network-loss"} {
+		t.Run(sc, func(t *testing.T) {
+			r := runHeadless(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: sc, Yes: true}, nil)
+			if r.err != nil {
+				t.Fatalf("run failed under %s: %v\n%s", sc, r.err, r.text())
+			}
+			n, err := r.world.MutatingRequests()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n["RestoreDBInstanceFromDBSnapshot"] != 1 || n["CreateDBSnapshot"] != 1 {
+				t.Fatalf("operations issued %v, want each once", n)
+			}
+		})
+	}
+}
+
+// Credentials expiring mid-run stop the run with a clear message; nothing
+// is recorded as finished, so `datalayer resume` can continue it.
+func TestCredentialsExpire(t *testing.T) {
+	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "credentials-expire", Yes: true}, nil)
+	if r.err == nil {
+		t.Fatalf("the run finished although the credentials expired\n%s", r.text())
+	}
+	if !strings.Contains(strings.ToLower(r.err.Error()), "expired") && !strings.Contains(strings.ToLower(r.err.Error()), "credential") {
+		t.Fatalf("error does not say the credentials expired: %v", r.err)
+	}
+}
+
+// Staging rehearsal timings are kept, so the next run shows expected
+// against elapsed.
+func TestTimingsKeptForExpected(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 2; i++ {
+		run, w, err := Start(context.Background(), steps.Options{Runbook: "deploy", Yes: true, Speed: 600, StateDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var expected []steps.Event
+		go func() {
+			for e := range run.Events() {
+				if e.Type == steps.EventStepFinished && e.Expected > 0 {
+					expected = append(expected, e)
+				}
+			}
+		}()
+		run.Start(context.Background())
+		if err := run.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		if i == 1 && len(expected) == 0 {
+			t.Fatal("the second run shows no expected durations from the first")
+		}
+	}
+}

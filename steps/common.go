@@ -161,6 +161,15 @@ func stackStep() *Step {
 				return errors.New("the stack export has no RDS instance identifier: is this the data stack?")
 			}
 			x.Say("the stack manages instance %s (state id %s)", inst, exp.ID)
+			// Learn the application's secret db-host first, so it (and every
+			// endpoint like it) is hidden from the journal and the screen.
+			if app := d.App; app != nil {
+				if host, _, err := app.GetConfig(x.Ctx(), "db-host"); err == nil && host != "" {
+					x.SetSecret("db-host", host)
+				} else if err != nil {
+					x.Warn("could not read the application's db-host (%v); endpoints are shown", err)
+				}
+			}
 			x.Set("instance", inst)
 			x.Set("state-id", exp.ID)
 			x.Set("final-snapshot", exp.FinalSnapshotIdentifier)

@@ -543,6 +543,9 @@ func (r *Run) setVar(step, name, value string, secret bool) {
 	}
 	if secret {
 		r.red.add(value)
+		if name == "db-host" || name == "new-db-host" {
+			r.red.hideEndpointsLike(value)
+		}
 	}
 	r.mu.Lock()
 	old, had := r.vars[name]

@@ -144,6 +144,9 @@ func (x *Exec) Watch(kind, id string, until func(awsclient.Change) (bool, error)
 			}
 			x.emitChange(kind, id, c)
 			if c.Err != nil {
+				if awsclient.KindOf(c.Err) == awsclient.KindCredentialsExpired {
+					return c, fmt.Errorf("the AWS credentials expired while watching %s %s: %w. Refresh them (export new keys, or `aws sso login`), then `datalayer resume`", kind, id, c.Err)
+				}
 				continue
 			}
 			done, err := until(c)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -289,10 +290,31 @@ func newReplay(events []Event) *replay {
 	return r
 }
 
-// redactor replaces secret values wherever they would appear.
+// redactor replaces secret values wherever they would appear. A secret
+// db-host also hides every endpoint of the same account and region (the
+// new instance's endpoint becomes the next db-host).
 type redactor struct {
-	mu      sync.Mutex
-	secrets []string
+	mu       sync.Mutex
+	secrets  []string
+	suffixes []*regexp.Regexp
+}
+
+// hideEndpointsLike hides every "<label><suffix>" where suffix is the part
+// of host after its first label.
+func (r *redactor) hideEndpointsLike(host string) {
+	i := strings.Index(host, ".")
+	if i <= 0 || strings.Count(host[i:], ".") < 3 {
+		return
+	}
+	re := regexp.MustCompile(`[A-Za-z0-9-]+` + regexp.QuoteMeta(host[i:]))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, x := range r.suffixes {
+		if x.String() == re.String() {
+			return
+		}
+	}
+	r.suffixes = append(r.suffixes, re)
 }
 
 const redacted = "[secret]"
@@ -320,7 +342,31 @@ func (r *redactor) clean(s string) string {
 	for _, v := range r.secrets {
 		s = strings.ReplaceAll(s, v, redacted)
 	}
+	for _, re := range r.suffixes {
+		s = re.ReplaceAllString(s, redacted)
+	}
 	return s
+}
+
+// cleanAny redacts strings inside nested maps and slices.
+func (r *redactor) cleanAny(v any) any {
+	switch t := v.(type) {
+	case string:
+		return r.clean(t)
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[k] = r.cleanAny(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = r.cleanAny(x)
+		}
+		return out
+	}
+	return v
 }
 
 // event returns a copy of e with every secret value replaced.
@@ -348,17 +394,28 @@ func (r *redactor) event(e Event) Event {
 		p := *e.Pulumi
 		p.Message = r.clean(p.Message)
 		if len(p.Outputs) > 0 {
-			out := make(map[string]any, len(p.Outputs))
-			for k, v := range p.Outputs {
-				if s, ok := v.(string); ok {
-					out[k] = r.clean(s)
-				} else {
-					out[k] = v
-				}
-			}
-			p.Outputs = out
+			p.Outputs, _ = r.cleanAny(p.Outputs).(map[string]any)
 		}
 		e.Pulumi = &p
+	}
+	if e.Status != nil {
+		c := *e.Status
+		if c.Instance != nil {
+			in := *c.Instance
+			in.Address = r.clean(in.Address)
+			c.Instance = &in
+		}
+		if c.Err != nil {
+			c.Err = nil // errors do not survive JSON; the text is in Err
+		}
+		e.Status = &c
+	}
+	if e.Run != nil && e.Run.Identity != nil {
+		info := *e.Run
+		id := *info.Identity
+		id.Endpoint = r.clean(id.Endpoint)
+		info.Identity = &id
+		e.Run = &info
 	}
 	return e
 }

@@ -14,7 +14,9 @@ import (
 func gateBook(ran *bool) *Runbook {
 	return &Runbook{Name: "test", Steps: []*Step{
 		{ID: "gate", Title: "Confirm", Kind: KindGate, Destructive: true, Explanation: "x", Phase: "apply",
-			Do: func(x *Exec) error { return x.Gate("confirm", "Delete app5ec7032?", "It goes.", gateExpect(x, "app5ec7032")) }},
+			Do: func(x *Exec) error {
+				return x.Gate("confirm", "Delete app5ec7032?", "It goes.", gateExpect(x, "app5ec7032"))
+			}},
 		{ID: "after", Title: "After", Kind: KindAction, Explanation: "x", Phase: "apply",
 			Do: func(x *Exec) error { *ran = true; return nil }},
 	}}
