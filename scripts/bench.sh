@@ -200,4 +200,20 @@ run_rehearsal restore-pulumi restore --method pulumi --lost whole
 run_rehearsal restore-console restore --method console --lost whole
 run_rehearsal deploy deploy
 echo "journals: $DATALAYER_STATE_DIR (per-step overhead: go test -run '^\$' -bench RunOverhead ./bench/)"
+echo
+
+# The same runs in-process, one per process, through the bench package's test
+# binary (the rehearsal package's world and engine, no terminal): a peak RSS
+# that does not depend on the command line being wired.
+(cd "$SRC" && go test -c -o "$OUT/bench.test" ./bench/)
+echo "rehearsals in the bench test binary (one run per process, speed 60):"
+for c in restore-pulumi restore-console deploy; do
+  if /usr/bin/time -v -o "$OUT/inproc-$c.time" "$OUT/bench.test" -test.run '^$' -test.bench "RunOverhead/$c/speed=60\$" -test.benchtime 1x >"$OUT/inproc-$c.out" 2>&1; then
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$OUT/inproc-$c.time")
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$OUT/inproc-$c.time")
+    printf '  %-18s wall %s, peak RSS %.1f MB (target < 100 MB)\n' "$c" "$wall" "$(echo "$rss/1024" | bc -l)"
+  else
+    printf '  %-18s FAILED: %s\n' "$c" "$(grep -m1 -E 'panic|FAIL|failed' "$OUT/inproc-$c.out" | cut -c1-160)"
+  fi
+done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
