@@ -383,3 +383,34 @@ func BenchmarkPollCycle(b *testing.B) {
 		})
 	}
 }
+
+// TestPollerFollow: told about a rename, the poller looks under both names
+// and finds the instance without a lookup by resource id.
+func TestPollerFollow(t *testing.T) {
+	e, clk := newEnv(t, "default")
+	p := awsclient.NewPoller(e.c, clk, noJitter())
+	_ = p.WatchInstance(app)
+	_ = p.PollOnce(ctx(t))
+	drain(p)
+	if err := p.Follow(app, "app-renamed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Follow(app, "bad--name"); !errors.Is(err, awsclient.ErrInvalidInput) {
+		t.Errorf("Follow to a bad name: %v", err)
+	}
+	if _, err := e.raw.ModifyDBInstance(ctx(t), &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(app),
+		NewDBInstanceIdentifier: aws.String("app-renamed"), ApplyImmediately: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(rdssim.RenameSwitch + time.Second)
+	before := p.Stats().Requests
+	if err := p.PollOnce(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got := transitions(drain(p)); got != "app-renamed (was app5ec7032): available→rebooting\n" {
+		t.Errorf("got %q", got)
+	}
+	if cost := p.Stats().Requests - before; cost != 1 {
+		t.Errorf("the cycle cost %d requests, want 1", cost)
+	}
+}
