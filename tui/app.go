@@ -142,7 +142,8 @@ type Model struct {
 	help     help.Model
 
 	mode    mode
-	prompt  *steps.Prompt
+	prompt  *steps.Prompt  // the prompt on screen: queue[0]
+	queue   []steps.Prompt // prompts waiting for an answer, in arrival order
 	form    *huh.Form
 	formVal string
 	formOK  bool
@@ -287,10 +288,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.appendLog(m.now, "error: "+msg.err.Error(), true)
 			return m.reopenPrompt()
 		}
-		if m.prompt != nil && m.prompt.ID == msg.answer.PromptID {
-			m.closePrompt()
-		}
-		return nil
+		m.answered(msg.answer.PromptID)
+		return m.openPromptCmd()
 
 	case markdownMsg:
 		if msg.err != nil {
@@ -539,9 +538,19 @@ func (m *Model) apply(ev steps.Event) {
 			}
 			m.current = p.StepID
 		}
-		m.prompt = &p
-		m.mode = modeMain // opened by openPromptCmd after the batch
-		m.form = nil
+		for _, q := range m.queue {
+			if q.ID == p.ID {
+				return
+			}
+		}
+		// Steps of a group run side by side and may ask at the same time:
+		// prompts queue up and are shown one after the other.
+		m.queue = append(m.queue, p)
+		if m.prompt == nil {
+			m.prompt = &m.queue[0]
+			m.mode = modeMain // opened by openPromptCmd after the batch
+			m.form = nil
+		}
 	case steps.EventAnswer:
 		if ev.Answer == nil {
 			return
@@ -556,9 +565,7 @@ func (m *Model) apply(ev steps.Event) {
 			}
 			m.appendLog(ev.Time, text, false)
 		}
-		if m.prompt != nil && m.prompt.ID == ev.Answer.PromptID {
-			m.closePrompt()
-		}
+		m.answered(ev.Answer.PromptID)
 		if r := m.row(ev.StepID); r != nil && r.state == steps.StateWaitingForYou {
 			r.state = steps.StateRunning
 			if ev.Answer.Note != "" {
@@ -573,6 +580,7 @@ func (m *Model) apply(ev steps.Event) {
 		if m.totalTime == 0 && !m.info.Started.IsZero() {
 			m.totalTime = ev.Time.Sub(m.info.Started)
 		}
+		m.queue = nil
 		m.closePrompt()
 		if ev.Err != "" {
 			m.appendLog(ev.Time, "run failed: "+ev.Err, true)
@@ -590,6 +598,7 @@ func (m *Model) sessionClosed() {
 		if m.failure == "" {
 			m.failure = "the engine stopped before the run finished"
 		}
+		m.queue = nil
 		m.closePrompt()
 	}
 }

@@ -161,9 +161,11 @@ func (m *Model) currentRow() *stepRow {
 	return nil
 }
 
-func (m *Model) currentIndex() int {
+func (m *Model) currentIndex() int { return m.stepIndex(m.current) }
+
+func (m *Model) stepIndex(id string) int {
 	for i := range m.steps {
-		if m.steps[i].info.ID == m.current {
+		if m.steps[i].info.ID == id {
 			return i
 		}
 	}

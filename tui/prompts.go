@@ -46,11 +46,33 @@ func (m *Model) reopenPrompt() tea.Cmd {
 	return cmd
 }
 
+// closePrompt takes the prompt off the screen and puts the next queued one
+// up (openPromptCmd shows it).
 func (m *Model) closePrompt() {
 	m.prompt = nil
 	m.form = nil
 	m.mode = modeMain
 	m.sending = false
+	if len(m.queue) > 0 {
+		m.prompt = &m.queue[0]
+	}
+}
+
+// answered drops a prompt from the queue; when it was on screen, the next
+// one comes up.
+func (m *Model) answered(id string) {
+	kept := m.queue[:0]
+	for _, q := range m.queue {
+		if q.ID != id {
+			kept = append(kept, q)
+		}
+	}
+	m.queue = kept
+	if m.prompt != nil && m.prompt.ID == id {
+		m.closePrompt()
+	} else if m.prompt != nil && len(m.queue) > 0 {
+		m.prompt = &m.queue[0] // the slice moved under the pointer
+	}
 }
 
 // newForm builds the huh form for a choice, confirm or text prompt.

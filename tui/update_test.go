@@ -509,3 +509,48 @@ func TestResizeKeepsFrameSize(t *testing.T) {
 		}
 	}
 }
+
+func TestPromptsAskedTogetherQueueUp(t *testing.T) {
+	s := newScriptedSession(stagingInfo, restoreSteps, nil, true)
+	redeploy := &steps.Prompt{ID: "p-redeploy", StepID: "redeploy", Kind: steps.PromptManual, Title: "Redeploy the application through CI"}
+	m := newUpdateModel(t, s,
+		steps.Event{Type: steps.EventStepStarted, StepID: "gate", Time: at(275)},
+		steps.Event{Type: steps.EventPrompt, StepID: "gate", Time: at(275), Prompt: gatePrompt},
+	)
+	typeText(m, "app5ec")
+	// A step of the same group asks while the gate is being typed.
+	m.Update(eventsMsg{now: at(276), events: []steps.Event{
+		{Type: steps.EventStepStarted, StepID: "redeploy", Time: at(276)},
+		{Type: steps.EventPrompt, StepID: "redeploy", Time: at(276), Prompt: redeploy},
+	}})
+	if m.mode != modeGate || m.gate.input.Value() != "app5ec" {
+		t.Fatalf("the second prompt took over the gate: mode %s, input %q", m.mode, m.gate.input.Value())
+	}
+	if !strings.Contains(m.View(), "1 more waiting") {
+		t.Errorf("the gate does not say another prompt waits:\n%s", m.View())
+	}
+	typeText(m, "7032")
+	_, cmd := m.Update(press("enter"))
+	for _, msg := range run(t, cmd) {
+		_, next := m.Update(msg)
+		run(t, next)
+	}
+	if m.mode != modeManual || m.prompt == nil || m.prompt.ID != "p-redeploy" {
+		t.Fatalf("after the gate: mode %s, prompt %v; want the queued manual step", m.mode, m.prompt)
+	}
+	// The engine's answer event for the gate arrives late: nothing changes.
+	m.Update(eventsMsg{now: at(277), events: []steps.Event{{Type: steps.EventAnswer, StepID: "gate", Time: at(277), Answer: &steps.Answer{PromptID: "p-gate", Value: "app5ec7032"}}}})
+	if m.mode != modeManual {
+		t.Fatalf("a late answer event closed the manual step: mode %s", m.mode)
+	}
+	_, cmd = m.Update(press("x"))
+	for _, msg := range run(t, cmd) {
+		m.Update(msg)
+	}
+	if m.mode != modeMain || m.prompt != nil || len(m.queue) != 0 {
+		t.Fatalf("after both: mode %s, prompt %v, queue %d", m.mode, m.prompt, len(m.queue))
+	}
+	if got := s.Answers(); len(got) != 2 || got[0].PromptID != "p-gate" || got[1].PromptID != "p-redeploy" {
+		t.Fatalf("the session got %+v", got)
+	}
+}

@@ -442,8 +442,11 @@ func (m *Model) promptHeader(kind string) string {
 	head := st.ModalTitle.Render(kind)
 	if m.prompt != nil {
 		if r := m.row(m.prompt.StepID); r != nil {
-			head += st.Muted.Render(" · step " + fmt.Sprint(m.currentIndex()+1) + " · " + r.info.Title)
+			head += st.Muted.Render(" · step " + fmt.Sprint(m.stepIndex(r.info.ID)+1) + " · " + r.info.Title)
 		}
+	}
+	if n := len(m.queue) - 1; n > 0 {
+		head += st.StepWaiting.Render(fmt.Sprintf(" · %d more waiting", n))
 	}
 	if m.info.Production || (m.prompt != nil && m.prompt.Production) {
 		head = st.Production.Render("PRODUCTION") + " " + head
