@@ -57,7 +57,7 @@ func (f *firstSeen) get(id string) (time.Time, bool) {
 // BenchmarkDetectionRealTime runs, in one real-time run against one
 // simulator, the shared poller (5 s and 10 s), the SDK's DBInstanceAvailable
 // waiter with its defaults and `aws rds wait db-instance-available` (the
-// Debian AWS CLI v2, as a process), six instances each. Every instance turns
+// Debian AWS CLI v2, as a process), ten instances each. Every instance turns
 // "available" at a random moment 1–29 s after its watcher's first check;
 // latency is from that moment to the poller's Change, the waiter's return or
 // the CLI's exit. One iteration takes about 40 s: run it with -benchtime 1x.
@@ -65,7 +65,7 @@ func BenchmarkDetectionRealTime(b *testing.B) {
 	if _, err := os.Stat(awsCLI); err != nil {
 		b.Fatalf("this benchmark needs the AWS CLI v2 at %s: apt-get install awscli", awsCLI)
 	}
-	const n = 6
+	const n = 10
 	var lat = map[string][]time.Duration{}
 	rng := rand.New(rand.NewPCG(30, 30))
 	for it := 0; it < b.N; it++ {
