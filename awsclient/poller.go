@@ -548,7 +548,7 @@ func (p *Poller) applySnapshots(ctx context.Context, list []Snapshot) {
 		case ok:
 			first := !w.seen || w.gone
 			if first || s.Status != w.snap.Status || s.PercentProgress != w.snap.PercentProgress {
-				c := Change{Kind: "snapshot", ID: s.ID, NewStatus: s.Status, At: now}
+				c := Change{Kind: "snapshot", ID: s.ID, NewStatus: s.Status, At: now, Watched: w.asked}
 				if !first {
 					c.OldStatus = w.snap.Status
 				}
@@ -592,7 +592,7 @@ func (w *watch) sampleInstance(in Instance, now time.Time) (Change, bool) {
 		w.last.Instance = &cp
 		return Change{}, false
 	}
-	c := Change{Kind: "instance", ID: in.ID, NewStatus: in.Status, At: now, Instance: &cp, PreviousID: w.prevID}
+	c := Change{Kind: "instance", ID: in.ID, NewStatus: in.Status, At: now, Instance: &cp, PreviousID: w.prevID, Watched: w.asked}
 	if !first {
 		c.OldStatus = old.Status
 	}
@@ -603,7 +603,7 @@ func (w *watch) sampleInstance(in Instance, now time.Time) (Change, bool) {
 
 // markGone records that the resource disappeared.
 func (w *watch) markGone(now time.Time) Change {
-	c := Change{Kind: w.kind, ID: w.id, Gone: true, At: now}
+	c := Change{Kind: w.kind, ID: w.id, Gone: true, At: now, Watched: w.asked}
 	if w.kind == "instance" {
 		c.OldStatus = w.inst.Status
 		cp := w.inst

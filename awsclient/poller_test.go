@@ -97,6 +97,9 @@ func TestPollerFollowsRename(t *testing.T) {
 	if got := step(rdssim.RenameDone); got != "app5ec7032-original: rebooting→available\n" {
 		t.Errorf("done: %q", got)
 	}
+	if c, _ := p.Latest(app); c.Watched != app {
+		t.Errorf("Watched = %q after the rename, want %q", c.Watched, app)
+	}
 	for _, id := range []string{app, app + "-original"} {
 		if c, ok := p.Latest(id); !ok || c.Instance.ID != app+"-original" || c.NewStatus != "available" {
 			t.Errorf("Latest(%s) = %+v, %v", id, c, ok)

@@ -152,6 +152,10 @@ type Change struct {
 	// PreviousID is set on the first sample after a rename was observed:
 	// the instance was watched as PreviousID and now answers as ID.
 	PreviousID string
+	// Watched is the identifier the resource was watched as (WatchInstance,
+	// WatchSnapshot); it stays the same across renames, so subscribers can
+	// key on it. Empty for failed polls.
+	Watched string
 }
 
 // RenameProgress reports each try of a rename while AWS still refuses the name.
