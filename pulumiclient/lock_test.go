@@ -80,3 +80,26 @@ func TestEnvSetCommand(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+func TestAddPlugins(t *testing.T) {
+	dir := t.TempDir()
+	body := "name: data\nruntime: yaml\n# keep me\nresources: {}\n"
+	path := filepath.Join(dir, "Pulumi.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plugins := []Plugin{{Name: "aws", Path: "/opt/tools/provider", Version: "7.35.0"}, {Name: "yaml", Kind: "language", Path: "/opt/tools/bin"}}
+	for i := 0; i < 2; i++ { // the second call finds the same section and leaves the file alone
+		if err := addPlugins(dir, plugins); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := os.ReadFile(path)
+	want := body + "plugins:\n  providers:\n    - name: aws\n      path: \"/opt/tools/provider\"\n      version: \"7.35.0\"\n  languages:\n    - name: yaml\n      path: \"/opt/tools/bin\"\n"
+	if string(b) != want {
+		t.Errorf("Pulumi.yaml =\n%s\nwant\n%s", b, want)
+	}
+	if err := addPlugins(dir, []Plugin{{Name: "aws", Path: "/elsewhere"}}); err == nil || !strings.Contains(err.Error(), "differs") {
+		t.Errorf("conflicting plugins = %v", err)
+	}
+}

@@ -78,19 +78,22 @@ type Program struct {
 	yml  *yamlInstance
 }
 
-// LoadProgram finds the data program in dir: index.ts when present, else the
-// resources of a YAML Pulumi.yaml. It refuses a directory that is not a
-// Pulumi project and a program without exactly one RDS instance.
+// LoadProgram finds the data program in dir: index.ts when present, else
+// Main.yaml (a Pulumi YAML program kept apart from the project file), else
+// the resources of Pulumi.yaml. It refuses a directory that is not a Pulumi
+// project and a program without exactly one RDS instance.
 func LoadProgram(dir string) (*Program, error) {
-	if _, err := projectFile(dir); err != nil {
+	project, err := projectFile(dir)
+	if err != nil {
 		return nil, err
 	}
-	ts := filepath.Join(dir, "index.ts")
-	if _, err := os.Stat(ts); err == nil {
-		return ReadProgram(ts)
+	for _, name := range []string{"index.ts", "Main.yaml"} {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); err == nil {
+			return ReadProgram(p)
+		}
 	}
-	p, _ := projectFile(dir)
-	return ReadProgram(p)
+	return ReadProgram(project)
 }
 
 // ReadProgram reads one program file: a .ts file or a Pulumi.yaml.
