@@ -496,33 +496,8 @@ func upRestoreStep() *Step {
 				return err
 			}
 			if reattached {
-				t := start
-				if e, ok := x.r.prior.issuedAt[upKey(nil, x.s.ID)]; ok {
-					t = e.Time
-				}
-				id := x.Get("new-instance")
-				if id == "" {
-					id = findNewInstance(x, old, t.Add(-time.Minute))
-				}
-				if id == "" {
-					return errors.New("the interrupted update left no new instance in AWS: run `pulumi refresh`, then start the restore again")
-				}
-				if !x.Has("new-instance") {
-					x.Set("new-instance", id)
-				}
-				x.Say("re-attached: watching %s and %s instead of running the update again", id, old)
-				if _, err := x.WaitAvailable(id); err != nil {
+				if err := reattachRestore(x, old); err != nil {
 					return err
-				}
-				if err := x.WaitGone(old); err != nil {
-					return err
-				}
-				ch, wait := x.Progress(nil)
-				_, err := x.Deps().Data.Refresh(x.Ctx(), false, ch)
-				close(ch)
-				wait()
-				if err != nil {
-					return fmt.Errorf("pulumi refresh after re-attaching: %w", err)
 				}
 			}
 			if !x.Has("new-instance") {
@@ -533,6 +508,60 @@ func upRestoreStep() *Step {
 			return nil
 		},
 	}
+}
+
+// reattachRestore continues a Pulumi-method restore whose `pulumi up` was
+// interrupted, without asking AWS for a second restore.
+func reattachRestore(x *Exec, old string) error {
+	d := x.Deps()
+	exp, err := d.Data.Export(x.Ctx())
+	if err != nil {
+		return fmt.Errorf("read the stack export after the interruption: %w", err)
+	}
+	if exp.Identifier == "" || exp.Identifier == old {
+		// Pulumi's state still holds the old instance: the interrupted
+		// update may have left a restored instance Pulumi does not know.
+		orphan := x.Get("new-instance")
+		if orphan == "" {
+			orphan = findNewInstance(x, old, time.Time{})
+		}
+		if orphan == "" {
+			return errors.New("the interrupted update left no new instance in AWS and Pulumi's state still holds the old one: it is safe to start the restore again (`datalayer restore`)")
+		}
+		return fmt.Errorf("the interrupted update asked AWS for %s, but Pulumi's state does not know it; running the update again would restore a second instance. "+
+			"Either import it (`pulumi import aws:rds/instance:Instance app <its resource id>` after removing the old one from the state), "+
+			"or delete it (`aws rds delete-db-instance --db-instance-identifier %s --skip-final-snapshot`) and start a new restore", orphan, orphan)
+	}
+	x.Set("new-instance", exp.Identifier)
+	x.Say("Pulumi's state already holds the restored instance %s", exp.Identifier)
+	in, err := d.AWS.Instance(x.Ctx(), old)
+	switch {
+	case IsNotFound(err):
+		x.Say("%s is already deleted", old)
+		return nil
+	case err != nil:
+		return fmt.Errorf("look up %s: %w", old, err)
+	case in.Status == "deleting":
+		x.Say("%s is being deleted: watching it instead of running the update again", old)
+		return nil
+	}
+	// The replacement is recorded but the old instance was not deleted:
+	// another `up` only deletes the replaced instance (no second restore).
+	key := upKey(nil, x.s.ID) + ":finish"
+	if _, ok := x.Issued(key); ok {
+		x.Say("the deletion of %s was already requested: watching it", old)
+		return nil
+	}
+	x.Say("finishing the interrupted update: Pulumi only has to delete %s", old)
+	x.Issue(key, map[string]any{"delete": old})
+	ch, wait := x.Progress(nil)
+	_, err = d.Data.Up(x.Ctx(), ch)
+	close(ch)
+	wait()
+	if err != nil {
+		return fmt.Errorf("pulumi up (finishing the replacement): %w", err)
+	}
+	return nil
 }
 
 // identifierFrom picks the instance identifier out of a progress event.

@@ -1,0 +1,64 @@
+package rehearsal
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/datalayer-tool/datalayer/steps"
+)
+
+// A Pulumi-method restore interrupted during `pulumi up` is not updated a
+// second time on resume: the restore reaches AWS once, and the resumed run
+// either re-attaches or stops with the repair to do.
+func TestResumeInterruptedUp(t *testing.T) {
+	dir := t.TempDir()
+	o := steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, Speed: 300, StateDir: dir, AppDeploy: "up"}
+	run, w, err := Start(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for e := range run.Events() {
+			if e.Type == steps.EventVariable && e.Name == "new-instance" {
+				cancel()
+			}
+		}
+	}()
+	run.Start(ctx)
+	if err := run.Wait(); err == nil {
+		t.Fatal("the run finished before the interruption")
+	}
+	w.Close()
+
+	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel2()
+	run2, w2, err := Resume(context.Background(), dir, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	var text strings.Builder
+	go func() {
+		for e := range run2.Events() {
+			text.WriteString(string(e.Type) + " " + e.StepID + " " + e.Text + " " + e.Err + "\n")
+		}
+	}()
+	run2.Start(ctx2)
+	err = run2.Wait()
+	n, _ := w2.MutatingRequests()
+	t.Logf("resume: %v; requests %v\n%s", err, n, text.String())
+	if n["RestoreDBInstanceFromDBSnapshot"] != 1 {
+		t.Fatalf("restore reached AWS %d times", n["RestoreDBInstanceFromDBSnapshot"])
+	}
+	if ctx2.Err() != nil {
+		t.Fatal("the resumed run hung")
+	}
+	// Interrupted mid-create, the stack has a pending create: the resumed
+	// run stops with the repair instead of updating again.
+	if err == nil || !strings.Contains(err.Error(), "pulumi refresh --clear-pending-creates") {
+		t.Fatalf("resumed run: %v, want the repair for the pending create", err)
+	}
+}
