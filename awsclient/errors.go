@@ -287,7 +287,10 @@ func wrapErr(op string, err error) error {
 		e.Message = rootMessage(err)
 	}
 	if e.Summary == "" {
-		h, ok := codeHelp[strings.TrimSuffix(e.Code, "Fault")]
+		h, ok := codeHelp[e.Code]
+		if !ok {
+			h, ok = codeHelp[strings.TrimSuffix(e.Code, "Fault")]
+		}
 		if !ok {
 			h = kindHelp[e.Kind]
 		}

@@ -432,6 +432,8 @@ func TestRestore(t *testing.T) {
 		{"no such snapshot", func(s *awsclient.RestoreSettings) { s.SnapshotID = "nope-snapshot" }, awsclient.KindNotFound, "DBSnapshotNotFound", true},
 		{"no such parameter group", func(s *awsclient.RestoreSettings) { s.ParameterGroup = "postgres16-nope" }, awsclient.KindNotFound, "parameter group does not exist", true},
 		{"bad class", func(s *awsclient.RestoreSettings) { s.Class = "db.bogus" }, awsclient.KindInvalidInput, "db.bogus", true},
+		{"no such subnet group", func(s *awsclient.RestoreSettings) { s.SubnetGroup = "nope-subnets" }, awsclient.KindNotFound, "subnet group does not exist", true},
+		{"bad storage type", func(s *awsclient.RestoreSettings) { s.StorageType = "floppy" }, awsclient.KindInvalidInput, "floppy", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

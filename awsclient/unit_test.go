@@ -113,6 +113,8 @@ func TestWrapErr(t *testing.T) {
 			[]string{"a snapshot by that name already exists", "finalSnapshotIdentifier"}},
 		{"instance exists", apiErr(400, "DBInstanceAlreadyExists", "DB instance already exists"), KindAlreadyExists,
 			[]string{"still reserves the name after a rename", "wait a few minutes"}},
+		{"subnet group", apiErr(404, "DBSubnetGroupNotFoundFault", "DBSubnetGroup x not found."), KindNotFound, []string{"subnet group does not exist", "stack export"}},
+		{"faulted code", apiErr(400, "InvalidDBInstanceStateFault", "busy"), KindInvalidState, []string{"the instance is busy"}},
 		{"busy", apiErr(400, "InvalidDBInstanceState", "not available"), KindInvalidState, []string{"busy", "`available`"}},
 		{"throttled", apiErr(400, "Throttling", "Rate exceeded"), KindThrottled, []string{"12 requests/s", "wait a minute"}},
 		{"expired", apiErr(403, "ExpiredToken", "The security token included in the request is expired"), KindCredentialsExpired,
