@@ -41,7 +41,7 @@ func (m *Model) computeLayout() layout {
 	}
 	l.bodyH = max(0, m.height-l.bannerH-l.helpH)
 	if m.finished {
-		l.summaryH = 3
+		l.summaryH = strings.Count(m.summaryView(), "\n") + 1
 	}
 	rows := max(1, len(m.steps))
 	if m.wide() {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/datalayer-tool/datalayer/pulumiclient"
 	"github.com/datalayer-tool/datalayer/steps"
@@ -407,7 +408,12 @@ func (m *Model) summaryView() string {
 				break
 			}
 		}
-		return st.FinishedFail.Render("✗ Run failed"+where+": "+m.failure) + "\n" +
+		// The reason is what the person needs most: wrap it, up to 3 lines.
+		reason := ansi.Wordwrap("✗ Run failed"+where+": "+m.failure, max(20, m.width), " ")
+		if lines := strings.Split(reason, "\n"); len(lines) > 3 {
+			reason = strings.Join(lines[:3], "\n")
+		}
+		return st.FinishedFail.Render(reason) + "\n" +
 			st.Muted.Render(tally) + "\n" +
 			st.Hint.Render("Fix the cause, then continue with: datalayer resume "+m.info.RunID)
 	}
