@@ -51,6 +51,11 @@ type answerer map[string]steps.Answer
 // runHeadless runs a runbook in a fresh world with --yes (plus scripted
 // answers) and collects every event.
 func runHeadless(t *testing.T, o steps.Options, script answerer) result {
+	return runHeadlessIn(t, o, script, nil)
+}
+
+// runHeadlessIn is runHeadless with a change to the world before the run.
+func runHeadlessIn(t *testing.T, o steps.Options, script answerer, prepare func(*World)) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -63,6 +68,9 @@ func runHeadless(t *testing.T, o steps.Options, script answerer) result {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
+	if prepare != nil {
+		prepare(w)
+	}
 	var mu sync.Mutex
 	var evs []steps.Event
 	done := make(chan struct{})

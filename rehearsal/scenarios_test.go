@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
@@ -223,5 +224,78 @@ func TestTimingsKeptForExpected(t *testing.T) {
 		if i == 1 && len(expected) == 0 {
 			t.Fatal("the second run shows no expected durations from the first")
 		}
+	}
+}
+
+// The rest of the restore tree: the wizard's recommendations with no
+// method given, and an instance that is already gone.
+func TestRestoreTreeBranches(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      steps.Options
+		gone      bool
+		method    string
+		maint     string
+		finished  []string
+		notRun    []string
+		wantError bool
+	}{
+		{name: "critical tables: pulumi with maintenance mode", opts: steps.Options{Lost: "critical", AppDeploy: "up"}, method: "pulumi", maint: "on",
+			finished: []string{"maintenance-on", "up", "redeploy-app", "old-gone", "maintenance-off"}, notRun: []string{"rename-old"}},
+		{name: "isolated tables: console, no maintenance", opts: steps.Options{Lost: "isolated"}, method: "console", maint: "off",
+			finished: []string{"restore", "rename-new", "state"}, notRun: []string{"maintenance-on", "up"}},
+		{name: "instance gone: console restores under the old name", opts: steps.Options{Lost: "whole", Method: "console"}, gone: true, method: "console", maint: "on",
+			finished: []string{"restore", "wait-restored", "diff", "state"}, notRun: []string{"fresh-snapshot", "rename-old", "rename-new"}},
+		{name: "whole database, pulumi, CI redeploy is a manual step", opts: steps.Options{Lost: "whole"}, method: "pulumi", maint: "on",
+			finished: []string{"up", "prepare-app", "redeploy-app"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.opts
+			o.Runbook, o.Yes = "restore", true
+			var prepare func(*World)
+			if tt.gone {
+				prepare = func(w *World) {
+					// Pulumi's state recorded the instance when it was deployed.
+					if _, err := w.Data.Export(context.Background()); err != nil {
+						t.Fatal(err)
+					}
+					w.Sim.Mutate(func(world *rdssim.World) {
+						kept := world.Instances[:0]
+						for _, in := range world.Instances {
+							if in.ID != "app5ec7032" {
+								kept = append(kept, in)
+							}
+						}
+						world.Instances = kept
+					})
+				}
+			}
+			r := runHeadlessIn(t, o, nil, prepare)
+			if r.err != nil {
+				t.Fatalf("run failed: %v\n%s", r.err, r.text())
+			}
+			if m, _ := r.run.Var("method"); m != tt.method {
+				t.Errorf("method %q, want %q", m, tt.method)
+			}
+			if m, _ := r.run.Var("maintenance"); m != tt.maint {
+				t.Errorf("maintenance %q, want %q", m, tt.maint)
+			}
+			for _, s := range tt.finished {
+				if !r.finished(s) {
+					t.Errorf("step %s did not finish\n%s", s, r.text())
+				}
+			}
+			for _, s := range tt.notRun {
+				if r.finished(s) {
+					t.Errorf("step %s ran on this path", s)
+				}
+			}
+			if tt.gone {
+				if _, err := r.world.AWS.Instance(context.Background(), "app5ec7032"); err != nil {
+					t.Fatalf("the restored instance does not carry the old name: %v", err)
+				}
+			}
+		})
 	}
 }
