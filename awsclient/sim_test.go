@@ -229,9 +229,12 @@ func TestInstance(t *testing.T) {
 	if len(in.ResourceID) != 29 || !strings.HasPrefix(in.ResourceID, "db-") || in.Created.IsZero() || !in.Pending.Empty() {
 		t.Errorf("resource id %q, created %v, pending %+v", in.ResourceID, in.Created, in.Pending)
 	}
-	byARN, err := e.c.Instance(ctx(t), in.ARN)
-	if err != nil || byARN.ID != app {
-		t.Errorf("Instance(ARN) = %v, %v", byARN.ID, err)
+	for _, ref := range []string{in.ARN, in.ResourceID} {
+		// Newer Pulumi providers keep the resource id as the instance's id.
+		got, err := e.c.Instance(ctx(t), ref)
+		if err != nil || got.ID != app {
+			t.Errorf("Instance(%s) = %v, %v", ref, got.ID, err)
+		}
 	}
 
 	_, err = e.c.Instance(ctx(t), "app0000000")
