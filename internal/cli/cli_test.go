@@ -44,13 +44,19 @@ type result struct {
 // file, no AWS shared files, the given variables.
 func execute(t *testing.T, ctx context.Context, env map[string]string, args ...string) result {
 	t.Helper()
+	return executeIn(t, ctx, "", env, args...)
+}
+
+// executeIn is execute with the given standard input.
+func executeIn(t *testing.T, ctx context.Context, stdin string, env map[string]string, args ...string) result {
+	t.Helper()
 	var out, errOut syncBuffer
 	base := map[string]string{"HOME": t.TempDir()}
 	for k, v := range env {
 		base[k] = v
 	}
 	code := Execute(ctx, args, IO{
-		In: strings.NewReader(""), Out: &out, Err: &errOut,
+		In: strings.NewReader(stdin), Out: &out, Err: &errOut,
 		Env: func(k string) string { return base[k] },
 		Now: func() time.Time { return simStart.Add(time.Minute) },
 	})
@@ -357,5 +363,49 @@ func checkGolden(t *testing.T, name, got string) {
 	}
 	if string(want) != got {
 		t.Fatalf("%s differs:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+// TestRehearseResumeReport drives the whole command line through a
+// rehearsal: a restore that stops when its input ends, its resume with the
+// missing answer, and the report of the finished run.
+func TestRehearseResumeReport(t *testing.T) {
+	isolateAWS(t)
+	env := map[string]string{"DATALAYER_STATE_DIR": t.TempDir()}
+	ctx := context.Background()
+
+	r := execute(t, ctx, env, "rehearse", "restore", "--plain", "--yes", "--speed", "1000")
+	if r.code != ExitFailed || !strings.Contains(r.errOut, "datalayer resume ") {
+		t.Fatalf("restore without an answer for what was lost: exit %d, stderr %q", r.code, r.errOut)
+	}
+	if !strings.Contains(r.out, "What was lost?") {
+		t.Fatalf("the wizard's question is missing:\n%s", r.out)
+	}
+
+	r = executeIn(t, ctx, "critical\n", env, "resume", "--plain", "--yes")
+	if r.code != ExitOK {
+		t.Fatalf("resume: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.out, r.errOut)
+	}
+	if !strings.Contains(r.out, "run done") {
+		t.Fatalf("resume did not finish the run:\n%s", r.out)
+	}
+
+	r = execute(t, ctx, env, "report", "latest")
+	if r.code != ExitOK || !strings.HasPrefix(r.out, "# ") || !strings.Contains(r.out, "restore") {
+		t.Fatalf("report: exit %d, %q", r.code, r.errOut)
+	}
+
+	r = execute(t, ctx, env, "resume")
+	if r.code != ExitFailed || !strings.Contains(r.errOut, "no unfinished run") {
+		t.Fatalf("resume with nothing to resume: exit %d, %q", r.code, r.errOut)
+	}
+}
+
+func TestRehearseDeployPlain(t *testing.T) {
+	isolateAWS(t)
+	env := map[string]string{"DATALAYER_STATE_DIR": t.TempDir()}
+	r := execute(t, context.Background(), env, "rehearse", "deploy", "--plain", "--yes", "--speed", "1000")
+	if r.code != ExitOK || !strings.Contains(r.out, "run done") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.out, r.errOut)
 	}
 }

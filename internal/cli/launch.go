@@ -95,6 +95,11 @@ func (a *app) show(ctx context.Context, run *steps.Run, clk clock.Clock, plainOu
 	} else {
 		rerr = tui.Run(ctx, run, tui.Options{Input: a.io.In, Output: a.io.Out, Clock: clk, Summary: a.io.Err})
 	}
+	if rerr != nil {
+		// The renderer stopped before the run did (quit, no more input):
+		// stop the run as Ctrl-C would, so its journal says where to resume.
+		run.Interrupt()
+	}
 	werr := run.Wait()
 	var ti *tui.InterruptedError
 	switch {

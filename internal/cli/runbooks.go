@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/datalayer-tool/datalayer/clock"
+	"github.com/datalayer-tool/datalayer/rehearsal"
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
@@ -17,11 +18,6 @@ var (
 	methodNames  = []string{"pulumi", "console"}
 	lostNames    = []string{"whole", "critical", "isolated", "none"}
 )
-
-// errNotAvailable says a part of the program has not landed in this build.
-func errNotAvailable(what string) error {
-	return fmt.Errorf("%s is not available yet in this build: the run engine is not wired in; `datalayer sim` and `datalayer status` work", what)
-}
 
 // runRequest is one runbook run as the command line asks for it.
 type runRequest struct {
@@ -264,7 +260,13 @@ func (a *app) launch(ctx context.Context, req runRequest) error {
 	}
 	opts := engineOptions(req, l)
 	if req.Rehearsal {
-		return errNotAvailable("datalayer rehearse " + req.Runbook)
+		run, world, err := rehearsal.Start(ctx, opts)
+		if err != nil {
+			return fmt.Errorf("rehearse: %w", err)
+		}
+		defer func() { _ = world.Close() }()
+		run.Start(ctx)
+		return a.show(ctx, run, world.Clock, req.Plain)
 	}
 	deps, stop, err := a.realDeps(ctx, l, req.Stack)
 	if err != nil {
@@ -290,7 +292,13 @@ func (a *app) resume(ctx context.Context, runID string, yes, plainOut bool) erro
 		return err
 	}
 	if info.Rehearsal {
-		return errNotAvailable("resuming a rehearsal")
+		run, world, err := rehearsal.Resume(ctx, l.StateDir, info.RunID, yes)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = world.Close() }()
+		run.Start(ctx)
+		return a.show(ctx, run, world.Clock, plainOut)
 	}
 	if yes && isProduction(l.Config, info.Stack) {
 		return usagef("--yes is never accepted on the production stack %s", info.Stack)

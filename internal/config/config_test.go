@@ -280,7 +280,7 @@ func TestLoadLayers(t *testing.T) {
 func TestLoadErrorsNameTheSource(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
-	if err := os.WriteFile(bad, []byte("stacks:\n  - name: ok\n  - nmae: typo\n"), 0o644); err != nil {
+	if err := os.WriteFile(bad, []byte("stacks:\n  - name: ok\n  - nam: typo\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	invalid := filepath.Join(dir, "invalid.yaml")
@@ -293,7 +293,7 @@ func TestLoadErrorsNameTheSource(t *testing.T) {
 		wants []string
 	}{
 		{"missing explicit file", LoadOptions{File: filepath.Join(dir, "nope.yaml")}, []string{"config file", "no such file"}},
-		{"unknown key", LoadOptions{File: bad}, []string{bad, "stacks[1].nmae", "line 3"}},
+		{"unknown key", LoadOptions{File: bad}, []string{bad, "stacks[1].nam", "line 3"}},
 		{"invalid value from file", LoadOptions{File: invalid}, []string{invalid + ": stacks[0].name", "not a valid stack name"}},
 		{"invalid value from env", LoadOptions{Env: mapEnv(map[string]string{"AWS_REGION": "mars"})}, []string{"$AWS_REGION: region:", "mars"}},
 		{"invalid value from flag", LoadOptions{Env: mapEnv(nil), Flags: Flags{Endpoint: "ftp://x"}}, []string{"--endpoint: endpoint:"}},
