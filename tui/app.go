@@ -129,6 +129,7 @@ type Model struct {
 	current string // ID of the step being run or last run
 
 	watches []watch
+	pollErr string // the last poll failed as a whole
 	pulumi  []pulumiRow
 	pStep   string // the step the Pulumi rows belong to
 
@@ -635,11 +636,35 @@ func (m *Model) applyStatus(ch awsclient.Change, at time.Time) {
 	if ch.At.IsZero() {
 		ch.At = at
 	}
-	i := -1
-	for j := range m.watches {
-		if m.watches[j].kind == ch.Kind && m.watches[j].id == ch.ID {
-			i = j
-			break
+	if ch.ID == "" { // a poll failed as a whole (throttled, network): the poller retries
+		if ch.Err != nil {
+			m.pollErr = ch.Err.Error()
+			m.appendLog(at, "poll failed: "+m.pollErr+" (still watching)", true)
+		}
+		return
+	}
+	m.pollErr = ""
+	find := func(id string) int {
+		for j := range m.watches {
+			if m.watches[j].kind == ch.Kind && m.watches[j].id == id {
+				return j
+			}
+		}
+		return -1
+	}
+	i := find(ch.ID)
+	if ch.PreviousID != "" && ch.PreviousID != ch.ID {
+		// The poller followed a rename: the row moves to the new name, and
+		// an older row under that name (a deleted or renamed-away instance)
+		// gives way.
+		if prev := find(ch.PreviousID); prev >= 0 {
+			if i >= 0 {
+				m.watches = append(m.watches[:i], m.watches[i+1:]...)
+				prev = find(ch.PreviousID)
+			}
+			m.watches[prev].id = ch.ID
+			i = prev
+			m.appendLog(at, fmt.Sprintf("%s %s is now %s", ch.Kind, ch.PreviousID, ch.ID), false)
 		}
 	}
 	if i < 0 {

@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/datalayer-tool/datalayer/awsclient"
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
@@ -552,5 +553,35 @@ func TestPromptsAskedTogetherQueueUp(t *testing.T) {
 	}
 	if got := s.Answers(); len(got) != 2 || got[0].PromptID != "p-gate" || got[1].PromptID != "p-redeploy" {
 		t.Fatalf("the session got %+v", got)
+	}
+}
+
+func TestLivePanelFollowsRenamesAndPollErrors(t *testing.T) {
+	m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true),
+		steps.Event{Type: steps.EventStepStarted, StepID: "verify", Time: at(100)},
+		steps.Event{Type: steps.EventStatus, StepID: "verify", Time: at(100), Status: statusChange("instance", "app5ec7032", "", "available", at(100))},
+		steps.Event{Type: steps.EventStatus, StepID: "verify", Time: at(100), Status: statusChange("instance", "app5ec7032-restored", "", "available", at(100))},
+	)
+	renamed := statusChange("instance", "app5ec7032-original", "renaming", "available", at(200))
+	renamed.PreviousID = "app5ec7032"
+	back := statusChange("instance", "app5ec7032", "renaming", "available", at(260))
+	back.PreviousID = "app5ec7032-restored"
+	m.Update(eventsMsg{now: at(300), events: []steps.Event{
+		{Type: steps.EventStatus, StepID: "verify", Time: at(200), Status: renamed},
+		{Type: steps.EventStatus, StepID: "verify", Time: at(250), Status: &awsclient.Change{At: at(250), Err: errors.New("Throttling: Rate exceeded")}},
+	}})
+	if v := m.View(); !strings.Contains(v, "last poll failed: Throttling") {
+		t.Errorf("a failed poll is not shown:\n%s", v)
+	}
+	m.Update(eventsMsg{now: at(300), events: []steps.Event{{Type: steps.EventStatus, StepID: "verify", Time: at(260), Status: back}}})
+	var ids []string
+	for _, w := range m.watches {
+		ids = append(ids, w.id)
+	}
+	if got := strings.Join(ids, ","); got != "app5ec7032-original,app5ec7032" {
+		t.Fatalf("watched rows %s, want app5ec7032-original,app5ec7032", got)
+	}
+	if v := m.View(); strings.Contains(v, "last poll failed") {
+		t.Errorf("the poll error stays after a good poll:\n%s", v)
 	}
 }

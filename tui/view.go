@@ -220,7 +220,11 @@ func (m *Model) liveView(w, h int) string {
 	}
 	var lines []string
 	if heading {
-		lines = append(lines, st.Section.Render("Live")+st.Muted.Render(" · AWS as last polled"))
+		head := st.Section.Render("Live") + st.Muted.Render(" · AWS as last seen")
+		if m.pollErr != "" {
+			head += st.StatusBad.Render(" · last poll failed: " + m.pollErr + " (retrying)")
+		}
+		lines = append(lines, head)
 	}
 	for _, i := range m.freshestWatches(watchRoom) {
 		lines = append(lines, m.watchLine(&m.watches[i]))
@@ -285,7 +289,11 @@ func (m *Model) statusStyle(status string) lipgloss.Style {
 func (m *Model) watchLine(w *watch) string {
 	st := m.c.styles
 	sep := st.Muted.Render(" · ")
-	age := st.Muted.Render("polled " + shortDuration(m.now.Sub(w.polled)) + " ago")
+	// The poller reports changes only: the newest sample is the last change.
+	age := ""
+	if w.polled.After(w.since) {
+		age = st.Muted.Render("changed " + shortDuration(m.now.Sub(w.polled)) + " ago")
+	}
 	var b strings.Builder
 	if w.kind == "snapshot" {
 		b.WriteString(" ◆ ")
@@ -308,7 +316,9 @@ func (m *Model) watchLine(w *watch) string {
 	if w.inst != nil && w.inst.EngineVersion != "" {
 		b.WriteString(sep + st.Value.Render("pg "+w.inst.EngineVersion))
 	}
-	b.WriteString(sep + age)
+	if age != "" {
+		b.WriteString(sep + age)
+	}
 	if w.err != "" {
 		b.WriteString(sep + st.StatusBad.Render("poll failed: "+w.err))
 	}
