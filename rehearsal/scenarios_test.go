@@ -299,3 +299,24 @@ func TestRestoreTreeBranches(t *testing.T) {
 		})
 	}
 }
+
+// A deploy with a change in the program: preview shows it, the gate is
+// passed (--yes on staging), up applies it, verify sees the version.
+func TestDeployWithChange(t *testing.T) {
+	r := runHeadlessIn(t, steps.Options{Runbook: "deploy", Yes: true}, nil, func(w *World) {
+		if _, err := steps.NewProgram(w.Workspace.DataDir).SetEngineVersion("16.13"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if r.err != nil {
+		t.Fatalf("run failed: %v\n%s", r.err, r.text())
+	}
+	for _, s := range []string{"preview", "gate", "up", "verify"} {
+		if !r.finished(s) {
+			t.Errorf("step %s did not finish\n%s", s, r.text())
+		}
+	}
+	if v, _ := r.run.Var("changes"); v != "yes" {
+		t.Errorf("changes = %q, want yes", v)
+	}
+}
