@@ -63,7 +63,7 @@ type InstanceState struct {
 	EngineVersionActual string            `pulumi:"engineVersionActual"`
 	AvailabilityZone    string            `pulumi:"availabilityZone"`
 	HostedZoneID        string            `pulumi:"hostedZoneId"`
-	TagsAll             map[string]string `pulumi:"tagsAll"`
+	TagsAll             map[string]string `pulumi:"tagsAll,optional"`
 }
 
 // replaceKeys are the inputs whose change forces a replacement.

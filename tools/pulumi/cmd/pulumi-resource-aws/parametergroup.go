@@ -41,7 +41,7 @@ type ParameterGroupArgs struct {
 type ParameterGroupState struct {
 	ParameterGroupArgs
 	Arn     string            `pulumi:"arn"`
-	TagsAll map[string]string `pulumi:"tagsAll"`
+	TagsAll map[string]string `pulumi:"tagsAll,optional"`
 }
 
 // Create creates the parameter group and sets its parameters.
