@@ -28,6 +28,9 @@ type runResult struct {
 	Sim      time.Duration
 	Requests int64
 	Err      error
+	// Detect holds, for every status change of an instance the run's journal
+	// shows, the time from the simulator's change to the journal's event.
+	Detect []time.Duration
 }
 
 // rehearse runs a runbook headless with --yes in a fresh rehearsal world at
@@ -68,11 +71,32 @@ func rehearse(b *testing.B, o steps.Options, speed float64) runResult {
 		res.Requests += n
 	}
 	var changes []time.Time
+	byID := map[string][]time.Time{}
 	w.Sim.Mutate(func(world *rdssim.World) {
 		for _, e := range world.Events {
 			changes = append(changes, e.Date)
+			if e.SourceType == "db-instance" {
+				byID[e.SourceID] = append(byID[e.SourceID], e.Date)
+			}
 		}
 	})
+	for _, e := range evs {
+		st := e.Status
+		if e.Type != steps.EventStatus || st == nil || st.Kind != "instance" || st.OldStatus == "" || st.OldStatus == st.NewStatus || st.Gone {
+			continue
+		}
+		// The simulator's latest change of that instance at or before the
+		// sample; a change more than a minute earlier is not this one.
+		var last time.Time
+		for _, d := range byID[st.ID] {
+			if !d.After(st.At) && d.After(last) {
+				last = d
+			}
+		}
+		if !last.IsZero() && e.Time.Sub(last) < time.Minute {
+			res.Detect = append(res.Detect, e.Time.Sub(last))
+		}
+	}
 	sort.Slice(changes, func(i, j int) bool { return changes[i].Before(changes[j]) })
 	for _, e := range evs {
 		if e.Type != steps.EventStepFinished || e.Resumed {
@@ -131,6 +155,12 @@ func BenchmarkRunOverhead(b *testing.B) {
 				fmt.Printf("%s at speed %g: simulated %.0fs in %.1fs wall, %d requests (%.1f/min simulated, %.2f%% of budget)\n  %s\n",
 					c.name, speed, r.Sim.Seconds(), r.Wall.Seconds(), r.Requests,
 					float64(r.Requests)/r.Sim.Minutes(), 100*float64(r.Requests)/r.Sim.Minutes()/Budget, strings.Join(lines, "\n  "))
+				if len(r.Detect) > 0 {
+					d := Summarize(r.Detect)
+					fmt.Printf("  status change in the simulator → status event in the journal: %s\n", d)
+					b.ReportMetric(d.Median.Seconds(), "journal-detect-median-s")
+					b.ReportMetric(d.P95.Seconds(), "journal-detect-p95-s")
+				}
 				b.ReportMetric(worst.Overhead.Seconds(), "worst-step-overhead-s")
 				b.ReportMetric(total.Seconds(), "total-overhead-s")
 				b.ReportMetric(r.Sim.Seconds(), "sim-s")
