@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
@@ -86,5 +87,54 @@ func TestResumeAfterInterruption(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// A run stopped by a guard is resumable once the problem is fixed: the
+// failed step runs again and the rest follows.
+func TestResumeAfterGuardFixed(t *testing.T) {
+	dir := t.TempDir()
+	o := steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true, Speed: 600, StateDir: dir, AppDeploy: "up"}
+	run, w, err := Start(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for range run.Events() {
+		}
+	}()
+	run.Start(context.Background())
+	if err := run.Wait(); err == nil || !strings.Contains(err.Error(), "final-before-deletion") {
+		t.Fatalf("the guard did not stop the run: %v", err)
+	}
+	// The fix the guard names: the old snapshot is moved out of the way.
+	w.Sim.Mutate(func(world *rdssim.World) {
+		kept := world.Snapshots[:0]
+		for _, s := range world.Snapshots {
+			if s.ID != "final-before-deletion" {
+				kept = append(kept, s)
+			}
+		}
+		world.Snapshots = kept
+	})
+	w.Close()
+
+	run2, w2, err := Resume(context.Background(), dir, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	go func() {
+		for range run2.Events() {
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	run2.Start(ctx)
+	if err := run2.Wait(); err != nil {
+		t.Fatalf("resumed run failed: %v", err)
+	}
+	if _, err := w2.AWS.Snapshot(context.Background(), "final-before-deletion"); err != nil {
+		t.Fatalf("no final snapshot after the resumed restore: %v", err)
 	}
 }

@@ -209,8 +209,8 @@ func NewRun(opts Options, deps Deps) (*Run, error) {
 	return r, nil
 }
 
-// Resume reopens the run runID (or the newest unfinished run for "" or
-// "latest") from its journal. Finished steps are not redone, answers are
+// Resume reopens the run runID (or the newest unfinished or failed run for
+// "" or "latest") from its journal; a failed step runs again. Finished steps are not redone, answers are
 // reused and operations in flight are re-attached to. yes may add --yes.
 func Resume(stateDir, runID string, deps Deps, yes bool) (*Run, error) {
 	if stateDir == "" {

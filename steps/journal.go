@@ -212,7 +212,7 @@ func FindRun(stateDir, id string, unfinished bool) (RunSummary, error) {
 	}
 	for _, r := range runs {
 		if id == "" || id == "latest" {
-			if unfinished && r.Finished {
+			if unfinished && r.Finished && !r.Failed {
 				continue
 			}
 			return r, nil
@@ -223,7 +223,7 @@ func FindRun(stateDir, id string, unfinished bool) (RunSummary, error) {
 	}
 	if id == "" || id == "latest" {
 		if unfinished {
-			return RunSummary{}, fmt.Errorf("no unfinished run in %s: start one with `datalayer rehearse` or `datalayer restore`", stateDir)
+			return RunSummary{}, fmt.Errorf("no unfinished or failed run in %s: start one with `datalayer rehearse` or `datalayer restore`", stateDir)
 		}
 		return RunSummary{}, fmt.Errorf("no run in %s yet", stateDir)
 	}
@@ -284,7 +284,8 @@ func newReplay(events []Event) *replay {
 			r.issued[e.Name] = e.Value
 			r.issuedAt[e.Name] = e
 		case EventRunFinished:
-			r.finished = true
+			// A failed run stays resumable: the failed step runs again.
+			r.finished = e.Err == ""
 		}
 	}
 	return r
