@@ -1,6 +1,7 @@
 package pulumitest
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,54 +28,11 @@ const instanceType = "aws:rds/instance:Instance"
 // replacement; the up that follows restores a new instance and deletes the
 // old one after its final snapshot.
 func TestSmokeUpThenRestoreBySnapshot(t *testing.T) {
-	tools := Tools(t)
-	sim := StartSim(t, "")
-	env := Env(t, tools, sim.URL)
-	ctx := Context(t, 8*time.Minute)
-
-	program, err := os.ReadFile(filepath.Join("testdata", "smoke", "Main.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := NewYAMLProject(t, tools, "smoke", string(program))
-	stack, err := auto.UpsertStackLocalSource(ctx, "dev", dir, WorkspaceOptions(t, tools, env)...)
-	if err != nil {
-		t.Fatalf("create stack: %v", err)
-	}
-	if err := stack.SetConfig(ctx, "aws:region", auto.ConfigValue{Value: "eu-west-2"}); err != nil {
-		t.Fatalf("set aws:region: %v", err)
-	}
-
-	up, err := stack.Up(ctx, optup.SuppressProgress())
-	if err != nil {
-		t.Fatalf("up: %v\n%s", err, up.StdErr)
-	}
-	oldID, _ := up.Outputs["identifier"].Value.(string)
-	oldResourceID, _ := up.Outputs["resourceId"].Value.(string)
-	if !strings.HasPrefix(oldID, "app") || len(oldID) != len("app")+7 {
-		t.Fatalf("identifier output = %q, want app + 7 hex characters", oldID)
-	}
-	if !strings.HasPrefix(oldResourceID, "db-") {
-		t.Fatalf("resourceId output = %q, want db-...", oldResourceID)
-	}
-	if want := oldID + ".c9akciq32x1z.eu-west-2.rds.amazonaws.com:5432"; up.Outputs["endpoint"].Value != want {
-		t.Errorf("endpoint output = %v, want %s", up.Outputs["endpoint"].Value, want)
-	}
-
-	client := rdsClient(sim.URL)
-	db := describe(t, client, oldID)
-	if got := aws.ToString(db.DBInstanceStatus); got != "available" {
-		t.Fatalf("instance %s is %q in the simulator, want available", oldID, got)
-	}
-	if len(db.DBParameterGroups) != 1 || aws.ToString(db.DBParameterGroups[0].DBParameterGroupName) != "smoke-postgres16-force-ssl-off" {
-		t.Errorf("instance parameter groups = %+v, want smoke-postgres16-force-ssl-off", db.DBParameterGroups)
-	}
-	if aws.ToString(db.DbiResourceId) != oldResourceID {
-		t.Errorf("DbiResourceId = %s, want the stack's resourceId %s", aws.ToString(db.DbiResourceId), oldResourceID)
-	}
+	f := deploySmoke(t, "")
+	ctx, stack, dir, program, client, oldID := f.ctx, f.stack, f.dir, f.program, f.client, f.id
 
 	// Restore: set snapshotIdentifier.
-	restore := strings.Replace(string(program), "# SNAPSHOT", "snapshotIdentifier: after-postgres-update-167", 1)
+	restore := strings.Replace(program, "# SNAPSHOT", "snapshotIdentifier: after-postgres-update-167", 1)
 	if err := os.WriteFile(filepath.Join(dir, "Main.yaml"), []byte(restore), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +79,69 @@ func TestSmokeUpThenRestoreBySnapshot(t *testing.T) {
 	if err != nil || len(snaps.DBSnapshots) != 1 || aws.ToString(snaps.DBSnapshots[0].DBInstanceIdentifier) != oldID {
 		t.Errorf("final snapshot of %s: %+v, %v", oldID, snaps, err)
 	}
+}
+
+// smoke is a deployed smoke stack.
+type smoke struct {
+	ctx     context.Context
+	sim     *Sim
+	stack   auto.Stack
+	dir     string
+	program string
+	client  *rds.Client
+	id      string // the instance's identifier
+}
+
+// deploySmoke runs pulumi up on testdata/smoke against a new simulator with
+// the scenario and checks the instance is available there.
+func deploySmoke(t *testing.T, scenario string) smoke {
+	t.Helper()
+	tools := Tools(t)
+	sim := StartSim(t, scenario)
+	env := Env(t, tools, sim.URL)
+	ctx := Context(t, 8*time.Minute)
+
+	program, err := os.ReadFile(filepath.Join("testdata", "smoke", "Main.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := NewYAMLProject(t, tools, "smoke", string(program))
+	stack, err := auto.UpsertStackLocalSource(ctx, "dev", dir, WorkspaceOptions(t, tools, env)...)
+	if err != nil {
+		t.Fatalf("create stack: %v", err)
+	}
+	if err := stack.SetConfig(ctx, "aws:region", auto.ConfigValue{Value: "eu-west-2"}); err != nil {
+		t.Fatalf("set aws:region: %v", err)
+	}
+
+	up, err := stack.Up(ctx, optup.SuppressProgress())
+	if err != nil {
+		t.Fatalf("up: %v\n%s", err, up.StdErr)
+	}
+	oldID, _ := up.Outputs["identifier"].Value.(string)
+	oldResourceID, _ := up.Outputs["resourceId"].Value.(string)
+	if !strings.HasPrefix(oldID, "app") || len(oldID) != len("app")+7 {
+		t.Fatalf("identifier output = %q, want app + 7 hex characters", oldID)
+	}
+	if !strings.HasPrefix(oldResourceID, "db-") {
+		t.Fatalf("resourceId output = %q, want db-...", oldResourceID)
+	}
+	if want := oldID + ".c9akciq32x1z.eu-west-2.rds.amazonaws.com:5432"; up.Outputs["endpoint"].Value != want {
+		t.Errorf("endpoint output = %v, want %s", up.Outputs["endpoint"].Value, want)
+	}
+
+	client := rdsClient(sim.URL)
+	db := describe(t, client, oldID)
+	if got := aws.ToString(db.DBInstanceStatus); got != "available" {
+		t.Fatalf("instance %s is %q in the simulator, want available", oldID, got)
+	}
+	if len(db.DBParameterGroups) != 1 || aws.ToString(db.DBParameterGroups[0].DBParameterGroupName) != "smoke-postgres16-force-ssl-off" {
+		t.Errorf("instance parameter groups = %+v, want smoke-postgres16-force-ssl-off", db.DBParameterGroups)
+	}
+	if aws.ToString(db.DbiResourceId) != oldResourceID {
+		t.Errorf("DbiResourceId = %s, want the stack's resourceId %s", aws.ToString(db.DbiResourceId), oldResourceID)
+	}
+	return smoke{ctx: ctx, sim: sim, stack: stack, dir: dir, program: string(program), client: client, id: oldID}
 }
 
 func rdsClient(url string) *rds.Client {
