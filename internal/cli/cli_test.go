@@ -382,7 +382,8 @@ func TestRehearseResumeReport(t *testing.T) {
 		t.Fatalf("the wizard's question is missing:\n%s", r.out)
 	}
 
-	r = executeIn(t, ctx, "critical\n", env, "resume", "--plain", "--yes")
+	// isolated tables: the console method, beside the database.
+	r = executeIn(t, ctx, "isolated\n", env, "resume", "--plain", "--yes")
 	if r.code != ExitOK {
 		t.Fatalf("resume: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.out, r.errOut)
 	}
@@ -396,7 +397,7 @@ func TestRehearseResumeReport(t *testing.T) {
 	}
 
 	r = execute(t, ctx, env, "resume")
-	if r.code != ExitFailed || !strings.Contains(r.errOut, "no unfinished run") {
+	if r.code != ExitFailed || !strings.Contains(r.errOut, "start one with") {
 		t.Fatalf("resume with nothing to resume: exit %d, %q", r.code, r.errOut)
 	}
 }
