@@ -41,13 +41,16 @@ func TestResumeInterruptedUp(t *testing.T) {
 	}
 	defer w2.Close()
 	var text strings.Builder
+	collected := make(chan struct{})
 	go func() {
+		defer close(collected)
 		for e := range run2.Events() {
 			text.WriteString(string(e.Type) + " " + e.StepID + " " + e.Text + " " + e.Err + "\n")
 		}
 	}()
 	run2.Start(ctx2)
 	err = run2.Wait()
+	<-collected
 	n, _ := w2.MutatingRequests()
 	t.Logf("resume: %v; requests %v\n%s", err, n, text.String())
 	if n["RestoreDBInstanceFromDBSnapshot"] != 1 {

@@ -48,13 +48,17 @@ func TestResumeAfterInterruption(t *testing.T) {
 			}
 			defer w2.Close()
 			var text strings.Builder
+			collected := make(chan struct{})
 			go func() {
+				defer close(collected)
 				for e := range run2.Events() {
 					text.WriteString(string(e.Type) + " " + e.StepID + " " + e.Text + " " + e.Err + "\n")
 				}
 			}()
 			run2.Start(ctx2)
-			if err := run2.Wait(); err != nil {
+			err = run2.Wait()
+			<-collected
+			if err != nil {
 				t.Fatalf("resumed run failed: %v\n%s", err, text.String())
 			}
 			n, err := w2.MutatingRequests()

@@ -209,7 +209,9 @@ func TestTimingsKeptForExpected(t *testing.T) {
 			t.Fatal(err)
 		}
 		var expected []steps.Event
+		collected := make(chan struct{})
 		go func() {
+			defer close(collected)
 			for e := range run.Events() {
 				if e.Type == steps.EventStepFinished && e.Expected > 0 {
 					expected = append(expected, e)
@@ -220,6 +222,7 @@ func TestTimingsKeptForExpected(t *testing.T) {
 		if err := run.Wait(); err != nil {
 			t.Fatal(err)
 		}
+		<-collected
 		w.Close()
 		if i == 1 && len(expected) == 0 {
 			t.Fatal("the second run shows no expected durations from the first")

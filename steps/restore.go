@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient"
@@ -449,15 +450,18 @@ func upRestoreStep() *Step {
 			start := x.Clock().Now()
 			found := make(chan struct{})
 			stopFind := make(chan struct{})
+			var once sync.Once
 			setNew := func(id string) {
 				if id == "" || id == old || strings.HasPrefix(id, "db-") {
 					return
 				}
-				if !x.Has("new-instance") {
-					x.Say("the new instance is %s", id)
-					x.Set("new-instance", id)
+				once.Do(func() {
+					if !x.Has("new-instance") {
+						x.Say("the new instance is %s", id)
+						x.Set("new-instance", id)
+					}
 					close(found)
-				}
+				})
 			}
 			// Watch AWS for the new instance, as an engineer watches the console.
 			go func() {
@@ -470,25 +474,14 @@ func upRestoreStep() *Step {
 					case <-x.Clock().After(15 * time.Second):
 					}
 					if id := findNewInstance(x, old, start); id != "" {
-						select {
-						case <-found:
-						case <-stopFind:
-						default:
-							setNew(id)
-						}
+						setNew(id)
 						return
 					}
 				}
 			}()
 			_, reattached, err := runUp(x, x.Deps().Data, func(p pulumiclient.Progress) {
 				if p.Type == pulumiclient.InstanceType && p.Op == pulumiclient.OpCreateReplacement && p.ID != "" {
-					if id := identifierFrom(p); id != "" {
-						select {
-						case <-found:
-						default:
-							setNew(id)
-						}
-					}
+					setNew(identifierFrom(p))
 				}
 			})
 			close(stopFind)
