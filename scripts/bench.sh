@@ -23,6 +23,10 @@ for tool in go python3 /usr/bin/time "$AWSCLI"; do
   command -v "$tool" >/dev/null || { echo "bench.sh: $tool is missing (apt-get install awscli time python3)" >&2; exit 2; }
 done
 
+# Go's caches stay where they are, whatever HOME is set to below.
+GOPATH=$(go env GOPATH) GOMODCACHE=$(go env GOMODCACHE) GOCACHE=$(go env GOCACHE)
+export GOPATH GOMODCACHE GOCACHE
+
 echo "# datalayer benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "go: $(go version | cut -d' ' -f3), aws: $($AWSCLI --version 2>&1 | cut -d' ' -f1)"
@@ -41,6 +45,7 @@ if ! (cd "$SRC" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$BIN" .
   (cd "$SRC" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$BIN" .)
 fi
 (cd "$SRC" && CGO_ENABLED=0 go build -trimpath -o "$OUT/datalayer-debug" .)
+(cd "$SRC" && go test -c -o "$OUT/bench.test" ./bench/)
 echo "built: $("$BIN" version 2>&1 | head -1)"
 size_stripped=$(stat -c %s "$BIN")
 size_full=$(stat -c %s "$OUT/datalayer-debug")
@@ -176,7 +181,7 @@ for label, argv, answer in cases:
             break
         times.append(t)
     if times and not note:
-        print(f"first frame, {label}: median {statistics.median(times)*1000:.1f} ms, max {max(times)*1000:.1f} ms over {len(times)} runs (target < 100 ms)")
+        print(f"first frame, {label}: median {statistics.median(times)*1000:.1f} ms, min {min(times)*1000:.1f} ms, max {max(times)*1000:.1f} ms over {len(times)} runs (target < 100 ms)")
     else:
         print(f"first frame, {label}: NOT MEASURED — {note}")
 PY
@@ -205,7 +210,6 @@ echo
 # The same runs in-process, one per process, through the bench package's test
 # binary (the rehearsal package's world and engine, no terminal): a peak RSS
 # that does not depend on the command line being wired.
-(cd "$SRC" && go test -c -o "$OUT/bench.test" ./bench/)
 echo "rehearsals in the bench test binary (one run per process, speed 60):"
 for c in restore-pulumi restore-console deploy; do
   if /usr/bin/time -v -o "$OUT/inproc-$c.time" "$OUT/bench.test" -test.run '^$' -test.bench "RunOverhead/$c/speed=60\$" -test.benchtime 1x >"$OUT/inproc-$c.out" 2>&1; then
