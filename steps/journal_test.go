@@ -220,3 +220,25 @@ func TestRedactor(t *testing.T) {
 		t.Fatalf("secret variable value kept: %q", v.Value)
 	}
 }
+
+func TestReport(t *testing.T) {
+	evs := sampleEvents()
+	evs = append(evs[:9], Event{Seq: 10, Time: evs[9].Time, Type: EventStepFinished, StepID: "wait-restored", Elapsed: 5 * time.Minute, Expected: 4 * time.Minute}, evs[9])
+	rep := Report(evs)
+	for _, want := range []string{
+		"# Run r1: restore on staging",
+		"- Outcome: done",
+		"| 03:00:04 | +4s | identity | done in 2s |",
+		"answered: console",
+		"done in 5m0s (expected 4m0s)",
+		"## Phases: expected against elapsed",
+		"| apply | 5m0s | 4m0s |",
+	} {
+		if !strings.Contains(rep, want) {
+			t.Errorf("report lacks %q:\n%s", want, rep)
+		}
+	}
+	if Report(nil) == "" {
+		t.Error("empty journal gives no report")
+	}
+}

@@ -87,6 +87,13 @@ func Report(events []Event) string {
 	fmt.Fprintf(&b, "- Started: %s\n- Kind: %s\n- Production: %v\n", start.UTC().Format(time.RFC3339), kind, info.Production)
 	if info.Identity != nil {
 		fmt.Fprintf(&b, "- Acting as: %s (%s)\n", info.Identity.ARN, info.Identity.CredentialSource)
+	} else {
+		for _, e := range events {
+			if e.Type == EventVariable && e.Name == "principal" {
+				fmt.Fprintf(&b, "- Acting as: %s\n", e.Value)
+				break
+			}
+		}
 	}
 	outcome := "not finished (resume with `datalayer resume " + info.RunID + "`)"
 	var end time.Time
