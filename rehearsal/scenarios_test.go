@@ -323,3 +323,37 @@ func TestDeployWithChange(t *testing.T) {
 		t.Errorf("changes = %q, want yes", v)
 	}
 }
+
+// Guard 5's other half: the fresh snapshot is taken unless declined in
+// words; a one-word refusal is not enough.
+func TestFreshSnapshotDeclinedInWords(t *testing.T) {
+	tests := []struct {
+		why      string
+		wantSkip bool
+	}{
+		{"the instance holds nothing newer than the snapshot", true},
+		{"no", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.why, func(t *testing.T) {
+			r := runHeadless(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true,
+				Answers: map[string]string{"fresh-snapshot/take": "no", "fresh-snapshot/why": tt.why}}, nil)
+			n, _ := r.world.MutatingRequests()
+			if n["CreateDBSnapshot"] != 0 {
+				t.Fatalf("a snapshot was taken although declined: %v", n)
+			}
+			if tt.wantSkip {
+				if r.err != nil {
+					t.Fatalf("run failed: %v\n%s", r.err, r.text())
+				}
+				if !strings.Contains(r.text(), "step-skipped fresh-snapshot declined: "+tt.why) {
+					t.Fatalf("the decline and its reason are not recorded\n%s", r.text())
+				}
+				return
+			}
+			if msg, failed := r.failed("fresh-snapshot"); !failed || !strings.Contains(msg, "reason in words") {
+				t.Fatalf("a one-word refusal was accepted: %q", msg)
+			}
+		})
+	}
+}
