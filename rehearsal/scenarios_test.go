@@ -243,7 +243,7 @@ func TestRestoreTreeBranches(t *testing.T) {
 		notRun    []string
 		wantError bool
 	}{
-		{name: "critical tables: pulumi with maintenance mode", opts: steps.Options{Lost: "critical", AppDeploy: "up"}, method: "pulumi", maint: "on",
+		{name: "critical tables: pulumi with maintenance mode", opts: steps.Options{Lost: "critical", AppDeploy: "up", MaintenanceCommand: []string{"echo", "maintenance"}}, method: "pulumi", maint: "on",
 			finished: []string{"maintenance-on", "up", "redeploy-app", "old-gone", "maintenance-off"}, notRun: []string{"rename-old"}},
 		{name: "isolated tables: console, no maintenance", opts: steps.Options{Lost: "isolated"}, method: "console", maint: "off",
 			finished: []string{"restore", "rename-new", "state"}, notRun: []string{"maintenance-on", "up"}},
@@ -293,6 +293,9 @@ func TestRestoreTreeBranches(t *testing.T) {
 				if r.finished(s) {
 					t.Errorf("step %s ran on this path", s)
 				}
+			}
+			if len(o.MaintenanceCommand) > 0 && (!strings.Contains(r.text(), "output maintenance-on   maintenance on") || !strings.Contains(r.text(), "output maintenance-off   maintenance off")) {
+				t.Errorf("the configured maintenance command did not run both ways\n%s", r.text())
 			}
 			if tt.gone {
 				if _, err := r.world.AWS.Instance(context.Background(), "app5ec7032"); err != nil {
