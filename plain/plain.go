@@ -105,6 +105,7 @@ type renderer struct {
 	textBuf []string // lines of a text prompt being pasted
 	err     error
 	last    time.Time
+	pathLen int
 }
 
 func (r *renderer) ts(t time.Time) string {
@@ -155,11 +156,13 @@ func (r *renderer) event(e steps.Event) {
 		for _, st := range e.Steps {
 			r.titles[st.ID] = st.Title
 		}
-		if e.StepID == "" {
+		switch {
+		case e.StepID == "":
 			r.printf(t, "%d steps on this path", len(e.Steps))
-		} else {
-			r.printf(t, "path now has %d steps", len(e.Steps))
+		case len(e.Steps) != r.pathLen:
+			r.printf(t, "the path now has %d steps", len(e.Steps))
 		}
+		r.pathLen = len(e.Steps)
 	case steps.EventStepStarted:
 		extra := ""
 		if e.Expected > 0 {
