@@ -71,7 +71,7 @@ if [[ "${DATALAYER_SKIP_LINT:-}" != 1 ]]; then
 		GOBIN="$cache/gobin-lint" go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_LINT_VERSION"
 		mv "$cache/gobin-lint/golangci-lint" "$lint"
 	fi
-	"$lint" run ./...
+	"$lint" run --allow-parallel-runners ./...
 
 	step "goreleaser $GORELEASER_VERSION check"
 	goreleaser="$bin/goreleaser-$GORELEASER_VERSION"
