@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/datalayer-tool/datalayer/awsclient"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -146,5 +148,26 @@ func TestHelpers(t *testing.T) {
 	}
 	if !IsProductionStack("production") || !IsProductionStack("planx/production") || IsProductionStack("staging") {
 		t.Error("IsProductionStack")
+	}
+}
+
+func TestIdentityFits(t *testing.T) {
+	const prof = "planx-staging-pulumi"
+	for _, tt := range []struct {
+		name string
+		id   awsclient.Identity
+		want bool
+	}{
+		{"user named like the profile", awsclient.Identity{ARN: "arn:aws:iam::123456789012:user/planx-staging-pulumi", CredentialSource: "EnvConfigCredentials"}, true},
+		{"docker-user took over", awsclient.Identity{ARN: "arn:aws:iam::123456789012:user/docker-user", Profile: "docker-user", CredentialSource: "SharedConfigCredentials: /home/x/.aws/credentials"}, false},
+		{"profile loaded, SSO role", awsclient.Identity{ARN: "arn:aws:sts::123456789012:assumed-role/Admin/me", Profile: prof, CredentialSource: "SSOProvider"}, true},
+		{"profile named but env keys won", awsclient.Identity{ARN: "arn:aws:sts::123456789012:assumed-role/Other/me", Profile: prof, CredentialSource: "EnvConfigCredentials"}, false},
+	} {
+		if got := identityFits(tt.id, prof); got != tt.want {
+			t.Errorf("%s: identityFits = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if !identityFits(awsclient.Identity{ARN: "arn:aws:iam::1:user/x"}, "") {
+		t.Error("a stack without aws:profile accepts any identity")
 	}
 }

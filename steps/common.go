@@ -106,7 +106,9 @@ func identityFits(id awsclient.Identity, profile string) bool {
 	if principalName(id.ARN) == profile {
 		return true
 	}
-	return id.Profile == profile && strings.HasPrefix(id.CredentialSource, "SharedConfigCredentials")
+	// The profile was loaded and its credentials won (shared keys, SSO, a
+	// role): environment keys would have taken over silently otherwise.
+	return id.Profile == profile && !strings.HasPrefix(id.CredentialSource, "EnvConfigCredentials")
 }
 
 func stackStep() *Step {
