@@ -66,5 +66,10 @@ touch "$tmp/.complete"
 rm -rf "$out"
 mv "$tmp" "$out"
 trap - EXIT
+# Keep the three most recent builds; older keys belong to old checkouts.
+# Only directories this script made (16 hex digits holding .complete) go.
+find "$cache" -mindepth 1 -maxdepth 1 -type d -regextype posix-extended -regex '.*/[0-9a-f]{16}' \
+	-exec test -f '{}/.complete' ';' -printf '%T@ %p\n' |
+	sort -rn | tail -n +4 | cut -d' ' -f2- | while read -r old; do rm -rf "$old"; done
 echo "build.sh: built in $(($(date +%s) - start))s" >&2
 echo "$out"

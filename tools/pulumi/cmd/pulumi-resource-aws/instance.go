@@ -30,7 +30,7 @@ type InstanceArgs struct {
 	Engine                   *string           `pulumi:"engine,optional"`
 	EngineVersion            *string           `pulumi:"engineVersion,optional"`
 	ParameterGroupName       *string           `pulumi:"parameterGroupName,optional"`
-	VpcSecurityGroupIds      []string          `pulumi:"vpcSecurityGroupIds,optional"`
+	VpcSecurityGroupIDs      []string          `pulumi:"vpcSecurityGroupIds,optional"`
 	DbSubnetGroupName        *string           `pulumi:"dbSubnetGroupName,optional"`
 	DbName                   *string           `pulumi:"dbName,optional"`
 	Port                     *int              `pulumi:"port,optional"`
@@ -128,7 +128,7 @@ func createInput(id string, in InstanceArgs) *rds.CreateDBInstanceInput {
 		EngineVersion:              in.EngineVersion,
 		AllocatedStorage:           int32p(in.AllocatedStorage),
 		DBParameterGroupName:       in.ParameterGroupName,
-		VpcSecurityGroupIds:        in.VpcSecurityGroupIds,
+		VpcSecurityGroupIds:        in.VpcSecurityGroupIDs,
 		DBSubnetGroupName:          in.DbSubnetGroupName,
 		DBName:                     in.DbName,
 		Port:                       int32p(in.Port),
@@ -151,7 +151,7 @@ func restoreInput(id string, in InstanceArgs) *rds.RestoreDBInstanceFromDBSnapsh
 		DBSnapshotIdentifier: in.SnapshotIdentifier,
 		DBInstanceClass:      aws.String(in.InstanceClass),
 		DBParameterGroupName: in.ParameterGroupName,
-		VpcSecurityGroupIds:  in.VpcSecurityGroupIds,
+		VpcSecurityGroupIds:  in.VpcSecurityGroupIDs,
 		DBSubnetGroupName:    in.DbSubnetGroupName,
 		Port:                 int32p(in.Port),
 		MultiAZ:              in.MultiAz,
@@ -219,8 +219,8 @@ func (*Instance) Read(ctx context.Context, req infer.ReadRequest[InstanceArgs, I
 	inputs.AllocatedStorage = observed.AllocatedStorage
 	inputs.EngineVersion = keepIfSet(inputs.EngineVersion, observed.EngineVersion)
 	inputs.ParameterGroupName = keepIfSet(inputs.ParameterGroupName, observed.ParameterGroupName)
-	if inputs.VpcSecurityGroupIds != nil {
-		inputs.VpcSecurityGroupIds = observed.VpcSecurityGroupIds
+	if inputs.VpcSecurityGroupIDs != nil {
+		inputs.VpcSecurityGroupIDs = observed.VpcSecurityGroupIDs
 	}
 	inputs.MultiAz = keepIfSetBool(inputs.MultiAz, observed.MultiAz)
 	inputs.PubliclyAccessible = keepIfSetBool(inputs.PubliclyAccessible, observed.PubliclyAccessible)
@@ -376,8 +376,8 @@ func modifyInput(ident string, old, in InstanceArgs) (*rds.ModifyDBInstanceInput
 	if in.ParameterGroupName != nil && aws.ToString(in.ParameterGroupName) != aws.ToString(old.ParameterGroupName) {
 		m.DBParameterGroupName, changed = in.ParameterGroupName, true
 	}
-	if in.VpcSecurityGroupIds != nil && !reflect.DeepEqual(in.VpcSecurityGroupIds, old.VpcSecurityGroupIds) {
-		m.VpcSecurityGroupIds, changed = in.VpcSecurityGroupIds, true
+	if in.VpcSecurityGroupIDs != nil && !reflect.DeepEqual(in.VpcSecurityGroupIDs, old.VpcSecurityGroupIDs) {
+		m.VpcSecurityGroupIds, changed = in.VpcSecurityGroupIDs, true
 	}
 	if in.MultiAz != nil && aws.ToBool(in.MultiAz) != aws.ToBool(old.MultiAz) {
 		m.MultiAZ, changed = in.MultiAz, true
@@ -462,7 +462,7 @@ func stateFrom(in InstanceArgs, db *rdstypes.DBInstance) InstanceState {
 	for _, g := range db.VpcSecurityGroups {
 		sgs = append(sgs, aws.ToString(g.VpcSecurityGroupId))
 	}
-	st.VpcSecurityGroupIds = sgs
+	st.VpcSecurityGroupIDs = sgs
 	if db.DBSubnetGroup != nil {
 		st.DbSubnetGroupName = db.DBSubnetGroup.DBSubnetGroupName
 	}
