@@ -28,6 +28,7 @@ type keyMap struct {
 
 	// Shown in the help bar only; the form and the note input handle them.
 	Choose   key.Binding
+	Toggle   key.Binding
 	Answer   key.Binding
 	FormQuit key.Binding
 	KeepNote key.Binding
@@ -58,6 +59,7 @@ func newKeyMap() keyMap {
 		Close: key.NewBinding(key.WithKeys("q", "enter", "ctrl+c"), key.WithHelp("q/enter", "close")),
 
 		Choose:   key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose")),
+		Toggle:   key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "yes/no")),
 		Answer:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "answer")),
 		FormQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		KeepNote: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep note")),

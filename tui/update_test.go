@@ -585,3 +585,34 @@ func TestLivePanelFollowsRenamesAndPollErrors(t *testing.T) {
 		t.Errorf("the poll error stays after a good poll:\n%s", v)
 	}
 }
+
+func TestLogScrollAndPanes(t *testing.T) {
+	m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true), restoreScript(false)...)
+	if m.pane != paneExplanation || !strings.Contains(m.View(), "[Explanation]") {
+		t.Fatalf("the explanation is not the first pane on a narrow screen:\n%s", m.View())
+	}
+	m.Update(press("tab"))
+	if m.pane != paneLog || !strings.Contains(m.View(), "snapshot pre-restore-20261125: creating") {
+		t.Fatalf("tab did not show the log with its newest line:\n%s", m.View())
+	}
+	m.Update(press("up"))
+	m.Update(press("up"))
+	if !m.logHeld {
+		t.Fatal("scrolling up did not hold the log")
+	}
+	top := m.log.YOffset
+	m.Update(eventsMsg{now: at(300), events: []steps.Event{{Type: steps.EventOutput, Time: at(300), Text: "a new line"}}})
+	if m.log.YOffset != top || strings.Contains(m.View(), "a new line") {
+		t.Fatalf("a new line moved a held log (offset %d, was %d)", m.log.YOffset, top)
+	}
+	for i := 0; i < 5; i++ {
+		m.Update(press("down"))
+	}
+	if m.logHeld || !strings.Contains(m.View(), "a new line") {
+		t.Fatalf("back at the bottom the log does not follow:\n%s", m.View())
+	}
+	m.Update(press("?"))
+	if !m.help.ShowAll || len(strings.Split(m.View(), "\n")) != 24 {
+		t.Fatalf("? did not open the full help within the frame")
+	}
+}

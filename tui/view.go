@@ -638,6 +638,12 @@ func (m *Model) keysNow() bindings {
 	case m.finished:
 		return bindings{k.Close, k.Up, k.Down, k.Pane}
 	case m.mode == modeForm:
+		if m.prompt != nil && m.prompt.Kind == steps.PromptConfirm {
+			return bindings{k.Toggle, k.Answer, k.FormQuit}
+		}
+		if m.prompt != nil && m.prompt.Kind == steps.PromptText {
+			return bindings{k.Answer, k.FormQuit}
+		}
 		return bindings{k.Choose, k.Answer, k.FormQuit}
 	case m.mode == modeGate:
 		return bindings{k.Confirm, k.Back, k.PageDown, k.PageUp, k.Force}
