@@ -70,8 +70,7 @@ func TestRealEngineRehearsal(t *testing.T) {
 		lost   string
 		want   []string // on the final screen
 	}{
-		// The Pulumi method goes here too once the engine's "up" step stops
-		// closing its found channel twice (a race in steps/restore.go).
+		{name: "pulumi method", method: "pulumi", lost: "whole", want: []string{"Run finished", "deleted original"}},
 		{name: "console method", method: "console", lost: "isolated", want: []string{"Run finished", "account 123456789012"}},
 	}
 	for _, tt := range tests {
