@@ -100,6 +100,10 @@ func OpenLocal(ctx context.Context, dir, name string, opts Options) (*LocalStack
 	for k, v := range opts.Env {
 		env[k] = v
 	}
+	// The Automation API passes --yes itself where it means it; a global
+	// PULUMI_SKIP_CONFIRMATIONS=true would make `refresh --preview-only`
+	// fail ("--yes and --preview-only cannot be used together").
+	env["PULUMI_SKIP_CONFIRMATIONS"] = "false"
 	wsOpts := []auto.LocalWorkspaceOption{auto.WorkDir(abs), auto.Pulumi(cmd), auto.EnvVars(env)}
 	if opts.Home != "" {
 		wsOpts = append(wsOpts, auto.PulumiHome(opts.Home))
