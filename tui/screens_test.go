@@ -211,6 +211,18 @@ func TestScreens(t *testing.T) {
 			small: true,
 		},
 		{
+			name: "pulumi_up", info: stagingInfo, open: true, now: at(400),
+			script: until(full, func(ev steps.Event) bool {
+				return ev.Status != nil && ev.Status.ID == "app3f9a1c2"
+			}),
+			drive: func(t *testing.T, tm *teatest.TestModel) {
+				answerUpToGate(t, tm)
+				tm.Type("app5ec7032")
+				tm.Send(press("enter"))
+				waitFor(t, tm, "app3f9a1c2", "creating replacement…", "• the old instance keeps serving")
+			},
+		},
+		{
 			name: "quit_during_replacement", info: stagingInfo, open: true, now: at(400),
 			script: append(until(full, promptIs("p-gate")), full[len(until(full, promptIs("p-gate"))):len(until(full, func(ev steps.Event) bool {
 				return ev.Status != nil && ev.Status.ID == "app3f9a1c2"
