@@ -120,6 +120,7 @@ type pulumiRow struct {
 type Model struct {
 	c       *common
 	session steps.Session
+	events  <-chan steps.Event // session.Events(), read once in New
 	info    steps.RunInfo
 
 	width, height int
@@ -205,6 +206,7 @@ func New(ctx context.Context, s steps.Session, opts Options) *Model {
 	m := &Model{
 		c:         c,
 		session:   s,
+		events:    s.Events(),
 		info:      s.Info(),
 		now:       opts.Clock.Now(),
 		log:       viewport.New(0, 0),
@@ -219,7 +221,7 @@ func New(ctx context.Context, s steps.Session, opts Options) *Model {
 
 // Init implements tea.Model: start reading events and the refresh tick.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{waitEventsCmd(m.c.ctx, m.session.Events(), m.c.clock)}
+	cmds := []tea.Cmd{waitEventsCmd(m.c.ctx, m.events, m.c.clock)}
 	if m.c.tick > 0 {
 		cmds = append(cmds, tickCmd(m.c.tick, m.c.clock))
 	}
@@ -260,7 +262,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if msg.closed {
 			m.sessionClosed()
 		} else {
-			cmds = append(cmds, waitEventsCmd(m.c.ctx, m.session.Events(), m.c.clock))
+			cmds = append(cmds, waitEventsCmd(m.c.ctx, m.events, m.c.clock))
 		}
 		return tea.Batch(cmds...)
 
