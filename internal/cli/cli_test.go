@@ -410,3 +410,37 @@ func TestRehearseDeployPlain(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.out, r.errOut)
 	}
 }
+
+// TestInterruptedRehearsal cancels the signal context in the middle of a
+// real-time rehearsal: exit 130 and the resume command on stderr.
+func TestInterruptedRehearsal(t *testing.T) {
+	isolateAWS(t)
+	state := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Execute(ctx, []string{"rehearse", "restore", "--plain", "--yes", "--lost", "whole", "--speed", "1"}, IO{
+			In: strings.NewReader(""), Out: &out, Err: &errOut,
+			Env: func(k string) string { return map[string]string{"DATALAYER_STATE_DIR": state}[k] },
+		})
+	}()
+	deadline := time.After(60 * time.Second)
+	for !strings.Contains(out.String(), "▶ identity") {
+		select {
+		case code := <-done:
+			t.Fatalf("the rehearsal ended before it was interrupted: exit %d\n%s\n%s", code, out.String(), errOut.String())
+		case <-deadline:
+			t.Fatalf("no step started: %q", out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	if code := <-done; code != ExitInterrupted {
+		t.Fatalf("exit %d, want %d; stderr %q", code, ExitInterrupted, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "datalayer resume ") {
+		t.Fatalf("no resume hint: %q", errOut.String())
+	}
+}
