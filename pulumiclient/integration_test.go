@@ -237,6 +237,7 @@ func instanceOps(ps []Progress) []string {
 }
 
 func TestIntegrationDataStack(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newITEnv(t)
 	dir := e.project("data", map[string]string{"Pulumi.yaml": dataProgram, "Pulumi.staging.yaml": dataStackConfig})
@@ -513,6 +514,7 @@ func instanceID(s *LocalStack, t *testing.T) string {
 }
 
 func TestIntegrationApplicationConfig(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newITEnv(t)
 	dir := e.project("application", map[string]string{"Pulumi.yaml": appProgram})
@@ -583,6 +585,7 @@ func TestIntegrationApplicationConfig(t *testing.T) {
 }
 
 func TestIntegrationBadInput(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newITEnv(t)
 	dir := e.project("data", map[string]string{"Pulumi.yaml": dataProgram})

@@ -626,6 +626,11 @@ func (s *SimStack) Up(ctx context.Context, progress chan<- Progress) (Summary, e
 			return s.fail(st, start, "up", err)
 		}
 	}
+	if len(st.Pending) > 0 {
+		// As the CLI does, carry on but say so: the state may not match AWS.
+		em.diag(s.stackURN(), "warning", fmt.Sprintf("attempting to deploy with %d pending operations from a previous update; "+
+			"check in AWS what they did and refresh first", len(st.Pending)))
+	}
 	steps := s.planSteps(st, p)
 	urnStack := s.stackURN()
 	em.send(Progress{URN: urnStack, Type: "pulumi:pulumi:Stack", Op: steps[0].Op, Status: StepStarted, Diffs: steps[0].Diffs})
@@ -1015,4 +1020,22 @@ func (s *SimStack) SetConfig(_ context.Context, key, value string, secret bool) 
 		return fmt.Errorf("config set %s: %w", key, err)
 	}
 	return nil
+}
+
+// ClearPendingOperations drops the pending operations from the simulated
+// state, as LocalStack.ClearPendingOperations does for a real one.
+func (s *SimStack) ClearPendingOperations(context.Context) (int, error) {
+	st, err := s.load()
+	if err != nil {
+		return 0, fmt.Errorf("clear pending operations: %w", err)
+	}
+	n := len(st.Pending)
+	if n == 0 {
+		return 0, nil
+	}
+	st.Pending = nil
+	if err := s.save(st); err != nil {
+		return 0, fmt.Errorf("clear pending operations: %w", err)
+	}
+	return n, nil
 }

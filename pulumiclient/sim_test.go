@@ -363,3 +363,54 @@ func TestSimApplicationConfig(t *testing.T) {
 		t.Errorf("not a project = %v", err)
 	}
 }
+
+func TestSimInterruptedUp(t *testing.T) {
+	ctx := context.Background()
+	w := newSimWorld(t, "default")
+	w.patch(t, SetSnapshot(w.snapshot(t, "pre-release-")))
+	upCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var sum Summary
+	var err error
+	collect(func(ch chan<- Progress) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			sum, err = w.data.Up(upCtx, ch)
+		}()
+		// Stop as soon as the new instance's name is known, as Ctrl-C would.
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if ls, _ := w.data.Lock(ctx); len(ls.PendingOperations) > 0 {
+				cancel()
+				<-done
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
+	if err == nil || sum.Result != "cancelled" {
+		t.Fatalf("interrupted up = %+v %v", sum, err)
+	}
+	ls, err := w.data.Lock(ctx)
+	if err != nil || ls.Locked || len(ls.PendingOperations) != 1 || !strings.Contains(ls.Fix, "pulumi refresh --clear-pending-creates --stack staging") {
+		t.Fatalf("lock after the interruption = %+v %v", ls, err)
+	}
+	if n, err := w.data.ClearPendingOperations(ctx); err != nil || n != 1 {
+		t.Fatalf("clear = %d %v", n, err)
+	}
+	if ls, _ := w.data.Lock(ctx); len(ls.PendingOperations) != 0 {
+		t.Errorf("pending after clear: %+v", ls)
+	}
+	// The old instance is untouched; a new up completes the restore.
+	if !w.instanceExists(t, RehearsalInstanceID) {
+		t.Fatal("the old instance was deleted by an interrupted up")
+	}
+	if sum, err := w.data.Up(ctx, nil); err != nil || sum.Result != "succeeded" {
+		t.Fatalf("up after recovery = %+v %v", sum, err)
+	}
+}
