@@ -76,7 +76,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown command", []string{"bogus"}, nil, ExitUsage, `unknown command "bogus"`},
 		{"unknown flag", []string{"status", "--nope"}, nil, ExitUsage, "unknown flag: --nope"},
 		{"stack and instance", []string{"status", "--stack", "staging", "--instance", "a"}, nil, ExitUsage, "none of the others can be"},
-		{"stack without instance", []string{"status", "--stack", "staging"}, nil, ExitUsage, "has no instance configured"},
+		{"stack without instance or program", []string{"status", "--stack", "staging"}, nil, ExitUsage, "no instance configured and data.dir: no Pulumi program"},
 		{"unknown stack", []string{"status", "--stack", "qa"}, nil, ExitUsage, `unknown stack "qa"`},
 		{"bad instance id", []string{"status", "--instance", "1bad"}, nil, ExitUsage, "--instance"},
 		{"rehearse without runbook", []string{"rehearse"}, nil, ExitUsage, "name one runbook"},

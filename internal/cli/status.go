@@ -14,6 +14,7 @@ import (
 
 	"github.com/datalayer-tool/datalayer/awsclient"
 	"github.com/datalayer-tool/datalayer/internal/config"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
 )
 
 // newestSnapshots is how many snapshots `status` shows per instance.
@@ -33,7 +34,8 @@ the region — with its status, engine version, class and endpoint, and its newe
 snapshots with their age. Nothing is changed.
 
 The stack's instance identifier comes from stacks[].instance in the config
-file. Endpoints follow the AWS SDK's settings, so AWS_ENDPOINT_URL pointing at a
+file, else from the data stack's Pulumi state (pulumi stack export, run in
+data.dir). Endpoints follow the AWS SDK's settings, so AWS_ENDPOINT_URL pointing at a
 running ` + "`datalayer sim`" + ` works.`,
 		Example: `  datalayer status
   datalayer status --instance app5ec7032 --json
@@ -45,7 +47,7 @@ running ` + "`datalayer sim`" + ` works.`,
 				return err
 			}
 			if stack != "" {
-				id, err := stackInstance(l.Config, stack)
+				id, err := a.stackInstance(cmd.Context(), l, stack)
 				if err != nil {
 					return err
 				}
@@ -74,7 +76,7 @@ running ` + "`datalayer sim`" + ` works.`,
 		}),
 	}
 	f := cmd.Flags()
-	f.StringVar(&stack, "stack", "", "the stack whose instance to show (its stacks[].instance in the config)")
+	f.StringVar(&stack, "stack", "", "the stack whose instance to show (stacks[].instance in the config, else its Pulumi state)")
 	f.StringVar(&instance, "instance", "", "the RDS instance identifier to show")
 	f.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
 	cmd.MarkFlagsMutuallyExclusive("stack", "instance")
@@ -82,16 +84,30 @@ running ` + "`datalayer sim`" + ` works.`,
 	return cmd
 }
 
-// stackInstance finds the RDS instance a stack is configured with.
-func stackInstance(c config.Config, name string) (string, error) {
-	s, err := c.Stack(name)
+// stackInstance finds a stack's RDS instance: from the config file when it
+// names one (fast), else from the data stack's Pulumi state.
+func (a *app) stackInstance(ctx context.Context, l config.Loaded, name string) (string, error) {
+	s, err := l.Stack(name)
 	if err != nil {
 		return "", &UsageError{Err: err}
 	}
-	if s.Instance == "" {
-		return "", &UsageError{Err: fmt.Errorf("stack %s has no instance configured: pass --instance ID, or set instance: under the stack in the config file (datalayer status without flags lists every instance)", s.Name)}
+	if s.Instance != "" {
+		return s.Instance, nil
 	}
-	return s.Instance, nil
+	hint := "pass --instance ID, or set instance: under the stack in the config file (datalayer status without flags lists every instance)"
+	dir, err := programDir("data.dir", l.Data.Dir)
+	if err != nil {
+		return "", &UsageError{Err: fmt.Errorf("stack %s: no instance configured and %w; or %s", s.Name, err, hint)}
+	}
+	st, err := pulumiclient.OpenLocal(ctx, dir, s.Name, pulumiclient.Options{Pulumi: l.Pulumi.Binary, BackendURL: l.Pulumi.BackendURL})
+	if err != nil {
+		return "", fmt.Errorf("stack %s: %w; or %s", s.Name, err, hint)
+	}
+	exp, err := st.Export(ctx)
+	if err != nil {
+		return "", fmt.Errorf("stack %s: read the instance from its state: %w; or %s", s.Name, err, hint)
+	}
+	return exp.Identifier, nil
 }
 
 func (a *app) completeStacks(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
