@@ -91,7 +91,6 @@ type app struct {
 	io      IO
 	cfgFile string
 	flags   config.Flags
-	plain   bool
 	loaded  *config.Loaded
 	started bool // a command's RunE began: errors after this are not usage errors
 }
@@ -168,9 +167,10 @@ func (a *app) config() (config.Loaded, error) {
 	return l, nil
 }
 
-// plainOutput reports whether to print lines instead of running the TUI.
+// plainOutput reports whether lines must replace the TUI even without
+// --plain: there is no terminal to draw on or to read keys from.
 func (a *app) plainOutput() bool {
-	return a.plain || !a.io.OutTerminal || a.io.Env("TERM") == "dumb"
+	return !a.io.OutTerminal || !a.io.InTerminal || a.io.Env("TERM") == "dumb"
 }
 
 func (a *app) newRoot() *cobra.Command {

@@ -14,7 +14,7 @@ import (
 )
 
 var (
-	runbookNames = []string{"deploy", "upgrade", "restore"}
+	runbookNames = steps.Names()
 	methodNames  = []string{"pulumi", "console"}
 	lostNames    = []string{"whole", "critical", "isolated", "none"}
 )
@@ -45,7 +45,7 @@ func (r runRequest) check() error {
 	return nil
 }
 
-func runbookArg(cmd *cobra.Command, args []string) error {
+func runbookArg(_ *cobra.Command, args []string) error {
 	if len(args) != 1 {
 		return usagef("name one runbook: %s", "deploy, upgrade or restore")
 	}
