@@ -501,6 +501,32 @@ func TestIntegrationDataStack(t *testing.T) {
 	if e2.EngineVersion != "17.6" {
 		t.Errorf("engine version after recovery = %q", e2.EngineVersion)
 	}
+
+	// The ordinary Ctrl-C: cancel mid-update with the default grace. The
+	// CLI stops cleanly: the in-flight operation finishes, no lock and no
+	// pending operation are left, and the next up has nothing to do.
+	patchProgram(t, dir, SetEngineVersion("17.7"))
+	upCtx, cancel = context.WithCancel(ctx)
+	log = newProgressLog(func(p Progress) {
+		if p.Type == InstanceType && p.Op == OpUpdate && p.Status == StepStarted {
+			cancel()
+		}
+	})
+	_, err = s.Up(upCtx, log.ch)
+	log.close()
+	cancel()
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("cancelled up = %v", err)
+	}
+	if ls, err := s.Lock(ctx); err != nil || ls.Locked || len(ls.PendingOperations) > 0 {
+		t.Fatalf("lock after a clean cancel = %+v %v", ls, err)
+	}
+	if sum, err := s.Up(ctx, nil); err != nil || sum.Result != "succeeded" {
+		t.Fatalf("up after a clean cancel = %+v %v", sum, err)
+	}
+	if e3, _ := s.Export(ctx); e3.EngineVersion != "17.7" {
+		t.Errorf("engine version after the clean cancel and up = %q", e3.EngineVersion)
+	}
 }
 
 // instanceID is the identifier of the stack's instance.
