@@ -17,6 +17,7 @@ import (
 // TestSmokeRefreshShowsDrift changes the instance class behind Pulumi's back;
 // refresh records it and the next preview plans the way back.
 func TestSmokeRefreshShowsDrift(t *testing.T) {
+	t.Parallel()
 	f := deploySmoke(t, "")
 	if _, err := f.client.ModifyDBInstance(f.ctx, &rds.ModifyDBInstanceInput{
 		DBInstanceIdentifier: aws.String(f.id), DBInstanceClass: aws.String("db.t3.medium"), ApplyImmediately: aws.Bool(true),
@@ -65,6 +66,7 @@ func TestSmokeRefreshShowsDrift(t *testing.T) {
 // TestSmokeDeleteFailsWhenFinalSnapshotExists: a final snapshot name that is
 // taken makes the delete fail, and the instance stays.
 func TestSmokeDeleteFailsWhenFinalSnapshotExists(t *testing.T) {
+	t.Parallel()
 	f := deploySmoke(t, "")
 	if _, err := f.client.CreateDBSnapshot(f.ctx, &rds.CreateDBSnapshotInput{
 		DBInstanceIdentifier: aws.String("app5ec7032"), DBSnapshotIdentifier: aws.String("smoke-final-before-deletion"),

@@ -28,6 +28,7 @@ const instanceType = "aws:rds/instance:Instance"
 // replacement; the up that follows restores a new instance and deletes the
 // old one after its final snapshot.
 func TestSmokeUpThenRestoreBySnapshot(t *testing.T) {
+	t.Parallel()
 	f := deploySmoke(t, "")
 	ctx, stack, dir, program, client, oldID := f.ctx, f.stack, f.dir, f.program, f.client, f.id
 
