@@ -7,7 +7,7 @@
 #   2. builds the pulumi CLI, the YAML language host and the test provider
 #      (tools/pulumi/build.sh, cached) and exports DATALAYER_PULUMI_TOOLS;
 #   3. gofmt check, go vet, golangci-lint (v2.15.0, cached), goreleaser check;
-#   4. go test ./... (the race detector on the packages where it is affordable).
+#   4. go test ./... (with -race on the packages where it is affordable).
 #
 # Everything it builds is cached under ${XDG_CACHE_HOME:-$HOME/.cache}/datalayer.
 # Set DATALAYER_SKIP_LINT=1 to skip step 3's linter and goreleaser (local use).
@@ -85,12 +85,19 @@ fi
 # --- 4. tests ------------------------------------------------------------------
 step "go test ./... (timeout $TEST_TIMEOUT)"
 # The race detector costs several times the CPU; on two cores it runs on the
-# packages with the most concurrency that stay cheap (config, cli), the rest
+# packages whose tests stay cheap under it (about a minute together), the
+# long simulator-driven suites (rdssim, rehearsal, e2e, pulumitest, bench)
 # run without it.
-race_re='/internal/(config|cli)$'
+race_re='/(internal/(config|cli)|steps|plain|clock|awsclient|tui)$'
 mapfile -t race_pkgs < <(go list ./... | grep -E "$race_re")
 mapfile -t other_pkgs < <(go list ./... | grep -vE "$race_re")
-go test -race -timeout "$TEST_TIMEOUT" "${race_pkgs[@]}"
-go test -timeout "$TEST_TIMEOUT" "${other_pkgs[@]}"
+# Both runs go to the end, so every package's summary line is printed.
+failed=0
+go test -race -timeout "$TEST_TIMEOUT" "${race_pkgs[@]}" || failed=1
+go test -timeout "$TEST_TIMEOUT" "${other_pkgs[@]}" || failed=1
+if ((failed)); then
+	step "go test FAILED (see the FAIL lines above)"
+	exit 1
+fi
 
 step "all checks passed"
