@@ -502,7 +502,7 @@ type cliCommand struct {
 	grace   time.Duration
 }
 
-var versionOnce sync.Map // binary path → semver.Version
+var cliVersions sync.Map // binary path → semver.Version
 
 func newCLICommand(ctx context.Context, path string, grace time.Duration) (*cliCommand, error) {
 	if grace <= 0 {
@@ -515,7 +515,7 @@ func newCLICommand(ctx context.Context, path string, grace time.Duration) (*cliC
 		}
 		path = p
 	}
-	if v, ok := versionOnce.Load(path); ok {
+	if v, ok := cliVersions.Load(path); ok {
 		return &cliCommand{path: path, version: v.(semver.Version), grace: grace}, nil
 	}
 	cmd := exec.CommandContext(ctx, path, "version")
@@ -528,7 +528,7 @@ func newCLICommand(ctx context.Context, path string, grace time.Duration) (*cliC
 	if err != nil {
 		return nil, fmt.Errorf("pulumi version %q: %w (a CLI built without its version stamp cannot be used)", strings.TrimSpace(string(out)), err)
 	}
-	versionOnce.Store(path, v)
+	cliVersions.Store(path, v)
 	return &cliCommand{path: path, version: v, grace: grace}, nil
 }
 

@@ -300,11 +300,10 @@ func (pt *Patch) Commit(ctx context.Context, message string) (string, error) {
 // TypeScript
 
 type tsProp struct {
-	key                string
-	start, end         int // the property's text: key start .. value end
-	valStart, valEnd   int
-	commaEnd           int // position after the trailing comma, or valEnd when none
-	keyStart, keyColon int
+	key              string
+	keyStart         int
+	valStart, valEnd int
+	commaEnd         int // position after the trailing comma, or valEnd when none
 }
 
 type tsInstance struct {
@@ -418,7 +417,7 @@ func tsProperty(src, m []byte, from, to int) (tsProp, bool) {
 	for ve > vs && isSpace(m[ve-1]) {
 		ve--
 	}
-	return tsProp{key: key, keyStart: ks, keyColon: from + loc[1] - 1, valStart: vs, valEnd: ve, commaEnd: ve, start: ks, end: ve}, true
+	return tsProp{key: key, keyStart: ks, valStart: vs, valEnd: ve, commaEnd: ve}, true
 }
 
 func (inst *tsInstance) find(key string) (tsProp, bool) {

@@ -251,7 +251,7 @@ func (s *SimStack) describe(ctx context.Context, id string) (*rdstypes.DBInstanc
 
 // sync fills a fresh state from AWS: the rehearsal's data stack was
 // deployed before the rehearsal starts, with the program's inputs.
-func (s *SimStack) sync(ctx context.Context, st *simState, _ ProgramSettings) error {
+func (s *SimStack) sync(ctx context.Context, st *simState) error {
 	if st.Instance == nil || st.Instance.ID != "" {
 		return nil
 	}
@@ -371,11 +371,7 @@ func (s *SimStack) Refresh(ctx context.Context, previewOnly bool, progress chan<
 	}
 	defer done()
 	em := emitter{ch: progress, clock: s.opts.Clock}
-	prog, _, err := s.program()
-	if err != nil {
-		return s.fail(st, start, "refresh", err)
-	}
-	if err := s.sync(ctx, st, prog); err != nil {
+	if err := s.sync(ctx, st); err != nil {
 		return s.fail(st, start, "refresh", err)
 	}
 	status := StepPlanned
@@ -591,7 +587,7 @@ func (s *SimStack) Preview(ctx context.Context, progress chan<- Progress) (Plan,
 		return Plan{}, fmt.Errorf("preview: %w", err)
 	}
 	if p.hasRDS {
-		if err := s.sync(ctx, st, p.prog); err != nil {
+		if err := s.sync(ctx, st); err != nil {
 			return Plan{}, fmt.Errorf("preview: %w", err)
 		}
 	}
@@ -622,7 +618,7 @@ func (s *SimStack) Up(ctx context.Context, progress chan<- Progress) (Summary, e
 	}
 	em := emitter{ch: progress, clock: s.opts.Clock}
 	if p.hasRDS {
-		if err := s.sync(ctx, st, p.prog); err != nil {
+		if err := s.sync(ctx, st); err != nil {
 			return s.fail(st, start, "up", err)
 		}
 	}
@@ -891,11 +887,7 @@ func (s *SimStack) Export(ctx context.Context) (ExportedInstance, error) {
 	if st.Instance == nil {
 		return ExportedInstance{}, fmt.Errorf("export: %w", ErrNoInstance)
 	}
-	prog, _, err := s.program()
-	if err != nil {
-		return ExportedInstance{}, fmt.Errorf("export: %w", err)
-	}
-	if err := s.sync(ctx, st, prog); err != nil {
+	if err := s.sync(ctx, st); err != nil {
 		return ExportedInstance{}, fmt.Errorf("export: %w", err)
 	}
 	b, err := json.Marshal(map[string]any{"version": 3, "deployment": map[string]any{
@@ -1003,12 +995,7 @@ func (s *SimStack) SetConfig(_ context.Context, key, value string, secret bool) 
 	}
 	full := s.fullKey(key)
 	if kv := mapGetKey(cfg, full); kv != nil {
-		kv[1] = val
-		for i := 0; i+1 < len(cfg.Content); i += 2 {
-			if cfg.Content[i].Value == full {
-				cfg.Content[i+1] = val
-			}
-		}
+		kv[1] = val // kv is a window on cfg.Content
 	} else {
 		cfg.Content = append(cfg.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: full}, val)
 	}
