@@ -72,9 +72,12 @@ func Get() Info {
 func (i Info) String() string {
 	var extra []string
 	if i.Commit != "" {
-		c := i.Commit
-		if len(c) > 12 && !strings.HasSuffix(c, "-dirty") {
+		c, dirty := strings.CutSuffix(i.Commit, "-dirty")
+		if len(c) > 12 {
 			c = c[:12]
+		}
+		if dirty {
+			c += "-dirty"
 		}
 		extra = append(extra, "commit "+c)
 	}

@@ -15,7 +15,7 @@ func TestInfoString(t *testing.T) {
 		{"stamped", Info{Version: "1.2.0", Commit: "0123456789abcdef", Date: "2026-11-25", GoVersion: "go1.26.8", Platform: "darwin/arm64"},
 			"datalayer 1.2.0 (commit 0123456789ab, built 2026-11-25, go1.26.8 darwin/arm64)"},
 		{"dirty", Info{Version: "dev", Commit: "0123456789abcdef-dirty", GoVersion: "go1.26.8", Platform: "linux/arm64"},
-			"datalayer dev (commit 0123456789abcdef-dirty, go1.26.8 linux/arm64)"},
+			"datalayer dev (commit 0123456789ab-dirty, go1.26.8 linux/arm64)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
