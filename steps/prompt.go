@@ -170,6 +170,10 @@ func (x *Exec) Choose(id, title, body, preset string, options []Option) (string,
 	return a.Value, nil
 }
 
+// GateDeclined is the answer a renderer sends when the person backs out of a
+// gate (Esc) instead of typing anything.
+const GateDeclined = "declined"
+
 // Gate asks for the exact text expect before something destructive; body
 // says exactly what will happen. Anything else backs out.
 func (x *Exec) Gate(id, title, body, expect string) error {
@@ -177,10 +181,14 @@ func (x *Exec) Gate(id, title, body, expect string) error {
 	if err != nil {
 		return err
 	}
-	if a.Value != expect {
+	switch {
+	case a.Value == expect:
+		return nil
+	case a.Value == GateDeclined:
+		return fmt.Errorf("%w: backed out at %q; nothing was changed, run `datalayer resume` when ready to be asked again", ErrNotConfirmed, title)
+	default:
 		return fmt.Errorf("%w: typed %q where %q was needed; nothing was changed, run `datalayer resume` to be asked again", ErrNotConfirmed, a.Value, expect)
 	}
-	return nil
 }
 
 // Manual asks the person to do something and tick it off with a note; a

@@ -24,7 +24,7 @@ import (
 // DeclinedValue is the answer value sent when a gate is backed out of with
 // Esc. Any value other than the prompt's Expect is a refusal to the engine;
 // this one also reads well in the journal.
-const DeclinedValue = "declined"
+const DeclinedValue = steps.GateDeclined
 
 // maxLogLines caps the log kept in memory and shown in the viewport.
 const maxLogLines = 2000
