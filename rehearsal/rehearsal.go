@@ -225,7 +225,12 @@ func (w *World) start(ctx context.Context) error {
 	}
 	// A short rename backoff and waiter delay in simulated time keep the
 	// rehearsal brisk; the clock makes them short in real time too.
-	w.AWS = awsclient.New(cfg, awsclient.WithEndpoint(w.URL), awsclient.WithClock(w.Clock),
+	// The SDK's default of 3 tries per call loses to a burst of 4 throttled
+	// requests (throttling) or 8 failed ones (network-loss) when one call is
+	// alone on the wire. 10 tries ride them out; the SDK sleeps in real time
+	// while the simulated clock runs --speed times faster, so its backoff is
+	// capped low (else a rename's 30 simulated minutes pass inside one call).
+	w.AWS = awsclient.New(cfg, awsclient.WithEndpoint(w.URL), awsclient.WithClock(w.Clock), awsclient.WithRetry(10, 50*time.Millisecond),
 		awsclient.WithRenameBackoff(awsclient.RenameBackoff{First: 15 * time.Second, Max: time.Minute, GiveUp: 30 * time.Minute, Tick: 5 * time.Second, Poll: 10 * time.Second}))
 	w.Poller = awsclient.NewPoller(w.AWS, w.Clock, awsclient.PollerOptions{Interval: w.Options.PollInterval})
 	w.shared = steps.NewSharedPoller(w.ctx, w.Poller)
