@@ -583,6 +583,19 @@ func (r *Run) waitVars(ctx context.Context, names []string) error {
 	}
 }
 
+// relearnSecrets hides the application's secret db-host (and every
+// endpoint like it) again in a resumed run: the journal only holds it
+// redacted, and the step that read it has finished and will not run again.
+func (r *Run) relearnSecrets(ctx context.Context) {
+	if r.deps.App == nil {
+		return
+	}
+	if host, _, err := r.deps.App.GetConfig(ctx, "db-host"); err == nil && host != "" {
+		r.red.add(host)
+		r.red.hideEndpointsLike(host)
+	}
+}
+
 func (r *Run) run(ctx context.Context) {
 	defer func() {
 		if r.jr != nil {
@@ -595,6 +608,7 @@ func (r *Run) run(ctx context.Context) {
 	text := "started"
 	if r.prior != nil {
 		text = "resumed"
+		r.relearnSecrets(ctx)
 		r.replayHistory()
 	}
 	r.emit(Event{Type: EventRunStarted, Text: text, Run: &info})
