@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/charmbracelet/glamour"
+	"github.com/charmbracelet/glamour/styles"
 )
 
 // markdownRenderer builds glamour renderers lazily, one per width, and is
@@ -30,10 +31,7 @@ func (r *markdownRenderer) render(md string, width int) (string, error) {
 	tr, ok := r.byWidth[width]
 	if !ok {
 		var err error
-		tr, err = glamour.NewTermRenderer(
-			glamour.WithStandardStyle(r.style),
-			glamour.WithWordWrap(width),
-		)
+		tr, err = glamour.NewTermRenderer(r.styleOption(), glamour.WithWordWrap(width))
 		if err != nil {
 			return "", fmt.Errorf("tui: markdown renderer: %w", err)
 		}
@@ -44,6 +42,27 @@ func (r *markdownRenderer) render(md string, width int) (string, error) {
 		return "", fmt.Errorf("tui: render markdown: %w", err)
 	}
 	return trimBlankLines(out), nil
+}
+
+// styleOption is the glamour style. Glamour's colourless styles ("ascii",
+// "notty") mark emphasis with the markdown's own asterisks, which reads as
+// raw markup on screen; ours drop the markers and keep the words.
+func (r *markdownRenderer) styleOption() glamour.TermRendererOption {
+	if r.style != styles.AsciiStyle && r.style != styles.NoTTYStyle {
+		return glamour.WithStandardStyle(r.style)
+	}
+	plain := styles.ASCIIStyleConfig
+	plain.Emph.BlockPrefix, plain.Emph.BlockSuffix = "", ""
+	plain.Strong.BlockPrefix, plain.Strong.BlockSuffix = "", ""
+	plain.Strikethrough.BlockPrefix, plain.Strikethrough.BlockSuffix = "", ""
+	return glamour.WithStyles(plain)
+}
+
+// stripMarkup is a body shown before glamour has rendered it (or when it
+// could not): the text without emphasis markers and code ticks.
+func stripMarkup(md string) string {
+	r := strings.NewReplacer("**", "", "__", "", "`", "")
+	return r.Replace(md)
 }
 
 // trimBlankLines drops leading and trailing blank lines and trailing spaces,

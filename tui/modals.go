@@ -49,7 +49,8 @@ func (m *Model) formView() string {
 	return out
 }
 
-// bodyText is a prompt's body as rendered markdown when ready, raw before.
+// bodyText is a prompt's body as rendered markdown when ready; before, the
+// text without its markup.
 func (m *Model) bodyText(p *steps.Prompt) string {
 	if p == nil || p.Body == "" {
 		return ""
@@ -58,7 +59,7 @@ func (m *Model) bodyText(p *steps.Prompt) string {
 	if t, ok := m.md[key]; ok && t != "" {
 		return t
 	}
-	return strings.TrimSpace(p.Body)
+	return strings.TrimSpace(stripMarkup(p.Body))
 }
 
 // clipBody shows n lines of a body from line off, saying what is above and
