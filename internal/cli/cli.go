@@ -92,7 +92,8 @@ type app struct {
 	cfgFile string
 	flags   config.Flags
 	loaded  *config.Loaded
-	started bool // a command's RunE began: errors after this are not usage errors
+	started bool   // a command's RunE began: errors after this are not usage errors
+	pick    picker // the start screen; nil means tui.PickStart
 }
 
 // Execute runs the command line args (without the program name) and

@@ -49,6 +49,21 @@ func runbookArg(_ *cobra.Command, args []string) error {
 	if len(args) != 1 {
 		return usagef("name one runbook: %s", "deploy, upgrade or restore")
 	}
+	return checkRunbook(args)
+}
+
+// optionalRunbookArg accepts no runbook (the start screen asks) or one.
+func optionalRunbookArg(_ *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	return checkRunbook(args)
+}
+
+func checkRunbook(args []string) error {
+	if len(args) != 1 {
+		return usagef("name one runbook: %s", "deploy, upgrade or restore")
+	}
 	if err := oneOf("runbook", args[0], runbookNames...); err != nil {
 		return usagef("unknown runbook %q: use deploy, upgrade or restore", args[0])
 	}
@@ -58,19 +73,20 @@ func runbookArg(_ *cobra.Command, args []string) error {
 func (a *app) rehearseCmd() *cobra.Command {
 	req := runRequest{Rehearsal: true}
 	cmd := &cobra.Command{
-		Use:   "rehearse {deploy|upgrade|restore}",
+		Use:   "rehearse [deploy|upgrade|restore]",
 		Short: "Rehearse a runbook against the built-in simulator (no AWS, no Pulumi needed)",
 		Long: `Run a whole runbook against the built-in RDS simulator and the simulated Pulumi
 engine, with realistic AWS timings compressed by --speed. No credentials, no
 pulumi CLI, nothing outside this binary. Step timings are recorded for the real
-run's "expected vs elapsed".
+run's "expected vs elapsed". Without a runbook, on a terminal, a start screen
+asks which one.
 
 ` + scenarioHelp(),
 		Example: `  datalayer rehearse restore
   datalayer rehearse restore --method console --lost isolated
   datalayer rehearse upgrade --scenario upgrade-precheck-fails
   datalayer rehearse deploy --plain --yes --speed 600`,
-		Args:      runbookArg,
+		Args:      optionalRunbookArg,
 		ValidArgs: runbookNames,
 		PreRunE: func(*cobra.Command, []string) error {
 			if err := checkScenario(req.Scenario); err != nil {
@@ -79,7 +95,11 @@ run's "expected vs elapsed".
 			return checkSpeed(req.Speed)
 		},
 		RunE: a.run(func(cmd *cobra.Command, args []string) error {
-			req.Runbook = args[0]
+			if len(args) == 1 {
+				req.Runbook = args[0]
+			} else if err := a.fillFromStartScreen(cmd.Context(), &req, true); err != nil {
+				return err
+			}
 			if err := req.check(); err != nil {
 				return err
 			}
@@ -118,11 +138,15 @@ func (a *app) runbookCmd(name string) *cobra.Command {
 
 This runs against real AWS and the real pulumi CLI, with the credentials the
 AWS SDK finds (shown first, with the account and principal). Every destructive
-step asks for a typed confirmation; on a production stack --yes is refused.`,
+step asks for a typed confirmation; on a production stack --yes is refused.
+Without --stack, on a terminal, a start screen asks which stack.`,
 		Example: example,
 		Args:    cobra.NoArgs,
 		RunE: a.run(func(cmd *cobra.Command, _ []string) error {
 			if err := req.check(); err != nil {
+				return err
+			}
+			if err := a.fillFromStartScreen(cmd.Context(), &req, false); err != nil {
 				return err
 			}
 			l, err := a.config()
@@ -142,8 +166,7 @@ step asks for a typed confirmation; on a production stack --yes is refused.`,
 		}),
 	}
 	f := cmd.Flags()
-	f.StringVar(&req.Stack, "stack", "", "the stack to act on, e.g. staging or production")
-	_ = cmd.MarkFlagRequired("stack")
+	f.StringVar(&req.Stack, "stack", "", "the stack to act on, e.g. staging or production (default: the start screen asks)")
 	_ = cmd.RegisterFlagCompletionFunc("stack", a.completeStacks)
 	if name == "restore" {
 		f.StringVar(&req.Method, "method", "", "restore method: pulumi or console (default: the wizard asks)")
