@@ -118,7 +118,7 @@ func TestRehearseEveryScenario(t *testing.T) {
 			out: []string{"✓ rename-new", "run done"}, ops: consoleOps,
 			fired: map[string]int64{"throttling": 1, "5xx": 1}},
 		{name: "rename-refused", scenario: "rename-refused", args: consoleRestore, code: ExitOK,
-			out: []string{"AWS does not accept the name app5ec7032 yet", "not an error, trying again in", "✓ rename-new", "run done"},
+			out:    []string{"AWS does not accept the name app5ec7032 yet", "not an error, trying again in", "✓ rename-new", "run done"},
 			notOut: []string{"✗ rename-new"}, ops: consoleOps},
 		{name: "restore-incompatible-parameters", scenario: "restore-incompatible-parameters", args: consoleRestore, code: ExitFailed,
 			out:    []string{"instance app5ec7032-restored is incompatible-parameters", "compare it with the stack export", "run failed"},
