@@ -430,6 +430,23 @@ func (r *Run) Var(name string) (string, bool) {
 	return v.Value, ok
 }
 
+// Vars returns the run's variables that are not secret, plus the stack and
+// the application stack, for filling the {var} placeholders of commands
+// shown to people (Fill). A resumed run knows its earlier variables here
+// before any event says so.
+func (r *Run) Vars() map[string]string {
+	m := r.decided()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := m["stack"]; !ok && r.opts.Stack != "" {
+		m["stack"] = r.opts.Stack
+	}
+	if _, ok := m["app-stack"]; !ok && r.opts.AppStack != "" {
+		m["app-stack"] = r.opts.AppStack
+	}
+	return m
+}
+
 // Start runs the runbook in a goroutine; read Events until it closes.
 func (r *Run) Start(ctx context.Context) {
 	r.mu.Lock()

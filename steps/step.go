@@ -178,7 +178,12 @@ func (e *StopError) Error() string { return "stopped: " + e.Reason }
 var ErrNotConfirmed = errors.New("not confirmed")
 
 // fill replaces {var} placeholders in s with known, non-secret values.
-func fill(s string, vars map[string]string) string {
+func fill(s string, vars map[string]string) string { return Fill(s, vars) }
+
+// Fill replaces the {var} placeholders of s whose variable vars holds and
+// leaves the others as they are. Renderers use it on StepInfo.Commands with
+// the run's known variables; never pass it a secret value.
+func Fill(s string, vars map[string]string) string {
 	keys := make([]string, 0, len(vars))
 	for k := range vars {
 		keys = append(keys, k)
