@@ -154,6 +154,10 @@ type Model struct {
 	sending bool // an answer is on its way to the engine
 	errText string
 
+	// vars are the run's known variables that are not secret, filled into
+	// the commands shown for a step.
+	vars map[string]string
+
 	md        map[string]string // rendered markdown by key
 	requested map[string]bool
 
@@ -215,6 +219,7 @@ func New(ctx context.Context, s steps.Session, opts Options) *Model {
 		md:        map[string]string{},
 		requested: map[string]bool{},
 	}
+	m.vars = initialVars(s, m.info)
 	m.setSteps(s.Steps())
 	return m
 }
@@ -459,6 +464,9 @@ func (m *Model) apply(ev steps.Event) {
 				info.Identity = m.info.Identity
 			}
 			m.info = info
+			if _, ok := m.vars["stack"]; !ok && info.Stack != "" {
+				m.vars["stack"] = info.Stack
+			}
 		}
 		m.appendLog(ev.Time, fmt.Sprintf("run %s %s", m.info.RunID, firstNonEmpty(ev.Text, "started")), false)
 	case steps.EventWarning:
@@ -513,6 +521,11 @@ func (m *Model) apply(ev steps.Event) {
 		}
 	case steps.EventVariable:
 		m.appendLog(ev.Time, ev.Name+" = "+ev.Value, false)
+		if ev.Secret {
+			delete(m.vars, ev.Name) // its value is redacted: never shown in a command
+		} else if ev.Name != "" {
+			m.vars[ev.Name] = ev.Value
+		}
 	case steps.EventStatus:
 		if ev.Status != nil {
 			m.applyStatus(*ev.Status, ev.Time)
@@ -777,6 +790,28 @@ func (m *Model) Failure() string { return m.failure }
 
 // Interrupted reports whether the person quit before the run ended.
 func (m *Model) Interrupted() bool { return m.interrupted }
+
+// varSource is a session that can say which variables it knows already (a
+// resumed run knows those of the earlier session, which no event repeats).
+type varSource interface {
+	Vars() map[string]string
+}
+
+// initialVars are the variables known before any event: the stacks from the
+// run's info and whatever the session knows.
+func initialVars(s steps.Session, info steps.RunInfo) map[string]string {
+	vars := map[string]string{}
+	if info.Stack != "" {
+		vars["stack"] = info.Stack
+		vars["app-stack"] = firstNonEmpty(info.Flags["app-stack"], info.Stack)
+	}
+	if vs, ok := s.(varSource); ok {
+		for k, v := range vs.Vars() {
+			vars[k] = v
+		}
+	}
+	return vars
+}
 
 func firstNonEmpty(ss ...string) string {
 	for _, s := range ss {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"hash/fnv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -118,8 +119,9 @@ func (m *Model) sync() tea.Cmd {
 		m.explKey = ""
 	}
 	if r := m.currentRow(); r != nil {
-		md := stepMarkdown(r.info)
-		key := fmt.Sprintf("step:%s@%d", r.info.ID, explW)
+		md := stepMarkdown(r.info, m.vars)
+		// The text is in the key: the commands change as variables become known.
+		key := fmt.Sprintf("step:%s@%d#%x", r.info.ID, explW, textHash(md))
 		text, ok := m.md[key]
 		if !ok && !m.requested[key] && md != "" {
 			m.requested[key] = true
@@ -172,8 +174,9 @@ func (m *Model) stepIndex(id string) int {
 	return 0
 }
 
-// stepMarkdown is the explanation of a step plus what one would type by hand.
-func stepMarkdown(s steps.StepInfo) string {
+// stepMarkdown is the explanation of a step plus what one would type by
+// hand, with the run's known variables filled into the commands.
+func stepMarkdown(s steps.StepInfo, vars map[string]string) string {
 	var b strings.Builder
 	b.WriteString("## " + s.Title + "\n\n")
 	if s.Explanation != "" {
@@ -183,8 +186,15 @@ func stepMarkdown(s steps.StepInfo) string {
 	if len(s.Commands) > 0 {
 		b.WriteString("\nBy hand:\n\n")
 		for _, c := range s.Commands {
-			b.WriteString("    " + c + "\n")
+			b.WriteString("    " + steps.Fill(c, vars) + "\n")
 		}
 	}
 	return b.String()
+}
+
+// textHash tells texts apart in markdown cache keys.
+func textHash(s string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(s))
+	return h.Sum64()
 }

@@ -8,6 +8,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // TestGateBodyHasNoMarkup: the gate's body reads as text, not markdown,
@@ -69,5 +71,94 @@ func TestStripMarkup(t *testing.T) {
 		if got := stripMarkup(tt.in); got != tt.want {
 			t.Errorf("stripMarkup(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// knownVarsSession is a resumed session: it knows variables no event repeats.
+type knownVarsSession struct {
+	*scriptedSession
+	vars map[string]string
+}
+
+func (s knownVarsSession) Vars() map[string]string { return s.vars }
+
+// TestCommandsShowKnownVariables: the explanation's "By hand" commands carry
+// the run's values once known; unknown and secret placeholders stay.
+func TestCommandsShowKnownVariables(t *testing.T) {
+	list := []steps.StepInfo{
+		{ID: "fresh", Title: "Take a fresh snapshot", Kind: steps.KindWait, Phase: "prepare",
+			Explanation: "Keep a copy first.",
+			Commands: []string{
+				"create-db-snapshot --db-instance-identifier {instance} --db-snapshot-identifier {instance}-x",
+				"pulumi config get db-host --stack {app-stack}   # now {db-host}",
+				"restore-db-instance-from-db-snapshot --db-snapshot-identifier {snapshot}",
+			}},
+	}
+	started := steps.Event{Type: steps.EventStepStarted, StepID: "fresh", Time: at(10)}
+	tests := []struct {
+		name    string
+		known   map[string]string // what a resumed session knows already
+		events  []steps.Event
+		want    []string
+		wantNot []string
+	}{
+		{
+			name:    "before any variable only the stacks are known",
+			events:  []steps.Event{started},
+			want:    []string{"--db-instance-identifier {instance}", "--stack data/staging", "{db-host}", "{snapshot}"},
+			wantNot: []string{"{app-stack}"},
+		},
+		{
+			name: "variables from events are filled in, secrets are not",
+			events: []steps.Event{started,
+				{Type: steps.EventVariable, StepID: "fresh", Time: at(11), Name: "instance", Value: "app5ec7032"},
+				{Type: steps.EventVariable, StepID: "fresh", Time: at(11), Name: "db-host", Value: "[secret]", Secret: true},
+			},
+			want: []string{
+				"--db-instance-identifier app5ec7032 --db-snapshot-identifier app5ec7032-x",
+				"# now {db-host}", "--db-snapshot-identifier {snapshot}",
+			},
+			wantNot: []string{"{instance}", "now [secret]"},
+		},
+		{
+			name:   "a resumed run's earlier variables are filled in",
+			known:  map[string]string{"instance": "app5ec7032", "snapshot": "pre-release-2026-11-22"},
+			events: []steps.Event{started},
+			want: []string{
+				"--db-instance-identifier app5ec7032",
+				"--db-snapshot-identifier pre-release-2026-11-22",
+			},
+			wantNot: []string{"{instance}", "{snapshot}"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s steps.Session = newScriptedSession(stagingInfo, list, nil, true)
+			if tt.known != nil {
+				s = knownVarsSession{scriptedSession: s.(*scriptedSession), vars: tt.known}
+			}
+			m := New(context.Background(), s, testOptions(at(300)))
+			// Narrow enough for the explanation to get the lower pane, wide
+			// enough for a command to stay on one line.
+			_, cmd := m.Update(tea.WindowSizeMsg{Width: 109, Height: 40})
+			_, cmd2 := m.Update(eventsMsg{events: tt.events, now: at(300)})
+			for _, msg := range runQuiet(cmdWithoutWait(tea.Batch(cmd, cmd2))) {
+				m.Update(msg)
+			}
+			if !strings.HasPrefix(m.explKey, "step:fresh@") || strings.HasSuffix(m.explKey, ":raw") {
+				t.Fatalf("the explanation shows %q, want the rendered step", m.explKey)
+			}
+			view := ansi.Strip(m.View())
+			for _, w := range tt.want {
+				if !strings.Contains(view, w) {
+					t.Errorf("the screen lacks %q:\n%s", w, view)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(view, w) {
+					t.Errorf("the screen shows %q:\n%s", w, view)
+				}
+			}
+		})
 	}
 }
