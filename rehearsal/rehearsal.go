@@ -213,7 +213,7 @@ func (w *World) start(ctx context.Context) error {
 		w.reqLog = f
 		handler = http.HandlerFunc(w.persisting)
 	}
-	addr, done, err := serve(w.ctx, handler)
+	addr, done, err := rdssim.Start(w.ctx, "127.0.0.1:0", handler)
 	if err != nil {
 		return fmt.Errorf("rehearsal: %w", err)
 	}
@@ -242,31 +242,6 @@ func (w *World) start(ctx context.Context) error {
 		return fmt.Errorf("rehearsal: %w", err)
 	}
 	return nil
-}
-
-// serve listens on a free local port and serves h until ctx ends.
-func serve(ctx context.Context, h http.Handler) (string, <-chan error, error) {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, fmt.Errorf("listen for the simulator: %w", err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan error, 1)
-	go func() {
-		err := srv.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		done <- err
-	}()
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	return ln.Addr().String(), done, nil
 }
 
 // statusWriter records the response status.

@@ -337,10 +337,11 @@ func (s *Sim) getCallerIdentity() xCallerIdentity {
 	}
 }
 
-// Start listens on addr and serves the simulator until ctx ends. It returns
-// the bound address (host:port) and a channel that receives the server's
-// final error (nil after a clean shutdown).
-func Start(ctx context.Context, addr string, s *Sim) (string, <-chan error, error) {
+// Start listens on addr and serves the simulator (a *Sim, or a handler
+// wrapping one) until ctx ends. It returns the bound address (host:port) and
+// a channel that receives the server's final error (nil after a clean
+// shutdown).
+func Start(ctx context.Context, addr string, s http.Handler) (string, <-chan error, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
