@@ -66,6 +66,7 @@ type StartModel struct {
 	askStack  bool
 	done      bool
 	cancelled bool
+	filtering bool // "/" opened a select's filter: Esc closes it, not the screen
 	header    string
 }
 
@@ -146,14 +147,19 @@ func (m *StartModel) Init() tea.Cmd {
 	return m.form.Init()
 }
 
-// Update implements tea.Model. Esc and Ctrl-C cancel; the form gets the rest.
+// Update implements tea.Model. Esc (outside a filter) and Ctrl-C cancel; the
+// form gets the rest.
 func (m *StartModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
-		switch msg.String() {
-		case "esc", "ctrl+c":
+		switch k := msg.String(); {
+		case k == "ctrl+c", k == "esc" && !m.filtering:
 			m.cancelled = true
 			return m, tea.Quit
+		case k == "/":
+			m.filtering = true
+		case k == "esc", k == "enter":
+			m.filtering = false
 		}
 	case startDoneMsg:
 		m.done = true

@@ -75,6 +75,7 @@ func TestStartUpdate(t *testing.T) {
 		{"production reachable", StartOptions{Stacks: startStacks}, []string{"enter", "up", "enter"}, StartChoice{"restore", "production"}, nil},
 		{"runbook only (rehearse)", StartOptions{}, []string{"up", "up", "enter"}, StartChoice{Runbook: "deploy"}, nil},
 		{"stack only (runbook from the command)", StartOptions{Runbook: "deploy", Stacks: startStacks}, []string{"enter"}, StartChoice{"deploy", "staging"}, nil},
+		{"esc closes a filter first", StartOptions{Stacks: startStacks}, []string{"enter", "/", "d", "e", "v", "esc", "enter"}, StartChoice{"restore", "dev"}, nil},
 		{"esc cancels", StartOptions{Stacks: startStacks}, []string{"enter", "esc"}, StartChoice{}, ErrStartCancelled},
 		{"ctrl+c cancels", StartOptions{Stacks: startStacks}, []string{"ctrl+c"}, StartChoice{}, ErrStartCancelled},
 	}
