@@ -1,0 +1,73 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/datalayer-tool/datalayer/rehearsal"
+	"github.com/datalayer-tool/datalayer/steps"
+)
+
+// TestSecretsNeverOnScreen runs a Pulumi-method restore rehearsal (it reads
+// the application's secret db-host, builds the new one and writes it)
+// through the UI on a wide terminal, switching between the log and the
+// explanation pane as it goes, and scans everything ever drawn for the
+// secrets: the db-host (every endpoint of the account ends the same way)
+// and the rehearsal's AWS keys.
+func TestSecretsNeverOnScreen(t *testing.T) {
+	secrets := []string{"c9akciq32x1z", "rehearsal-secret-key", "AKIAREHEARSAL0000000"}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	run, world, err := rehearsal.Start(ctx, steps.Options{
+		Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Yes: true, Speed: 600, StateDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = world.Close() })
+	run.Start(ctx)
+	opts := testOptions(time.Time{})
+	opts.Clock = world.Clock
+	tm := teatest.NewTestModel(t, New(ctx, run, opts), teatest.WithInitialTermSize(240, 60))
+
+	var drawn bytes.Buffer
+	for tick := 0; !bytes.Contains(drawn.Bytes(), []byte("Run finished")); tick++ {
+		if ctx.Err() != nil {
+			t.Fatalf("the run did not finish in time; the screen drew:\n%s", drawn.String())
+		}
+		if _, err := io.Copy(&drawn, tm.Output()); err != nil {
+			t.Fatalf("read the screen: %v", err)
+		}
+		if tick%10 == 9 {
+			tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second)).(*Model)
+	if err := run.Wait(); err != nil {
+		t.Fatalf("the run failed: %v", err)
+	}
+	if _, err := io.Copy(&drawn, tm.Output()); err != nil {
+		t.Fatal(err)
+	}
+	newID, _ := run.Var("new-instance")
+	if newID == "" || !strings.Contains(drawn.String(), newID) {
+		t.Fatalf("the new instance %q never showed: the scan would prove nothing", newID)
+	}
+	for where, text := range map[string]string{"the screen": drawn.String(), "the final view": fm.View()} {
+		for _, s := range secrets {
+			if strings.Contains(text, s) {
+				i := strings.Index(text, s)
+				t.Errorf("%s shows the secret %q: …%s…", where, s, text[max(0, i-80):min(len(text), i+len(s)+20)])
+			}
+		}
+	}
+}
