@@ -1,0 +1,82 @@
+package rehearsal
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
+	"github.com/datalayer-tool/datalayer/steps"
+)
+
+// Guard 6 with settings that differ (not a failed restore): the restored
+// instance comes back with RDS's defaults for the parameter group, the
+// security groups and Multi-AZ. The diff names each difference and the run
+// stops before any rename, so traffic never moves to it.
+func TestRestoredSettingsDifferStopsBeforeTraffic(t *testing.T) {
+	dir := t.TempDir()
+	o := steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true, Speed: 600, StateDir: dir}
+	run, w, err := Start(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var (
+		mu    sync.Mutex
+		evs   []steps.Event
+		moved bool
+	)
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for e := range run.Events() {
+			mu.Lock()
+			evs = append(evs, e)
+			mu.Unlock()
+			if e.Type == steps.EventStepStarted && e.StepID == "wait-restored" && !moved {
+				moved = true
+				w.Sim.Mutate(func(world *rdssim.World) {
+					in := world.Instance("app5ec7032-restored")
+					if in == nil {
+						t.Errorf("the restored instance is not there when wait-restored starts")
+						return
+					}
+					in.ParameterGroup = "default.postgres16"
+					in.SecurityGroups = []string{"sg-00000000000000000"}
+					in.MultiAZ = true
+				})
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	run.Start(ctx)
+	runErr := run.Wait()
+	<-collected
+	if runErr == nil {
+		t.Fatal("the run went on with a restored instance that differs from the export")
+	}
+	var diffErr string
+	for _, e := range evs {
+		if e.Type == steps.EventStepFailed && e.StepID == "diff" {
+			diffErr = e.Err
+		}
+		if e.Type == steps.EventStepStarted && (e.StepID == "rename-old" || e.StepID == "gate-rename") {
+			t.Fatalf("step %s started although the settings differ", e.StepID)
+		}
+	}
+	for _, want := range []string{"default.postgres16", "postgres16-force-ssl-off", "sg-00000000000000000", "sg-0a1b2c3d4e5f60718", "traffic has not moved", "datalayer resume"} {
+		if !strings.Contains(diffErr, want) {
+			t.Errorf("the diff step's failure does not name %q: %q", want, diffErr)
+		}
+	}
+	n, err := w.MutatingRequests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n["ModifyDBInstance"] != 0 {
+		t.Fatalf("a rename was issued: %v", n)
+	}
+}
