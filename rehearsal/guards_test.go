@@ -80,3 +80,30 @@ func TestRestoredSettingsDifferStopsBeforeTraffic(t *testing.T) {
 		t.Fatalf("a rename was issued: %v", n)
 	}
 }
+
+// Guard 7: the new db-host is built from the old one and checked against
+// the endpoint AWS reports before it is written. Here the application's
+// db-host points at another domain, so the built value cannot match: the
+// step fails and the application's config keeps its old value.
+func TestBuiltDBHostMismatchWritesNothing(t *testing.T) {
+	const wrong = "app5ec7032.zz9otherzone.eu-west-2.rds.amazonaws.com"
+	r := runHeadlessIn(t, steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}, nil, func(w *World) {
+		if err := w.App.SetConfig(context.Background(), "db-host", wrong, true); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if r.err == nil {
+		t.Fatalf("the run finished with a db-host that does not match AWS\n%s", r.text())
+	}
+	msg, failed := r.failed("prepare-app")
+	if !failed || !strings.Contains(msg, "does not match the endpoint AWS reports") || !strings.Contains(msg, "nothing was written") {
+		t.Fatalf("prepare-app did not refuse the built db-host: %q\n%s", msg, r.text())
+	}
+	host, _, err := r.world.App.GetConfig(context.Background(), "db-host")
+	if err != nil || host != wrong {
+		t.Fatalf("the application's db-host changed to %q (%v)", host, err)
+	}
+	if r.finished("redeploy-app") {
+		t.Fatal("the application was redeployed")
+	}
+}
