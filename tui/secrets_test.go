@@ -18,9 +18,12 @@ import (
 // TestSecretsNeverOnScreen runs a Pulumi-method restore rehearsal (it reads
 // the application's secret db-host, builds the new one and writes it)
 // through the UI on a wide terminal, switching between the log and the
-// explanation pane as it goes, and scans everything ever drawn for the
-// secrets: the db-host (every endpoint of the account ends the same way)
-// and the rehearsal's AWS keys.
+// explanation pane and resizing the terminal as it goes, and scans
+// everything ever drawn for the secrets: the db-host (every endpoint of the
+// account ends the same way) and the rehearsal's AWS keys. The run must
+// finish in the UI despite the resizes.
+var sizesDuringRun = []struct{ w, h int }{{80, 24}, {40, 12}, {200, 50}, {240, 60}}
+
 func TestSecretsNeverOnScreen(t *testing.T) {
 	secrets := []string{"c9akciq32x1z", "rehearsal-secret-key", "AKIAREHEARSAL0000000"}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -48,12 +51,19 @@ func TestSecretsNeverOnScreen(t *testing.T) {
 		if tick%10 == 9 {
 			tm.Send(tea.KeyMsg{Type: tea.KeyTab})
 		}
+		if tick%25 == 24 { // the terminal is resized while the run goes on
+			size := sizesDuringRun[(tick/25)%len(sizesDuringRun)]
+			tm.Send(tea.WindowSizeMsg{Width: size.w, Height: size.h})
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second)).(*Model)
 	if err := run.Wait(); err != nil {
 		t.Fatalf("the run failed: %v", err)
+	}
+	if fm.Failure() != "" || !fm.Finished() || fm.Interrupted() {
+		t.Fatalf("the UI ended with failure %q, finished %v, interrupted %v", fm.Failure(), fm.Finished(), fm.Interrupted())
 	}
 	if _, err := io.Copy(&drawn, tm.Output()); err != nil {
 		t.Fatal(err)
