@@ -191,7 +191,7 @@ func methodStep() *Step {
 			} {
 				opts = append(opts, Option{Value: m.v, Label: m.label, Recommended: m.v == rec, Reason: reasons[m.v]})
 			}
-			v, err := x.Choose("method", "Restore how?", "Recommended: **"+rec+"** — "+reasons[rec], x.Options().Method, opts)
+			v, err := x.Choose("method", "Restore how?", "", x.Options().Method, opts)
 			if err != nil {
 				return err
 			}
@@ -311,7 +311,11 @@ func freshSnapshotStep(conds []Cond) *Step {
 	return &Step{
 		ID: "fresh-snapshot", Title: "Take a fresh snapshot of the current instance", Kind: KindAction, Phase: PhasePrepare, If: conds,
 		Needs: []string{"instance"}, Produces: []string{},
-		Commands: []string{"aws rds create-db-snapshot --db-instance-identifier {instance} --db-snapshot-identifier {instance}-before-restore", "aws rds wait db-snapshot-available --db-snapshot-identifier {instance}-before-restore"},
+		Commands: []string{
+			`snap={instance}-before-restore-$(date -u +%Y%m%d-%H%M)`,
+			`aws rds create-db-snapshot --db-instance-identifier {instance} --db-snapshot-identifier "$snap"`,
+			`aws rds wait db-snapshot-available --db-snapshot-identifier "$snap"`,
+		},
 		Explanation: "Even in a bad state, what is there now may hold data the snapshot does not. Keep a copy " +
 			"before replacing anything. Declining needs a reason in words.",
 		Do: func(x *Exec) error {
