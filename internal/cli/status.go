@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -131,7 +132,14 @@ func (a *app) awsClient(ctx context.Context, l config.Loaded) (*awsclient.Client
 	if !strings.HasPrefix(l.Sources["endpoint"], "$") {
 		lo.Endpoint = l.Endpoint
 	}
-	c, err := awsclient.Load(ctx, lo)
+	// Eight tries (backoff up to 20 s) instead of the SDK's three: a
+	// throttling burst shared with the console and other tools should cost a
+	// runbook step some seconds, not the step. AWS_MAX_ATTEMPTS still wins.
+	var opts []awsclient.Option
+	if os.Getenv("AWS_MAX_ATTEMPTS") == "" {
+		opts = append(opts, awsclient.WithRetry(8, 20*time.Second))
+	}
+	c, err := awsclient.Load(ctx, lo, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("aws: %w", err)
 	}
