@@ -276,10 +276,10 @@ func pickSnapshotStep() *Step {
 					continue
 				}
 				age := now.Sub(s.Created)
-				o := Option{Value: s.ID, Label: fmt.Sprintf("%s — %s, %s old; loses what was written since %s", s.ID, s.Type, humanAge(age), s.Created.UTC().Format("2006-01-02 15:04 MST"))}
+				o := Option{Value: s.ID, Label: fmt.Sprintf("%s — %s, %s old; loses what was written since %s", s.ID, s.Type, HumanAge(age), s.Created.UTC().Format("2006-01-02 15:04 MST"))}
 				if len(opts) == 0 {
 					o.Recommended = true
-					o.Reason = "the newest: the smallest data-loss window (" + humanAge(age) + ")"
+					o.Reason = "the newest: the smallest data-loss window (" + HumanAge(age) + ")"
 				}
 				opts = append(opts, o)
 			}
@@ -296,8 +296,14 @@ func pickSnapshotStep() *Step {
 	}
 }
 
-func humanAge(d time.Duration) string {
+// HumanAge writes a duration the way a person reads a snapshot's age: the
+// data-loss window a restore from it implies.
+func HumanAge(d time.Duration) string {
 	switch {
+	case d < 0:
+		return "just now"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
 	case d < time.Hour:
 		return fmt.Sprintf("%dm", int(d.Minutes()))
 	case d < 48*time.Hour:

@@ -16,6 +16,7 @@ import (
 	"github.com/datalayer-tool/datalayer/awsclient"
 	"github.com/datalayer-tool/datalayer/internal/config"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
+	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // newestSnapshots is how many snapshots `status` shows per instance.
@@ -292,7 +293,7 @@ func (r statusReport) writeTable(w io.Writer, now time.Time) error {
 			}
 			if !s.Created.IsZero() {
 				created = s.Created.UTC().Format("2006-01-02 15:04")
-				age = humanAge(now.Sub(s.Created))
+				age = steps.HumanAge(now.Sub(s.Created))
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", s.ID, s.Type, status, created, age)
 		}
@@ -307,21 +308,4 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-// humanAge writes a duration the way a person reads a snapshot's age: the
-// data-loss window a restore from it implies.
-func humanAge(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "just now"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	default:
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
-	}
 }
