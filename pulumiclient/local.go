@@ -200,20 +200,9 @@ func (s *LocalStack) Automation() auto.Stack { return s.stack }
 
 // Info implements Stack.
 func (s *LocalStack) Info(ctx context.Context) (StackInfo, error) {
-	proj, err := readProject(s.dir)
+	info, err := stackInfoFromFiles(s.dir, s.name)
 	if err != nil {
-		return StackInfo{}, fmt.Errorf("stack info: %w", err)
-	}
-	st, err := readStackSettings(s.dir, s.name)
-	if err != nil {
-		return StackInfo{}, fmt.Errorf("stack info: %w", err)
-	}
-	info := StackInfo{
-		Project:      proj.Name,
-		Stack:        s.name,
-		AWSProfile:   configString(st.Config, proj.Config, "aws:profile"),
-		AWSRegion:    configString(st.Config, proj.Config, "aws:region"),
-		Environments: st.environments(),
+		return info, err
 	}
 	who, err := s.ws.WhoAmIDetails(ctx)
 	if err != nil {
@@ -221,6 +210,26 @@ func (s *LocalStack) Info(ctx context.Context) (StackInfo, error) {
 	}
 	info.Backend = who.URL
 	return info, nil
+}
+
+// stackInfoFromFiles reads what Pulumi.yaml and Pulumi.<stack>.yaml say of
+// the stack; the backend is the caller's to fill in.
+func stackInfoFromFiles(dir, stack string) (StackInfo, error) {
+	proj, err := readProject(dir)
+	if err != nil {
+		return StackInfo{}, fmt.Errorf("stack info: %w", err)
+	}
+	st, err := readStackSettings(dir, stack)
+	if err != nil {
+		return StackInfo{}, fmt.Errorf("stack info: %w", err)
+	}
+	return StackInfo{
+		Project:      proj.Name,
+		Stack:        stack,
+		AWSProfile:   configString(st.Config, proj.Config, "aws:profile"),
+		AWSRegion:    configString(st.Config, proj.Config, "aws:region"),
+		Environments: st.environments(),
+	}, nil
 }
 
 // Refresh implements Stack. With previewOnly it runs `pulumi refresh

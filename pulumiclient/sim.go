@@ -180,21 +180,12 @@ func (s *SimStack) save(st *simState) error {
 
 // Info implements Stack.
 func (s *SimStack) Info(context.Context) (StackInfo, error) {
-	proj, err := readProject(s.dir)
+	info, err := stackInfoFromFiles(s.dir, s.name)
 	if err != nil {
-		return StackInfo{}, fmt.Errorf("stack info: %w", err)
+		return info, err
 	}
-	st, err := readStackSettings(s.dir, s.name)
-	if err != nil {
-		return StackInfo{}, fmt.Errorf("stack info: %w", err)
-	}
-	return StackInfo{
-		Project: proj.Name, Stack: s.name,
-		Backend:      "file://" + s.opts.StateDir + " (simulated engine)",
-		AWSProfile:   configString(st.Config, proj.Config, "aws:profile"),
-		AWSRegion:    configString(st.Config, proj.Config, "aws:region"),
-		Environments: st.environments(),
-	}, nil
+	info.Backend = "file://" + s.opts.StateDir + " (simulated engine)"
+	return info, nil
 }
 
 // program reads the instance settings from the program; ok is false for a
