@@ -359,26 +359,7 @@ func findTSInstance(src []byte) (*tsInstance, error) {
 		return nil, fmt.Errorf("unbalanced braces after the aws.rds.Instance at line %d", lineOf(src, inst.start))
 	}
 	inst.close = closeAt
-	// Split the top level properties.
-	segStart := inst.open + 1
-	depth = 0
-	for j := inst.open + 1; j <= inst.close; j++ {
-		c := m[j]
-		switch {
-		case c == '(' || c == '[' || c == '{':
-			depth++
-		case (c == ')' || c == ']' || c == '}') && j != inst.close:
-			depth--
-		case (c == ',' && depth == 0) || j == inst.close:
-			if pr, ok := tsProperty(src, m, segStart, j); ok {
-				if c == ',' {
-					pr.commaEnd = j + 1
-				}
-				inst.props = append(inst.props, pr)
-			}
-			segStart = j + 1
-		}
-	}
+	inst.props = tsSplitProps(src, m, inst.open, inst.close)
 	for _, pr := range inst.props {
 		v := string(src[pr.valStart:pr.valEnd])
 		if len(v) > 0 && (v[0] == '"' || v[0] == '\'') {
@@ -387,6 +368,32 @@ func findTSInstance(src []byte) (*tsInstance, error) {
 		}
 	}
 	return inst, nil
+}
+
+// tsSplitProps splits the top-level properties of the object literal
+// between the braces at open and closeAt.
+func tsSplitProps(src, m []byte, open, closeAt int) []tsProp {
+	var props []tsProp
+	segStart := open + 1
+	depth := 0
+	for j := open + 1; j <= closeAt; j++ {
+		c := m[j]
+		switch {
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case (c == ')' || c == ']' || c == '}') && j != closeAt:
+			depth--
+		case (c == ',' && depth == 0) || j == closeAt:
+			if pr, ok := tsProperty(src, m, segStart, j); ok {
+				if c == ',' {
+					pr.commaEnd = j + 1
+				}
+				props = append(props, pr)
+			}
+			segStart = j + 1
+		}
+	}
+	return props
 }
 
 var tsKey = regexp.MustCompile(`^\s*(?:([A-Za-z_$][A-Za-z0-9_$]*)|"([^"]*)"|'([^']*)')\s*:`)
@@ -438,19 +445,25 @@ func (inst *tsInstance) lit(v string) string {
 
 // set changes, adds or (value "") removes a string property.
 func (inst *tsInstance) set(src []byte, key, val string) ([]byte, error) {
-	p, exists := inst.find(key)
-	switch {
-	case exists && val == "":
-		return tsRemove(src, p), nil
-	case exists:
-		return splice(src, p.valStart, p.valEnd, inst.lit(val)), nil
-	case val == "":
+	if val == "" {
+		if p, exists := inst.find(key); exists {
+			return tsRemove(src, p), nil
+		}
 		return src, nil // nothing to remove
+	}
+	return inst.setRaw(src, key, inst.lit(val))
+}
+
+// setRaw changes or adds a property whose value is the expression raw
+// (a reference such as `parameterGroup.name`, or `true`).
+func (inst *tsInstance) setRaw(src []byte, key, raw string) ([]byte, error) {
+	if p, exists := inst.find(key); exists {
+		return splice(src, p.valStart, p.valEnd, raw), nil
 	}
 	// Add after skipFinalSnapshot (where the team's own commit put it), else
 	// after the last property.
 	if len(inst.props) == 0 {
-		return splice(src, inst.open+1, inst.open+1, " "+key+": "+inst.lit(val)+" "), nil
+		return splice(src, inst.open+1, inst.open+1, " "+key+": "+raw+" "), nil
 	}
 	anchor := inst.props[len(inst.props)-1]
 	if a, ok := inst.find("skipFinalSnapshot"); ok {
@@ -459,9 +472,9 @@ func (inst *tsInstance) set(src []byte, key, val string) ([]byte, error) {
 	if lineOf(src, inst.open) == lineOf(src, inst.close) {
 		// A one-line object: insert inline.
 		if anchor.commaEnd > anchor.valEnd {
-			return splice(src, anchor.commaEnd, anchor.commaEnd, " "+key+": "+inst.lit(val)+","), nil
+			return splice(src, anchor.commaEnd, anchor.commaEnd, " "+key+": "+raw+","), nil
 		}
-		return splice(src, anchor.valEnd, anchor.valEnd, ", "+key+": "+inst.lit(val)), nil
+		return splice(src, anchor.valEnd, anchor.valEnd, ", "+key+": "+raw), nil
 	}
 	indent := lineIndent(src, anchor.keyStart)
 	out := src
@@ -476,7 +489,7 @@ func (inst *tsInstance) set(src []byte, key, val string) ([]byte, error) {
 		return nil, fmt.Errorf("cannot find the end of the %s line", anchor.key)
 	}
 	insertAt += eol + 1
-	return splice(out, insertAt, insertAt, indent+key+": "+inst.lit(val)+",\n"), nil
+	return splice(out, insertAt, insertAt, indent+key+": "+raw+",\n"), nil
 }
 
 func tsRemove(src []byte, p tsProp) []byte {
@@ -669,8 +682,16 @@ func (inst *yamlInstance) find(key string) (yamlProp, bool) {
 }
 
 func (inst *yamlInstance) set(src []byte, key, val string) ([]byte, error) {
+	if val == "" {
+		return inst.setRaw(src, key, "")
+	}
+	return inst.setRaw(src, key, strconv.Quote(val))
+}
+
+// setRaw changes, adds or (raw "") removes a one-line property whose value
+// is written as raw (a quoted string, or a bare `true`).
+func (inst *yamlInstance) setRaw(src []byte, key, raw string) ([]byte, error) {
 	lines := strings.SplitAfter(string(src), "\n")
-	quoted := strconv.Quote(val)
 	p, exists := inst.find(key)
 	switch {
 	case exists:
@@ -678,15 +699,15 @@ func (inst *yamlInstance) set(src []byte, key, val string) ([]byte, error) {
 			return nil, fmt.Errorf("%s at line %d is not a one-line value; edit the file by hand", key, p.key.Line)
 		}
 		ln := lines[p.key.Line-1]
-		if val == "" {
+		if raw == "" {
 			lines = append(lines[:p.key.Line-1], lines[p.key.Line:]...)
 			return []byte(strings.Join(lines, "")), nil
 		}
 		start := byteCol(ln, p.val.Column)
 		end := start + yamlScalarLen(ln[start:])
-		lines[p.key.Line-1] = ln[:start] + quoted + ln[end:]
+		lines[p.key.Line-1] = ln[:start] + raw + ln[end:]
 		return []byte(strings.Join(lines, "")), nil
-	case val == "":
+	case raw == "":
 		return src, nil
 	case inst.propsKey == nil:
 		return nil, fmt.Errorf("the instance %s has no properties section; edit the file by hand", inst.name)
@@ -702,7 +723,7 @@ func (inst *yamlInstance) set(src []byte, key, val string) ([]byte, error) {
 	} else {
 		return nil, fmt.Errorf("the instance %s has an empty properties section; edit the file by hand", inst.name)
 	}
-	nl := indent + key + ": " + quoted + "\n"
+	nl := indent + key + ": " + raw + "\n"
 	lines = append(lines[:at], append([]string{nl}, lines[at:]...)...)
 	return []byte(strings.Join(lines, "")), nil
 }
