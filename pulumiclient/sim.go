@@ -1017,3 +1017,55 @@ func (s *SimStack) ClearPendingOperations(context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// EditState implements StateEditor on the simulated state: the instance,
+// a replaced instance pending deletion, and the pending operations. The
+// simulated engine tracks one RDS instance, so an edit may leave at most
+// one live and one pending-delete instance and no other resource type.
+func (s *SimStack) EditState(_ context.Context, edit func(*State) error) error {
+	st, err := s.load()
+	if err != nil {
+		return fmt.Errorf("edit state: %w", err)
+	}
+	if st.Lock != nil {
+		return fmt.Errorf("edit state: %w: an update started at %s has not finished", ErrLocked, st.Lock.Time.Format(time.RFC3339))
+	}
+	view := &State{}
+	for _, r := range []struct {
+		res    *simResource
+		delete bool
+	}{{st.Instance, false}, {st.Old, true}} {
+		if r.res != nil {
+			view.Resources = append(view.Resources, StateResource{URN: r.res.URN, Type: InstanceType, ID: r.res.ID, Delete: r.delete,
+				Inputs: copyMap(r.res.Inputs), Outputs: copyMap(r.res.Outputs)})
+		}
+	}
+	for _, p := range st.Pending {
+		view.PendingOperations = append(view.PendingOperations, PendingOperation{Type: p.Type, URN: p.URN})
+	}
+	if err := edit(view); err != nil {
+		return err
+	}
+	st.Instance, st.Old, st.Pending = nil, nil, nil
+	for _, r := range view.Resources {
+		if r.Type != InstanceType {
+			return fmt.Errorf("edit state: the simulated engine only records %s, not %s", InstanceType, r.Type)
+		}
+		slot := &st.Instance
+		if r.Delete {
+			slot = &st.Old
+		}
+		if *slot != nil {
+			return fmt.Errorf("edit state: the simulated engine records one live and one pending-delete instance, not more (%s)", r.URN)
+		}
+		*slot = &simResource{URN: r.URN, ID: r.ID, Inputs: copyMap(r.Inputs), Outputs: copyMap(r.Outputs)}
+	}
+	for _, p := range view.PendingOperations {
+		st.Pending = append(st.Pending, simPending{URN: p.URN, Type: p.Type})
+	}
+	if err := s.save(st); err != nil {
+		return fmt.Errorf("edit state: %w", err)
+	}
+	return nil
+}
+

@@ -155,6 +155,8 @@ type Stack interface {
 	Export(ctx context.Context) (ExportedInstance, error)
 	GetConfig(ctx context.Context, key string) (value string, secret bool, err error)
 	SetConfig(ctx context.Context, key, value string, secret bool) error
+	// StateEditor repairs the recorded state (behind a gate, by the caller).
+	StateEditor
 	// ProgramDir is the program's directory (the one holding Pulumi.yaml).
 	ProgramDir() string
 }
