@@ -1068,4 +1068,3 @@ func (s *SimStack) EditState(_ context.Context, edit func(*State) error) error {
 	}
 	return nil
 }
-
