@@ -192,4 +192,13 @@ type API interface {
 	PendingMaintenance(ctx context.Context, instanceARN string) ([]MaintenanceAction, error)
 	ApplyMaintenance(ctx context.Context, instanceARN, action, optIn string) error
 	Events(ctx context.Context, instanceID string, since time.Time) ([]Event, error)
+
+	// ParameterGroup describes a parameter group with its family.
+	ParameterGroup(ctx context.Context, name string) (ParameterGroup, error)
+	// UserParameters lists the parameters a group sets itself (source user).
+	UserParameters(ctx context.Context, group string) ([]Parameter, error)
+	// FamilyParameters lists a family's parameters with engine defaults.
+	FamilyParameters(ctx context.Context, family string) ([]Parameter, error)
+	// EngineFamily gives the parameter group family of an engine version.
+	EngineFamily(ctx context.Context, engine, version string) (string, error)
 }

@@ -149,6 +149,28 @@ run "describe-events" rds describe-events --source-type db-instance --source-ide
 	--query 'Events[].Message' --output text
 expect_contains "events of the renamed instance" "Renamed instance from app5ec7032-restored to app5ec7032." "$out"
 
+# Parameter groups and their families (what a major upgrade needs).
+run "describe-db-parameter-groups" rds describe-db-parameter-groups --db-parameter-group-name postgres16-force-ssl-off \
+	--query 'DBParameterGroups[0].DBParameterGroupFamily' --output text
+expect "the custom group's family" postgres16 "$out"
+run "describe-db-parameters --source user" rds describe-db-parameters --db-parameter-group-name postgres16-force-ssl-off --source user \
+	--query 'Parameters[].[ParameterName,ParameterValue]' --output text
+expect "the values the custom group sets itself" "$(printf 'rds.force_ssl\t0\nshared_preload_libraries\tpg_tle,pg_stat_statements,pg_cron')" "$out"
+run "describe-engine-default-parameters (postgres16)" rds describe-engine-default-parameters --db-parameter-group-family postgres16 \
+	--query "length(EngineDefaults.Parameters[?ParameterName=='old_snapshot_threshold'])" --output text
+expect "postgres16 has old_snapshot_threshold" 1 "$out"
+run "describe-engine-default-parameters (postgres17)" rds describe-engine-default-parameters --db-parameter-group-family postgres17 \
+	--query "length(EngineDefaults.Parameters[?ParameterName=='old_snapshot_threshold'])" --output text
+expect "postgres17 no longer has old_snapshot_threshold" 0 "$out"
+run "create-db-parameter-group (postgres17)" rds create-db-parameter-group --db-parameter-group-name postgres17-force-ssl-off \
+	--db-parameter-group-family postgres17 --description "rds.force_ssl off" --query 'DBParameterGroup.DBParameterGroupFamily' --output text
+expect "the new group's family" postgres17 "$out"
+run "modify-db-parameter-group" rds modify-db-parameter-group --db-parameter-group-name postgres17-force-ssl-off \
+	--parameters ParameterName=rds.force_ssl,ParameterValue=0,ApplyMethod=immediate --query DBParameterGroupName --output text
+expect "modified group" postgres17-force-ssl-off "$out"
+fail_with "a parameter postgres17 does not have" InvalidParameterValue rds modify-db-parameter-group --db-parameter-group-name postgres17-force-ssl-off \
+	--parameters ParameterName=old_snapshot_threshold,ParameterValue=60,ApplyMethod=pending-reboot
+
 fail_with "describe a missing instance" DBInstanceNotFound rds describe-db-instances --db-instance-identifier no-such-instance
 fail_with "invalid snapshot name" InvalidParameterValue rds create-db-snapshot --db-instance-identifier "$old" --db-snapshot-identifier "bad--name"
 fail_with "final snapshot name taken" DBSnapshotAlreadyExists rds delete-db-instance --db-instance-identifier "$old" --final-db-snapshot-identifier conformance-snap

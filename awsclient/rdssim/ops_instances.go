@@ -28,6 +28,7 @@ func init() {
 		"DescribeDBParameterGroups":         describeParameterGroups,
 		"DescribeDBParameters":              describeParameters,
 		"CreateDBParameterGroup":            createParameterGroup,
+		"DescribeEngineDefaultParameters":   describeEngineDefaults,
 		"DescribeDBSubnetGroups":            describeSubnetGroups,
 	}
 }

@@ -361,11 +361,55 @@ func describeParameters(w *World, p params, _ time.Time) (any, *apiError) {
 		return nil, paramGroupNotFound(name)
 	}
 	src := p.str("Source")
-	list := slices.DeleteFunc(slices.Clone(pg.Parameters), func(x Parameter) bool { return src != "" && x.Source != src })
+	switch src {
+	case "", "user", "system", "engine-default":
+	default:
+		return nil, invalidValue("Invalid source %s: use user, system or engine-default.", src)
+	}
+	list := slices.DeleteFunc(parametersOf(pg), func(x Parameter) bool { return src != "" && x.Source != src })
 	lo, hi, marker := paginate(len(list), offset, limit)
 	res := describeParametersResult{Marker: marker}
 	for _, x := range list[lo:hi] {
-		res.Parameters.Items = append(res.Parameters.Items, xParam(x))
+		res.Parameters.Items = append(res.Parameters.Items, xParam(pg.Family, x))
+	}
+	return res, nil
+}
+
+type xEngineDefaults struct {
+	DBParameterGroupFamily string
+	Marker                 string `xml:",omitempty"`
+	Parameters             xParameters
+}
+
+type engineDefaultsResult struct {
+	EngineDefaults xEngineDefaults
+}
+
+// describeEngineDefaults lists a family's parameters with their engine
+// defaults: what a runbook checks an old group's settings against before it
+// moves them to the target family.
+func describeEngineDefaults(w *World, p params, _ time.Time) (any, *apiError) {
+	fam, err := p.required("DBParameterGroupFamily")
+	if err != nil {
+		return nil, err
+	}
+	if len(p.indexed("Filters")) > 0 {
+		if _, err := p.filters(); err != nil {
+			return nil, err
+		}
+	}
+	offset, limit, err := p.page()
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(w.EngineVersions, func(ev EngineVersion) bool { return ev.Family == fam }) {
+		return nil, invalidValue("DBParameterGroupFamily %s is not valid.", fam)
+	}
+	list := familyDefaults(fam)
+	lo, hi, marker := paginate(len(list), offset, limit)
+	res := engineDefaultsResult{EngineDefaults: xEngineDefaults{DBParameterGroupFamily: fam, Marker: marker}}
+	for _, x := range list[lo:hi] {
+		res.EngineDefaults.Parameters.Items = append(res.EngineDefaults.Parameters.Items, xParam(fam, x))
 	}
 	return res, nil
 }
@@ -393,9 +437,6 @@ func createParameterGroup(w *World, p params, _ time.Time) (any, *apiError) {
 		return nil, errf(400, "DBParameterGroupAlreadyExists", "Parameter group %s already exists", name)
 	}
 	pg := &ParameterGroup{Name: strings.ToLower(name), Family: fam, Description: desc}
-	if def := w.ParameterGroup("default." + fam); def != nil {
-		pg.Parameters = slices.Clone(def.Parameters)
-	}
 	w.ParameterGroups = append(w.ParameterGroups, pg)
 	return createParamGroupResult{w.xParamGroup(pg)}, nil
 }

@@ -64,18 +64,26 @@ func modifyParameterGroupWrites(w *World, p params, _ time.Time) (any, *apiError
 		if method != "" && method != "immediate" && method != "pending-reboot" {
 			return nil, invalidValue("Invalid apply method %s for parameter %s.", method, name)
 		}
-		i := slices.IndexFunc(pg.Parameters, func(x Parameter) bool { return x.Name == name })
-		if i < 0 {
-			pg.Parameters = append(pg.Parameters, Parameter{Name: name, ApplyType: "dynamic"})
-			i = len(pg.Parameters) - 1
+		// A parameter the family does not have is refused: that is how a
+		// setting carried over from an older major shows up.
+		def, ok := familyDef(pg.Family, name)
+		if !ok {
+			return nil, invalidValue("Could not find parameter with name: %s", name)
 		}
-		x := &pg.Parameters[i]
-		if method == "immediate" && x.ApplyType == "static" {
+		if def.Fixed {
+			return nil, invalidValue("The parameter %s cannot be modified.", name)
+		}
+		if method == "immediate" && def.ApplyType == "static" {
 			return nil, invalidCombination("cannot use immediate apply method for static parameter")
 		}
-		x.Value, x.Source = value, "user"
-		if method != "" {
-			x.ApplyMethod = method
+		if method == "" {
+			method = "pending-reboot"
+		}
+		own := Parameter{Name: name, Value: value, ApplyType: def.ApplyType, ApplyMethod: method, Source: "user"}
+		if i := slices.IndexFunc(pg.Parameters, func(x Parameter) bool { return x.Name == name }); i >= 0 {
+			pg.Parameters[i] = own
+		} else {
+			pg.Parameters = append(pg.Parameters, own)
 		}
 	}
 	return paramGroupNameResult{pg.Name}, nil
@@ -86,26 +94,19 @@ func resetParameterGroupWrites(w *World, p params, _ time.Time) (any, *apiError)
 	if err != nil {
 		return nil, err
 	}
-	var defaults []Parameter
-	if def := w.ParameterGroup("default." + pg.Family); def != nil {
-		defaults = def.Parameters
+	all, err := p.flag("ResetAllParameters")
+	if err != nil {
+		return nil, err
 	}
-	all, _ := p.flag("ResetAllParameters")
 	names := map[string]bool{}
 	for _, g := range p.indexed("Parameters") {
 		names[params{g}.str("ParameterName")] = true
 	}
-	var out []Parameter
-	for _, x := range pg.Parameters {
-		if x.Source != "user" || (!all && !names[x.Name]) {
-			out = append(out, x)
-			continue
-		}
-		if i := slices.IndexFunc(defaults, func(d Parameter) bool { return d.Name == x.Name }); i >= 0 {
-			out = append(out, defaults[i])
-		}
+	if !all && len(names) == 0 {
+		return nil, invalidCombination("Specify either ResetAllParameters or a list of Parameters.")
 	}
-	pg.Parameters = out
+	// Resetting drops the group's own value: the family default shows again.
+	pg.Parameters = slices.DeleteFunc(pg.Parameters, func(x Parameter) bool { return all || names[x.Name] })
 	return paramGroupNameResult{pg.Name}, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -148,6 +149,11 @@ func (s *Sim) Load(r io.Reader) error {
 	}
 	if st.World.Reserved == nil {
 		st.World.Reserved = map[string]time.Time{}
+	}
+	// Files saved before parameter families held every parameter of a
+	// group; only the group's own (user) values are kept now.
+	for _, pg := range st.World.ParameterGroups {
+		pg.Parameters = slices.DeleteFunc(pg.Parameters, func(x Parameter) bool { return x.Source != "user" })
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -168,12 +168,13 @@ type Parameter struct {
 	Source      string `json:"source"`      // engine-default, system, user
 }
 
-// ParameterGroup is a DB parameter group.
+// ParameterGroup is a DB parameter group. Parameters holds only the group's
+// own values (source user); the rest come from its family's defaults.
 type ParameterGroup struct {
 	Name        string      `json:"name"`
 	Family      string      `json:"family"`
 	Description string      `json:"description"`
-	Parameters  []Parameter `json:"parameters"`
+	Parameters  []Parameter `json:"parameters,omitempty"`
 }
 
 // SubnetGroup is a DB subnet group.
@@ -383,23 +384,22 @@ func engineVersions() []EngineVersion {
 	return out
 }
 
+// defaultParameterGroups are the default groups of each family (engine
+// defaults only) and the data stack's custom group, whose own values are
+// those of the team's program: rds.force_ssl off and the preload libraries.
 func defaultParameterGroups() []*ParameterGroup {
 	var out []*ParameterGroup
 	for _, f := range []string{"15", "16", "17"} {
 		out = append(out, &ParameterGroup{
 			Name: "default.postgres" + f, Family: "postgres" + f,
 			Description: "Default parameter group for postgres" + f,
-			Parameters: []Parameter{
-				{Name: "rds.force_ssl", Value: "1", ApplyType: "dynamic", ApplyMethod: "pending-reboot", Source: "system"},
-				{Name: "shared_preload_libraries", Value: "pg_stat_statements", ApplyType: "static", ApplyMethod: "pending-reboot", Source: "system"},
-			},
 		})
 	}
 	out = append(out, &ParameterGroup{
 		Name: DefaultParamGroup, Family: "postgres16", Description: "Managed by Pulumi",
 		Parameters: []Parameter{
 			{Name: "rds.force_ssl", Value: "0", ApplyType: "dynamic", ApplyMethod: "immediate", Source: "user"},
-			{Name: "shared_preload_libraries", Value: "pg_stat_statements", ApplyType: "static", ApplyMethod: "pending-reboot", Source: "system"},
+			{Name: "shared_preload_libraries", Value: "pg_tle,pg_stat_statements,pg_cron", ApplyType: "static", ApplyMethod: "pending-reboot", Source: "user"},
 		},
 	})
 	return out

@@ -1,7 +1,6 @@
 package rdssim
 
 import (
-	"strings"
 	"time"
 )
 
@@ -201,11 +200,12 @@ type xParamGroup struct {
 
 type xParameter struct {
 	ParameterName  string
-	ParameterValue string
+	ParameterValue string `xml:",omitempty"`
 	Description    string
 	Source         string
 	ApplyType      string
 	DataType       string
+	AllowedValues  string `xml:",omitempty"`
 	IsModifiable   bool
 	ApplyMethod    string
 }
@@ -349,14 +349,17 @@ func (w *World) xParamGroup(pg *ParameterGroup) xParamGroup {
 	}
 }
 
-func xParam(p Parameter) xParameter {
-	dt := "string"
-	if p.Value == "0" || p.Value == "1" {
-		dt = "boolean"
-	}
-	return xParameter{
+func xParam(family string, p Parameter) xParameter {
+	x := xParameter{
 		ParameterName: p.Name, ParameterValue: p.Value, Source: p.Source, ApplyType: p.ApplyType,
-		DataType: dt, IsModifiable: !strings.HasPrefix(p.Name, "rds.extensions"), ApplyMethod: p.ApplyMethod,
-		Description: "Parameter " + p.Name,
+		DataType: "string", IsModifiable: true, ApplyMethod: p.ApplyMethod, Description: "Parameter " + p.Name,
 	}
+	if d, ok := familyDef(family, p.Name); ok {
+		x.DataType, x.AllowedValues, x.Description, x.IsModifiable = d.DataType, d.Allowed, d.Description, !d.Fixed
+		x.ApplyType = d.ApplyType
+	}
+	if x.ApplyMethod == "" {
+		x.ApplyMethod = "pending-reboot"
+	}
+	return x
 }
