@@ -51,15 +51,27 @@ func (c *Client) ParameterGroup(ctx context.Context, name string) (ParameterGrou
 	}, nil
 }
 
-// UserParameters lists the parameters a group sets itself (source user),
-// every page, sorted by name: what must be carried to a group of the next
-// family. A default group has none.
-func (c *Client) UserParameters(ctx context.Context, group string) ([]Parameter, error) {
-	op := "list the parameters set in " + group
+// Parameter sources DescribeDBParameters filters on.
+const (
+	SourceUser          = "user"
+	SourceEngineDefault = "engine-default"
+	SourceSystem        = "system"
+)
+
+// Parameters lists a group's parameters, every page, sorted by name; source
+// (SourceUser, ...) keeps only those of that source, "" keeps all. The
+// SourceUser ones are the values the group sets itself: what must be carried
+// to a group of the next family. A default group has none.
+func (c *Client) Parameters(ctx context.Context, group, source string) ([]Parameter, error) {
+	op := "list the parameters of " + group
 	if strings.TrimSpace(group) == "" {
 		return nil, inputError(op, "no parameter group name given", "read it from the instance (`datalayer status --instance ID`)")
 	}
-	p := rds.NewDescribeDBParametersPaginator(c.rds, &rds.DescribeDBParametersInput{DBParameterGroupName: aws.String(group), Source: aws.String("user")})
+	in := &rds.DescribeDBParametersInput{DBParameterGroupName: aws.String(group)}
+	if source != "" {
+		in.Source = aws.String(source)
+	}
+	p := rds.NewDescribeDBParametersPaginator(c.rds, in)
 	var out []Parameter
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -81,10 +93,10 @@ func (c *Client) FamilyParameters(ctx context.Context, family string) ([]Paramet
 	if strings.TrimSpace(family) == "" {
 		return nil, inputError(op, "no parameter group family given", "use the family of the target version (EngineFamily), e.g. postgres17")
 	}
+	p := rds.NewDescribeEngineDefaultParametersPaginator(c.rds, &rds.DescribeEngineDefaultParametersInput{DBParameterGroupFamily: aws.String(family)})
 	var out []Parameter
-	in := &rds.DescribeEngineDefaultParametersInput{DBParameterGroupFamily: aws.String(family)}
-	for {
-		page, err := c.rds.DescribeEngineDefaultParameters(ctx, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, wrapErr(op, err)
 		}
@@ -94,11 +106,6 @@ func (c *Client) FamilyParameters(ctx context.Context, family string) ([]Paramet
 		for _, x := range page.EngineDefaults.Parameters {
 			out = append(out, parameterFrom(x))
 		}
-		m := aws.ToString(page.EngineDefaults.Marker)
-		if m == "" || m == aws.ToString(in.Marker) {
-			break
-		}
-		in.Marker = aws.String(m)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

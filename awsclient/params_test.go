@@ -37,7 +37,7 @@ func TestParameterGroupFamilies(t *testing.T) {
 	if pg.Name != rdssim.DefaultParamGroup || pg.Family != "postgres16" || pg.ARN == "" {
 		t.Errorf("parameter group = %+v", pg)
 	}
-	user, err := e.c.UserParameters(ctx(t), pg.Name)
+	user, err := e.c.Parameters(ctx(t), pg.Name, awsclient.SourceUser)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,11 @@ func TestParameterGroupFamilies(t *testing.T) {
 	if !slices.Equal(user, want) {
 		t.Errorf("user parameters = %+v, want %+v", user, want)
 	}
-	if def, err := e.c.UserParameters(ctx(t), "default.postgres16"); err != nil || len(def) != 0 {
+	every, err := e.c.Parameters(ctx(t), pg.Name, "")
+	if err != nil || !slices.Contains(names(every), "old_snapshot_threshold") || len(every) <= len(user) {
+		t.Errorf("every parameter of %s: %v, %v", pg.Name, names(every), err)
+	}
+	if def, err := e.c.Parameters(ctx(t), "default.postgres16", awsclient.SourceUser); err != nil || len(def) != 0 {
 		t.Errorf("a default group sets nothing itself: %+v, %v", def, err)
 	}
 
@@ -85,7 +89,7 @@ func TestParameterGroupFamilies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old, err := e.c.UserParameters(ctx(t), "pg16-snapshot-too-old")
+	old, err := e.c.Parameters(ctx(t), "pg16-snapshot-too-old", awsclient.SourceUser)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +103,7 @@ func TestParameterGroupFamilies(t *testing.T) {
 		want error
 	}{
 		{"unknown group", must1(e.c.ParameterGroup(ctx(t), "nope")), awsclient.ErrNotFound},
-		{"no group name", must1(e.c.UserParameters(ctx(t), "")), awsclient.ErrInvalidInput},
+		{"no group name", must1(e.c.Parameters(ctx(t), "", "")), awsclient.ErrInvalidInput},
 		{"unknown family", must1(e.c.FamilyParameters(ctx(t), "postgres99")), awsclient.ErrInvalidInput},
 		{"unknown version", must1(e.c.EngineFamily(ctx(t), "postgres", "17.99")), awsclient.ErrNotFound},
 		{"no version", must1(e.c.EngineFamily(ctx(t), "postgres", "")), awsclient.ErrInvalidInput},

@@ -195,8 +195,9 @@ type API interface {
 
 	// ParameterGroup describes a parameter group with its family.
 	ParameterGroup(ctx context.Context, name string) (ParameterGroup, error)
-	// UserParameters lists the parameters a group sets itself (source user).
-	UserParameters(ctx context.Context, group string) ([]Parameter, error)
+	// Parameters lists a group's parameters of a source ("" all; SourceUser
+	// the values the group sets itself).
+	Parameters(ctx context.Context, group, source string) ([]Parameter, error)
 	// FamilyParameters lists a family's parameters with engine defaults.
 	FamilyParameters(ctx context.Context, family string) ([]Parameter, error)
 	// EngineFamily gives the parameter group family of an engine version.
