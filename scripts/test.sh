@@ -2,8 +2,8 @@
 # scripts/test.sh — the whole test suite, including its set-up, from a clean
 # clone on a machine that has only Go:
 #
-#   1. installs the AWS CLI v2 (Debian package awscli, /usr/bin/aws) and tmux
-#      with apt-get when they are missing;
+#   1. installs the AWS CLI v2 (Debian package awscli, /usr/bin/aws), tmux and
+#      PostgreSQL (Debian package postgresql) with apt-get when they are missing;
 #   2. builds the pulumi CLI, the YAML language host and the test provider
 #      (tools/pulumi/build.sh, cached) and exports DATALAYER_PULUMI_TOOLS;
 #   3. gofmt check, go vet, golangci-lint (v2.15.0, cached), goreleaser check;
@@ -33,6 +33,8 @@ need=()
 [[ -x /usr/bin/aws ]] || need+=(awscli)
 command -v tmux >/dev/null || need+=(tmux)
 command -v git >/dev/null || need+=(git)
+# A real PostgreSQL server for the upgrade's spot checks (internal/pgtest).
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 if ((${#need[@]})); then
 	step "installing ${need[*]} with apt-get"
 	sudo=""
