@@ -202,4 +202,8 @@ type API interface {
 	FamilyParameters(ctx context.Context, family string) ([]Parameter, error)
 	// EngineFamily gives the parameter group family of an engine version.
 	EngineFamily(ctx context.Context, engine, version string) (string, error)
+	// LogFiles lists an instance's log files; LogPortion downloads one
+	// (the pg_upgrade logs say why an upgrade was refused).
+	LogFiles(ctx context.Context, instanceID string) ([]LogFile, error)
+	LogPortion(ctx context.Context, instanceID, file string) (string, error)
 }
