@@ -2,6 +2,7 @@ package awsclient
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -11,18 +12,22 @@ import (
 )
 
 // LogFile is one of an instance's database log files, e.g.
-// error/postgresql.log.2026-11-25-22 or error/pg_upgrade_precheck.log.*.
+// error/postgresql.log.2026-11-25-14 or, after a failed major upgrade,
+// error/pg_upgrade_precheck.log.<time>.
 type LogFile struct {
 	Name        string
-	Size        int64
+	Size        int64 // bytes
 	LastWritten time.Time
 }
 
-// maxLogPortions bounds how many portions LogPortion reads from one file
-// (RDS sends at most 1 MB a portion).
-const maxLogPortions = 64
+// logBlock is how many lines LogPortion asks for at a time; maxLogPortions
+// bounds how many blocks it reads from one file.
+const (
+	logBlock       = 2000
+	maxLogPortions = 64
+)
 
-// LogFiles lists an instance's log files (DescribeDBLogFiles), every page,
+// LogFiles lists an instance's log files (DescribeDBLogFiles, every page),
 // oldest written first.
 func (c *Client) LogFiles(ctx context.Context, instanceID string) ([]LogFile, error) {
 	if err := ValidateInstanceID(instanceID); err != nil {
@@ -38,7 +43,6 @@ func (c *Client) LogFiles(ctx context.Context, instanceID string) ([]LogFile, er
 		for _, f := range page.DescribeDBLogFiles {
 			out = append(out, LogFile{
 				Name: aws.ToString(f.LogFileName), Size: aws.ToInt64(f.Size),
-				// LastWritten is a POSIX time in milliseconds.
 				LastWritten: time.UnixMilli(aws.ToInt64(f.LastWritten)).UTC(),
 			})
 		}
@@ -47,26 +51,34 @@ func (c *Client) LogFiles(ctx context.Context, instanceID string) ([]LogFile, er
 	return out, nil
 }
 
-// LogPortion downloads a log file from its start (DownloadDBLogFilePortion,
-// following Marker while more data is pending).
+// LogPortion downloads a whole log file (DownloadDBLogFilePortion from
+// Marker "0", block after block while AWS says more data is pending). The
+// SDK's paginator is not used: it follows Marker alone, which RDS still
+// returns at the end of the file.
 func (c *Client) LogPortion(ctx context.Context, instanceID, file string) (string, error) {
 	if err := ValidateInstanceID(instanceID); err != nil {
 		return "", err
 	}
-	op := "download log file " + file + " of " + instanceID
-	in := &rds.DownloadDBLogFilePortionInput{DBInstanceIdentifier: aws.String(instanceID), LogFileName: aws.String(file), Marker: aws.String("0")}
+	op := fmt.Sprintf("download log %s of %s", file, instanceID)
+	if strings.TrimSpace(file) == "" {
+		return "", inputError(op, "no log file name given", "pick one from the instance's log files (LogFiles)")
+	}
 	var b strings.Builder
+	marker := "0"
 	for range maxLogPortions {
-		out, err := c.rds.DownloadDBLogFilePortion(ctx, in)
+		out, err := c.rds.DownloadDBLogFilePortion(ctx, &rds.DownloadDBLogFilePortionInput{
+			DBInstanceIdentifier: aws.String(instanceID), LogFileName: aws.String(file),
+			Marker: aws.String(marker), NumberOfLines: aws.Int32(logBlock),
+		})
 		if err != nil {
 			return b.String(), wrapErr(op, err)
 		}
 		b.WriteString(aws.ToString(out.LogFileData))
 		next := aws.ToString(out.Marker)
-		if !aws.ToBool(out.AdditionalDataPending) || next == "" || next == aws.ToString(in.Marker) {
-			break
+		if !aws.ToBool(out.AdditionalDataPending) || next == "" || next == marker {
+			return b.String(), nil
 		}
-		in.Marker = aws.String(next)
+		marker = next
 	}
 	return b.String(), nil
 }

@@ -171,6 +171,20 @@ expect "modified group" postgres17-force-ssl-off "$out"
 fail_with "a parameter postgres17 does not have" InvalidParameterValue rds modify-db-parameter-group --db-parameter-group-name postgres17-force-ssl-off \
 	--parameters ParameterName=old_snapshot_threshold,ParameterValue=60,ApplyMethod=pending-reboot
 
+# Database log files, as RDS for PostgreSQL names them.
+run "describe-db-log-files" rds describe-db-log-files --db-instance-identifier "$old-original" \
+	--query "length(DescribeDBLogFiles[?starts_with(LogFileName, 'error/postgresql.log.')]) >= \`72\`" --output text
+expect "hourly server logs of the last 3 days" True "$out"
+newest=$(aws rds describe-db-log-files --db-instance-identifier "$old-original" --query 'DescribeDBLogFiles[-1].LogFileName' --output text)
+run "download-db-log-file-portion (whole file)" rds download-db-log-file-portion --db-instance-identifier "$old-original" \
+	--log-file-name "$newest" --starting-token 0 --output text
+expect_contains "the server log has RDS's line prefix" "UTC::@:[" "$out"
+run "download-db-log-file-portion (one line)" rds download-db-log-file-portion --db-instance-identifier "$old-original" \
+	--log-file-name "$newest" --marker 0 --number-of-lines 1 --no-paginate --query '[AdditionalDataPending]' --output text
+expect "more lines pending after the first" True "$out"
+fail_with "a log file that does not exist" DBLogFileNotFoundFault rds download-db-log-file-portion --db-instance-identifier "$old" \
+	--log-file-name error/postgresql.log.1999-01-01-00
+
 fail_with "describe a missing instance" DBInstanceNotFound rds describe-db-instances --db-instance-identifier no-such-instance
 fail_with "invalid snapshot name" InvalidParameterValue rds create-db-snapshot --db-instance-identifier "$old" --db-snapshot-identifier "bad--name"
 fail_with "final snapshot name taken" DBSnapshotAlreadyExists rds delete-db-instance --db-instance-identifier "$old" --final-db-snapshot-identifier conformance-snap

@@ -29,6 +29,8 @@ func init() {
 		"DescribeDBParameters":              describeParameters,
 		"CreateDBParameterGroup":            createParameterGroup,
 		"DescribeEngineDefaultParameters":   describeEngineDefaults,
+		"DescribeDBLogFiles":                describeLogFiles,
+		"DownloadDBLogFilePortion":          downloadLogPortion,
 		"DescribeDBSubnetGroups":            describeSubnetGroups,
 	}
 }
@@ -643,6 +645,8 @@ func modifyInstance(w *World, p params, now time.Time) (any, *apiError) {
 
 	switch {
 	case newID != "":
+		in.logShutdown(now.Add(RenameGapStart))
+		in.logStartup(now.Add(RenameDone-20*time.Second), in.EngineVersion)
 		in.Status = "renaming"
 		in.EndpointUp = false
 		in.schedule(now, RenameGapStart, tHide, "", "", "")
@@ -694,7 +698,19 @@ func (w *World) startUpgrade(in *Instance, now time.Time, target string, major b
 	in.Status = "upgrading"
 	in.Pending.EngineVersion = target
 	in.schedule(now, 0, tStatus, "upgrading", "RDS-EVENT-0264", "")
+	down := now.Add(UpgradePrecheck)
 	if len(in.Maintenance) > 0 {
+		// The pre-check fails; the instance still restarts, on its old version.
+		var pending []string
+		for _, m := range in.Maintenance {
+			pending = append(pending, m.Action+" ("+m.Description+")")
+		}
+		in.logUpgradeRefused(now, down, target, []string{
+			"The DB instance has pending maintenance that must be completed before a major version upgrade: " + strings.Join(pending, ", ") + ".",
+			"Postgres cluster is in a state where pg_upgrade can not be completed successfully.",
+		})
+		in.logShutdown(down.Add(30 * time.Second))
+		in.logStartup(down.Add(30*time.Second+UpgradeDowntime-20*time.Second), in.EngineVersion)
 		in.schedule(now, UpgradePrecheck, tStatus, "upgrading", "RDS-EVENT-0158",
 			catalogue["RDS-EVENT-0158"].Message+"Postgres cluster is in a state where pg_upgrade can not be completed successfully.")
 		in.schedule(now, UpgradePrecheck+30*time.Second, tStatus, "upgrading", "RDS-EVENT-0266", "")
@@ -703,6 +719,8 @@ func (w *World) startUpgrade(in *Instance, now time.Time, target string, major b
 		in.schedule(now, UpgradeDuration, tStatus, "available", "", "")
 		return
 	}
+	in.logShutdown(down)
+	in.logStartup(down.Add(UpgradeDowntime-20*time.Second), target)
 	in.schedule(now, UpgradePrecheck, tStatus, "upgrading", "RDS-EVENT-0265", "")
 	in.schedule(now, UpgradePrecheck, tStatus, "upgrading", "RDS-EVENT-0266", "")
 	in.schedule(now, UpgradePrecheck, tStatus, "upgrading", "RDS-EVENT-0267", "")
@@ -729,6 +747,8 @@ func rebootInstance(w *World, p params, now time.Time) (any, *apiError) {
 		return nil, errf(400, "InvalidDBInstanceState", "Database instance is not in available state (it is %s).", in.Status)
 	}
 	in.Status = "rebooting"
+	in.logShutdown(now)
+	in.logStartup(now.Add(RebootDuration-20*time.Second), in.EngineVersion)
 	in.schedule(now, RebootDuration, tParams, "in-sync", "", "")
 	in.schedule(now, RebootDuration, tStatus, "available", "RDS-EVENT-0006", "")
 	return instanceResult{w.xInstance(in, now)}, nil

@@ -180,6 +180,8 @@ func applyPendingMaintenance(w *World, p params, now time.Time) (any, *apiError)
 		m.OptInStatus = "immediate"
 		m.CurrentApply = now
 		in.Status = "maintenance"
+		in.logShutdown(now.Add(30 * time.Second))
+		in.logStartup(now.Add(MaintenanceDuration-20*time.Second), in.EngineVersion)
 		in.schedule(now, 0, tStatus, "maintenance", "RDS-EVENT-0026", "")
 		in.schedule(now, MaintenanceDuration, tMaintenance, action, "RDS-EVENT-0027", "")
 		in.schedule(now, MaintenanceDuration, tStatus, "available", "RDS-EVENT-0047", "")

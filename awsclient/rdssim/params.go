@@ -93,6 +93,18 @@ func (p params) integer(name string) (*int32, *apiError) {
 	return &v, nil
 }
 
+// long reads an int64 parameter; absent is 0.
+func (p params) long(name string) (int64, *apiError) {
+	if !p.has(name) {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(p.str(name), 10, 64)
+	if err != nil {
+		return 0, invalidValue("Invalid long value for parameter %s: %q", name, p.str(name))
+	}
+	return n, nil
+}
+
 func (p params) timestamp(name string) (*time.Time, *apiError) {
 	if !p.has(name) {
 		return nil, nil

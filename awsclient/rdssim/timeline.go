@@ -177,6 +177,7 @@ func (w *World) startCreate(in *Instance, now time.Time, restoredFrom string) {
 	in.EndpointUp = false
 	in.Transitions = nil
 	done := now.Add(CreateDuration)
+	in.logStartup(done.Add(-20*time.Second), in.EngineVersion)
 	in.schedule(now, CreateDuration, tCreated, "", "", "")
 	if restoredFrom != "" {
 		in.schedule(now, CreateDuration, tEndpoint, "on", "RDS-EVENT-0043", catalogue["RDS-EVENT-0043"].Message+restoredFrom)

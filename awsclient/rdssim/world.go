@@ -133,6 +133,9 @@ type Instance struct {
 	Maintenance          []MaintenanceAction `json:"maintenance,omitempty"`
 	Transitions          []Transition        `json:"transitions,omitempty"`
 	DeleteAutomated      bool                `json:"deleteAutomated,omitempty"`
+	// Log holds the lines operations wrote to the instance's log files; the
+	// hourly server logs are made up around them (logs.go).
+	Log []LogLine `json:"log,omitempty"`
 }
 
 // Snapshot is a DB snapshot, manual or automated.
