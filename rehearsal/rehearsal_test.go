@@ -57,6 +57,13 @@ func runHeadless(t *testing.T, o steps.Options, script answerer) result {
 // runHeadlessIn is runHeadless with a change to the world before the run.
 func runHeadlessIn(t *testing.T, o steps.Options, script answerer, prepare func(*World)) result {
 	t.Helper()
+	return runHeadlessHook(t, o, script, prepare, nil)
+}
+
+// runHeadlessHook is runHeadlessIn with a hook that sees every event as it
+// comes (to change the world at a given moment of the run).
+func runHeadlessHook(t *testing.T, o steps.Options, script answerer, prepare func(*World), hook func(*World, steps.Event)) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	o.StateDir = t.TempDir()
@@ -80,6 +87,9 @@ func runHeadlessIn(t *testing.T, o steps.Options, script answerer, prepare func(
 			mu.Lock()
 			evs = append(evs, e)
 			mu.Unlock()
+			if hook != nil {
+				hook(w, e)
+			}
 			if e.Type == steps.EventPrompt && e.Answer == nil && e.Prompt != nil {
 				a, ok := script[e.Prompt.ID]
 				if !ok {

@@ -437,7 +437,7 @@ func upStep(id, title string) *Step {
 			}
 			if reattached {
 				x.Say("re-attached: watching the instance instead of running the update again")
-				_, err = x.WaitAvailable(x.Get("instance"))
+				_, err = x.waitAvailable(x.Get("instance"), waitModify)
 			}
 			return err
 		},

@@ -157,6 +157,10 @@ type Run struct {
 	seq      int64
 	vars     map[string]Var
 	varsCh   chan struct{} // closed and replaced on every Set
+	// producing counts, per variable, the steps of the running parallel
+	// group that may still set it: waiting for a variable only makes sense
+	// while one of them runs.
+	producing map[string]int
 	pending  map[string]*openPrompt
 	elapsed  map[string]time.Duration
 	queue    []Event
@@ -315,7 +319,7 @@ func newRun(opts Options, deps Deps, book *Runbook) *Run {
 	}
 	r := &Run{
 		opts: opts, deps: deps, book: book, clk: deps.clock(), red: &redactor{},
-		vars: map[string]Var{}, varsCh: make(chan struct{}), pending: map[string]*openPrompt{},
+		vars: map[string]Var{}, varsCh: make(chan struct{}), producing: map[string]int{}, pending: map[string]*openPrompt{},
 		elapsed: map[string]time.Duration{}, queueCh: make(chan struct{}, 1),
 		events: make(chan Event), done: make(chan struct{}),
 	}
@@ -567,8 +571,7 @@ func (r *Run) setVar(step, name, value string, secret bool) {
 	r.mu.Lock()
 	old, had := r.vars[name]
 	r.vars[name] = Var{Value: value, Secret: secret}
-	close(r.varsCh)
-	r.varsCh = make(chan struct{})
+	r.wakeVarsLocked()
 	r.mu.Unlock()
 	if had && old.Value == value {
 		return
@@ -576,14 +579,22 @@ func (r *Run) setVar(step, name, value string, secret bool) {
 	r.emit(Event{Type: EventVariable, StepID: step, Name: name, Value: value, Secret: secret})
 }
 
-// waitVars blocks until every name is set or ctx ends.
+// wakeVarsLocked wakes every waitVars; r.mu must be held.
+func (r *Run) wakeVarsLocked() {
+	close(r.varsCh)
+	r.varsCh = make(chan struct{})
+}
+
+// waitVars blocks until every name is set or ctx ends. A variable that no
+// running step of the group can still set is never going to be set: that
+// is an error at once, not a wait for ever.
 func (r *Run) waitVars(ctx context.Context, names []string) error {
 	for {
 		r.mu.Lock()
-		missing := ""
+		missing, hopeless := "", false
 		for _, n := range names {
 			if _, ok := r.vars[n]; !ok {
-				missing = n
+				missing, hopeless = n, r.producing[n] == 0
 				break
 			}
 		}
@@ -591,6 +602,9 @@ func (r *Run) waitVars(ctx context.Context, names []string) error {
 		r.mu.Unlock()
 		if missing == "" {
 			return nil
+		}
+		if hopeless {
+			return fmt.Errorf("needs %s, which no earlier step learnt and no step running now can learn", missing)
 		}
 		select {
 		case <-ch:
@@ -698,10 +712,25 @@ func (r *Run) runGroup(ctx context.Context, unit []*Step) error {
 	defer cancel()
 	errs := make([]error, len(unit))
 	var wg sync.WaitGroup
+	r.mu.Lock()
+	for _, s := range unit {
+		for _, p := range s.Produces {
+			r.producing[p]++
+		}
+	}
+	r.mu.Unlock()
 	for k, s := range unit {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				r.mu.Lock()
+				for _, p := range s.Produces {
+					r.producing[p]--
+				}
+				r.wakeVarsLocked()
+				r.mu.Unlock()
+			}()
 			errs[k] = r.runStep(gctx, s)
 			if errs[k] != nil {
 				cancel()

@@ -116,28 +116,70 @@ func progressText(p pulumiclient.Progress) string {
 	return strings.TrimSpace(s)
 }
 
-// Watch samples an instance or snapshot through the shared poller and emits
-// every change, until until says done (or returns an error) or ctx ends.
-func (x *Exec) Watch(kind, id string, until func(awsclient.Change) (bool, error)) (awsclient.Change, error) {
+// watch samples an instance or snapshot through the shared poller and emits
+// every change, until until says done (or returns an error), ctx ends, the
+// policy's limit passes, or "not found" lasts longer than the policy
+// allows. Past twice the usual duration it says the wait is slow, once.
+func (x *Exec) watch(kind, id string, pol waitPolicy, until func(awsclient.Change) (bool, error)) (awsclient.Change, error) {
 	if x.r.deps.Poller == nil {
 		return awsclient.Change{}, errors.New("watch: no poller configured")
 	}
 	ctx, cancel := context.WithCancel(x.ctx)
 	defer cancel()
+	clk := x.r.clk
+	start := clk.Now()
 	ch := x.r.deps.Poller.Watch(ctx, kind, id)
+	var last awsclient.Change
+	haveLast, warned := false, false
+	// check decides on a sample: done, an error, or keep watching.
+	check := func(c awsclient.Change) (bool, error) {
+		last, haveLast = c, true
+		done, err := until(c)
+		if err != nil || done {
+			return done, err
+		}
+		if c.Gone && clk.Since(start) >= pol.notFound {
+			return false, x.notFoundError(kind, id, pol, clk.Since(start))
+		}
+		return false, nil
+	}
 	// One direct look first: the shared poller reports changes, and a
 	// resource that is already gone or steady may never change again.
 	if first, ok := x.sample(kind, id); ok {
 		x.emitChange(kind, id, first)
-		done, err := until(first)
+		done, err := check(first)
 		if err != nil || done {
 			return first, err
 		}
 	}
 	for {
+		// Wake for the next deadline even when nothing changes.
+		next := pol.limit
+		if !warned && 2*pol.usual < next {
+			next = 2 * pol.usual
+		}
+		if haveLast && last.Gone && pol.notFound < next {
+			next = pol.notFound
+		}
+		wake := next - clk.Since(start)
+		if wake < 0 {
+			wake = 0
+		}
 		select {
 		case <-x.ctx.Done():
 			return awsclient.Change{}, fmt.Errorf("watch %s %s: %w", kind, id, x.ctx.Err())
+		case <-clk.After(wake):
+			el := clk.Since(start)
+			switch {
+			case el >= pol.limit:
+				return last, x.limitError(kind, id, pol, describeSample(last, haveLast), el)
+			case haveLast && last.Gone && el >= pol.notFound:
+				return last, x.notFoundError(kind, id, pol, el)
+			case !warned && el >= 2*pol.usual:
+				warned = true
+				x.Warn("%s %s is taking longer than usual: %s for %s (usually about %s); still watching, for up to %s in all",
+					kind, id, describeSample(last, haveLast), round(el), round(pol.usual), round(pol.limit))
+			}
 		case c, ok := <-ch:
 			if !ok {
 				return awsclient.Change{}, fmt.Errorf("watch %s %s: poller stopped", kind, id)
@@ -149,7 +191,7 @@ func (x *Exec) Watch(kind, id string, until func(awsclient.Change) (bool, error)
 				}
 				continue
 			}
-			done, err := until(c)
+			done, err := check(c)
 			if err != nil {
 				return c, err
 			}
@@ -158,6 +200,34 @@ func (x *Exec) Watch(kind, id string, until func(awsclient.Change) (bool, error)
 			}
 		}
 	}
+}
+
+func describeSample(c awsclient.Change, have bool) string {
+	switch {
+	case !have:
+		return "no answer from AWS yet"
+	case c.Gone:
+		return "not found"
+	}
+	return c.NewStatus
+}
+
+// limitError stops a wait that outlasted its limit, saying what AWS showed
+// last and how to go on. Nothing is undone: AWS may still be working.
+func (x *Exec) limitError(kind, id string, pol waitPolicy, seen string, el time.Duration) error {
+	return fmt.Errorf("%s %s is still %s after %s, and this wait stops at %s (%s). Nothing was undone and AWS may still be working on it: %s",
+		kind, id, seen, round(el), round(pol.limit), pol.why, x.resumeHint(kind, id))
+}
+
+// notFoundError stops a wait whose resource is not there for longer than
+// the policy allows.
+func (x *Exec) notFoundError(kind, id string, pol waitPolicy, el time.Duration) error {
+	if pol.notFound == 0 {
+		return fmt.Errorf("%s %s does not exist (AWS says not found), but this step needs it: it was deleted or renamed outside this run. Check with `datalayer status`; %s",
+			kind, id, x.resumeHint(kind, id))
+	}
+	return fmt.Errorf("%s %s is still not found %s after this wait started (after a %s it may take up to %s to answer under its name): the request may have failed or used another name. %s",
+		kind, id, round(el), pol.kind, round(pol.notFound), x.resumeHint(kind, id))
 }
 
 // sample reads the resource once through the API.
@@ -218,16 +288,25 @@ var badStatuses = map[string]string{
 	"storage-full":            "the instance ran out of storage",
 }
 
-// WaitAvailable watches an instance until it is available.
+// WaitAvailable watches an instance that exists, with no change of ours in
+// flight, until it is available. Changes AWS holds for the maintenance
+// window (Instance.Pending) do not keep it waiting: they are the caller's
+// to report.
 func (x *Exec) WaitAvailable(id string) (awsclient.Instance, error) {
-	c, err := x.Watch("instance", id, func(c awsclient.Change) (bool, error) {
+	return x.waitAvailable(id, waitSettle)
+}
+
+// waitAvailable watches an instance until it is available, as long as the
+// policy of kind allows (and "not found" only as long as it allows).
+func (x *Exec) waitAvailable(id string, kind waitKind) (awsclient.Instance, error) {
+	c, err := x.watch("instance", id, x.waitPolicy(kind), func(c awsclient.Change) (bool, error) {
 		if c.Gone {
-			return false, nil // not created yet, or a rename still settling
+			return false, nil // the policy says how long that may last
 		}
 		if why, bad := badStatuses[c.NewStatus]; bad {
 			return false, fmt.Errorf("instance %s is %s: %s", id, c.NewStatus, why)
 		}
-		return c.NewStatus == "available" && c.Instance != nil && c.Instance.Pending.Empty(), nil
+		return c.NewStatus == "available" && c.Instance != nil, nil
 	})
 	if err != nil {
 		return awsclient.Instance{}, err
@@ -235,15 +314,31 @@ func (x *Exec) WaitAvailable(id string) (awsclient.Instance, error) {
 	return *c.Instance, nil
 }
 
-// WaitGone watches an instance until AWS no longer knows it.
+// notDeletingAfter is how long an instance that should be going away may
+// show another status than deleting before the wait says nothing deletes it.
+const notDeletingAfter = 5 * time.Minute
+
+// WaitGone watches an instance that is being deleted until AWS no longer
+// knows it. One that stays in another status than deleting is not being
+// deleted: the wait says so instead of watching it for the whole limit.
 func (x *Exec) WaitGone(id string) error {
-	_, err := x.Watch("instance", id, func(c awsclient.Change) (bool, error) { return c.Gone, nil })
+	start := x.r.clk.Now()
+	_, err := x.watch("instance", id, x.waitPolicy(waitDelete), func(c awsclient.Change) (bool, error) {
+		if c.Gone {
+			return true, nil
+		}
+		if c.NewStatus != "deleting" && x.r.clk.Since(start) >= notDeletingAfter {
+			return false, fmt.Errorf("instance %s is %s, not deleting, %s after its deletion was expected: nothing is deleting it (did the update fail at the delete?). %s",
+				id, c.NewStatus, round(x.r.clk.Since(start)), x.resumeHint("instance", id))
+		}
+		return false, nil
+	})
 	return err
 }
 
-// WaitSnapshot watches a snapshot until it is available.
+// WaitSnapshot watches a snapshot that was asked for until it is available.
 func (x *Exec) WaitSnapshot(id string) (awsclient.Snapshot, error) {
-	c, err := x.Watch("snapshot", id, func(c awsclient.Change) (bool, error) {
+	c, err := x.watch("snapshot", id, x.waitPolicy(waitSnapshot), func(c awsclient.Change) (bool, error) {
 		if c.Gone {
 			return false, nil
 		}

@@ -641,7 +641,7 @@ func prepareAppStep() *Step {
 				return fmt.Errorf("build the new db-host: %w", err)
 			}
 			x.Say("built the new db-host from the old one by swapping %s for %s", x.Get("instance"), newID)
-			c, err := x.Watch("instance", newID, func(c awsclient.Change) (bool, error) {
+			c, err := x.watch("instance", newID, x.waitPolicy(waitCreate), func(c awsclient.Change) (bool, error) {
 				return c.Instance != nil && c.Instance.Address != "", nil
 			})
 			if err != nil {
@@ -677,7 +677,7 @@ func waitNewStep() *Step {
 		Commands:    []string{"aws rds wait db-instance-available --db-instance-identifier {new-instance}"},
 		Explanation: "The application can move once the new instance is `available`.",
 		Do: func(x *Exec) error {
-			in, err := x.WaitAvailable(x.Get("new-instance"))
+			in, err := x.waitAvailable(x.Get("new-instance"), waitCreate)
 			if err != nil {
 				return err
 			}
@@ -873,7 +873,7 @@ func waitRestoredStep() *Step {
 		Commands:    []string{"aws rds wait db-instance-available --db-instance-identifier {new-instance}"},
 		Explanation: "About 4–5 minutes on staging. It has no connections yet: the application still points at the old name.",
 		Do: func(x *Exec) error {
-			in, err := x.WaitAvailable(x.Get("new-instance"))
+			in, err := x.waitAvailable(x.Get("new-instance"), waitCreate)
 			if err != nil {
 				return err
 			}
@@ -959,12 +959,12 @@ func rename(x *Exec, oldID, newID, key string) error {
 	if _, ok := x.Issued(key); ok {
 		if _, err := api.Instance(x.Ctx(), newID); err == nil {
 			x.Say("the earlier session's rename of %s to %s has happened: re-attaching", oldID, newID)
-			_, err := x.WaitAvailable(newID)
+			_, err := x.waitAvailable(newID, waitRename)
 			return err
 		}
 		if in, err := api.Instance(x.Ctx(), oldID); err == nil && in.Pending.InstanceID == newID {
 			x.Say("the rename of %s to %s is pending in AWS: re-attaching", oldID, newID)
-			_, err := x.WaitAvailable(newID)
+			_, err := x.waitAvailable(newID, waitRename)
 			return err
 		}
 	}
@@ -973,7 +973,7 @@ func rename(x *Exec, oldID, newID, key string) error {
 		return fmt.Errorf("rename %s to %s: %w", oldID, newID, err)
 	}
 	x.Say("rename of %s to %s accepted; waiting for it to settle", oldID, newID)
-	_, err := x.WaitAvailable(newID)
+	_, err := x.waitAvailable(newID, waitRename)
 	return err
 }
 

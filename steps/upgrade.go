@@ -232,7 +232,7 @@ func pendingMaintenanceStep() *Step {
 				if err := x.Sleep(30 * time.Second); err != nil {
 					return err
 				}
-				if _, err := x.WaitAvailable(x.Get("instance")); err != nil {
+				if _, err := x.waitAvailable(x.Get("instance"), waitMaintenance); err != nil {
 					return err
 				}
 				left, err := api.PendingMaintenance(x.Ctx(), arn)
@@ -448,7 +448,7 @@ func upgradeUpStep() *Step {
 			if err != nil {
 				return err
 			}
-			in, werr := x.WaitAvailable(id)
+			in, werr := x.waitAvailable(id, waitUpgrade)
 			check()
 			mu.Lock()
 			defer mu.Unlock()
