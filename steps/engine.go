@@ -153,25 +153,25 @@ type Run struct {
 
 	expected map[string]time.Duration
 
-	mu       sync.Mutex
-	seq      int64
-	vars     map[string]Var
-	varsCh   chan struct{} // closed and replaced on every Set
+	mu     sync.Mutex
+	seq    int64
+	vars   map[string]Var
+	varsCh chan struct{} // closed and replaced on every Set
 	// producing counts, per variable, the steps of the running parallel
 	// group that may still set it: waiting for a variable only makes sense
 	// while one of them runs.
 	producing map[string]int
-	pending  map[string]*openPrompt
-	elapsed  map[string]time.Duration
-	queue    []Event
-	queueCh  chan struct{}
-	closed   bool
-	events   chan Event
-	done     chan struct{}
-	err      error
-	started  bool
-	finished bool
-	cancel   context.CancelFunc
+	pending   map[string]*openPrompt
+	elapsed   map[string]time.Duration
+	queue     []Event
+	queueCh   chan struct{}
+	closed    bool
+	events    chan Event
+	done      chan struct{}
+	err       error
+	started   bool
+	finished  bool
+	cancel    context.CancelFunc
 }
 
 type openPrompt struct {
