@@ -80,10 +80,14 @@ func ToProgress(ev events.EngineEvent) (Progress, bool) {
 	case ev.Error != nil:
 		p.Status, p.Severity, p.Message = Diagnostic, "error", "event stream: "+ev.Error.Error()
 	case ev.ResourcePreEvent != nil:
-		fillStep(&p, ev.ResourcePreEvent.Metadata)
+		md := ev.ResourcePreEvent.Metadata
+		fillStep(&p, md)
 		p.Status = StepStarted
 		if ev.ResourcePreEvent.Planning {
 			p.Status = StepPlanned
+		}
+		if (p.Op == OpCreate || p.Op == OpCreateReplacement) && md.New != nil {
+			p.Inputs = StripSecrets(md.New.Inputs)
 		}
 	case ev.ResOutputsEvent != nil:
 		md := ev.ResOutputsEvent.Metadata

@@ -138,6 +138,20 @@ func TestToProgress(t *testing.T) {
 	if n := p.Outputs["nested"].(map[string]any); len(n) != 1 || len(p.Outputs["list"].([]any)) != 1 {
 		t.Errorf("nested secrets not stripped: %v", p.Outputs)
 	}
+	// The create-replacement's pre-event carries the checked inputs: the
+	// identifier the AWS provider chose in Check, before AWS is asked.
+	pre := events.EngineEvent{EngineEvent: apitype.EngineEvent{ResourcePreEvent: &apitype.ResourcePreEvent{
+		Metadata: apitype.StepEventMetadata{Op: "create-replacement", URN: urnApp, Type: InstanceType,
+			Old: &apitype.StepEventStateMetadata{ID: "db-OLD"},
+			New: &apitype.StepEventStateMetadata{Inputs: map[string]any{"identifier": "app7d41e0a", "password": "[secret]"}}},
+	}}}
+	p, ok = ToProgress(pre)
+	if !ok || p.Status != StepStarted || p.Inputs["identifier"] != "app7d41e0a" {
+		t.Errorf("pre-event inputs = %+v", p)
+	}
+	if _, found := p.Inputs["password"]; found {
+		t.Errorf("secret input leaked: %v", p.Inputs)
+	}
 	diag := events.EngineEvent{EngineEvent: apitype.EngineEvent{DiagnosticEvent: &apitype.DiagnosticEvent{
 		URN: urnApp, Severity: "info#err", Message: "<{%fg 1%}>creating<{%reset%}>\n"}}}
 	p, ok = ToProgress(diag)

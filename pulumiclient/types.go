@@ -55,6 +55,12 @@ type Progress struct {
 	// create-replacement once outputs arrive).
 	ID      string
 	Outputs map[string]any // ResOutputsEvent outputs, secrets removed
+	// Inputs are the checked inputs of a resource about to be created (a
+	// create or create-replacement step), secrets removed. They hold the
+	// physical name a provider chose when it names resources in Check, as
+	// the AWS provider does: the new instance's identifier is known before
+	// AWS is asked for it.
+	Inputs map[string]any
 }
 
 // PlannedStep is one step of a preview.

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -214,6 +215,20 @@ func runUp(x *Exec, stack pulumiclient.Stack, each func(pulumiclient.Progress)) 
 	}
 	x.Say("pulumi up %s in %s: %s", orDefault(sum.Result, "finished"), round(sum.Duration), changesText(sum.Changes))
 	return sum, false, nil
+}
+
+// upIssuedAt is when an earlier session recorded this step's `pulumi up` as
+// issued (zero when it did not).
+func upIssuedAt(x *Exec) time.Time {
+	facts, ok := x.Issued(upKey(nil, x.s.ID))
+	if !ok {
+		return time.Time{}
+	}
+	var f struct {
+		At time.Time `json:"at"`
+	}
+	_ = json.Unmarshal([]byte(facts), &f)
+	return f.At
 }
 
 func changesText(m map[pulumiclient.Op]int) string {

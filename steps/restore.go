@@ -454,47 +454,26 @@ func upRestoreStep() *Step {
 		Commands: []string{"pulumi up --stack {stack}"},
 		Explanation: "Pulumi creates the new instance from the snapshot (about 7 minutes on staging), and once " +
 			"the application has moved, deletes the old one after its final snapshot. The new instance's name " +
-			"is picked up as soon as AWS shows it, so the application can be prepared meanwhile.",
+			"is taken from Pulumi's own account of its replacement step (the AWS provider names it before " +
+			"asking AWS, so it is known early), never guessed from what AWS is creating: another instance may " +
+			"be created in the account at the same time.",
 		Do: func(x *Exec) error {
 			old := x.Get("instance")
-			start := x.Clock().Now()
-			found := make(chan struct{})
-			stopFind := make(chan struct{})
 			var once sync.Once
-			setNew := func(id string) {
-				if id == "" || id == old || strings.HasPrefix(id, "db-") {
+			named := func(p pulumiclient.Progress) {
+				if p.Type != pulumiclient.InstanceType || p.Op != pulumiclient.OpCreateReplacement {
+					return
+				}
+				id := replacementIdentifier(p)
+				if id == "" || id == old {
 					return
 				}
 				once.Do(func() {
-					if !x.Has("new-instance") {
-						x.Say("the new instance is %s", id)
-						x.Set("new-instance", id)
-					}
-					close(found)
+					x.Say("Pulumi names the replacement %s (its create-replacement step)", id)
+					x.Set("new-instance", id)
 				})
 			}
-			// Watch AWS for the new instance, as an engineer watches the console.
-			go func() {
-				for {
-					select {
-					case <-found:
-						return
-					case <-stopFind:
-						return
-					case <-x.Clock().After(15 * time.Second):
-					}
-					if id := findNewInstance(x, old, start); id != "" {
-						setNew(id)
-						return
-					}
-				}
-			}()
-			_, reattached, err := runUp(x, x.Deps().Data, func(p pulumiclient.Progress) {
-				if p.Type == pulumiclient.InstanceType && p.Op == pulumiclient.OpCreateReplacement && p.ID != "" {
-					setNew(identifierFrom(p))
-				}
-			})
-			close(stopFind)
+			_, reattached, err := runUp(x, x.Deps().Data, named)
 			if err != nil {
 				return err
 			}
@@ -504,9 +483,16 @@ func upRestoreStep() *Step {
 				}
 			}
 			if !x.Has("new-instance") {
-				if exp, err := x.Deps().Data.Export(x.Ctx()); err == nil && exp.Identifier != "" && exp.Identifier != old {
-					x.Set("new-instance", exp.Identifier)
+				// The update finished: the state names the replacement.
+				exp, err := x.Deps().Data.Export(x.Ctx())
+				if err != nil {
+					return fmt.Errorf("read the stack export for the replacement's name: %w", err)
 				}
+				if exp.Identifier == "" || exp.Identifier == old {
+					return fmt.Errorf("pulumi up finished but neither its events nor the stack's state name a replacement of %s (state holds %q): check `pulumi stack export` before going on; nothing was written to the application", old, exp.Identifier)
+				}
+				x.Say("the stack's state names the replacement %s", exp.Identifier)
+				x.Set("new-instance", exp.Identifier)
 			}
 			return nil
 		},
@@ -526,10 +512,19 @@ func reattachRestore(x *Exec, old string) error {
 		// update may have left a restored instance Pulumi does not know.
 		orphan := x.Get("new-instance")
 		if orphan == "" {
-			orphan = findNewInstance(x, old, time.Time{})
-		}
-		if orphan == "" {
-			return errors.New("the interrupted update left no new instance in AWS and Pulumi's state still holds the old one: it is safe to start the restore again (`datalayer restore`)")
+			cands, err := restoreCandidates(x, old, x.Get("snapshot"), upIssuedAt(x))
+			if err != nil {
+				return err
+			}
+			switch len(cands) {
+			case 0:
+				return errors.New("the interrupted update left no new instance in AWS and Pulumi's state still holds the old one: it is safe to start the restore again (`datalayer restore`)")
+			case 1:
+				orphan = cands[0]
+			default:
+				return fmt.Errorf("the interrupted update may have asked AWS for a new instance, and %d instances created since then could be it (%s): they cannot be told apart from AWS alone. "+
+					"Find the one restored from %s in the console (its events say \"Restored from snapshot\"), then import or delete it before a new restore", len(cands), strings.Join(cands, ", "), x.Get("snapshot"))
+			}
 		}
 		return fmt.Errorf("the interrupted update asked AWS for %s, but Pulumi's state does not know it; running the update again would restore a second instance. "+
 			"Either import it (`pulumi import aws:rds/instance:Instance app <its resource id>` after removing the old one from the state), "+
@@ -567,40 +562,70 @@ func reattachRestore(x *Exec, old string) error {
 	return nil
 }
 
-// identifierFrom picks the instance identifier out of a progress event.
-func identifierFrom(p pulumiclient.Progress) string {
-	if v, ok := p.Outputs["identifier"].(string); ok && v != "" {
-		return v
+// replacementIdentifier picks the new instance's identifier out of a
+// create-replacement event: its outputs once created, its checked inputs
+// before (the AWS provider names the instance in Check), or its id where
+// the provider tracks instances by identifier (@pulumi/aws before 6).
+func replacementIdentifier(p pulumiclient.Progress) string {
+	for _, m := range []map[string]any{p.Outputs, p.Inputs} {
+		if v, ok := m["identifier"].(string); ok && v != "" {
+			return v
+		}
 	}
-	if !strings.HasPrefix(p.ID, "db-") {
+	if p.Status == pulumiclient.StepDone && p.ID != "" && !strings.HasPrefix(p.ID, "db-") {
 		return p.ID
 	}
 	return ""
 }
 
-// findNewInstance returns an instance created since start that is not old.
-func findNewInstance(x *Exec, old string, start time.Time) string {
+// restoreEventPrefix starts the message of RDS-EVENT-0043, "Restored from
+// snapshot <name>", which AWS records on an instance restored from a
+// snapshot.
+const restoreEventPrefix = "Restored from snapshot "
+
+// restoredFrom returns the snapshot AWS says instance id was restored from
+// (its RDS-EVENT-0043 since since), or "" when AWS shows no such event.
+func restoredFrom(x *Exec, id string, since time.Time) (string, error) {
+	evs, err := x.Deps().AWS.Events(x.Ctx(), id, since)
+	if err != nil {
+		return "", fmt.Errorf("read the RDS events of %s: %w", id, err)
+	}
+	for _, e := range evs {
+		if e.ID == "RDS-EVENT-0043" || strings.HasPrefix(e.Message, restoreEventPrefix) {
+			return strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(e.Message, restoreEventPrefix)), "."), nil
+		}
+	}
+	return "", nil
+}
+
+// restoreCandidates lists the instances that may be a restore of snap asked
+// for since since: not old, not being deleted, created since (or still
+// creating), and not restored from another snapshot. Several candidates
+// cannot be told apart from AWS alone.
+func restoreCandidates(x *Exec, old, snap string, since time.Time) ([]string, error) {
 	ins, err := x.Deps().AWS.Instances(x.Ctx())
 	if err != nil {
-		return ""
+		return nil, fmt.Errorf("list instances: %w", err)
 	}
-	best := ""
-	var bestAt time.Time
+	var out []string
 	for _, in := range ins {
-		if in.ID == old || strings.HasPrefix(in.ID, old+"-") {
+		if in.ID == old || in.Status == "deleting" {
 			continue
 		}
-		if !in.Created.IsZero() && in.Created.Before(start) {
+		if !in.Created.IsZero() && in.Created.Before(since) {
 			continue
 		}
-		if in.Status == "deleting" {
+		from, err := restoredFrom(x, in.ID, since)
+		if err != nil {
+			return nil, err
+		}
+		if from != "" && from != snap {
 			continue
 		}
-		if best == "" || in.Created.After(bestAt) {
-			best, bestAt = in.ID, in.Created
-		}
+		out = append(out, in.ID)
 	}
-	return best
+	sort.Strings(out)
+	return out, nil
 }
 
 // swapFirstLabel builds a host for newID from oldHost.
@@ -677,9 +702,23 @@ func waitNewStep() *Step {
 		Commands:    []string{"aws rds wait db-instance-available --db-instance-identifier {new-instance}"},
 		Explanation: "The application can move once the new instance is `available`.",
 		Do: func(x *Exec) error {
-			in, err := x.waitAvailable(x.Get("new-instance"), waitCreate)
+			id := x.Get("new-instance")
+			in, err := x.waitAvailable(id, waitCreate)
 			if err != nil {
 				return err
+			}
+			// Cross-check Pulumi's word with AWS's: the instance it named
+			// was restored from the snapshot picked.
+			from, err := restoredFrom(x, id, x.r.Info().Started)
+			switch snap := x.Get("snapshot"); {
+			case err != nil:
+				x.Warn("could not check which snapshot %s was restored from: %v", id, err)
+			case from == "":
+				x.Warn("AWS shows no \"Restored from snapshot\" event for %s yet; going on with Pulumi's word for it", id)
+			case from != snap:
+				return fmt.Errorf("Pulumi named %s as the replacement, but AWS says it was restored from %s, not %s: nothing was switched to it. Compare `pulumi stack export` with the instances in AWS before going on", id, from, snap)
+			default:
+				x.Say("AWS confirms %s was restored from %s", id, from)
 			}
 			x.Set("new-resource-id", in.ResourceID)
 			x.Set("new-available", "yes")
