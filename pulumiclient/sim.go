@@ -456,6 +456,7 @@ func (s *SimStack) fail(st *simState, start time.Time, op string, err error) (Su
 
 // simPlan is what the simulated engine would do.
 type simPlan struct {
+	groups   simGroups
 	instance InstanceChange
 	keys     []string
 	diffs    []string
@@ -464,12 +465,17 @@ type simPlan struct {
 	config   map[string]string
 }
 
-func (s *SimStack) plan(st *simState) (simPlan, error) {
+func (s *SimStack) plan(ctx context.Context, st *simState) (simPlan, error) {
 	prog, hasRDS, err := s.program()
 	if err != nil {
 		return simPlan{}, err
 	}
 	p := simPlan{prog: prog, hasRDS: hasRDS, instance: InstanceUnchanged}
+	if hasRDS {
+		if p.groups, err = s.planGroups(ctx); err != nil {
+			return p, err
+		}
+	}
 	if !hasRDS {
 		cfg, err := s.readConfig()
 		if err != nil {
@@ -504,6 +510,9 @@ func (s *SimStack) plan(st *simState) (simPlan, error) {
 			p.diffs = append(p.diffs, d.key)
 		}
 	}
+	if g := p.groups.instance; g != "" && g != outStr(st.Instance, "parameterGroupName") {
+		p.diffs = append(p.diffs, "parameterGroupName")
+	}
 	if len(p.diffs) > 0 {
 		p.instance = InstanceUpdated
 	}
@@ -520,6 +529,7 @@ func (s *SimStack) planSteps(st *simState, p simPlan) []PlannedStep {
 		return steps
 	}
 	steps = append(steps, PlannedStep{URN: s.urn("aws:rds/parameterGroup:ParameterGroup", "parameterGroup"), Type: "aws:rds/parameterGroup:ParameterGroup", Op: OpSame})
+	steps = append(steps, s.groupSteps(p.groups)...)
 	urn := s.urn(InstanceType, "app")
 	switch p.instance {
 	case InstanceReplaced:
@@ -573,7 +583,7 @@ func (s *SimStack) Preview(ctx context.Context, progress chan<- Progress) (Plan,
 		return Plan{}, fmt.Errorf("preview: %w", err)
 	}
 	defer done()
-	p, err := s.plan(st)
+	p, err := s.plan(ctx, st)
 	if err != nil {
 		return Plan{}, fmt.Errorf("preview: %w", err)
 	}
@@ -603,7 +613,7 @@ func (s *SimStack) Up(ctx context.Context, progress chan<- Progress) (Summary, e
 		return Summary{Result: "failed"}, fmt.Errorf("up: %w", err)
 	}
 	defer done()
-	p, err := s.plan(st)
+	p, err := s.plan(ctx, st)
 	if err != nil {
 		return s.fail(st, start, "up", err)
 	}
@@ -794,14 +804,23 @@ func (s *SimStack) deleteOld(ctx context.Context, st *simState, em emitter) erro
 func (s *SimStack) update(ctx context.Context, st *simState, p simPlan, em emitter) error {
 	urn := s.urn(InstanceType, "app")
 	id := outStr(st.Instance, "identifier")
+	// The groups the instance depends on come first, as in the real engine.
+	if err := s.createGroups(ctx, p.groups, em); err != nil {
+		return err
+	}
 	em.send(Progress{URN: urn, Type: InstanceType, Op: OpUpdate, Status: StepStarted, Diffs: p.diffs, ID: st.Instance.ID})
-	if slices.Contains(p.diffs, "engineVersion") {
-		_, err := s.opts.RDS.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{
-			DBInstanceIdentifier:     aws.String(id),
-			EngineVersion:            aws.String(p.prog.EngineVersion),
-			AllowMajorVersionUpgrade: aws.Bool(true),
-			ApplyImmediately:         aws.Bool(true),
-		})
+	if slices.Contains(p.diffs, "engineVersion") || slices.Contains(p.diffs, "parameterGroupName") {
+		in := &rds.ModifyDBInstanceInput{
+			DBInstanceIdentifier: aws.String(id),
+			ApplyImmediately:     aws.Bool(true),
+		}
+		if slices.Contains(p.diffs, "engineVersion") {
+			in.EngineVersion, in.AllowMajorVersionUpgrade = aws.String(p.prog.EngineVersion), aws.Bool(true)
+		}
+		if slices.Contains(p.diffs, "parameterGroupName") {
+			in.DBParameterGroupName = aws.String(p.groups.instance)
+		}
+		_, err := s.opts.RDS.ModifyDBInstance(ctx, in)
 		if err != nil {
 			em.diag(urn, "error", fmt.Sprintf("updating RDS DB Instance (%s): %v", id, err))
 			em.send(Progress{URN: urn, Type: InstanceType, Op: OpUpdate, Status: StepFailed, ID: st.Instance.ID})

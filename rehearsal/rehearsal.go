@@ -270,6 +270,7 @@ var mutating = map[string]bool{
 	"CreateDBSnapshot": true, "RestoreDBInstanceFromDBSnapshot": true, "ModifyDBInstance": true,
 	"DeleteDBInstance": true, "ApplyPendingMaintenanceAction": true, "CreateDBInstance": true,
 	"DeleteDBSnapshot": true, "CopyDBSnapshot": true, "RebootDBInstance": true,
+	"CreateDBParameterGroup": true, "ModifyDBParameterGroup": true, "ResetDBParameterGroup": true, "DeleteDBParameterGroup": true,
 }
 
 // persisting serves a request, logs mutating ones with their outcome and

@@ -55,6 +55,8 @@ func Checklist(runbook string, o ChecklistOptions) (string, error) {
 		"instance": "<instance>", "snapshot": "<snapshot>", "new-instance": "<new-instance>",
 		"final-snapshot": "<final-snapshot>", "target": "<target>", "current-version": "<current-version>",
 		"instance-arn": "<instance-arn>", "new-resource-id": "<new-resource-id>", "state-urn": "<urn of the instance>",
+		"param-group": "<current parameter group>", "target-family": "<target family, e.g. postgres17>",
+		"target-group": "<new parameter group, e.g. postgres17-force-ssl-off>",
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Checklist: %s\n\n%s\n\n", book.Title, book.Summary)

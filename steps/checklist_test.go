@@ -143,8 +143,8 @@ func TestHelpers(t *testing.T) {
 	if got := principalName("arn:aws:sts::123456789012:assumed-role/deployer/session"); got != "deployer" {
 		t.Errorf("principalName = %q", got)
 	}
-	if ts := executionTimes("Planning Time: 0.1 ms\nExecution Time: 12.5 ms\n...\nExecution Time: 3 ms"); len(ts) != 2 || ts[0] != 12.5 {
-		t.Errorf("executionTimes = %v", ts)
+	if got := snapshotBeforeName("app5ec7032", "17.6"); got != "app5ec7032-before-17-6" {
+		t.Errorf("snapshotBeforeName = %q", got)
 	}
 	if !IsProductionStack("production") || !IsProductionStack("planx/production") || IsProductionStack("staging") {
 		t.Error("IsProductionStack")

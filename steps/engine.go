@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient"
 	"github.com/datalayer-tool/datalayer/clock"
+	"github.com/datalayer-tool/datalayer/pgclient"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
 )
 
@@ -40,6 +42,27 @@ type Program interface {
 	// Commit commits the program change when the directory is a git
 	// repository; it returns "" with no error when it is not one.
 	Commit(message string) (commit string, err error)
+	// ProposeMajorUpgrade computes the program change of a major upgrade
+	// (pulumiclient.Program.ApplyMajorUpgrade) and returns its diff without
+	// writing anything; WriteProposed writes it.
+	ProposeMajorUpgrade(u pulumiclient.MajorUpgrade) (diff string, err error)
+	// ProposeRemoveParameterGroup computes the removal of a declared
+	// parameter group; WriteProposed writes it.
+	ProposeRemoveParameterGroup(resource string) (diff string, err error)
+	// WriteProposed writes the last proposed change; Commit commits it.
+	WriteProposed() error
+	// ParameterGroups lists the program's parameter groups and the one the
+	// instance uses (nil when none of them).
+	ParameterGroups() (all []pulumiclient.ParameterGroupDecl, instance *pulumiclient.ParameterGroupDecl, err error)
+}
+
+// Database is what the upgrade's spot checks and extension listing need of
+// the database; *pgclient.Client implements it.
+type Database interface {
+	ExplainAll(ctx context.Context, qs []pgclient.Query, timeout time.Duration) []pgclient.Result
+	Extensions(ctx context.Context) ([]pgclient.Extension, error)
+	ServerVersion(ctx context.Context) (string, error)
+	Close(ctx context.Context) error
 }
 
 // Deps are the clients a run uses. Nothing is global: the same runbook runs
@@ -54,6 +77,12 @@ type Deps struct {
 	// Command runs a configured shell command (maintenance mode switch);
 	// nil runs it with os/exec.
 	Command func(ctx context.Context, argv []string) (string, error)
+	// Database connects to the database for spot checks; nil uses
+	// pgclient.Connect.
+	Database func(ctx context.Context, url string) (Database, error)
+	// Getenv reads the environment (the database URL's variable); nil uses
+	// os.Getenv.
+	Getenv func(string) string
 }
 
 // Options choose the runbook, the stack and the pre-answers of a run.
@@ -79,10 +108,20 @@ type Options struct {
 	// MaintenanceCommand flips maintenance mode on ("on" appended) and off
 	// ("off" appended); empty makes maintenance mode a manual step.
 	MaintenanceCommand []string
+	// SpotChecks configures the upgrade's EXPLAIN ANALYZE spot checks.
+	SpotChecks SpotCheckOptions
 	// Answers pre-answers prompts by id (step/prompt or just prompt).
 	Answers  map[string]string
 	StateDir string // "" uses StateDir()
 	RunID    string // "" makes one
+}
+
+// SpotCheckOptions configure the upgrade's EXPLAIN ANALYZE spot checks.
+type SpotCheckOptions struct {
+	QueriesFile string // YAML list of name/sql; "" for none
+	URLEnv      string // the environment variable holding the database URL
+	Threshold   float64
+	Timeout     time.Duration
 }
 
 // flags returns the options that must survive a resume.
@@ -99,6 +138,14 @@ func (o Options) flags() map[string]string {
 	set("target", o.Target)
 	set("app-deploy", o.AppDeploy)
 	set("app-stack", o.AppStack)
+	set("spot-checks-file", o.SpotChecks.QueriesFile)
+	set("spot-checks-url-env", o.SpotChecks.URLEnv)
+	if o.SpotChecks.Threshold > 0 {
+		m["spot-checks-threshold"] = strconv.FormatFloat(o.SpotChecks.Threshold, 'g', -1, 64)
+	}
+	if o.SpotChecks.Timeout > 0 {
+		m["spot-checks-timeout"] = o.SpotChecks.Timeout.String()
+	}
 	if o.Yes {
 		m["yes"] = "true"
 	}
@@ -123,6 +170,9 @@ func OptionsFromInfo(info RunInfo, stateDir string) Options {
 		AppDeploy: f["app-deploy"], AppStack: f["app-stack"], Yes: f["yes"] == "true",
 		StateDir: stateDir, RunID: info.RunID, Answers: map[string]string{},
 	}
+	o.SpotChecks.QueriesFile, o.SpotChecks.URLEnv = f["spot-checks-file"], f["spot-checks-url-env"]
+	o.SpotChecks.Threshold, _ = strconv.ParseFloat(f["spot-checks-threshold"], 64)
+	o.SpotChecks.Timeout, _ = time.ParseDuration(f["spot-checks-timeout"])
 	if mc := f["maintenance-command"]; mc != "" {
 		_ = json.Unmarshal([]byte(mc), &o.MaintenanceCommand)
 	}

@@ -110,6 +110,13 @@ func Report(events []Event) string {
 		fmt.Fprintf(&b, "- Finished: %s after %s\n", end.UTC().Format(time.RFC3339), round(end.Sub(start)))
 	}
 	fmt.Fprintf(&b, "- Outcome: %s\n\n", outcome)
+	vars := map[string]string{}
+	for _, e := range events {
+		if e.Type == EventVariable && !e.Secret {
+			vars[e.Name] = e.Value
+		}
+	}
+	b.WriteString(upgradeReport(vars))
 
 	b.WriteString("## Timeline\n\n| time | +elapsed | step | what |\n|---|---|---|---|\n")
 	type pt struct{ elapsed, expected time.Duration }
@@ -147,6 +154,9 @@ func Report(events []Event) string {
 			what = "**warning**: " + e.Text
 		case EventVariable:
 			what = "set " + e.Name + " = " + e.Value
+			if structuredVars[e.Name] {
+				what = "recorded " + e.Name + " (shown above)"
+			}
 		case EventStatus:
 			what = e.Text
 		case EventPrompt:

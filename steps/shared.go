@@ -125,8 +125,9 @@ func (sp *sharedPoller) remove(key string, ch chan awsclient.Change) {
 
 // programDir edits the data program in a directory through pulumiclient.
 type programDir struct {
-	dir     string
-	pending *pulumiclient.Patch
+	dir      string
+	pending  *pulumiclient.Patch // written, not committed yet
+	proposed *pulumiclient.Patch // shown, not written yet
 }
 
 // NewProgram returns a Program editing the data program in dir (index.ts or
@@ -160,6 +161,62 @@ func (p *programDir) apply(e pulumiclient.ProgramEdit) (string, error) {
 	}
 	p.pending = patch
 	return patch.Diff, nil
+}
+
+// ProposeMajorUpgrade implements Program.
+func (p *programDir) ProposeMajorUpgrade(u pulumiclient.MajorUpgrade) (string, error) {
+	return p.propose(func(prog *pulumiclient.Program) (*pulumiclient.Patch, error) { return prog.ApplyMajorUpgrade(u) })
+}
+
+// ProposeRemoveParameterGroup implements Program.
+func (p *programDir) ProposeRemoveParameterGroup(resource string) (string, error) {
+	return p.propose(func(prog *pulumiclient.Program) (*pulumiclient.Patch, error) {
+		return prog.RemoveParameterGroup(resource)
+	})
+}
+
+// propose computes a patch and keeps it, unwritten, for WriteProposed.
+func (p *programDir) propose(edit func(*pulumiclient.Program) (*pulumiclient.Patch, error)) (string, error) {
+	p.proposed = nil
+	prog, err := pulumiclient.LoadProgram(p.dir)
+	if err != nil {
+		return "", err
+	}
+	patch, err := edit(prog)
+	if err != nil {
+		return "", err
+	}
+	if patch.Empty() {
+		return "", nil
+	}
+	p.proposed = patch
+	return patch.Diff, nil
+}
+
+// WriteProposed implements Program.
+func (p *programDir) WriteProposed() error {
+	if p.proposed == nil {
+		return nil
+	}
+	if err := p.proposed.Write(); err != nil {
+		return err
+	}
+	p.pending, p.proposed = p.proposed, nil
+	return nil
+}
+
+// ParameterGroups implements Program.
+func (p *programDir) ParameterGroups() ([]pulumiclient.ParameterGroupDecl, *pulumiclient.ParameterGroupDecl, error) {
+	prog, err := pulumiclient.LoadProgram(p.dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := prog.ParameterGroups()
+	if err != nil {
+		return nil, nil, err
+	}
+	inst, err := prog.InstanceParameterGroup()
+	return all, inst, err
 }
 
 // SetEngineVersion implements Program.

@@ -3,9 +3,7 @@ package steps
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +28,7 @@ func upgradeRunbook() *Runbook {
 			versionDriftStep(),
 			targetsStep(),
 			chooseTargetStep(),
+			parameterGroupStep(),
 			pendingMaintenanceStep(),
 			manualStep("compat-hasura", "Check Hasura supports the target version", PhasePrepare,
 				"Look up the Hasura version we run and its supported Postgres versions. Hasura talks to the "+
@@ -44,31 +43,24 @@ func upgradeRunbook() *Runbook {
 				"Local development and pizza (preview) environments run Postgres in Docker: move their image to "+
 					"the target major and run the test suites there before touching staging.", nil,
 				"grep -rn 'postgres:' docker-compose*.yml"),
-			explainStep("explain-before", "Save EXPLAIN ANALYZE spot checks (before)",
-				"Paste the output of a few `EXPLAIN ANALYZE` queries you care about (end with an empty line), or "+
-					"leave empty to skip. The same queries are asked for after the upgrade and the execution times "+
-					"compared."),
+			extensionsStep(false),
+			spotCheckStep(false),
 			stagingFirstStep(),
-			bumpVersionStep(),
+			snapshotBeforeStep(),
+			upgradeProgramStep(),
 			refreshStep("refresh", false),
 			previewStep("preview", "Preview the upgrade", func(x *Exec, p pulumiPlan) error {
 				if replacesInstance(p) {
 					return errors.New("the plan replaces the instance: an engine upgrade must update it in place. Check that allowMajorVersionUpgrade is true and that nothing else forces a replacement")
 				}
-				if !hasChanges(p) {
-					return fmt.Errorf("the plan changes nothing: is engineVersion %s really in the program?", x.Get("target"))
-				}
-				return nil
+				return checkUpgradePlan(x, p)
 			}),
-			gateUpStep("gate", nil, "`pulumi up` will upgrade the engine in place. Expect a few minutes of downtime in the middle (about 3 minutes in February 2025)."),
+			gateUpStep("gate", nil, "`pulumi up` will create the parameter group of the target family and upgrade the engine in place, pointing the instance at the new group. Expect a few minutes of downtime in the middle (about 3 minutes in February 2025). The way back is the snapshot taken before."),
 			upgradeUpStep(),
-			verifyVersionStep(),
-			explainStep("explain-after", "Compare EXPLAIN ANALYZE spot checks (after)",
-				"Paste the output of the same `EXPLAIN ANALYZE` queries now (end with an empty line), or leave empty to skip."),
-			manualStep("extensions", "Plan the Postgres extension upgrades", PhaseVerify,
-				"Extensions (pg_tle, pg_stat_statements, pg_cron...) are not upgraded with the engine. Plan their "+
-					"upgrade as a separate Hasura migration (`ALTER EXTENSION ... UPDATE`).", nil,
-				"psql -c 'SELECT name, installed_version, default_version FROM pg_available_extensions WHERE installed_version IS NOT NULL'"),
+			verifyUpgradeStep(),
+			spotCheckStep(true),
+			extensionsStep(true),
+			removeOldGroupStep(),
 		},
 	}
 }
@@ -262,73 +254,6 @@ func pendingMaintenanceStep() *Step {
 	}
 }
 
-var execTimeRE = regexp.MustCompile(`(?i)execution time:\s*([0-9.]+)\s*ms`)
-
-// executionTimes returns every "Execution Time: N ms" of pasted EXPLAIN
-// ANALYZE output.
-func executionTimes(s string) []float64 {
-	var out []float64
-	for _, m := range execTimeRE.FindAllStringSubmatch(s, -1) {
-		if v, err := strconv.ParseFloat(m[1], 64); err == nil {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-func explainStep(id, title, body string) *Step {
-	phase := PhasePrepare
-	if id == "explain-after" {
-		phase = PhaseVerify
-	}
-	return &Step{
-		ID: id, Title: title, Kind: KindManual, Phase: phase,
-		Commands: []string{"psql \"$DATABASE_URL\" -c 'EXPLAIN ANALYZE SELECT ...'"},
-		Explanation: "Optional performance spot checks: the same queries before and after the upgrade, " +
-			"compared by execution time. Query plans can change with a new major.",
-		Do: func(x *Exec) error {
-			txt, err := x.Text("paste", title, body, "")
-			if err != nil {
-				return err
-			}
-			times := executionTimes(txt)
-			if strings.TrimSpace(txt) == "" {
-				return Skip("no spot checks pasted")
-			}
-			if len(times) == 0 {
-				x.Warn("no \"Execution Time: N ms\" line found in what was pasted; kept as text only")
-			}
-			var parts []string
-			for _, t := range times {
-				parts = append(parts, strconv.FormatFloat(t, 'f', -1, 64))
-			}
-			x.Set(id+"-ms", strings.Join(parts, ","))
-			if id != "explain-after" {
-				x.Say("saved %d execution times: %s ms", len(times), strings.Join(parts, ", "))
-				return nil
-			}
-			before := strings.Split(x.Get("explain-before-ms"), ",")
-			for i, a := range times {
-				if i >= len(before) || before[i] == "" {
-					break
-				}
-				b, _ := strconv.ParseFloat(before[i], 64)
-				if b <= 0 {
-					continue
-				}
-				ratio := a / b
-				line := fmt.Sprintf("query %d: %.3g ms before, %.3g ms after (x%.2f)", i+1, b, a, ratio)
-				if ratio > 1.5 {
-					x.Warn("%s: slower after the upgrade; check its plan (ANALYZE may need to run)", line)
-				} else {
-					x.Say("%s", line)
-				}
-			}
-			return nil
-		},
-	}
-}
-
 func stagingFirstStep() *Step {
 	return &Step{
 		ID: "staging-first", Title: "Upgrade staging before production", Kind: KindCheck, Phase: PhasePrepare,
@@ -349,41 +274,6 @@ func stagingFirstStep() *Step {
 	}
 }
 
-func bumpVersionStep() *Step {
-	return &Step{
-		ID: "bump-version", Title: "Bump engineVersion in the program", Kind: KindAction, Phase: PhasePlan,
-		Needs:    []string{"target"},
-		Commands: []string{"sed -i 's/engineVersion: \".*\"/engineVersion: \"{target}\"/' index.ts", "git commit -am 'chore(data): upgrade postgres to {target} [skip pizza]'"},
-		Explanation: "Writes the target into `engineVersion` in `index.ts` and commits it. A new major also " +
-			"needs a parameter group of the new family (e.g. postgres17) with the same `rds.force_ssl = 0`.",
-		Do: func(x *Exec) error {
-			p := x.Deps().Program
-			t := x.Get("target")
-			if p == nil {
-				_, err := x.Manual("edit", "Set engineVersion to "+t+" in index.ts and commit", "No program editor is configured: edit index.ts by hand.")
-				return err
-			}
-			diff, err := p.SetEngineVersion(t)
-			if err != nil {
-				return fmt.Errorf("set engineVersion %s: %w", t, err)
-			}
-			for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
-				x.Say("%s", l)
-			}
-			c, err := p.Commit("chore(data): upgrade postgres to " + t + " [skip pizza]")
-			if err != nil {
-				return fmt.Errorf("commit the program change: %w", err)
-			}
-			if c == "" {
-				x.Say("the program directory is not a git repository: commit the change by hand")
-			} else {
-				x.Say("committed %s", c)
-			}
-			return nil
-		},
-	}
-}
-
 // upgradeFailedEvent is the RDS event of a refused upgrade.
 const upgradeFailedEvent = "RDS-EVENT-0158"
 
@@ -394,12 +284,18 @@ func isUpgradeRefused(e awsclient.Event) bool {
 func upgradeUpStep() *Step {
 	return &Step{
 		ID: "up", Title: "Upgrade (pulumi up) while watching RDS events", Kind: KindAction, Phase: PhaseApply,
-		Needs:    []string{"target", "instance"},
-		Commands: []string{"pulumi up --stack {stack}", "aws rds describe-events --source-type db-instance --source-identifier {instance} --duration 60"},
+		Needs: []string{"target", "instance"},
+		Commands: []string{
+			"pulumi up --stack {stack}",
+			"aws rds describe-events --source-type db-instance --source-identifier {instance} --duration 60",
+			"aws rds describe-db-log-files --db-instance-identifier {instance} --filename-contains pg_upgrade",
+			"aws rds download-db-log-file-portion --db-instance-identifier {instance} --log-file-name <file> --starting-token 0 --output text",
+		},
 		Explanation: "Runs the update and reads the instance's RDS events meanwhile. RDS can refuse a major " +
 			"upgrade (RDS-EVENT-0158, \"Database instance is in a state that cannot be upgraded\") after " +
 			"Pulumi has already reported success; the version simply stays. Such an event or an unchanged " +
-			"version fails this step loudly.",
+			"version fails this step loudly, and the pg_upgrade logs are fetched: the lines that say why are " +
+			"shown and the files saved with the run.",
 		Do: func(x *Exec) error {
 			api := x.Deps().AWS
 			id := x.Get("instance")
@@ -446,6 +342,10 @@ func upgradeUpStep() *Step {
 			close(stop)
 			<-watched
 			if err != nil {
+				// A refused upgrade can fail the update itself: the pg_upgrade
+				// logs say why.
+				check()
+				fetchUpgradeLogs(x, id, since)
 				return err
 			}
 			in, werr := x.waitAvailable(id, waitUpgrade)
@@ -453,39 +353,18 @@ func upgradeUpStep() *Step {
 			mu.Lock()
 			defer mu.Unlock()
 			if len(refused) > 0 {
-				return fmt.Errorf("the upgrade failed although Pulumi reported success: %s (%s). Usually pending maintenance is the cause: apply or schedule it, then run the upgrade again",
+				fetchUpgradeLogs(x, id, since)
+				return fmt.Errorf("the upgrade failed although Pulumi reported success: %s (%s). The pg_upgrade log lines above say why; pending maintenance is the usual cause: apply or schedule it, then run the upgrade again",
 					refused[0].Message, upgradeFailedEvent)
 			}
 			if werr != nil {
 				return werr
 			}
 			if in.EngineVersion != x.Get("target") {
-				return fmt.Errorf("the upgrade did not happen although Pulumi reported success: the instance still runs %s, not %s; read the RDS events and pg_upgrade logs", in.EngineVersion, x.Get("target"))
+				fetchUpgradeLogs(x, id, since)
+				return fmt.Errorf("the upgrade did not happen although Pulumi reported success: the instance still runs %s, not %s; the pg_upgrade log lines above and the RDS events say why", in.EngineVersion, x.Get("target"))
 			}
 			x.Say("%s now runs %s", id, in.EngineVersion)
-			return nil
-		},
-	}
-}
-
-func verifyVersionStep() *Step {
-	return &Step{
-		ID: "verify", Title: "Verify the new version", Kind: KindCheck, Phase: PhaseVerify,
-		Needs:       []string{"target", "instance"},
-		Commands:    []string{"aws rds describe-db-instances --db-instance-identifier {instance} --query 'DBInstances[0].[DBInstanceStatus,EngineVersion]'"},
-		Explanation: "The instance must be `available` on the target version, with its parameter group in sync.",
-		Do: func(x *Exec) error {
-			in, err := x.WaitAvailable(x.Get("instance"))
-			if err != nil {
-				return err
-			}
-			if in.EngineVersion != x.Get("target") {
-				return fmt.Errorf("instance %s runs %s, not %s", in.ID, in.EngineVersion, x.Get("target"))
-			}
-			if in.ParameterApplyStatus != "" && in.ParameterApplyStatus != "in-sync" {
-				x.Warn("parameter group %s is %s: a reboot may be needed", in.ParameterGroup, in.ParameterApplyStatus)
-			}
-			x.Say("%s is available on %s with parameter group %s", in.ID, in.EngineVersion, in.ParameterGroup)
 			return nil
 		},
 	}

@@ -33,6 +33,12 @@ func engineOptions(req runRequest, l config.Loaded) steps.Options {
 		AppDeploy:          l.Application.Deploy,
 		MaintenanceCommand: l.MaintenanceMode.Argv(),
 		StateDir:           l.StateDir,
+		SpotChecks: steps.SpotCheckOptions{
+			QueriesFile: l.Upgrade.SpotChecks.QueriesFile,
+			URLEnv:      l.Upgrade.SpotChecks.DatabaseURLEnv,
+			Threshold:   l.Upgrade.SpotChecks.SlowdownThreshold,
+			Timeout:     l.Upgrade.SpotChecks.StatementTimeout.Duration(),
+		},
 	}
 }
 

@@ -43,6 +43,30 @@ type Config struct {
 	MaintenanceMode MaintenanceMode `yaml:"maintenance_mode"`
 	// Pulumi holds Pulumi CLI settings; PULUMI_* variables override them.
 	Pulumi Pulumi `yaml:"pulumi"`
+	// Upgrade holds settings of the major-version upgrade runbook.
+	Upgrade Upgrade `yaml:"upgrade"`
+}
+
+// Upgrade holds settings of the major-version upgrade runbook.
+type Upgrade struct {
+	// SpotChecks are the EXPLAIN ANALYZE queries run before and after.
+	SpotChecks SpotChecks `yaml:"spot_checks"`
+}
+
+// SpotChecks configures the EXPLAIN ANALYZE spot checks of an upgrade.
+type SpotChecks struct {
+	// QueriesFile is a YAML list of `- name: ...` / `sql: ...` entries,
+	// relative to the directory datalayer runs in; empty: no file (results
+	// can still be pasted).
+	QueriesFile string `yaml:"queries_file"`
+	// DatabaseURLEnv names the environment variable that holds the database
+	// URL; the URL itself is never written anywhere.
+	DatabaseURLEnv string `yaml:"database_url_env"`
+	// SlowdownThreshold flags a query whose execution time grew by more
+	// than this factor.
+	SlowdownThreshold float64 `yaml:"slowdown_threshold"`
+	// StatementTimeout bounds each query.
+	StatementTimeout Duration `yaml:"statement_timeout"`
 }
 
 // Program is a Pulumi program on disk.
@@ -132,6 +156,8 @@ func (d Duration) Duration() time.Duration { return time.Duration(d) }
 // MarshalYAML writes the duration as text, the way Parse reads it.
 func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 // Default returns the configuration that fits the source runbook's team.
 func Default() Config {
 	return Config{
@@ -147,6 +173,11 @@ func Default() Config {
 			{Name: "staging"},
 			{Name: "production", Production: true},
 		},
+		Upgrade: Upgrade{SpotChecks: SpotChecks{
+			DatabaseURLEnv:    "DATALAYER_DATABASE_URL",
+			SlowdownThreshold: 1.5,
+			StatementTimeout:  Duration(30 * time.Second),
+		}},
 		Tables: Tables{
 			Critical:      []string{"flows", "teams", "users", "lowcal_sessions"},
 			Isolated:      []string{"feedback", "analytics", "audit_logs"},
@@ -307,6 +338,16 @@ func (c Config) Validate() error {
 	checkTables("tables.critical", c.Tables.Critical)
 	checkTables("tables.isolated", c.Tables.Isolated)
 	checkTables("tables.nightly_synced", c.Tables.NightlySynced)
+	sc := c.Upgrade.SpotChecks
+	if sc.DatabaseURLEnv != "" && !envName.MatchString(sc.DatabaseURLEnv) {
+		bad("upgrade.spot_checks.database_url_env", "%q is not an environment variable name (letters, digits and _)", sc.DatabaseURLEnv)
+	}
+	if sc.SlowdownThreshold < 1 {
+		bad("upgrade.spot_checks.slowdown_threshold", "%g must be 1 or more (1.5 flags a query 50%% slower after the upgrade)", sc.SlowdownThreshold)
+	}
+	if sc.StatementTimeout < 0 {
+		bad("upgrade.spot_checks.statement_timeout", "%s must not be negative", sc.StatementTimeout)
+	}
 	if strings.ContainsAny(c.MaintenanceMode.Command, "\"'`$|;&<>") {
 		bad("maintenance_mode.command", "%q has shell syntax; the command is run directly with on or off appended, so point it at a script", c.MaintenanceMode.Command)
 	}

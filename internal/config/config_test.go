@@ -58,6 +58,10 @@ func TestParseFull(t *testing.T) {
 		},
 		MaintenanceMode: MaintenanceMode{Command: "./scripts/maintenance --site planx"},
 		Pulumi:          Pulumi{BackendURL: "file:///srv/pulumi", Binary: "/opt/pulumi/bin/pulumi"},
+		Upgrade: Upgrade{SpotChecks: SpotChecks{
+			QueriesFile: "infra/db/spot-checks.yaml", DatabaseURLEnv: "STAGING_DB_URL",
+			SlowdownThreshold: 2, StatementTimeout: Duration(time.Minute),
+		}},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("Parse got\n%+v\nwant\n%+v", c, want)

@@ -91,6 +91,16 @@ func decode(path string, n *yaml.Node, v reflect.Value, depth int) error {
 		}
 		v.SetBool(b)
 		return nil
+	case reflect.Float64:
+		if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!float" && n.ShortTag() != "!!int") {
+			return pathErr(path, n, "must be a number, got "+describe(n))
+		}
+		f, err := strconv.ParseFloat(n.Value, 64)
+		if err != nil {
+			return pathErr(path, n, "must be a number, got "+describe(n))
+		}
+		v.SetFloat(f)
+		return nil
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
 			return pathErr(path, n, "must be a whole number, got "+describe(n))
