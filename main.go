@@ -9,9 +9,16 @@ import (
 	"syscall"
 
 	"github.com/datalayer-tool/datalayer/internal/cli"
+	"github.com/datalayer-tool/datalayer/pulumiclient/simprovider"
 )
 
 func main() {
+	// Pulumi starts its "aws" provider plugin through a link named
+	// pulumi-resource-aws in a plugin directory datalayer writes: serve the
+	// simulated provider instead of the command line.
+	if simprovider.InvokedAsPlugin(os.Args[0]) {
+		os.Exit(simprovider.Main(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	}
 	os.Exit(run())
 }
 

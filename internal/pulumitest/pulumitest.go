@@ -1,7 +1,12 @@
-// Package pulumitest gives tests a real pulumi CLI, the Pulumi YAML language
-// host and datalayer's test AWS provider (all built from the Go module proxy
-// by tools/pulumi/build.sh), an environment that keeps Pulumi local and
-// pointed at an RDS simulator, and a simulator server to point it at.
+// Package pulumitest gives tests a real pulumi CLI and the Pulumi YAML
+// language host (built from the Go module proxy by tools/pulumi/build.sh),
+// datalayer's simulated AWS provider (served by a datalayer binary built
+// from this checkout, linked as pulumi-resource-aws in a plugin
+// directory), an environment that keeps Pulumi local and pointed at an RDS
+// simulator, and a simulator server to point it at.
+//
+// A package whose tests use Tools or Binary runs them through Main from
+// its TestMain, which removes the built binary when the tests end.
 //
 // Nothing here skips: when the tools cannot be found or built, the test
 // fails with the command to run.
@@ -26,6 +31,7 @@ import (
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
 	"github.com/datalayer-tool/datalayer/clock"
+	"github.com/datalayer-tool/datalayer/pulumiclient/simprovider"
 )
 
 // EnvToolsDir names an already built tools directory (the one build.sh
@@ -50,12 +56,15 @@ type Paths struct {
 	Pulumi string
 	// LanguageYAML is the YAML language host.
 	LanguageYAML string
-	// ProviderDir holds the test provider pulumi-resource-aws (package
-	// "aws"); give it by path (Pulumi.yaml plugins.providers, or
-	// workspace.Project.Plugins). It is never on PATH.
+	// ProviderDir is the plugin directory of datalayer's simulated AWS
+	// provider (package "aws"): pulumi-resource-aws, a link to Datalayer.
+	// Give it by path (Pulumi.yaml plugins.providers, or
+	// pulumiclient.Options.Plugins). It is never on PATH.
 	ProviderDir string
-	// Provider is the test provider binary.
+	// Provider is the plugin's link, ProviderDir/pulumi-resource-aws.
 	Provider string
+	// Datalayer is the datalayer binary built from this checkout.
+	Datalayer string
 }
 
 var (
@@ -65,15 +74,82 @@ var (
 )
 
 // Tools returns the built tools, building them once per test process with
-// tools/pulumi/build.sh unless DATALAYER_PULUMI_TOOLS names a build. It fails
-// the test when they cannot be found or built.
+// tools/pulumi/build.sh unless DATALAYER_PULUMI_TOOLS names a build, and
+// the simulated provider's plugin directory (see Binary). It fails the
+// test when they cannot be found or built.
 func Tools(t testing.TB) Paths {
 	t.Helper()
 	toolsOnce.Do(func() { toolsPaths, toolsErr = findTools() })
 	if toolsErr != nil {
 		t.Fatalf("pulumitest: %v", toolsErr)
 	}
-	return toolsPaths
+	p := toolsPaths
+	p.Datalayer = Binary(t)
+	p.ProviderDir = filepath.Join(filepath.Dir(p.Datalayer), "plugins")
+	p.Provider = filepath.Join(p.ProviderDir, simprovider.PluginName)
+	return p
+}
+
+var (
+	binaryOnce sync.Once
+	binaryPath string
+	binaryErr  error
+	// binaryDir holds the built binary and its plugin directory; Main
+	// removes it when the package's tests end.
+	binaryDir  string
+	mainCalled bool
+)
+
+// Main runs a package's tests (call it from TestMain: os.Exit(pulumitest.Main(m)))
+// and removes the datalayer binary Binary built for them.
+func Main(m *testing.M) int {
+	mainCalled = true
+	code := m.Run()
+	if binaryDir != "" {
+		_ = os.RemoveAll(binaryDir)
+	}
+	return code
+}
+
+// Binary returns a datalayer binary built from this checkout (go build,
+// once per test process), next to a plugin directory "plugins" whose
+// pulumi-resource-aws links to it: the simulated AWS provider, served by
+// the same code as `datalayer rehearse --engine pulumi`. The package's
+// TestMain must call Main.
+func Binary(t testing.TB) string {
+	t.Helper()
+	if !mainCalled {
+		t.Fatal("pulumitest: Binary builds a datalayer binary for the test process; run the package's tests through pulumitest.Main (func TestMain(m *testing.M) { os.Exit(pulumitest.Main(m)) }) so it is removed afterwards")
+	}
+	binaryOnce.Do(func() { binaryPath, binaryErr = buildBinary() })
+	if binaryErr != nil {
+		t.Fatalf("pulumitest: %v", binaryErr)
+	}
+	return binaryPath
+}
+
+// buildBinary builds the datalayer command of this checkout into a new
+// temporary directory and writes the provider's plugin directory beside it.
+func buildBinary() (string, error) {
+	script, err := buildScript()
+	if err != nil {
+		return "", err
+	}
+	root := filepath.Dir(filepath.Dir(filepath.Dir(script))) // tools/pulumi/build.sh → the module root
+	binaryDir, err = os.MkdirTemp("", "datalayer-pulumitest-")
+	if err != nil {
+		return "", fmt.Errorf("build the datalayer binary: %w", err)
+	}
+	bin := filepath.Join(binaryDir, "datalayer")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build of the datalayer binary (the simulated AWS provider) in %s failed: %w\n%s", root, err, tail(string(out), 40))
+	}
+	if err := simprovider.WritePluginDir(filepath.Join(binaryDir, "plugins"), bin); err != nil {
+		return "", err
+	}
+	return bin, nil
 }
 
 func findTools() (Paths, error) {
@@ -108,13 +184,11 @@ func pathsIn(dir string) Paths {
 		BinDir:       filepath.Join(dir, "bin"),
 		Pulumi:       filepath.Join(dir, "bin", "pulumi"),
 		LanguageYAML: filepath.Join(dir, "bin", "pulumi-language-yaml"),
-		ProviderDir:  filepath.Join(dir, "provider"),
-		Provider:     filepath.Join(dir, "provider", "pulumi-resource-aws"),
 	}
 }
 
 func (p Paths) check() error {
-	for _, f := range []string{p.Pulumi, p.LanguageYAML, p.Provider} {
+	for _, f := range []string{p.Pulumi, p.LanguageYAML} {
 		st, err := os.Stat(f)
 		if err != nil {
 			return fmt.Errorf("missing %s", f)
@@ -237,7 +311,7 @@ func NewYAMLProject(t testing.TB, tools Paths, name, program string) string {
 }
 
 // ProjectFile is the text of a Pulumi.yaml for a YAML project that takes
-// the aws provider from tools by path.
+// the aws provider (the simulated one) from tools by path.
 func ProjectFile(tools Paths, name string) string {
 	return fmt.Sprintf(`name: %s
 runtime: yaml

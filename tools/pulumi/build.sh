@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# build.sh [CACHE_DIR] — builds the pulumi CLI (v3.274.1), the YAML language
-# host (pulumi-yaml v1.25.0) and the test provider plugin pulumi-resource-aws
-# from the Go module proxy, into a directory keyed by a hash of this module's
-# files and the Go version. Skips the build when that directory is complete.
-# Prints the directory on stdout; progress goes to stderr.
+# build.sh [CACHE_DIR] — builds the pulumi CLI (v3.274.1) and the YAML
+# language host (pulumi-yaml v1.25.0) from the Go module proxy, into a
+# directory keyed by a hash of this module's files and the Go version. Skips
+# the build when that directory is complete. Prints the directory on stdout;
+# progress goes to stderr.
 #
 # Layout of the printed directory:
 #   bin/pulumi                        the CLI (put bin/ first on PATH)
 #   bin/pulumi-language-yaml          the YAML language host
-#   provider/pulumi-resource-aws      the test AWS provider: give its directory
-#                                     by path (Pulumi.yaml plugins:), NEVER put
-#                                     it on a shared PATH.
+#
+# The AWS provider is not built here: datalayer serves a simulated one
+# itself (package pulumiclient/simprovider; see README.md).
 #
 # Default CACHE_DIR: ${XDG_CACHE_HOME:-$HOME/.cache}/datalayer/pulumi-tools.
 # Go's own caches stay at their defaults. A cold build takes many minutes and
@@ -29,7 +29,7 @@ hash() {
 	} | sha256sum | cut -c1-16
 }
 
-# reuse NAME KEY DEST — copies the binary NAME (bin/x or provider/x) from an
+# reuse NAME KEY DEST — copies the binary NAME (bin/x) from an
 # earlier complete build whose .NAME-key matches, and says whether it did.
 reuse() {
 	local name="$1" want="$2" dest="$3" dir
@@ -67,7 +67,7 @@ main() {
 
 	tmp="$(mktemp -d "$cache/.build-$key-XXXXXX")"
 	trap 'rm -rf "$tmp"' EXIT
-	mkdir -p "$tmp/bin" "$tmp/provider"
+	mkdir -p "$tmp/bin"
 	start=$(date +%s)
 	echo "build.sh: building into $out (cold: many minutes)" >&2
 
@@ -88,8 +88,6 @@ main() {
 			github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml)
 	fi
 	echo "$yaml_key" >"$tmp/bin/pulumi-language-yaml.key"
-	echo "build.sh: test provider pulumi-resource-aws" >&2
-	go build -o "$tmp/provider/pulumi-resource-aws" ./cmd/pulumi-resource-aws
 	"$tmp/bin/pulumi" version >/dev/null
 
 	touch "$tmp/.complete"
