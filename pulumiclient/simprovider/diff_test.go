@@ -186,16 +186,18 @@ func TestCheckFailures(t *testing.T) {
 }
 
 func TestEngineVersionFromAWS(t *testing.T) {
-	tests := []struct{ program, actual, want string }{
-		{"16.11", "16.13", "16.13"}, // AWS moved the minor: drift
-		{"16", "16.13", "16"},       // major only: no drift
-		{"16.13", "16.13", "16.13"},
-		{"", "16.13", "16.13"},
-		{"16.1", "16.13", "16.13"}, // a prefix that is not a version part
+	tests := []struct{ program, actual, pending, want string }{
+		{"16.11", "16.13", "", "16.13"}, // AWS moved the minor: drift
+		{"16", "16.13", "", "16"},       // major only: no drift
+		{"16.13", "16.13", "", "16.13"},
+		{"", "16.13", "", "16.13"},
+		{"16.1", "16.13", "", "16.13"},     // a prefix that is not a version part
+		{"17.6", "16.13", "", "16.13"},     // an upgrade that did not happen shows again
+		{"16.13", "16.13", "17.6", "17.6"}, // waiting for the maintenance window
 	}
 	for _, tt := range tests {
-		if got := engineVersionFromAWS(tt.program, tt.actual); got != tt.want {
-			t.Errorf("engineVersionFromAWS(%q, %q) = %q, want %q", tt.program, tt.actual, got, tt.want)
+		if got := EngineVersionFromAWS(tt.program, tt.actual, tt.pending); got != tt.want {
+			t.Errorf("EngineVersionFromAWS(%q, %q) = %q, want %q", tt.program, tt.actual, got, tt.want)
 		}
 	}
 }

@@ -37,7 +37,7 @@ func sameInstanceValue(f field, o, n any) bool {
 	}
 	switch f.name {
 	case "engineVersion":
-		return os == ns || (ns != "" && strings.HasPrefix(os, ns+"."))
+		return SameEngineVersion(os, ns)
 	case "maintenanceWindow", "engine":
 		return strings.EqualFold(os, ns)
 	}
@@ -48,11 +48,23 @@ func (r instance) diff(olds, news resource.PropertyMap) []change {
 	return diffInputs(instanceFields, olds, news, sameInstanceValue)
 }
 
-// engineVersionFromAWS is what the real provider records as engineVersion:
-// the program's value when AWS runs a minor of exactly that major ("16"
-// with 16.13), otherwise what AWS runs, so "16.11" in the program with
-// 16.13 in AWS shows as drift.
-func engineVersionFromAWS(program, actual string) string {
+// SameEngineVersion reports whether the program's engine version asks for
+// what runs: the same version, or a major alone ("16") that the running
+// minor (16.13) belongs to, as the real provider suppresses that diff.
+func SameEngineVersion(running, program string) bool {
+	return running == program || (program != "" && strings.HasPrefix(running, program+"."))
+}
+
+// EngineVersionFromAWS is what the real provider records as engineVersion
+// when it reads the instance: the program's value when AWS runs a minor of
+// exactly that major ("16" with 16.13), otherwise what AWS runs, so
+// "16.11" in the program with 16.13 in AWS shows as drift.
+// A version AWS has pending (a modify waiting for the maintenance window)
+// wins, as in terraform-provider-aws compareActualEngineVersion.
+func EngineVersionFromAWS(program, actual, pending string) string {
+	if pending != "" && pending != program {
+		return pending
+	}
 	if actual == "" {
 		return program
 	}
@@ -89,7 +101,11 @@ func instanceState(prior resource.PropertyMap, db *rdstypes.DBInstance) resource
 	st["engine"] = strProp(aws.ToString(db.Engine))
 	actual := aws.ToString(db.EngineVersion)
 	st["engineVersionActual"] = strProp(actual)
-	st["engineVersion"] = strProp(engineVersionFromAWS(p.str("engineVersion"), actual))
+	pending := ""
+	if db.PendingModifiedValues != nil {
+		pending = aws.ToString(db.PendingModifiedValues.EngineVersion)
+	}
+	st["engineVersion"] = strProp(EngineVersionFromAWS(p.str("engineVersion"), actual, pending))
 	if len(db.DBParameterGroups) > 0 {
 		st["parameterGroupName"] = strProp(aws.ToString(db.DBParameterGroups[0].DBParameterGroupName))
 	}
@@ -330,7 +346,7 @@ func postRestoreModify(id string, in props, db *rdstypes.DBInstance) *rds.Modify
 	if n, ok := in.num("backupRetentionPeriod"); ok && int32(n) != aws.ToInt32(db.BackupRetentionPeriod) {
 		m.BackupRetentionPeriod, changed = aws.Int32(int32(n)), true
 	}
-	if v := in.str("engineVersion"); v != "" && !sameInstanceValue(field{name: "engineVersion"}, aws.ToString(db.EngineVersion), v) {
+	if v := in.str("engineVersion"); v != "" && !SameEngineVersion(aws.ToString(db.EngineVersion), v) {
 		m.EngineVersion, changed = aws.String(v), true
 	}
 	if v := in.str("maintenanceWindow"); v != "" && !strings.EqualFold(v, aws.ToString(db.PreferredMaintenanceWindow)) {

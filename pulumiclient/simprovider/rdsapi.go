@@ -64,6 +64,10 @@ var pendingStatuses = map[string]bool{
 	"storage-initialization": true,
 }
 
+// notFoundChecks is how many polls in a row may find no instance before a
+// wait for it fails.
+const notFoundChecks = 20
+
 // waiter polls AWS in real time.
 type waiter struct {
 	poll, timeout time.Duration
@@ -76,14 +80,25 @@ type waiter struct {
 func (w waiter) available(ctx context.Context, c *rds.Client, identifier, what string) (*rdstypes.DBInstance, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
+	notFound := 0
 	for {
 		db, err := findInstance(ctx, c, identifier)
 		if err != nil {
 			return nil, fmt.Errorf("waiting for RDS DB Instance (%s) %s: %w", identifier, what, err)
 		}
 		if db == nil {
-			return nil, fmt.Errorf("waiting for RDS DB Instance (%s) %s: not found", identifier, what)
+			// A rename hides the instance for a moment: like the real
+			// provider's waiter (terraform-plugin-sdk StateChangeConf,
+			// NotFoundChecks 20) only a lasting absence fails the wait.
+			if notFound++; notFound >= notFoundChecks {
+				return nil, fmt.Errorf("waiting for RDS DB Instance (%s) %s: not found", identifier, what)
+			}
+			if err := sleep(ctx, w.poll); err != nil {
+				return nil, fmt.Errorf("waiting for RDS DB Instance (%s) %s: %w", identifier, what, err)
+			}
+			continue
 		}
+		notFound = 0
 		st := aws.ToString(db.DBInstanceStatus)
 		if st == "available" {
 			return db, nil
