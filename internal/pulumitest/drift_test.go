@@ -1,6 +1,8 @@
 package pulumitest
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -82,5 +84,34 @@ func TestSmokeDeleteFailsWhenFinalSnapshotExists(t *testing.T) {
 	}
 	if got := aws.ToString(describe(t, f.client, f.id).DBInstanceStatus); got != "available" {
 		t.Errorf("instance %s after the failed delete is %q, want available", f.id, got)
+	}
+}
+
+// TestSmokePreviewNamesOnlyTheChangedInput: a class change previews as an
+// update of instanceClass alone, as with the real provider; inputs the
+// program leaves to AWS (port, storage type, ...) are no change.
+func TestSmokePreviewNamesOnlyTheChangedInput(t *testing.T) {
+	t.Parallel()
+	f := deploySmoke(t, "")
+	bigger := strings.Replace(f.program, "instanceClass: db.t3.small", "instanceClass: db.t3.medium", 1)
+	if err := os.WriteFile(filepath.Join(f.dir, "Main.yaml"), []byte(bigger), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	evs := make(chan events.EngineEvent)
+	done := make(chan [][]string)
+	go func() {
+		var diffs [][]string
+		for e := range evs {
+			if m := e.ResourcePreEvent; m != nil && m.Metadata.Type == instanceType {
+				diffs = append(diffs, m.Metadata.Diffs)
+			}
+		}
+		done <- diffs
+	}()
+	if _, err := f.stack.Preview(f.ctx, optpreview.EventStreams(evs)); err != nil {
+		t.Fatalf("preview: %v", err)
+	}
+	if diffs := <-done; len(diffs) != 1 || !slices.Equal(diffs[0], []string{"instanceClass"}) {
+		t.Errorf("preview of a class change: the instance's diffs = %v, want [[instanceClass]]", diffs)
 	}
 }

@@ -2,6 +2,7 @@ package pulumitest
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -160,4 +161,68 @@ func describe(t *testing.T, c *rds.Client, id string) *rdstypes.DBInstance {
 		t.Fatalf("describe %s in the simulator: %v", id, err)
 	}
 	return &out.DBInstances[0]
+}
+
+// TestSmokeRestoreBelowTheSnapshotsVersionFails: after the restore the
+// provider modifies what the program says differently; an engineVersion
+// below the snapshot's is refused by AWS, the up fails, and — as with a
+// partial create — the state keeps the restored instance while the old one
+// waits, pending deletion.
+func TestSmokeRestoreBelowTheSnapshotsVersionFails(t *testing.T) {
+	t.Parallel()
+	f := deploySmoke(t, "")
+	if _, err := f.client.CreateDBSnapshot(f.ctx, &rds.CreateDBSnapshotInput{
+		DBInstanceIdentifier: aws.String(f.id), DBSnapshotIdentifier: aws.String("smoke-on-16-13"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		out, err := f.client.DescribeDBSnapshots(f.ctx, &rds.DescribeDBSnapshotsInput{DBSnapshotIdentifier: aws.String("smoke-on-16-13")})
+		if err == nil && aws.ToString(out.DBSnapshots[0].Status) == "available" {
+			break
+		}
+		select {
+		case <-f.ctx.Done():
+			t.Fatal("the snapshot never became available")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	older := strings.Replace(f.program, "# SNAPSHOT", "snapshotIdentifier: smoke-on-16-13", 1)
+	older = strings.Replace(older, `engineVersion: "16.13"`, `engineVersion: "16.11"`, 1)
+	if err := os.WriteFile(filepath.Join(f.dir, "Main.yaml"), []byte(older), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.stack.Up(f.ctx, optup.SuppressProgress())
+	if err == nil || !strings.Contains(err.Error()+res.StdOut+res.StdErr, "Cannot upgrade postgres from 16.13 to 16.11") {
+		t.Fatalf("up of a restore to 16.11 from a 16.13 snapshot = %v, want AWS's refusal of the downgrade\n%s", err, res.StdOut)
+	}
+	exp, err := f.stack.Export(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d apitype.DeploymentV3
+	if err := json.Unmarshal(exp.Deployment, &d); err != nil {
+		t.Fatal(err)
+	}
+	var live, pendingDelete []string
+	for _, r := range d.Resources {
+		if string(r.Type) != instanceType {
+			continue
+		}
+		ident, _ := r.Outputs["identifier"].(string)
+		if r.Delete {
+			pendingDelete = append(pendingDelete, ident)
+		} else {
+			live = append(live, ident)
+			if len(r.InitErrors) == 0 {
+				t.Errorf("the restored instance %s has no init errors in the state", ident)
+			}
+		}
+	}
+	if len(live) != 1 || live[0] == f.id || !slices.Equal(pendingDelete, []string{f.id}) {
+		t.Errorf("state after the failed restore: live %v, pending delete %v; want the restored instance live and %s pending delete", live, pendingDelete, f.id)
+	}
+	if got := aws.ToString(describe(t, f.client, f.id).DBInstanceStatus); got != "available" {
+		t.Errorf("the old instance is %q, want it untouched (available)", got)
+	}
 }
