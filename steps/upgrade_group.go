@@ -245,13 +245,24 @@ var upgradeDiffs = []string{"engineVersion", "parameterGroupName", "allowMajorVe
 // one is planned) and the instance updated in engineVersion, parameterGroupName
 // and allowMajorVersionUpgrade. Anything else stops the run before the gate.
 func checkUpgradePlan(x *Exec, p pulumiPlan) error {
+	problems := upgradePlanProblems(p, x.Get("target"), x.Get("target-group"), x.Get("param-group"))
+	if len(problems) > 0 {
+		return fmt.Errorf("the plan is not just the upgrade (create the %s group, update the instance's engineVersion and parameterGroupName); it differs: %s. Nothing was changed: fix the program or the drift, then `datalayer resume`",
+			orDefault(x.Get("target-family"), "new"), strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// upgradePlanProblems lists how a plan differs from the upgrade's.
+func upgradePlanProblems(p pulumiPlan, target, targetGroup, oldGroup string) []string {
 	var problems []string
 	created, updated := false, false
+	newGroup := targetGroup != "" && targetGroup != oldGroup
 	for _, s := range p.Steps {
 		switch {
 		case s.Op == pulumiclient.OpSame || s.Op == "" || s.Type == "pulumi:pulumi:Stack":
 			continue
-		case s.Type == pulumiclient.ParameterGroupType && s.Op == pulumiclient.OpCreate && x.Get("target-group") != "" && !created:
+		case s.Type == pulumiclient.ParameterGroupType && s.Op == pulumiclient.OpCreate && newGroup && !created:
 			created = true
 		case s.Type == pulumiclient.InstanceType && s.Op == pulumiclient.OpUpdate && !updated:
 			updated = true
@@ -267,6 +278,9 @@ func checkUpgradePlan(x *Exec, p pulumiPlan) error {
 			if len(s.Diffs) > 0 && !slices.Contains(s.Diffs, "engineVersion") {
 				problems = append(problems, "the instance update does not change engineVersion")
 			}
+			if newGroup && len(s.Diffs) > 0 && !slices.Contains(s.Diffs, "parameterGroupName") {
+				problems = append(problems, "the instance update does not change parameterGroupName")
+			}
 		default:
 			what := fmt.Sprintf("%s %s %s", s.Op, s.Type, s.Name)
 			if len(s.Keys) > 0 {
@@ -276,16 +290,12 @@ func checkUpgradePlan(x *Exec, p pulumiPlan) error {
 		}
 	}
 	if !updated {
-		problems = append(problems, fmt.Sprintf("no update of the instance: is engineVersion %s in the program?", x.Get("target")))
+		problems = append(problems, fmt.Sprintf("no update of the instance: is engineVersion %s in the program?", target))
 	}
-	if g := x.Get("target-group"); g != "" && g != x.Get("param-group") && !created {
-		problems = append(problems, "no create of the parameter group "+g)
+	if newGroup && !created {
+		problems = append(problems, "no create of the parameter group "+targetGroup)
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("the plan is not just the upgrade (create the %s group, update the instance's engineVersion and parameterGroupName); it differs: %s. Nothing was changed: fix the program or the drift, then `datalayer resume`",
-			orDefault(x.Get("target-family"), "new"), strings.Join(problems, "; "))
-	}
-	return nil
+	return problems
 }
 
 // upgradeLogLines picks the lines of pg_upgrade logs that say why.
