@@ -554,8 +554,19 @@ func SettingsFrom(inst Instance, snapshotID, newID string) RestoreSettings {
 	}
 }
 
+// realTime is how long d of AWS time takes on the client's clock: the SDK's
+// waiters sleep in real time, and a rehearsal plays AWS durations faster.
+func (c *Client) realTime(d time.Duration) time.Duration {
+	return clock.SpeedOf(c.clk).RealTime(d)
+}
+
+// waiterDelays are the SDK waiters' delays on the client's clock.
+func (c *Client) waiterDelays() (minDelay, maxDelay time.Duration) {
+	return c.realTime(c.waitMin), c.realTime(c.waitMax)
+}
+
 // WaitAvailable waits with the SDK's DBInstanceAvailable waiter until the
-// instance is available, for at most maxWait. The waiter treats
+// instance is available, for at most maxWait (AWS time, as the waits). The waiter treats
 // DBInstanceNotFound as final, so do not use it on a name that a rename has
 // not made effective yet (Rename handles that window).
 func (c *Client) WaitAvailable(ctx context.Context, id string, maxWait time.Duration) (Instance, error) {
@@ -563,9 +574,9 @@ func (c *Client) WaitAvailable(ctx context.Context, id string, maxWait time.Dura
 		return Instance{}, err
 	}
 	w := rds.NewDBInstanceAvailableWaiter(c.rds, func(o *rds.DBInstanceAvailableWaiterOptions) {
-		o.MinDelay, o.MaxDelay = c.waitMin, c.waitMax
+		o.MinDelay, o.MaxDelay = c.waiterDelays()
 	})
-	out, err := w.WaitForOutput(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)}, maxWait)
+	out, err := w.WaitForOutput(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)}, c.realTime(maxWait))
 	if err != nil {
 		return Instance{}, waiterErr("wait for "+id+" to be available", err)
 	}
@@ -582,9 +593,9 @@ func (c *Client) WaitDeleted(ctx context.Context, id string, maxWait time.Durati
 		return err
 	}
 	w := rds.NewDBInstanceDeletedWaiter(c.rds, func(o *rds.DBInstanceDeletedWaiterOptions) {
-		o.MinDelay, o.MaxDelay = c.waitMin, c.waitMax
+		o.MinDelay, o.MaxDelay = c.waiterDelays()
 	})
-	return waiterErr("wait for "+id+" to be deleted", w.Wait(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)}, maxWait))
+	return waiterErr("wait for "+id+" to be deleted", w.Wait(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)}, c.realTime(maxWait)))
 }
 
 // WaitSnapshotAvailable waits with the SDK's DBSnapshotAvailable waiter.
@@ -593,9 +604,9 @@ func (c *Client) WaitSnapshotAvailable(ctx context.Context, id string, maxWait t
 		return Snapshot{}, err
 	}
 	w := rds.NewDBSnapshotAvailableWaiter(c.rds, func(o *rds.DBSnapshotAvailableWaiterOptions) {
-		o.MinDelay, o.MaxDelay = c.waitMin, c.waitMax
+		o.MinDelay, o.MaxDelay = c.waiterDelays()
 	})
-	out, err := w.WaitForOutput(ctx, &rds.DescribeDBSnapshotsInput{DBSnapshotIdentifier: aws.String(id)}, maxWait)
+	out, err := w.WaitForOutput(ctx, &rds.DescribeDBSnapshotsInput{DBSnapshotIdentifier: aws.String(id)}, c.realTime(maxWait))
 	if err != nil {
 		return Snapshot{}, waiterErr("wait for snapshot "+id, err)
 	}

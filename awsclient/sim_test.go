@@ -478,32 +478,33 @@ func TestRestoreIncompatibleParameters(t *testing.T) {
 	}
 }
 
-// TestWaiters runs the SDK's waiters against a simulator whose clock runs
-// 2000 times real time (a 7-minute restore takes about 0.2 s).
+// TestWaiters runs the SDK's waiters against a simulator playing AWS
+// durations 2000 times faster (a 7-minute restore takes about 0.2 s); the
+// waiters' delays and limits, in AWS time, shrink with the clock.
 func TestWaiters(t *testing.T) {
-	e := newEnvClock(t, "default", clock.NewScaled(t0, 2000))
+	e := newEnvClock(t, "default", clock.NewWall(2000), awsclient.WithWaiterDelay(30*time.Second, 2*time.Minute))
 	_, err := e.c.Restore(ctx(t), settingsOf(t, e, "after-postgres-update-167", "app5ec7032-restored"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := e.c.WaitAvailable(ctx(t), "app5ec7032-restored", time.Minute)
+	in, err := e.c.WaitAvailable(ctx(t), "app5ec7032-restored", time.Hour)
 	if err != nil || in.Status != "available" {
 		t.Fatalf("WaitAvailable = %s, %v", in.Status, err)
 	}
 	if _, err := e.c.CreateSnapshot(ctx(t), "app5ec7032-restored", "restored-check"); err != nil {
 		t.Fatal(err)
 	}
-	s, err := e.c.WaitSnapshotAvailable(ctx(t), "restored-check", time.Minute)
+	s, err := e.c.WaitSnapshotAvailable(ctx(t), "restored-check", time.Hour)
 	if err != nil || s.Status != "available" {
 		t.Fatalf("WaitSnapshotAvailable = %s, %v", s.Status, err)
 	}
 	if _, err := e.raw.DeleteDBInstance(ctx(t), &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("app5ec7032-restored"), SkipFinalSnapshot: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.c.WaitDeleted(ctx(t), "app5ec7032-restored", time.Minute); err != nil {
+	if err := e.c.WaitDeleted(ctx(t), "app5ec7032-restored", time.Hour); err != nil {
 		t.Fatalf("WaitDeleted = %v", err)
 	}
-	if _, err := e.c.WaitAvailable(ctx(t), "app5ec7032-restored", time.Minute); !errors.Is(err, awsclient.ErrNotFound) {
+	if _, err := e.c.WaitAvailable(ctx(t), "app5ec7032-restored", time.Hour); !errors.Is(err, awsclient.ErrNotFound) {
 		t.Errorf("WaitAvailable on a deleted instance = %v", err)
 	}
 }

@@ -51,19 +51,74 @@ func TestManualFiresDueWaitersInOrder(t *testing.T) {
 	}
 }
 
-func TestScaledRunsFasterThanRealTime(t *testing.T) {
-	s := NewScaled(epoch, 1000)
-	if s.Speed() != 1000 {
-		t.Fatalf("Speed = %v", s.Speed())
+func TestWallPlaysDurationsFasterWithoutRunningAhead(t *testing.T) {
+	c := NewWall(1000)
+	if SpeedOf(c) != 1000 {
+		t.Fatalf("SpeedOf = %v", SpeedOf(c))
 	}
-	// A one-minute wait on a clock 1000 times faster ends after 60 ms of real
-	// time; the assertion is on the virtual time reached, not on how long it took.
-	at := <-s.After(time.Minute)
-	if at.Sub(epoch) < time.Minute {
-		t.Fatalf("After(1m) fired at virtual %v, before a minute had passed", at.Sub(epoch))
+	start := c.Now()
+	// A one-minute wait at 1000× is 60 ms of real time: the instant it fires
+	// at is the wall clock's, well short of a minute later, while Since
+	// counts the minute of the world's time that passed.
+	at := <-c.After(time.Minute)
+	if at.Sub(start) >= time.Minute {
+		t.Fatalf("After(1m) fired %v of wall time later: the clock ran ahead", at.Sub(start))
 	}
-	if NewScaled(epoch, 0).Speed() != 1 {
-		t.Fatal("a zero speed must be taken as real time")
+	if now, wall := c.Now(), time.Now(); now.After(wall) {
+		t.Fatalf("Now %v is after the wall clock %v", now, wall)
+	}
+	if got := c.Since(start); got < time.Minute {
+		t.Fatalf("Since = %v after a minute of the world's time", got)
+	}
+	if NewWall(0).Speed() != 1 || SpeedOf(Real{}) != 1 {
+		t.Fatal("a zero speed, and the real clock, must play in real time")
+	}
+}
+
+func TestManualSpeedShrinksDurations(t *testing.T) {
+	m := NewManualSpeed(epoch, 60)
+	ch := m.After(7 * time.Minute)
+	m.Advance(6 * time.Second)
+	select {
+	case <-ch:
+		t.Fatal("a 7-minute wait at 60x fired after 6 s")
+	default:
+	}
+	m.Advance(time.Second)
+	select {
+	case at := <-ch:
+		if want := epoch.Add(7 * time.Second); !at.Equal(want) {
+			t.Fatalf("fired at %v, want the instant %v", at, want)
+		}
+	default:
+		t.Fatal("a 7-minute wait at 60x did not fire after 7 s")
+	}
+	if got := m.Since(epoch); got != 7*time.Minute {
+		t.Fatalf("Since = %v, want 7m of the world's time", got)
+	}
+	if got := m.Now().Sub(epoch); got != 7*time.Second {
+		t.Fatalf("Now moved %v, want 7s", got)
+	}
+}
+
+func TestSpeedConversions(t *testing.T) {
+	tests := []struct {
+		speed    Speed
+		sim      time.Duration
+		realTime time.Duration
+	}{
+		{1, time.Minute, time.Minute},
+		{0, time.Minute, time.Minute},
+		{60, 7 * time.Minute, 7 * time.Second},
+		{600, 10 * time.Minute, time.Second},
+	}
+	for _, tt := range tests {
+		if got := tt.speed.RealTime(tt.sim); got != tt.realTime {
+			t.Errorf("Speed(%v).RealTime(%v) = %v, want %v", tt.speed, tt.sim, got, tt.realTime)
+		}
+		if got := tt.speed.SimTime(tt.realTime); got != tt.sim {
+			t.Errorf("Speed(%v).SimTime(%v) = %v, want %v", tt.speed, tt.realTime, got, tt.sim)
+		}
 	}
 }
 

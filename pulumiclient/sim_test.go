@@ -27,7 +27,7 @@ type simWorld struct {
 
 func newSimWorld(t *testing.T, scenario string) *simWorld {
 	t.Helper()
-	clk := clock.NewScaled(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC), 3000)
+	clk := clock.NewWall(3000)
 	sim, err := rdssim.New(rdssim.Options{Clock: clk, Scenario: scenario})
 	if err != nil {
 		t.Fatal(err)

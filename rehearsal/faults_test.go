@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
+	"github.com/datalayer-tool/datalayer/clock"
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
@@ -52,8 +53,10 @@ func TestNetworkLossForMinutes(t *testing.T) {
 					text.WriteString(string(e.Type) + " " + e.StepID + " " + e.Text + " " + e.Err + "\n")
 					if !injected && string(e.Type)+" "+e.StepID == tt.at {
 						injected = true
+						// The outage lasts tt.outage of AWS time: at
+						// the world's speed, that much less of the wall's.
 						now := w.Clock.Now()
-						outageEnd = now.Add(tt.outage)
+						outageEnd = now.Add(clock.SpeedOf(w.Clock).RealTime(tt.outage))
 						w.Sim.InjectFault(rdssim.Fault{Name: "outage", Code: rdssim.FaultDrop, NotBefore: now, NotAfter: outageEnd})
 					}
 					mu.Unlock()

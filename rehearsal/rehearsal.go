@@ -1,9 +1,17 @@
 // Package rehearsal composes the whole simulated world a rehearsal runs in:
-// the RDS simulator on a local port with a scaled clock, the real AWS SDK
+// the RDS simulator on a local port with a paced clock, the real AWS SDK
 // client pointed at it, the shared poller, and the simulated Pulumi stacks
 // (data and application) of a laid-out workspace. The world can be saved in
 // the state directory after every request, so `datalayer resume` of a
 // killed rehearsal re-attaches to the same simulated AWS.
+//
+// Time: the world reads the wall clock and plays AWS durations Speed times
+// faster (clock.NewWall), for the simulator and for every wait of the run
+// (poll intervals, rename back-offs, the simulated engine's polls). So the
+// simulator never reports a time after its clients' now, step timings come
+// out in AWS time, and a world reopened after its process was killed has
+// gone on as AWS would have meanwhile — its saved instants are wall-clock
+// instants.
 package rehearsal
 
 import (
@@ -36,10 +44,14 @@ import (
 // DefaultSpeed plays a 7-minute restore in about 7 seconds.
 const DefaultSpeed = 60
 
+// worldClock marks a world saved with wall-clock instants; worlds saved
+// before it ran a clock ahead of real time and cannot be reopened.
+const worldClock = "wall"
+
 // Options describe a simulated world.
 type Options struct {
 	Scenario string  // "" = default
-	Speed    float64 // the clock runs Speed times real time; 0 = DefaultSpeed
+	Speed    float64 // AWS durations pass Speed times faster; 0 = DefaultSpeed
 	// StateDir is the run state directory (journals); the world is kept
 	// under StateDir/rehearsals/<Name> when Persist is set.
 	StateDir string
@@ -49,10 +61,9 @@ type Options struct {
 	// Persist saves the simulator after every request so a later process
 	// can Open the same world.
 	Persist bool
-	// Clock overrides the scaled clock (tests); Speed is then ignored.
+	// Clock overrides the wall clock at Speed (tests: a clock.Manual);
+	// Speed is then ignored.
 	Clock clock.Clock
-	// Origin is the clock's starting time; zero is now.
-	Origin time.Time
 	// Stack is the data and application stacks' name; default staging.
 	Stack string
 	// PollInterval is the shared poller's period while things change
@@ -87,7 +98,8 @@ type World struct {
 type meta struct {
 	Scenario string    `json:"scenario"`
 	Speed    float64   `json:"speed"`
-	Now      time.Time `json:"now"` // the clock's reading at the last save
+	Clock    string    `json:"clock"` // worldClock
+	Now      time.Time `json:"now"`   // the clock's reading at the last save
 	Stack    string    `json:"stack"`
 }
 
@@ -126,13 +138,9 @@ func New(ctx context.Context, o Options) (*World, error) {
 	if err := os.MkdirAll(w.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("rehearsal: %w", err)
 	}
-	origin := o.Origin
-	if origin.IsZero() {
-		origin = time.Now().UTC().Truncate(time.Second)
-	}
 	w.Clock = o.Clock
 	if w.Clock == nil {
-		w.Clock = clock.NewScaled(origin, o.Speed)
+		w.Clock = clock.NewWall(o.Speed)
 	}
 	sim, err := rdssim.New(rdssim.Options{Clock: w.Clock, Scenario: o.Scenario})
 	if err != nil {
@@ -156,8 +164,9 @@ func New(ctx context.Context, o Options) (*World, error) {
 	return w, nil
 }
 
-// Open reopens a persisted world from its directory, with its clock going on
-// from the last saved reading.
+// Open reopens a persisted world from its directory. Its clock is the wall
+// clock again: what was under way when the world was saved has gone on
+// meanwhile, as on AWS.
 func Open(ctx context.Context, dir string, o Options) (*World, error) {
 	b, err := os.ReadFile(filepath.Join(dir, metaFile))
 	if err != nil {
@@ -167,6 +176,9 @@ func Open(ctx context.Context, dir string, o Options) (*World, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("rehearsal: open world %s: %s is damaged: %w", dir, metaFile, err)
 	}
+	if m.Clock != worldClock {
+		return nil, fmt.Errorf("rehearsal: open world %s: it was saved by an older datalayer whose simulated clock ran ahead of real time, and cannot be reopened; the run's journal is kept (`datalayer report`): start the rehearsal again with `datalayer rehearse`", dir)
+	}
 	o.Scenario, o.Stack, o.Persist = m.Scenario, m.Stack, true
 	if o.Speed <= 0 {
 		o.Speed = m.Speed
@@ -174,7 +186,7 @@ func Open(ctx context.Context, dir string, o Options) (*World, error) {
 	w := &World{Options: o, Dir: dir}
 	w.Clock = o.Clock
 	if w.Clock == nil {
-		w.Clock = clock.NewScaled(m.Now, o.Speed)
+		w.Clock = clock.NewWall(o.Speed)
 	}
 	sim, err := rdssim.New(rdssim.Options{Clock: w.Clock, Scenario: o.Scenario})
 	if err != nil {
@@ -223,13 +235,13 @@ func (w *World) start(ctx context.Context) error {
 		Region:      "eu-west-2",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIAREHEARSAL0000000", "rehearsal-secret-key", ""),
 	}
-	// A short rename backoff and waiter delay in simulated time keep the
-	// rehearsal brisk; the clock makes them short in real time too.
+	// A short rename backoff in AWS time keeps the rehearsal brisk; the
+	// clock makes it short in real time too.
 	// The SDK's default of 3 tries per call loses to a burst of 4 throttled
 	// requests (throttling) or 8 failed ones (network-loss) when one call is
 	// alone on the wire. 10 tries ride them out; the SDK sleeps in real time
-	// while the simulated clock runs --speed times faster, so its backoff is
-	// capped low (else a rename's 30 simulated minutes pass inside one call).
+	// while AWS durations pass --speed times faster, so its backoff is
+	// capped low (else a rename's 30 AWS minutes pass inside one call).
 	w.AWS = awsclient.New(cfg, awsclient.WithEndpoint(w.URL), awsclient.WithClock(w.Clock), awsclient.WithRetry(10, 50*time.Millisecond),
 		awsclient.WithRenameBackoff(awsclient.RenameBackoff{First: 15 * time.Second, Max: time.Minute, GiveUp: 30 * time.Minute, Tick: 5 * time.Second, Poll: 10 * time.Second}))
 	w.Poller = awsclient.NewPoller(w.AWS, w.Clock, awsclient.PollerOptions{Interval: w.Options.PollInterval})
@@ -337,7 +349,7 @@ func (w *World) Save() error {
 	if err := os.Rename(tmp, filepath.Join(w.Dir, simFile)); err != nil {
 		return fmt.Errorf("rehearsal: save world: %w", err)
 	}
-	m, _ := json.Marshal(meta{Scenario: orDefault(w.Options.Scenario, "default"), Speed: w.Options.Speed, Now: now, Stack: w.Options.Stack})
+	m, _ := json.Marshal(meta{Scenario: orDefault(w.Options.Scenario, "default"), Speed: w.Options.Speed, Clock: worldClock, Now: now, Stack: w.Options.Stack})
 	mt := filepath.Join(w.Dir, metaFile+".tmp")
 	if err := os.WriteFile(mt, m, 0o600); err != nil {
 		return fmt.Errorf("rehearsal: save world: %w", err)

@@ -242,3 +242,23 @@ func TestReport(t *testing.T) {
 		t.Error("empty journal gives no report")
 	}
 }
+
+// TestReportOfAPacedRehearsal: a rehearsal at --speed 60 keeps wall-clock
+// times of day, and shows the spans between them in AWS time, as its steps'
+// own timings are.
+func TestReportOfAPacedRehearsal(t *testing.T) {
+	evs := sampleEvents()
+	info := *evs[0].Run
+	info.Speed = 60
+	evs[0].Run = &info
+	rep := Report(evs)
+	for _, want := range []string{
+		"played 60× faster than AWS: durations below are AWS time",
+		"| 03:00:04 | +4m0s | identity | done in 2s |",
+		"- Finished: 2026-11-25T03:00:09Z after 9m0s",
+	} {
+		if !strings.Contains(rep, want) {
+			t.Errorf("report lacks %q:\n%s", want, rep)
+		}
+	}
+}

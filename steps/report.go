@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/datalayer-tool/datalayer/clock"
 )
 
 // Timings are the step durations of the last non-production run of a
@@ -81,8 +83,15 @@ func Report(events []Event) string {
 	start := events[0].Time
 	fmt.Fprintf(&b, "# Run %s: %s on %s\n\n", info.RunID, info.Runbook, info.Stack)
 	kind := "real"
+	// A rehearsal's times of day are real; its spans are played faster,
+	// so they are shown stretched back to AWS time, as its steps' own.
+	span := func(d time.Duration) time.Duration { return d }
 	if info.Rehearsal {
 		kind = "rehearsal (scenario " + orDefault(info.Scenario, "default") + ")"
+		if info.Speed > 0 && info.Speed != 1 {
+			kind += fmt.Sprintf(", played %g× faster than AWS: durations below are AWS time", info.Speed)
+			span = clock.Speed(info.Speed).SimTime
+		}
 	}
 	fmt.Fprintf(&b, "- Started: %s\n- Kind: %s\n- Production: %v\n", start.UTC().Format(time.RFC3339), kind, info.Production)
 	if info.Identity != nil {
@@ -107,7 +116,7 @@ func Report(events []Event) string {
 		}
 	}
 	if !end.IsZero() {
-		fmt.Fprintf(&b, "- Finished: %s after %s\n", end.UTC().Format(time.RFC3339), round(end.Sub(start)))
+		fmt.Fprintf(&b, "- Finished: %s after %s\n", end.UTC().Format(time.RFC3339), round(span(end.Sub(start))))
 	}
 	fmt.Fprintf(&b, "- Outcome: %s\n\n", outcome)
 	vars := map[string]string{}
@@ -188,7 +197,7 @@ func Report(events []Event) string {
 		default:
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | +%s | %s | %s |\n", e.Time.UTC().Format("15:04:05"), round(e.Time.Sub(start)), e.StepID, cell(what))
+		fmt.Fprintf(&b, "| %s | +%s | %s | %s |\n", e.Time.UTC().Format("15:04:05"), round(span(e.Time.Sub(start))), e.StepID, cell(what))
 	}
 	if len(phaseOrder) > 0 {
 		b.WriteString("\n## Phases: expected against elapsed\n\n| phase | elapsed | expected |\n|---|---|---|\n")

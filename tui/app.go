@@ -73,6 +73,7 @@ type common struct {
 	styles   Styles
 	keys     keyMap
 	clock    clock.Clock
+	speed    clock.Speed // the clock's: spans between instants shown in AWS time
 	tick     time.Duration
 	loc      *time.Location
 	md       *markdownRenderer
@@ -198,6 +199,7 @@ func New(ctx context.Context, s steps.Session, opts Options) *Model {
 		styles:   st,
 		keys:     newKeyMap(),
 		clock:    opts.Clock,
+		speed:    clock.SpeedOf(opts.Clock),
 		tick:     opts.TickInterval,
 		loc:      opts.Location,
 		md:       newMarkdownRenderer(opts.MarkdownStyle),
@@ -222,6 +224,12 @@ func New(ctx context.Context, s steps.Session, opts Options) *Model {
 	m.vars = initialVars(s, m.info)
 	m.setSteps(s.Steps())
 	return m
+}
+
+// since is how much AWS time has passed from t to the model's now: in a
+// rehearsal, the wall-clock span played at the clock's speed.
+func (m *Model) since(t time.Time) time.Duration {
+	return m.c.speed.SimTime(m.now.Sub(t))
 }
 
 // Init implements tea.Model: start reading events and the refresh tick.
@@ -594,7 +602,7 @@ func (m *Model) apply(ev steps.Event) {
 		m.endText = ev.Text
 		m.totalTime = ev.Elapsed
 		if m.totalTime == 0 && !m.info.Started.IsZero() {
-			m.totalTime = ev.Time.Sub(m.info.Started)
+			m.totalTime = m.c.speed.SimTime(ev.Time.Sub(m.info.Started))
 		}
 		m.queue = nil
 		m.closePrompt()

@@ -101,7 +101,7 @@ func (m *Model) watchLine(w *watch) string {
 	// The poller reports changes only: the newest sample is the last change.
 	age := ""
 	if w.polled.After(w.since) {
-		age = st.Muted.Render("changed " + shortDuration(m.now.Sub(w.polled)) + " ago")
+		age = st.Muted.Render("changed " + shortDuration(m.since(w.polled)) + " ago")
 	}
 	var b strings.Builder
 	if w.kind == "snapshot" {
@@ -113,11 +113,11 @@ func (m *Model) watchLine(w *watch) string {
 	b.WriteString(" ")
 	if w.gone {
 		b.WriteString(st.StatusBad.Render("gone"))
-		b.WriteString(sep + st.Muted.Render("last seen "+shortDuration(m.now.Sub(w.polled))+" ago"))
+		b.WriteString(sep + st.Muted.Render("last seen "+shortDuration(m.since(w.polled))+" ago"))
 		return b.String()
 	}
 	b.WriteString(m.statusStyle(w.status).Render(firstNonEmpty(w.status, "unknown")))
-	b.WriteString(st.Muted.Render(" for " + shortDuration(m.now.Sub(w.since))))
+	b.WriteString(st.Muted.Render(" for " + shortDuration(m.since(w.since))))
 	if w.snap != nil {
 		b.WriteString(sep)
 		b.WriteString(m.c.bar.ViewAs(float64(w.snap.PercentProgress) / 100))

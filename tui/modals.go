@@ -170,7 +170,7 @@ func (m *Model) quitView(h int) string {
 		if w.gone || w.status == "available" || w.status == "" {
 			continue
 		}
-		line := fmt.Sprintf("%s %s is %s (for %s)", w.kind, w.id, w.status, shortDuration(m.now.Sub(w.since)))
+		line := fmt.Sprintf("%s %s is %s (for %s)", w.kind, w.id, w.status, shortDuration(m.since(w.since)))
 		if w.snap != nil && w.status == "creating" {
 			line += fmt.Sprintf(", %d%% done", w.snap.PercentProgress)
 		}

@@ -32,7 +32,8 @@ type Options struct {
 	// last frame stays in the terminal's scrollback.
 	NoAltScreen bool
 	// Clock should be the engine's clock, so elapsed times and poll ages
-	// agree with the events' timestamps (a rehearsal's clock runs fast).
+	// agree with the events' timestamps and come out in AWS time (a
+	// rehearsal's clock plays AWS durations faster).
 	Clock clock.Clock
 	// TickInterval is how often elapsed times refresh (wall time); default
 	// one second, negative for never.

@@ -48,7 +48,7 @@ func (m *Model) stepLine(r *stepRow, w int, current bool) string {
 		}
 	case steps.StateRunning:
 		glyph, style = "▶", st.StepRunning
-		right = clockDuration(m.now.Sub(r.started))
+		right = clockDuration(m.since(r.started))
 		if r.expected > 0 {
 			right += " / ~" + clockDuration(r.expected)
 		}
@@ -81,7 +81,7 @@ func (m *Model) stepLine(r *stepRow, w int, current bool) string {
 		titleStyle = st.StepCurrent
 	}
 	timeStyle := st.StepTime
-	if r.state == steps.StateRunning && r.expected > 0 && m.now.Sub(r.started) > r.expected {
+	if r.state == steps.StateRunning && r.expected > 0 && m.since(r.started) > r.expected {
 		timeStyle = st.StepLate
 	}
 	if r.state == steps.StateWaitingForYou || r.state == steps.StateFailed {

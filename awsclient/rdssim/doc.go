@@ -10,8 +10,16 @@
 // backing-up → available, renaming → rebooting → available, deleting until
 // the final snapshot exists, upgrading with its pre-check and downtime...),
 // applied in time order when the clock passes them. No goroutine runs in the
-// background, so a clock.Manual steps the simulation deterministically and a
-// clock.Scaled plays a 7-minute restore in seconds.
+// background, so a clock.Manual steps the simulation deterministically.
+//
+// Time on the wire: the world's instants are those of its clock — the wall
+// clock outside tests — and a faster world (clock.NewWall(N), a rehearsal's
+// --speed N) shrinks its durations instead of running its clock ahead: a
+// 7-minute restore takes 7/N minutes of real time, and every timestamp the
+// simulator reports (events, create times, snapshot times) is at or before
+// its clients' own now, so a client's StartTime/EndTime window or a person's
+// chosen time means what it says. Scheduled dates that AWS itself reports in
+// the future (pending maintenance's apply dates) stay in the future.
 //
 // Events: DescribeEvents has no event-id field, as in the real API; an event
 // is known by its message, which the simulator writes as AWS's event
@@ -19,7 +27,7 @@
 // ..." is RDS-EVENT-0158). SourceArn carries the resource's ARN. IdentifyEvent
 // maps a message back to its RDS-EVENT id and Catalogue lists the known ones.
 //
-// Timelines (simulated time, constants in timeline.go): create or restore
+// Timelines (AWS time, constants in timeline.go): create or restore
 // 5 min creating (no Endpoint), then 2 min backing-up (Endpoint published,
 // initial automated snapshot), then available; a restore in the
 // restore-incompatible-parameters scenario ends in incompatible-parameters.

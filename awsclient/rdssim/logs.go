@@ -258,17 +258,17 @@ func parseLogMarker(m string) (int, bool) {
 
 // logStartup writes what the server logs when it starts (after a create, a
 // reboot, an upgrade or maintenance).
-func (in *Instance) logStartup(at time.Time, version string) {
+func (w *World) logStartup(in *Instance, at time.Time, version string) {
 	in.writeLog(at, "", "LOG:  starting PostgreSQL "+version+" on x86_64-pc-linux-gnu, compiled by gcc (GCC) 12.4.0, 64-bit")
-	in.writeLog(at.Add(time.Second), "", "LOG:  listening on IPv4 address \"0.0.0.0\", port "+strconv.Itoa(int(in.Port)))
-	in.writeLog(at.Add(2*time.Second), "", "LOG:  database system is ready to accept connections")
+	in.writeLog(w.later(at, time.Second), "", "LOG:  listening on IPv4 address \"0.0.0.0\", port "+strconv.Itoa(int(in.Port)))
+	in.writeLog(w.later(at, 2*time.Second), "", "LOG:  database system is ready to accept connections")
 }
 
 // logShutdown writes what the server logs when it stops.
-func (in *Instance) logShutdown(at time.Time) {
+func (w *World) logShutdown(in *Instance, at time.Time) {
 	in.writeLog(at, "", "LOG:  received fast shutdown request")
-	in.writeLog(at.Add(time.Second), "", "LOG:  aborting any active transactions")
-	in.writeLog(at.Add(3*time.Second), "", "LOG:  database system is shut down")
+	in.writeLog(w.later(at, time.Second), "", "LOG:  aborting any active transactions")
+	in.writeLog(w.later(at, 3*time.Second), "", "LOG:  database system is shut down")
 }
 
 // upgradeLogName is the name of a pg_upgrade log of an upgrade started at.
@@ -280,7 +280,7 @@ func upgradeLogName(base string, started time.Time) string {
 // when its pre-check fails: the pre-check report (why), pg_upgrade's own
 // check run ending in the fatal line, and the old cluster's start and stop
 // for the check. reasons are the report's lines.
-func (in *Instance) logUpgradeRefused(started, failed time.Time, target string, reasons []string) {
+func (w *World) logUpgradeRefused(in *Instance, started, failed time.Time, target string, reasons []string) {
 	pre := upgradeLogName("pg_upgrade_precheck.log", started)
 	in.writeLog(failed, pre, "------------ Upgrade could not be run on "+failed.UTC().Format("Mon Jan _2 15:04:05 2006")+" ------------")
 	in.writeLog(failed, pre, "The instance could not be upgraded from "+in.EngineVersion+" to "+target+" because of following reasons.")
@@ -290,20 +290,20 @@ func (in *Instance) logUpgradeRefused(started, failed time.Time, target string, 
 	in.writeLog(failed, pre, "----------------------- END OF LOG ----------------------")
 
 	internal := upgradeLogName("pg_upgrade_internal.log", started)
-	at := started.Add(20 * time.Second)
+	at := w.later(started, 20*time.Second)
 	in.writeLog(at, internal, "pg_upgrade run on "+at.UTC().Format("Mon Jan _2 15:04:05 2006"))
 	in.writeLog(at, internal, "Performing Consistency Checks")
 	in.writeLog(at, internal, "-----------------------------")
 	for i, check := range []string{"Checking cluster versions", "Checking database user is the install user", "Checking database connection settings", "Checking for prepared transactions", "Checking for system-defined composite types in user tables", "Checking for reg* data types in user tables"} {
-		in.writeLog(at.Add(time.Duration(i+1)*time.Second), internal, fmt.Sprintf("%-62s ok", check))
+		in.writeLog(w.later(at, time.Duration(i+1)*time.Second), internal, fmt.Sprintf("%-62s ok", check))
 	}
 	in.writeLog(failed, internal, "Checking the state of the instance for the upgrade")
 	in.writeLog(failed, internal, "fatal : pg_upgrade reported failure for check_instance_state")
 	in.writeLog(failed, internal, "Postgres cluster is in a state where pg_upgrade can not be completed successfully.")
 
 	server := upgradeLogName("pg_upgrade_server.log", started)
-	in.writeLog(started.Add(10*time.Second), server, "pg_ctl start of the old cluster for the pre-check")
-	in.writeLog(started.Add(12*time.Second), server, serverLine(in, started.Add(12*time.Second), "LOG:  database system is ready to accept connections"))
-	in.writeLog(failed.Add(5*time.Second), server, serverLine(in, failed.Add(5*time.Second), "LOG:  received fast shutdown request"))
-	in.writeLog(failed.Add(8*time.Second), server, serverLine(in, failed.Add(8*time.Second), "LOG:  database system is shut down"))
+	in.writeLog(w.later(started, 10*time.Second), server, "pg_ctl start of the old cluster for the pre-check")
+	in.writeLog(w.later(started, 12*time.Second), server, serverLine(in, w.later(started, 12*time.Second), "LOG:  database system is ready to accept connections"))
+	in.writeLog(w.later(failed, 5*time.Second), server, serverLine(in, w.later(failed, 5*time.Second), "LOG:  received fast shutdown request"))
+	in.writeLog(w.later(failed, 8*time.Second), server, serverLine(in, w.later(failed, 8*time.Second), "LOG:  database system is shut down"))
 }

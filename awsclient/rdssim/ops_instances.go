@@ -568,7 +568,7 @@ func modifyInstance(w *World, p params, now time.Time) (any, *apiError) {
 	if pgName != "" {
 		in.ParameterGroup = pgName
 		in.ParameterApplyStatus = "applying"
-		in.schedule(now, QuickModify, tParams, "pending-reboot", "RDS-EVENT-0011", catalogue["RDS-EVENT-0011"].Message+pgName)
+		w.schedule(in, now, QuickModify, tParams, "pending-reboot", "RDS-EVENT-0011", catalogue["RDS-EVENT-0011"].Message+pgName)
 		quick = true
 	}
 	if v := p.str("DBSubnetGroupName"); v != "" && !strings.EqualFold(v, in.SubnetGroup) {
@@ -599,7 +599,7 @@ func modifyInstance(w *World, p params, now time.Time) (any, *apiError) {
 			return nil, invalidValue("The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters.")
 		}
 		in.Pending.MasterUserPassword = true
-		in.schedule(now, QuickModify, tClear, "", "", "")
+		w.schedule(in, now, QuickModify, tClear, "", "", "")
 		quick = true
 	}
 
@@ -638,53 +638,53 @@ func modifyInstance(w *World, p params, now time.Time) (any, *apiError) {
 	if !immediate {
 		if quick {
 			in.Status = "modifying"
-			in.schedule(now, QuickModify, tStatus, "available", "", "")
+			w.schedule(in, now, QuickModify, tStatus, "available", "", "")
 		}
 		return instanceResult{w.xInstance(in, now)}, nil
 	}
 
 	switch {
 	case newID != "":
-		in.logShutdown(now.Add(RenameGapStart))
-		in.logStartup(now.Add(RenameDone-20*time.Second), in.EngineVersion)
+		w.logShutdown(in, w.later(now, RenameGapStart))
+		w.logStartup(in, w.later(now, RenameDone-20*time.Second), in.EngineVersion)
 		in.Status = "renaming"
 		in.EndpointUp = false
-		in.schedule(now, RenameGapStart, tHide, "", "", "")
-		in.schedule(now, RenameSwitch, tRename, newID, "", "Renamed instance from "+in.ID+" to "+newID+".")
-		in.schedule(now, RenameSwitch, tStatus, "rebooting", "", "")
+		w.schedule(in, now, RenameGapStart, tHide, "", "", "")
+		w.schedule(in, now, RenameSwitch, tRename, newID, "", "Renamed instance from "+in.ID+" to "+newID+".")
+		w.schedule(in, now, RenameSwitch, tStatus, "rebooting", "", "")
 		if pgName != "" {
-			in.schedule(now, RenameDone, tParams, "in-sync", "", "")
+			w.schedule(in, now, RenameDone, tParams, "in-sync", "", "")
 		}
 		if slow {
-			in.schedule(now, RenameDone, tApply, "", "", "")
+			w.schedule(in, now, RenameDone, tApply, "", "", "")
 		}
-		in.schedule(now, RenameDone, tEndpoint, "on", "", "")
-		in.schedule(now, RenameDone, tStatus, "available", "RDS-EVENT-0006", "")
+		w.schedule(in, now, RenameDone, tEndpoint, "on", "", "")
+		w.schedule(in, now, RenameDone, tStatus, "available", "RDS-EVENT-0006", "")
 	case target != "":
 		w.startUpgrade(in, now, target, major)
 	case slow:
 		in.Status = "modifying"
 		if class != "" {
-			in.schedule(now, 0, tStatus, "modifying", "RDS-EVENT-0012", "")
+			w.schedule(in, now, 0, tStatus, "modifying", "RDS-EVENT-0012", "")
 		}
 		if multiAZ != nil && *multiAZ {
-			in.schedule(now, 0, tStatus, "modifying", "RDS-EVENT-0024", "")
+			w.schedule(in, now, 0, tStatus, "modifying", "RDS-EVENT-0024", "")
 		} else if multiAZ != nil {
-			in.schedule(now, 0, tStatus, "modifying", "RDS-EVENT-0028", "")
+			w.schedule(in, now, 0, tStatus, "modifying", "RDS-EVENT-0028", "")
 		}
-		in.schedule(now, SlowModify, tApply, "", "", "")
+		w.schedule(in, now, SlowModify, tApply, "", "", "")
 		if class != "" {
-			in.schedule(now, SlowModify, tStatus, "modifying", "RDS-EVENT-0014", "")
+			w.schedule(in, now, SlowModify, tStatus, "modifying", "RDS-EVENT-0014", "")
 		}
 		if multiAZ != nil && *multiAZ {
-			in.schedule(now, SlowModify, tStatus, "modifying", "RDS-EVENT-0025", "")
+			w.schedule(in, now, SlowModify, tStatus, "modifying", "RDS-EVENT-0025", "")
 		} else if multiAZ != nil {
-			in.schedule(now, SlowModify, tStatus, "modifying", "RDS-EVENT-0029", "")
+			w.schedule(in, now, SlowModify, tStatus, "modifying", "RDS-EVENT-0029", "")
 		}
-		in.schedule(now, SlowModify, tStatus, "available", "", "")
+		w.schedule(in, now, SlowModify, tStatus, "available", "", "")
 	case quick:
 		in.Status = "modifying"
-		in.schedule(now, QuickModify, tStatus, "available", "", "")
+		w.schedule(in, now, QuickModify, tStatus, "available", "", "")
 	}
 	slices.SortStableFunc(in.Transitions, func(a, b Transition) int { return a.At.Compare(b.At) })
 	return instanceResult{w.xInstance(in, now)}, nil
@@ -697,38 +697,38 @@ func modifyInstance(w *World, p params, now time.Time) (any, *apiError) {
 func (w *World) startUpgrade(in *Instance, now time.Time, target string, major bool) {
 	in.Status = "upgrading"
 	in.Pending.EngineVersion = target
-	in.schedule(now, 0, tStatus, "upgrading", "RDS-EVENT-0264", "")
-	down := now.Add(UpgradePrecheck)
+	w.schedule(in, now, 0, tStatus, "upgrading", "RDS-EVENT-0264", "")
+	down := w.later(now, UpgradePrecheck)
 	if len(in.Maintenance) > 0 {
 		// The pre-check fails; the instance still restarts, on its old version.
 		var pending []string
 		for _, m := range in.Maintenance {
 			pending = append(pending, m.Action+" ("+m.Description+")")
 		}
-		in.logUpgradeRefused(now, down, target, []string{
+		w.logUpgradeRefused(in, now, down, target, []string{
 			"The DB instance has pending maintenance that must be completed before a major version upgrade: " + strings.Join(pending, ", ") + ".",
 			"Postgres cluster is in a state where pg_upgrade can not be completed successfully.",
 		})
-		in.logShutdown(down.Add(30 * time.Second))
-		in.logStartup(down.Add(30*time.Second+UpgradeDowntime-20*time.Second), in.EngineVersion)
-		in.schedule(now, UpgradePrecheck, tStatus, "upgrading", "RDS-EVENT-0158",
+		w.logShutdown(in, w.later(down, 30*time.Second))
+		w.logStartup(in, w.later(down, 30*time.Second+UpgradeDowntime-20*time.Second), in.EngineVersion)
+		w.schedule(in, now, UpgradePrecheck, tStatus, "upgrading", "RDS-EVENT-0158",
 			catalogue["RDS-EVENT-0158"].Message+"Postgres cluster is in a state where pg_upgrade can not be completed successfully.")
-		in.schedule(now, UpgradePrecheck+30*time.Second, tStatus, "upgrading", "RDS-EVENT-0266", "")
-		in.schedule(now, UpgradePrecheck+30*time.Second+UpgradeDowntime, tStatus, "upgrading", "RDS-EVENT-0006", "")
-		in.schedule(now, UpgradeDuration, tClear, "", "", "")
-		in.schedule(now, UpgradeDuration, tStatus, "available", "", "")
+		w.schedule(in, now, UpgradePrecheck+30*time.Second, tStatus, "upgrading", "RDS-EVENT-0266", "")
+		w.schedule(in, now, UpgradePrecheck+30*time.Second+UpgradeDowntime, tStatus, "upgrading", "RDS-EVENT-0006", "")
+		w.schedule(in, now, UpgradeDuration, tClear, "", "", "")
+		w.schedule(in, now, UpgradeDuration, tStatus, "available", "", "")
 		return
 	}
-	in.logShutdown(down)
-	in.logStartup(down.Add(UpgradeDowntime-20*time.Second), target)
-	in.schedule(now, UpgradePrecheck, tStatus, "upgrading", "RDS-EVENT-0265", "")
-	in.schedule(now, UpgradePrecheck, tStatus, "upgrading", "RDS-EVENT-0266", "")
-	in.schedule(now, UpgradePrecheck, tStatus, "upgrading", "RDS-EVENT-0267", "")
-	in.schedule(now, UpgradePrecheck+UpgradeDowntime, tVersion, target, "RDS-EVENT-0268", "")
+	w.logShutdown(in, down)
+	w.logStartup(in, w.later(down, UpgradeDowntime-20*time.Second), target)
+	w.schedule(in, now, UpgradePrecheck, tStatus, "upgrading", "RDS-EVENT-0265", "")
+	w.schedule(in, now, UpgradePrecheck, tStatus, "upgrading", "RDS-EVENT-0266", "")
+	w.schedule(in, now, UpgradePrecheck, tStatus, "upgrading", "RDS-EVENT-0267", "")
+	w.schedule(in, now, UpgradePrecheck+UpgradeDowntime, tVersion, target, "RDS-EVENT-0268", "")
 	if major {
-		in.schedule(now, UpgradePrecheck+UpgradeDowntime, tStatus, "upgrading", "RDS-EVENT-0269", "")
+		w.schedule(in, now, UpgradePrecheck+UpgradeDowntime, tStatus, "upgrading", "RDS-EVENT-0269", "")
 	}
-	in.schedule(now, UpgradeDuration, tStatus, "available", "RDS-EVENT-0047", "")
+	w.schedule(in, now, UpgradeDuration, tStatus, "available", "RDS-EVENT-0047", "")
 }
 
 func rebootInstance(w *World, p params, now time.Time) (any, *apiError) {
@@ -747,10 +747,10 @@ func rebootInstance(w *World, p params, now time.Time) (any, *apiError) {
 		return nil, errf(400, "InvalidDBInstanceState", "Database instance is not in available state (it is %s).", in.Status)
 	}
 	in.Status = "rebooting"
-	in.logShutdown(now)
-	in.logStartup(now.Add(RebootDuration-20*time.Second), in.EngineVersion)
-	in.schedule(now, RebootDuration, tParams, "in-sync", "", "")
-	in.schedule(now, RebootDuration, tStatus, "available", "RDS-EVENT-0006", "")
+	w.logShutdown(in, now)
+	w.logStartup(in, w.later(now, RebootDuration-20*time.Second), in.EngineVersion)
+	w.schedule(in, now, RebootDuration, tParams, "in-sync", "", "")
+	w.schedule(in, now, RebootDuration, tStatus, "available", "RDS-EVENT-0006", "")
 	return instanceResult{w.xInstance(in, now)}, nil
 }
 
@@ -801,15 +801,15 @@ func deleteInstance(w *World, p params, now time.Time) (any, *apiError) {
 	in.Status = "deleting"
 	in.Transitions = nil
 	in.DeleteAutomated = deleteAutomated
-	gone := now.Add(DeleteNoSnapshot)
+	gone := w.later(now, DeleteNoSnapshot)
 	if final != "" {
 		sn := w.snapshotOf(in, final, "manual", now)
 		sn.Status = "creating"
-		sn.Ready = now.Add(SnapshotDuration)
+		sn.Ready = w.later(now, SnapshotDuration)
 		w.Snapshots = append(w.Snapshots, sn)
 		w.snapshotEvent(sn, now, "RDS-EVENT-0040")
-		gone = sn.Ready.Add(DeleteDelay)
+		gone = w.later(sn.Ready, DeleteDelay)
 	}
-	in.schedule(gone, 0, tRemove, "", "RDS-EVENT-0003", "")
+	w.schedule(in, gone, 0, tRemove, "", "RDS-EVENT-0003", "")
 	return instanceResult{w.xInstance(in, now)}, nil
 }

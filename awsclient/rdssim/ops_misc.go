@@ -180,11 +180,11 @@ func applyPendingMaintenance(w *World, p params, now time.Time) (any, *apiError)
 		m.OptInStatus = "immediate"
 		m.CurrentApply = now
 		in.Status = "maintenance"
-		in.logShutdown(now.Add(30 * time.Second))
-		in.logStartup(now.Add(MaintenanceDuration-20*time.Second), in.EngineVersion)
-		in.schedule(now, 0, tStatus, "maintenance", "RDS-EVENT-0026", "")
-		in.schedule(now, MaintenanceDuration, tMaintenance, action, "RDS-EVENT-0027", "")
-		in.schedule(now, MaintenanceDuration, tStatus, "available", "RDS-EVENT-0047", "")
+		w.logShutdown(in, w.later(now, 30*time.Second))
+		w.logStartup(in, w.later(now, MaintenanceDuration-20*time.Second), in.EngineVersion)
+		w.schedule(in, now, 0, tStatus, "maintenance", "RDS-EVENT-0026", "")
+		w.schedule(in, now, MaintenanceDuration, tMaintenance, action, "RDS-EVENT-0027", "")
+		w.schedule(in, now, MaintenanceDuration, tStatus, "available", "RDS-EVENT-0047", "")
 	case "next-maintenance":
 		m.OptInStatus = "next-maintenance"
 		m.CurrentApply = nextWindow(in.MaintenanceWindow, now)

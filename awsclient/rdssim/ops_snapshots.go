@@ -127,7 +127,7 @@ func createSnapshot(w *World, p params, now time.Time) (any, *apiError) {
 	}
 	sn := w.snapshotOf(in, name, "manual", now)
 	sn.Status = "creating"
-	sn.Ready = now.Add(SnapshotDuration)
+	sn.Ready = w.later(now, SnapshotDuration)
 	if tags := p.tags(); len(tags) > 0 {
 		sn.Tags = tags
 	} else if !in.CopyTagsToSnapshot {
@@ -136,7 +136,7 @@ func createSnapshot(w *World, p params, now time.Time) (any, *apiError) {
 	w.Snapshots = append(w.Snapshots, sn)
 	w.snapshotEvent(sn, now, "RDS-EVENT-0040")
 	in.Status = "backing-up"
-	in.schedule(now, SnapshotDuration, tStatus, "available", "", "")
+	w.schedule(in, now, SnapshotDuration, tStatus, "available", "", "")
 	return snapshotResult{w.xSnapshot(sn, now)}, nil
 }
 

@@ -73,9 +73,10 @@ func New(opts Options) (*Sim, error) {
 	if err := validScenario(opts.Scenario); err != nil {
 		return nil, err
 	}
+	world := NewWorld(opts.Clock.Now(), opts.Region, opts.Account, opts.Scenario)
+	world.speed = clock.SpeedOf(opts.Clock)
 	return &Sim{
-		opts: opts, clock: opts.Clock,
-		world:   NewWorld(opts.Clock.Now(), opts.Region, opts.Account, opts.Scenario),
+		opts: opts, clock: opts.Clock, world: world,
 		keySeen: map[string]int64{}, counts: map[string]int64{},
 	}, nil
 }
@@ -155,6 +156,7 @@ func (s *Sim) Load(r io.Reader) error {
 	for _, pg := range st.World.ParameterGroups {
 		pg.Parameters = slices.DeleteFunc(pg.Parameters, func(x Parameter) bool { return x.Source != "user" })
 	}
+	st.World.speed = clock.SpeedOf(s.clock)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.world = st.World

@@ -3,11 +3,19 @@ package rdssim
 import (
 	"slices"
 	"time"
+
+	"github.com/datalayer-tool/datalayer/clock"
 )
 
-// Durations of the simulated operations, in simulated time. They follow what
-// the team measured on staging (a restore is available after about 7 minutes,
-// an upgrade takes about 10 with 3 minutes of downtime).
+// Durations of the simulated operations, in AWS time. They follow what the
+// team measured on staging (a restore is available after about 7 minutes, an
+// upgrade takes about 10 with 3 minutes of downtime).
+//
+// A world played faster (a rehearsal's --speed N) shrinks every one of them
+// by N while its instants stay on the wall clock, so everything it reports
+// has happened by its clients' own clock. Schedule a change with
+// World.schedule, and compute any other instant that lies an AWS duration
+// away with World.later: never add such a duration to an instant directly.
 const (
 	CreateDuration      = 5 * time.Minute  // creating
 	InitialBackup       = 2 * time.Minute  // backing-up after creating
@@ -42,9 +50,16 @@ const (
 	tCreated     = "created-time" // Created = At (InstanceCreateTime appears)
 )
 
-// schedule appends a transition at base+after.
-func (in *Instance) schedule(base time.Time, after time.Duration, kind, value, eventID, msg string) {
-	in.Transitions = append(in.Transitions, Transition{At: base.Add(after), Kind: kind, Value: value, EventID: eventID, Message: msg})
+// later is the instant at which d of AWS time after base has passed in this
+// world: d shrunk by the world's speed.
+func (w *World) later(base time.Time, d time.Duration) time.Time {
+	return base.Add(clock.Speed(w.speed).RealTime(d))
+}
+
+// schedule appends to in a transition that happens after of AWS time from
+// base.
+func (w *World) schedule(in *Instance, base time.Time, after time.Duration, kind, value, eventID, msg string) {
+	in.Transitions = append(in.Transitions, Transition{At: w.later(base, after), Kind: kind, Value: value, EventID: eventID, Message: msg})
 }
 
 // advance applies, in time order, every transition and snapshot completion
@@ -108,7 +123,7 @@ func (w *World) apply(in *Instance, t Transition) {
 			}
 		}
 		if w.ReserveFor > 0 {
-			w.Reserved[old] = t.At.Add(w.ReserveFor)
+			w.Reserved[old] = w.later(t.At, w.ReserveFor)
 		}
 	case tVersion:
 		in.EngineVersion = t.Value
@@ -147,7 +162,7 @@ func (w *World) apply(in *Instance, t Transition) {
 		if w.Snapshot(t.Value) == nil {
 			sn := w.snapshotOf(in, t.Value, "automated", t.At)
 			sn.Status = "creating"
-			sn.Ready = t.At.Add(InitialBackup)
+			sn.Ready = w.later(t.At, InitialBackup)
 			w.Snapshots = append(w.Snapshots, sn)
 			w.snapshotEvent(sn, t.At, "RDS-EVENT-0090")
 		}
@@ -176,26 +191,26 @@ func (w *World) startCreate(in *Instance, now time.Time, restoredFrom string) {
 	in.Status = "creating"
 	in.EndpointUp = false
 	in.Transitions = nil
-	done := now.Add(CreateDuration)
-	in.logStartup(done.Add(-20*time.Second), in.EngineVersion)
-	in.schedule(now, CreateDuration, tCreated, "", "", "")
+	done := w.later(now, CreateDuration)
+	w.logStartup(in, w.later(done, -20*time.Second), in.EngineVersion)
+	w.schedule(in, now, CreateDuration, tCreated, "", "", "")
 	if restoredFrom != "" {
-		in.schedule(now, CreateDuration, tEndpoint, "on", "RDS-EVENT-0043", catalogue["RDS-EVENT-0043"].Message+restoredFrom)
+		w.schedule(in, now, CreateDuration, tEndpoint, "on", "RDS-EVENT-0043", catalogue["RDS-EVENT-0043"].Message+restoredFrom)
 	} else {
-		in.schedule(now, CreateDuration, tEndpoint, "on", "RDS-EVENT-0005", "")
+		w.schedule(in, now, CreateDuration, tEndpoint, "on", "RDS-EVENT-0005", "")
 	}
 	if restoredFrom != "" && w.IncompatibleRestores {
-		in.schedule(now, CreateDuration, tStatus, "incompatible-parameters", "",
+		w.schedule(in, now, CreateDuration, tStatus, "incompatible-parameters", "",
 			"DB instance is in the incompatible-parameters state: a parameter in DB parameter group "+
 				in.ParameterGroup+" is not compatible with the instance class "+in.Class+
 				"; reset it or choose another parameter group, then reboot")
 		return
 	}
 	if in.BackupRetention > 0 {
-		in.schedule(now, CreateDuration, tStatus, "backing-up", "RDS-EVENT-0001", "")
-		in.schedule(now, CreateDuration, tAutoBackup, "rds:"+in.ID+"-"+done.UTC().Format("2006-01-02-15-04"), "", "")
-		in.schedule(now, CreateDuration+InitialBackup, tStatus, "available", "RDS-EVENT-0002", "")
+		w.schedule(in, now, CreateDuration, tStatus, "backing-up", "RDS-EVENT-0001", "")
+		w.schedule(in, now, CreateDuration, tAutoBackup, "rds:"+in.ID+"-"+done.UTC().Format("2006-01-02-15-04"), "", "")
+		w.schedule(in, now, CreateDuration+InitialBackup, tStatus, "available", "RDS-EVENT-0002", "")
 		return
 	}
-	in.schedule(now, CreateDuration, tStatus, "available", "", "")
+	w.schedule(in, now, CreateDuration, tStatus, "available", "", "")
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/datalayer-tool/datalayer/clock"
 )
 
 // Default names of the simulated world; they mirror the team's data stack.
@@ -54,6 +56,11 @@ type World struct {
 	// IncompatibleRestores makes every restore end in incompatible-parameters.
 	IncompatibleRestores bool    `json:"incompatibleRestores,omitempty"`
 	Faults               []Fault `json:"faults,omitempty"`
+
+	// speed shrinks every AWS duration of this world (see later); it is
+	// the speed of the simulator's clock, not part of the saved state:
+	// what was scheduled is saved as wall-clock instants already.
+	speed clock.Speed
 }
 
 // Tag is a resource tag.

@@ -238,7 +238,7 @@ func (w *World) xInstance(in *Instance, now time.Time) xInstance {
 	if in.Status != "creating" {
 		x.InstanceCreateTime = ts(in.Created)
 		if in.BackupRetention > 0 {
-			x.LatestRestorableTime = ts(now.Add(-5 * time.Minute).Truncate(time.Second))
+			x.LatestRestorableTime = ts(w.later(now, -5*time.Minute).Truncate(time.Second))
 		}
 	}
 	for _, sg := range in.SecurityGroups {

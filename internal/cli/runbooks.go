@@ -111,7 +111,7 @@ asks which one.
 	f.StringVar(&req.Method, "method", "", "restore method: pulumi or console (default: the wizard asks)")
 	f.StringVar(&req.Lost, "lost", "", "what was lost: whole, critical, isolated or none (default: the wizard asks)")
 	f.StringVar(&req.Scenario, "scenario", "default", "simulator fault scenario")
-	f.Float64Var(&req.Speed, "speed", rehearsal.DefaultSpeed, "simulated time runs this many times faster than real time")
+	f.Float64Var(&req.Speed, "speed", rehearsal.DefaultSpeed, "AWS operations take 1/N of their real duration; timestamps stay on the wall clock")
 	f.BoolVar(&req.Plain, "plain", false, "line output instead of the full-screen UI (automatic when stdout is not a terminal)")
 	f.BoolVar(&req.Yes, "yes", false, "answer gates and decisions with the recommended choice")
 	a.completeRunFlags(cmd)

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -82,7 +81,7 @@ on exit (Ctrl-C).
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:4566", "address to listen on (port 0 picks a free one)")
-	f.Float64Var(&speed, "speed", 1, "simulated time runs this many times faster than real time")
+	f.Float64Var(&speed, "speed", 1, "operations take 1/N of their AWS time; timestamps stay on the wall clock")
 	f.StringVar(&scenario, "scenario", "default", "fault scenario (see above)")
 	f.StringVar(&state, "state", "", "load the world from this file if it exists, save it there on exit")
 	_ = cmd.RegisterFlagCompletionFunc("scenario", fixedCompletion(scenarioNames()...))
@@ -91,7 +90,7 @@ on exit (Ctrl-C).
 }
 
 func (a *app) runSim(ctx context.Context, addr string, speed float64, scenario, state string) error {
-	clk := clock.NewScaled(time.Now().UTC(), speed)
+	clk := clock.NewWall(speed)
 	out := a.io.Out
 	sim, err := rdssim.New(rdssim.Options{
 		Clock:    clk,

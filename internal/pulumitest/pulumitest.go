@@ -41,8 +41,9 @@ const EnvToolsDir = "DATALAYER_PULUMI_TOOLS"
 // Passphrase is the PULUMI_CONFIG_PASSPHRASE that Env sets for test stacks.
 const Passphrase = "datalayer-test-passphrase"
 
-// SimSpeed is how many times faster than real time StartSim's clock runs:
-// an RDS create of about seven simulated minutes takes well under a second.
+// SimSpeed is how many times faster than on AWS StartSim's simulator plays
+// its operations: an RDS create of about seven AWS minutes takes well under a
+// second. Its timestamps stay on the wall clock.
 const SimSpeed = 1200
 
 // Paths are the built tools.
@@ -327,15 +328,15 @@ plugins:
 type Sim struct {
 	URL   string
 	Sim   *rdssim.Sim
-	Clock *clock.Scaled
+	Clock clock.Wall
 }
 
 // StartSim starts an RDS simulator with the named scenario ("" for the
-// default world) behind an httptest server whose clock runs SimSpeed times
-// real time from now; it stops when the test ends.
+// default world) behind an httptest server whose operations run SimSpeed
+// times faster than on AWS; it stops when the test ends.
 func StartSim(t testing.TB, scenario string) *Sim {
 	t.Helper()
-	clk := clock.NewScaled(time.Now().UTC().Truncate(time.Second), SimSpeed)
+	clk := clock.NewWall(SimSpeed)
 	s, err := rdssim.New(rdssim.Options{Clock: clk, Scenario: scenario})
 	if err != nil {
 		t.Fatalf("pulumitest: start RDS simulator (scenario %q): %v", scenario, err)

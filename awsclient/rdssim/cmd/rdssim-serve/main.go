@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
 	"github.com/datalayer-tool/datalayer/clock"
@@ -29,14 +28,14 @@ func main() {
 
 func run() error {
 	addr := flag.String("addr", "127.0.0.1:4566", "address to listen on (port 0 picks a free one)")
-	speed := flag.Float64("speed", 1, "the simulated clock runs this many times real time")
+	speed := flag.Float64("speed", 1, "simulated operations run this many times faster than on AWS (timestamps stay on the wall clock)")
 	scenario := flag.String("scenario", "default", "fault scenario")
 	state := flag.String("state", "", "load the world from this file at start and save it there at exit")
 	addrFile := flag.String("addr-file", "", "write the bound address (host:port) to this file when ready")
 	flag.Parse()
 
 	sim, err := rdssim.New(rdssim.Options{
-		Clock:    clock.NewScaled(time.Now().UTC(), *speed),
+		Clock:    clock.NewWall(*speed),
 		Scenario: *scenario,
 		OnListen: func(bound string) {
 			fmt.Printf("listening on http://%s\n", bound)
