@@ -187,6 +187,9 @@ func (p *programDir) propose(edit func(*pulumiclient.Program) (*pulumiclient.Pat
 		return "", err
 	}
 	if patch.Empty() {
+		// Already so: a run interrupted between writing and committing
+		// still has the change to commit.
+		p.pending = patch
 		return "", nil
 	}
 	p.proposed = patch

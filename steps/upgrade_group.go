@@ -209,6 +209,12 @@ func upgradeProgramStep() *Step {
 			}
 			if diff == "" {
 				x.Say("the program already says so: nothing to change")
+				// An interrupted run may have written it without committing.
+				if c, err := p.Commit("chore(data): upgrade postgres to " + t + " " + pulumiclient.SkipPizza); err != nil {
+					return fmt.Errorf("commit the program change: %w", err)
+				} else if c != "" {
+					x.Say("committed the change an earlier session had written: %s", c)
+				}
 				return nil
 			}
 			for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {

@@ -156,6 +156,9 @@ func TestValidateErrors(t *testing.T) {
 		{"instance", func(c *Config) { c.Stacks[0].Instance = "app--1" }, "stacks[0].instance"},
 		{"backend", func(c *Config) { c.Pulumi.BackendURL = "nowhere" }, "pulumi.backend_url"},
 		{"profile", func(c *Config) { c.Profile = "a b" }, "profile"},
+		{"database url env", func(c *Config) { c.Upgrade.SpotChecks.DatabaseURLEnv = "DB URL" }, "upgrade.spot_checks.database_url_env"},
+		{"slowdown threshold", func(c *Config) { c.Upgrade.SpotChecks.SlowdownThreshold = 0.5 }, "upgrade.spot_checks.slowdown_threshold"},
+		{"statement timeout", func(c *Config) { c.Upgrade.SpotChecks.StatementTimeout = Duration(-time.Second) }, "upgrade.spot_checks.statement_timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
