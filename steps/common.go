@@ -202,7 +202,9 @@ func runUp(x *Exec, stack pulumiclient.Stack, each func(pulumiclient.Progress)) 
 		}
 		return sum, true, nil
 	}
-	x.Issue(key, map[string]any{"program": stack.ProgramDir(), "at": x.Clock().Now()})
+	if err := x.Issue(key, map[string]any{"program": stack.ProgramDir(), "at": x.Clock().Now()}); err != nil {
+		return sum, false, err
+	}
 	ch, wait := x.Progress(each)
 	sum, err = stack.Up(x.Ctx(), ch)
 	close(ch)
@@ -269,6 +271,12 @@ func refreshStep(id string, previewOnly bool) *Step {
 			"always does before `up`: otherwise the plan is computed against a stale picture."
 	}
 	s.Do = func(x *Exec) error {
+		if !previewOnly {
+			// A refresh writes Pulumi's state: record it like any write.
+			if err := x.Issue("pulumi-refresh:"+x.s.ID, map[string]any{"program": x.Deps().Data.ProgramDir()}); err != nil {
+				return err
+			}
+		}
 		ch, wait := x.Progress(nil)
 		sum, err := x.Deps().Data.Refresh(x.Ctx(), previewOnly, ch)
 		close(ch)

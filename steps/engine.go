@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,6 +84,9 @@ type Deps struct {
 	// Getenv reads the environment (the database URL's variable); nil uses
 	// os.Getenv.
 	Getenv func(string) string
+	// JournalFile opens the journal's file for appending; nil opens it on
+	// the file system. Tests give a disk that fills up.
+	JournalFile func(path string) (JournalFile, error)
 }
 
 // Options choose the runbook, the stack and the pre-answers of a run.
@@ -203,6 +207,7 @@ type Run struct {
 
 	expected map[string]time.Duration
 
+	emitMu sync.Mutex // serialises emitTo
 	mu     sync.Mutex
 	seq    int64
 	vars   map[string]Var
@@ -255,7 +260,7 @@ func NewRun(opts Options, deps Deps) (*Run, error) {
 		opts.Production = true
 	}
 	r := newRun(opts, deps, book)
-	jr, err := OpenJournal(JournalPath(opts.StateDir, opts.RunID))
+	jr, err := OpenJournalWith(JournalPath(opts.StateDir, opts.RunID), deps.JournalFile)
 	if err != nil {
 		return nil, err
 	}
@@ -285,14 +290,22 @@ func Resume(stateDir, runID string, deps Deps, yes bool) (*Run, error) {
 		}
 		return nil, fmt.Errorf("resume: journal %s is empty", sum.Path)
 	}
+	var damaged *JournalError
 	if rerr != nil {
-		// Keep the intact part; the torn tail is set aside so appends
-		// start on a clean line.
+		if !errors.As(rerr, &damaged) {
+			return nil, fmt.Errorf("resume: %w", rerr)
+		}
+		if err := trustDamagedJournal(sum.Path, events, damaged); err != nil {
+			return nil, fmt.Errorf("resume: %w", err)
+		}
+		// Keep every readable record; the damaged lines are set aside (the
+		// original stays beside it) so appends start on a clean line.
 		if err := setAsideTail(sum.Path, events); err != nil {
 			return nil, fmt.Errorf("resume: %w (after: %v)", err, rerr)
 		}
 	}
 	prior := newReplay(events)
+	prior.damaged = damaged
 	if prior.finished {
 		return nil, fmt.Errorf("resume: run %s already finished: `datalayer report %s` shows it", prior.info.RunID, prior.info.RunID)
 	}
@@ -311,7 +324,7 @@ func Resume(stateDir, runID string, deps Deps, yes bool) (*Run, error) {
 	for k, v := range prior.vars {
 		r.vars[k] = Var{Value: v}
 	}
-	jr, err := OpenJournal(sum.Path)
+	jr, err := OpenJournalWith(sum.Path, deps.JournalFile)
 	if err != nil {
 		return nil, err
 	}
@@ -336,12 +349,98 @@ func PeekRun(stateDir, runID string) (RunInfo, error) {
 	return sum.Info, nil
 }
 
+// trustDamagedJournal decides whether a run can be replayed from a journal
+// with damaged lines. A torn last line is safe: an "issued" record is
+// synced before its call is made, so a line cut short recorded no call.
+// Damage before the end is safe only when the lost lines cannot have held
+// an "issued" record and the records after it follow on in order;
+// otherwise a resume might repeat a write, and it stops here instead.
+func trustDamagedJournal(path string, events []Event, je *JournalError) error {
+	if len(events) == 0 || events[0].Type != EventRunStarted || events[0].Run == nil {
+		return fmt.Errorf("journal %s: its first line (the run's description) is damaged, so the run cannot be told apart: nothing was replayed. %s", path, startAgainAdvice(RunInfo{}))
+	}
+	info := *events[0].Run
+	for i := 1; i < len(events); i++ {
+		if events[i].Seq <= events[i-1].Seq {
+			return fmt.Errorf("journal %s: the records after damaged line %d are out of order (seq %d after %d), so they cannot be trusted: nothing was replayed. %s",
+				path, je.Line, events[i].Seq, events[i-1].Seq, checkAWSAdvice(info, "", path))
+		}
+	}
+	for _, d := range je.Damaged {
+		if d.Torn || !d.MayHide(EventIssued) {
+			continue
+		}
+		step := stepRunningAt(events, d.After)
+		what := "its type cannot be read"
+		if len(d.Types) > 0 {
+			what = "it holds an \"issued\" record"
+		}
+		running := "no step was running"
+		if step != "" {
+			running = "step " + step + " was running"
+		}
+		return fmt.Errorf("journal %s: line %d is damaged and may have recorded an AWS or Pulumi write (%s; %s). "+
+			"The %d readable records after it are kept but cannot be trusted to replay: a resume could send that write a second time. Nothing was replayed or sent. %s",
+			path, d.Line, what, running, je.After, checkAWSAdvice(info, step, path))
+	}
+	return nil
+}
+
+// stepRunningAt returns the step that had started, and not ended, by the
+// event with sequence number seq.
+func stepRunningAt(events []Event, seq int64) string {
+	running := ""
+	for _, e := range events {
+		if e.Seq > seq {
+			break
+		}
+		switch e.Type {
+		case EventStepStarted:
+			running = e.StepID
+		case EventStepFinished, EventStepFailed, EventStepSkipped:
+			if e.StepID == running {
+				running = ""
+			}
+		}
+	}
+	return running
+}
+
+// checkAWSAdvice says how to go on from a journal that cannot be replayed,
+// in words that can be followed where they are printed.
+func checkAWSAdvice(info RunInfo, step, path string) string {
+	what := "what the run did"
+	if step != "" {
+		what = "what step " + step + " did"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "`datalayer report %s` shows every readable record (the journal file is unchanged: %s).", info.RunID, path)
+	if info.Rehearsal {
+		b.WriteString(" This was a rehearsal: " + startAgainAdvice(info))
+		return b.String()
+	}
+	fmt.Fprintf(&b, " Check in AWS %s (`datalayer status --stack %s`), then %s", what, info.Stack, startAgainAdvice(info))
+	return b.String()
+}
+
+func startAgainAdvice(info RunInfo) string {
+	switch {
+	case info.Runbook == "":
+		return "start a new run (`datalayer deploy|upgrade|restore --stack NAME`, or `datalayer rehearse RUNBOOK`); it reads AWS and Pulumi afresh."
+	case info.Rehearsal:
+		return fmt.Sprintf("start a new one with `datalayer rehearse %s`.", info.Runbook)
+	}
+	return fmt.Sprintf("start a new run with `datalayer %s --stack %s`; it reads AWS and Pulumi afresh before any change.", info.Runbook, info.Stack)
+}
+
+// setAsideTail rewrites the journal with the readable events only, keeping
+// the original beside it as <path>.damaged. Both are synced.
 func setAsideTail(path string, intact []Event) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read journal: %w", err)
 	}
-	if err := os.WriteFile(path+".damaged", b, 0o600); err != nil {
+	if err := writeSynced(path+".damaged", b); err != nil {
 		return fmt.Errorf("keep damaged journal: %w", err)
 	}
 	var sb strings.Builder
@@ -354,10 +453,30 @@ func setAsideTail(path string, intact []Event) error {
 		sb.WriteByte('\n')
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(sb.String()), 0o600); err != nil {
+	if err := writeSynced(tmp, []byte(sb.String())); err != nil {
 		return fmt.Errorf("rewrite journal: %w", err)
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("rewrite journal: %w", err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// writeSynced writes a file and syncs it before returning.
+func writeSynced(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func newRun(opts Options, deps Deps, book *Runbook) *Run {
@@ -538,12 +657,21 @@ func (r *Run) decided() map[string]string {
 	return m
 }
 
-// emit timestamps, numbers, redacts, journals and queues an event.
+// emit timestamps, numbers, redacts, journals and queues an event. A
+// journal that cannot be written is reported once on the session; the run
+// then stops before its next step or write (see journalBroken).
 func (r *Run) emit(e Event) {
-	r.emitTo(e, true)
+	_ = r.emitTo(e, true)
 }
 
-func (r *Run) emitTo(e Event, journal bool) {
+// emitTo is emit, journalling only when journal is true; it returns the
+// journal's error (wrapping ErrJournal) when the event did not reach disk.
+func (r *Run) emitTo(e Event, journal bool) error {
+	// One event at a time from numbering to the journal, so the journal's
+	// lines are in sequence order: a reader checks that order to trust the
+	// records after a damaged line.
+	r.emitMu.Lock()
+	defer r.emitMu.Unlock()
 	r.mu.Lock()
 	r.seq++
 	e.Seq = r.seq
@@ -552,14 +680,31 @@ func (r *Run) emitTo(e Event, journal bool) {
 	}
 	r.mu.Unlock()
 	e = r.red.event(e)
+	var jerr error
 	if journal && r.jr != nil {
-		if err := r.jr.Append(e); err != nil {
-			// A journal that cannot be written makes resume impossible:
-			// say so loudly on the session.
-			r.queueEvent(Event{Seq: e.Seq, Time: e.Time, Type: EventWarning, Text: "journal write failed: " + err.Error()})
+		first := r.jr.Err() == nil
+		if jerr = r.jr.Append(e); jerr != nil && first {
+			r.queueEvent(Event{Seq: e.Seq, Time: e.Time, Type: EventWarning, Text: jerr.Error() +
+				": the run stops before any further AWS or Pulumi write, since a resume could not know it was sent"})
 		}
 	}
 	r.queueEvent(e)
+	return jerr
+}
+
+// journalBroken returns the error that stops a run whose journal cannot be
+// written, with what to do; nil while the journal is healthy.
+func (r *Run) journalBroken(what string) error {
+	if r.jr == nil {
+		return nil
+	}
+	err := r.jr.Err()
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w; stopped before %s, so nothing more was sent to AWS or Pulumi. "+
+		"Make the journal writable again (free disk space in %s, or fix its permissions), then `datalayer resume %s`",
+		err, what, filepath.Dir(r.jr.Path()), r.opts.RunID)
 }
 
 func (r *Run) queueEvent(e Event) {
@@ -693,6 +838,15 @@ func (r *Run) run(ctx context.Context) {
 		r.replayHistory()
 	}
 	r.emit(Event{Type: EventRunStarted, Text: text, Run: &info})
+	if r.prior != nil && r.prior.damaged != nil {
+		for _, d := range r.prior.damaged.Damaged {
+			kind := "its type cannot be read"
+			if len(d.Types) > 0 {
+				kind = "it held " + strings.Join(d.Types, ", ")
+			}
+			r.emit(Event{Type: EventWarning, Text: fmt.Sprintf("journal line %d was damaged (%s; %s) and is set aside; it recorded no AWS or Pulumi write, so the run goes on from the readable records", d.Line, d.Reason, kind)})
+		}
+	}
 	r.emit(Event{Type: EventSteps, Steps: r.Steps()})
 
 	err := r.runSteps(ctx)
@@ -813,6 +967,9 @@ func (r *Run) runStep(ctx context.Context, s *Step) error {
 	if s.Do == nil {
 		r.emit(Event{Type: EventStepSkipped, StepID: s.ID, Text: "documentation only"})
 		return nil
+	}
+	if err := r.journalBroken("step " + s.ID); err != nil {
+		return err
 	}
 	if len(s.Needs) > 0 {
 		if err := r.waitVars(ctx, s.Needs); err != nil {

@@ -77,10 +77,22 @@ func (x *Exec) Issued(key string) (facts string, ok bool) {
 
 // Issue records, before the call is made, that the operation key is about
 // to be sent with these facts. Call it before every AWS or Pulumi call that
-// changes something.
-func (x *Exec) Issue(key string, facts any) {
+// changes something, and make the call only when it returns nil: the
+// record is then synced to disk, so a resumed run knows the call may have
+// been sent. An error means the journal cannot be written and the run must
+// stop (it names the fix).
+func (x *Exec) Issue(key string, facts any) error {
 	b, _ := json.Marshal(facts)
-	x.r.emit(Event{Type: EventIssued, StepID: x.s.ID, Name: key, Value: string(b)})
+	if err := x.r.emitTo(Event{Type: EventIssued, StepID: x.s.ID, Name: key, Value: string(b)}, true); err != nil {
+		if broken := x.r.journalBroken(key + " was sent"); broken != nil {
+			return broken
+		}
+		return fmt.Errorf("record %s before sending it: %w", key, err)
+	}
+	if x.r.jr == nil {
+		return fmt.Errorf("%s: no journal: a write is never sent unrecorded", key)
+	}
+	return nil
 }
 
 // Progress forwards Pulumi engine events to the session until the channel

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -36,48 +37,121 @@ func JournalPath(stateDir, runID string) string {
 	return filepath.Join(stateDir, "runs", runID+".jsonl")
 }
 
-// Journal is an append-only JSON-lines file of a run's events. Every line is
-// written whole and synced before Append returns.
-type Journal struct {
-	mu   sync.Mutex
-	f    *os.File
-	path string
+// JournalFile is the file a journal appends to. *os.File is one; tests
+// give one whose disk fills up.
+type JournalFile interface {
+	io.Writer
+	Sync() error
+	Truncate(size int64) error
+	Close() error
 }
+
+// Journal is an append-only JSON-lines file of a run's events. Every line is
+// written whole and synced before Append returns. Once a write fails the
+// journal refuses every later one (the run must stop: see ErrJournal), and
+// the partial line is cut off so that it never becomes damage in the middle
+// of the file.
+type Journal struct {
+	mu     sync.Mutex
+	f      JournalFile
+	path   string
+	size   int64 // bytes known to be on disk, whole lines only
+	broken error
+}
+
+// ErrJournal marks an error writing the journal: the run stops before any
+// further AWS or Pulumi write, since a resume could not tell it was sent.
+var ErrJournal = errors.New("the journal cannot be written")
 
 // OpenJournal opens (creating when needed) the journal at path for appending.
 func OpenJournal(path string) (*Journal, error) {
+	return OpenJournalWith(path, nil)
+}
+
+// OpenJournalWith opens the journal at path through open (nil: the file
+// system), creating its directory when needed. A new file's directory entry
+// is synced too, so the journal survives a crash right after it is created.
+func OpenJournalWith(path string, open func(path string) (JournalFile, error)) (*Journal, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("journal: create directory: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	_, statErr := os.Stat(path)
+	if open == nil {
+		open = func(path string) (JournalFile, error) {
+			return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		}
+	}
+	f, err := open(path)
 	if err != nil {
 		return nil, fmt.Errorf("journal: open: %w", err)
 	}
-	return &Journal{f: f, path: path}, nil
+	var size int64
+	if fi, err := os.Stat(path); err == nil {
+		size = fi.Size()
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("journal: %w", err)
+		}
+	}
+	return &Journal{f: f, path: path, size: size}, nil
+}
+
+// syncDir makes a directory's entries (a new or renamed file) durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 // Path returns the journal's file name.
 func (j *Journal) Path() string { return j.path }
 
-// Append writes one event as a line and syncs the file.
+// Append writes one event as a line and syncs the file. An error wraps
+// ErrJournal; after one, every later Append fails the same way.
 func (j *Journal) Append(e Event) error {
 	b, err := json.Marshal(e)
 	if err != nil {
-		return fmt.Errorf("journal: encode event %d: %w", e.Seq, err)
+		return fmt.Errorf("%w: encode event %d: %w", ErrJournal, e.Seq, err)
 	}
 	b = append(b, '\n')
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.broken != nil {
+		return j.broken
+	}
 	if j.f == nil {
-		return errors.New("journal: closed")
+		return fmt.Errorf("%w: %s is closed", ErrJournal, j.path)
 	}
-	if _, err := j.f.Write(b); err != nil {
-		return fmt.Errorf("journal: write: %w", err)
+	n, err := j.f.Write(b)
+	if err == nil {
+		err = j.f.Sync()
 	}
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("journal: sync: %w", err)
+	if err != nil {
+		// Cut off whatever part of the line reached the file, so a later
+		// reader (or a resume after the disk is fixed) sees whole lines.
+		if n > 0 {
+			_ = j.f.Truncate(j.size)
+		}
+		j.broken = fmt.Errorf("%w: %s: %w", ErrJournal, j.path, err)
+		return j.broken
 	}
+	j.size += int64(len(b))
 	return nil
+}
+
+// Err returns the error that broke the journal, or nil while it is healthy.
+func (j *Journal) Err() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.broken
 }
 
 // Close closes the file.
@@ -92,62 +166,143 @@ func (j *Journal) Close() error {
 	return err
 }
 
-// JournalError says where a journal stops being readable. The events before
-// Line are intact and returned alongside it.
-type JournalError struct {
-	Line   int  // 1-based line that could not be read
-	Torn   bool // the last line was cut short (the process died mid-write)
+// DamagedLine is one journal line that could not be read.
+type DamagedLine struct {
+	Line   int
 	Reason string
+	// Types are the event types still legible in the damaged bytes (a
+	// line can hold two events when a newline was lost); empty when none is.
+	Types []string
+	// Torn marks the last line of the file cut short: the process died
+	// while writing it, so the call it would have recorded was never made.
+	Torn bool
+	// After is the sequence number of the last readable event before it.
+	After int64
+}
+
+// JournalError says which lines of a journal could not be read. Every
+// readable event, before and after the damage, is returned alongside it.
+type JournalError struct {
+	Line    int  // 1-based first line that could not be read
+	Torn    bool // only the last line is damaged, cut short (the process died mid-write)
+	Reason  string
+	Damaged []DamagedLine
+	// Before and After count the readable events before the first damaged
+	// line and after it.
+	Before, After int
 }
 
 func (e *JournalError) Error() string {
 	if e.Torn {
-		return fmt.Sprintf("journal line %d is cut short (%s); the %d events before it are intact", e.Line, e.Reason, e.Line-1)
+		return fmt.Sprintf("journal line %d is cut short (%s); the %d events before it are intact", e.Line, e.Reason, e.Before)
 	}
-	return fmt.Sprintf("journal line %d is damaged (%s); the %d events before it are intact, nothing after it was read", e.Line, e.Reason, e.Line-1)
+	var lines []string
+	for _, d := range e.Damaged {
+		lines = append(lines, strconv.Itoa(d.Line))
+	}
+	return fmt.Sprintf("journal line %d is damaged (%s); the %d events before it are intact, and %d readable events after it were kept (damaged lines: %s)",
+		e.Line, e.Reason, e.Before, e.After, strings.Join(lines, ", "))
 }
 
-// ReadJournal reads events from r. On a damaged or truncated line it returns
-// every event before it together with a *JournalError.
+// MayHide reports whether a damaged line may have held an event of type t
+// (its type is unreadable, or t is legible in it).
+func (d DamagedLine) MayHide(t EventType) bool {
+	if len(d.Types) == 0 {
+		return true
+	}
+	for _, x := range d.Types {
+		if x == string(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// typeInLine finds the event types legible in a damaged line: the
+// journal's only lowercase "type" key is the event's own.
+var typeInLine = regexp.MustCompile(`"type":"([a-z-]+)"`)
+
+// ReadJournal reads events from r. It keeps every line it can read: a
+// damaged or truncated line is skipped and named in a *JournalError
+// returned with all the readable events, before and after it.
 func ReadJournal(r io.Reader) ([]Event, error) {
 	var events []Event
+	var jerr *JournalError
 	br := bufio.NewReader(r)
 	line := 0
+	damage := func(d DamagedLine) {
+		if jerr == nil {
+			jerr = &JournalError{Line: d.Line, Torn: d.Torn, Reason: d.Reason, Before: len(events)}
+		} else {
+			jerr.Torn = false // damage before the last line is not a torn tail
+		}
+		if len(events) > 0 {
+			d.After = events[len(events)-1].Seq
+		}
+		jerr.Damaged = append(jerr.Damaged, d)
+	}
 	for {
 		b, err := br.ReadBytes('\n')
 		if len(b) == 0 && err == io.EOF {
-			return events, nil
+			break
 		}
 		line++
 		torn := err == io.EOF // no newline: the last write did not finish
 		if err != nil && err != io.EOF {
+			if jerr != nil {
+				jerr.After = len(events) - jerr.Before
+			}
 			return events, fmt.Errorf("journal: read line %d: %w", line, err)
 		}
 		b = bytes.TrimRight(b, "\r\n")
 		if len(bytes.TrimSpace(b)) == 0 {
 			if torn {
-				return events, nil
+				break
 			}
 			continue
 		}
-		var e Event
-		dec := json.NewDecoder(bytes.NewReader(b))
-		if derr := dec.Decode(&e); derr != nil {
-			return events, &JournalError{Line: line, Torn: torn, Reason: derr.Error()}
+		e, reason := decodeLine(b)
+		if reason != "" {
+			d := DamagedLine{Line: line, Reason: reason, Torn: torn}
+			for _, m := range typeInLine.FindAllSubmatch(b, -1) {
+				d.Types = append(d.Types, string(m[1]))
+			}
+			damage(d)
+			if torn {
+				break
+			}
+			continue
 		}
-		if dec.More() {
-			return events, &JournalError{Line: line, Torn: torn, Reason: "extra data after the event"}
-		}
-		if e.Type == "" {
-			return events, &JournalError{Line: line, Torn: torn, Reason: "event has no type"}
-		}
-		if torn {
-			// A complete JSON object without its newline: keep it, it is whole.
-			events = append(events, e)
-			return events, nil
-		}
+		// A complete JSON object without its newline is whole: keep it.
 		events = append(events, e)
+		if torn {
+			break
+		}
 	}
+	if jerr != nil {
+		jerr.After = len(events) - jerr.Before
+		return events, jerr
+	}
+	return events, nil
+}
+
+// decodeLine reads one line as an event; reason says why it cannot be.
+func decodeLine(b []byte) (Event, string) {
+	var e Event
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&e); err != nil {
+		return e, err.Error()
+	}
+	if rest := bytes.TrimSpace(b[dec.InputOffset():]); len(rest) > 0 {
+		return e, "extra data after the event"
+	}
+	if e.Type == "" {
+		return e, "event has no type"
+	}
+	if e.Seq <= 0 {
+		return e, "event has no sequence number"
+	}
+	return e, ""
 }
 
 // ReadJournalFile reads the journal at path (see ReadJournal).
@@ -244,6 +399,7 @@ type replay struct {
 	failed   map[string]string // steps that failed last time: reason
 	finished bool              //
 	started  map[string]Event  // step-started events
+	damaged  *JournalError     // lines set aside on resume, if any
 }
 
 func newReplay(events []Event) *replay {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,22 +86,31 @@ func TestJournalRoundTrip(t *testing.T) {
 
 func TestReadJournalDamage(t *testing.T) {
 	data, ends := encode(t, sampleEvents())
+	splice := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	// The issued record (line 8) with one byte of its facts changed.
+	badIssued := append([]byte(nil), data[ends[6]:ends[7]]...)
+	badIssued[len(badIssued)-5] = '\x00'
 	tests := []struct {
 		name      string
 		data      []byte
 		wantN     int
 		wantErr   bool
 		wantTorn  bool
+		wantLines []int
+		wantTypes []string // legible types of the first damaged line
 		wantInErr string
 	}{
-		{"intact", data, 10, false, false, ""},
-		{"cut mid line", data[:ends[4]+7], 5, true, true, "line 6 is cut short"},
-		{"cut at line end", data[:ends[6]], 7, false, false, ""},
-		{"last newline missing but whole", data[:ends[9]-1], 10, false, false, ""},
-		{"garbage line", append(append(append([]byte{}, data[:ends[2]]...), []byte("{not json\n")...), data[ends[2]:]...), 3, true, false, "line 4 is damaged"},
-		{"event without type", append(append([]byte{}, data[:ends[0]]...), []byte("{\"seq\":2}\n")...), 1, true, false, "has no type"},
-		{"blank lines skipped", append(append(append([]byte{}, data[:ends[1]]...), '\n', '\n'), data[ends[1]:]...), 10, false, false, ""},
-		{"empty", nil, 0, false, false, ""},
+		{"intact", data, 10, false, false, nil, nil, ""},
+		{"cut mid line", data[:ends[4]+7], 5, true, true, []int{6}, nil, "line 6 is cut short"},
+		{"cut at line end", data[:ends[6]], 7, false, false, nil, nil, ""},
+		{"last newline missing but whole", data[:ends[9]-1], 10, false, false, nil, nil, ""},
+		{"garbage line: every record after it is kept", splice(data[:ends[2]], []byte("{not json\n"), data[ends[2]:]), 10, true, false, []int{4}, nil, "line 4 is damaged"},
+		{"event without type", splice(data[:ends[0]], []byte("{\"seq\":2}\n")), 1, true, false, []int{2}, nil, "has no type"},
+		{"blank lines skipped", splice(data[:ends[1]], []byte("\n\n"), data[ends[1]:]), 10, false, false, nil, nil, ""},
+		{"a lost newline merges two lines", splice(data[:ends[2]-1], data[ends[2]:]), 8, true, false, []int{3}, []string{"output", "variable"}, "line 3 is damaged"},
+		{"damaged issued record in the middle", splice(data[:ends[6]], badIssued, data[ends[7]:]), 9, true, false, []int{8}, []string{"issued"}, "2 readable events after it were kept"},
+		{"damage in two places", splice(data[:ends[1]], []byte("xx\n"), data[ends[1]:ends[5]], []byte("yy\n"), data[ends[5]:]), 10, true, false, []int{3, 8}, nil, "damaged lines: 3, 8"},
+		{"empty", nil, 0, false, false, nil, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,36 +121,54 @@ func TestReadJournalDamage(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
 			}
-			if err != nil {
-				var je *JournalError
-				if !errors.As(err, &je) {
-					t.Fatalf("err %T is not a *JournalError", err)
-				}
-				if je.Torn != tt.wantTorn {
-					t.Errorf("Torn = %v, want %v", je.Torn, tt.wantTorn)
-				}
-				if !strings.Contains(err.Error(), tt.wantInErr) || !strings.Contains(err.Error(), "intact") {
-					t.Errorf("error %q does not say %q and what is intact", err, tt.wantInErr)
-				}
+			if err == nil {
+				return
+			}
+			var je *JournalError
+			if !errors.As(err, &je) {
+				t.Fatalf("err %T is not a *JournalError", err)
+			}
+			if je.Torn != tt.wantTorn {
+				t.Errorf("Torn = %v, want %v", je.Torn, tt.wantTorn)
+			}
+			var lines []int
+			for _, d := range je.Damaged {
+				lines = append(lines, d.Line)
+			}
+			if fmt.Sprint(lines) != fmt.Sprint(tt.wantLines) {
+				t.Errorf("damaged lines %v, want %v", lines, tt.wantLines)
+			}
+			if tt.wantTypes != nil && fmt.Sprint(je.Damaged[0].Types) != fmt.Sprint(tt.wantTypes) {
+				t.Errorf("legible types %v, want %v", je.Damaged[0].Types, tt.wantTypes)
+			}
+			if je.Before+je.After != len(evs) {
+				t.Errorf("before %d + after %d != %d events", je.Before, je.After, len(evs))
+			}
+			if !strings.Contains(err.Error(), tt.wantInErr) || !strings.Contains(err.Error(), "intact") {
+				t.Errorf("error %q does not say %q and what is intact", err, tt.wantInErr)
 			}
 		})
 	}
 }
 
 // FuzzReadJournal damages a journal (cut at any byte, one byte changed)
-// and checks that the reader never loses a line written whole before the
-// damage, never invents events, and says clearly where it stopped.
+// and checks that the reader keeps every line the damage did not touch,
+// before and after it, never invents an event, and names every damaged line.
 func FuzzReadJournal(f *testing.F) {
 	f.Add(uint16(100), uint16(0), byte(0))
 	f.Add(uint16(65535), uint16(37), byte('}'))
 	f.Add(uint16(400), uint16(399), byte('\n'))
 	f.Add(uint16(2000), uint16(1500), byte(0xff))
-	f.Fuzz(func(t *testing.T, cut, pos uint16, b byte) {
+	f.Fuzz(fuzzBody)
+}
+
+func fuzzBody(t *testing.T, cut, pos uint16, b byte) {
+	{
 		orig := sampleEvents()
 		data, ends := encode(t, orig)
 		n := int(cut) % (len(data) + 1)
 		d := append([]byte(nil), data[:n]...)
-		damageAt := n
+		damageAt := -1
 		if len(d) > 0 && b != 0 {
 			p := int(pos) % len(d)
 			if d[p] != b {
@@ -149,36 +177,55 @@ func FuzzReadJournal(f *testing.F) {
 			}
 		}
 		evs, err := ReadJournal(bytes.NewReader(d))
-		intact := 0
-		for _, e := range ends {
-			if e <= damageAt {
-				intact++
+		// Lines wholly before the cut and not touched by the changed byte
+		// (their own bytes, or the newline that ends the line before) must
+		// come back.
+		start := 0
+		var want []Event
+		for i, e := range ends {
+			if e <= n && (damageAt < start-1 || damageAt >= e) {
+				want = append(want, orig[i])
 			}
+			start = e
 		}
-		if len(evs) < intact {
-			t.Fatalf("lost intact events: read %d, %d lines were whole before the damage at byte %d (err %v)", len(evs), intact, damageAt, err)
+		bySeq := map[int64]Event{}
+		for _, e := range orig {
+			bySeq[e.Seq] = e
+		}
+		got := map[int64]bool{}
+		for _, e := range evs {
+			o, ok := bySeq[e.Seq]
+			if !ok || o.Type != e.Type {
+				// A changed byte may alter a field of an event it leaves
+				// readable, but never its sequence and type both.
+				if damageAt < 0 {
+					t.Fatalf("invented event %+v", e)
+				}
+				continue
+			}
+			got[e.Seq] = true
+		}
+		for _, w := range want {
+			if !got[w.Seq] {
+				t.Fatalf("lost untouched event seq %d (%s); read %d events, err %v", w.Seq, w.Type, len(evs), err)
+			}
 		}
 		if len(evs) > len(orig) {
 			t.Fatalf("read %d events from a journal of %d", len(evs), len(orig))
-		}
-		for i := 0; i < intact; i++ {
-			if evs[i].Seq != orig[i].Seq || evs[i].Type != orig[i].Type {
-				t.Fatalf("event %d changed: %+v", i, evs[i])
-			}
 		}
 		if err != nil {
 			var je *JournalError
 			if !errors.As(err, &je) {
 				t.Fatalf("error %v is not a *JournalError", err)
 			}
-			if je.Line != len(evs)+1 && je.Line < len(evs)+1 {
-				t.Fatalf("error names line %d but %d events were returned", je.Line, len(evs))
+			if len(je.Damaged) == 0 || je.Damaged[0].Line != je.Line {
+				t.Fatalf("error names line %d but lists %+v", je.Line, je.Damaged)
 			}
 			if !strings.Contains(err.Error(), "intact") {
 				t.Fatalf("error %q does not say what is intact", err)
 			}
 		}
-	})
+	}
 }
 
 func TestResumeSetsAsideTornTail(t *testing.T) {
@@ -260,5 +307,51 @@ func TestReportOfAPacedRehearsal(t *testing.T) {
 		if !strings.Contains(rep, want) {
 			t.Errorf("report lacks %q:\n%s", want, rep)
 		}
+	}
+}
+
+// TestTrustDamagedJournal: which damage a resume may go on from.
+func TestTrustDamagedJournal(t *testing.T) {
+	data, ends := encode(t, sampleEvents()[:9]) // unfinished: no run-finished
+	splice := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	garble := func(line []byte) []byte {
+		l := append([]byte(nil), line...)
+		for i := len(l) - 10; i < len(l)-1; i++ {
+			l[i] = '#'
+		}
+		return l
+	}
+	swapped := append([]Event(nil), sampleEvents()[:9]...)
+	swapped[4], swapped[5] = swapped[5], swapped[4]
+	swappedData, _ := encode(t, swapped)
+	tests := []struct {
+		name string
+		data []byte
+		want string // "" when the resume may go on
+	}{
+		{"torn tail", data[:ends[8]-4], ""},
+		{"a damaged output line", splice(data[:ends[1]], garble(data[ends[1]:ends[2]]), data[ends[2]:]), ""},
+		{"a damaged issued record", splice(data[:ends[6]], garble(data[ends[6]:ends[7]]), data[ends[7]:]), "may have recorded an AWS or Pulumi write (it holds an \"issued\" record; no step was running)"},
+		{"a line whose type is gone", splice(data[:ends[3]], []byte("####\n"), data[ends[3]:]), "its type cannot be read"},
+		{"the first line", splice(garble(data[:ends[0]]), data[ends[0]:]), "first line (the run's description) is damaged"},
+		{"records out of order after the damage", splice(swappedData[:ends[2]], []byte("####\n"), swappedData[ends[3]:]), "out of order"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			evs, err := ReadJournal(bytes.NewReader(tt.data))
+			var je *JournalError
+			if !errors.As(err, &je) {
+				t.Fatalf("no damage found: %v", err)
+			}
+			terr := trustDamagedJournal("j.jsonl", evs, je)
+			switch {
+			case tt.want == "" && terr != nil:
+				t.Fatalf("refused: %v", terr)
+			case tt.want != "" && (terr == nil || !strings.Contains(terr.Error(), tt.want)):
+				t.Fatalf("got %v, want %q", terr, tt.want)
+			case terr != nil && !strings.Contains(terr.Error(), "datalayer"):
+				t.Fatalf("the refusal gives no next command: %v", terr)
+			}
+		})
 	}
 }

@@ -248,7 +248,11 @@ func maintenanceStep(id, state string) *Step {
 			"(for example their CDN's maintenance switch); then that command is run with \"" + state + "\".",
 		Do: func(x *Exec) error {
 			if cmd := x.Options().MaintenanceCommand; len(cmd) > 0 {
-				return x.RunCommand(append(append([]string(nil), cmd...), state))
+				argv := append(append([]string(nil), cmd...), state)
+				if err := x.Issue("maintenance:"+state, map[string]any{"command": argv}); err != nil {
+					return err
+				}
+				return x.RunCommand(argv)
 			}
 			_, err := x.Manual("done", title, "Flip the maintenance switch "+state+" and tick this with a note of how.")
 			return err
@@ -354,7 +358,9 @@ func freshSnapshotStep(conds []Cond) *Step {
 			case err == nil:
 				x.Say("snapshot %s was already requested; waiting for it", name)
 			case IsNotFound(err):
-				x.Issue("create-snapshot", map[string]string{"instance": inst, "snapshot": name})
+				if err := x.Issue("create-snapshot", map[string]string{"instance": inst, "snapshot": name}); err != nil {
+					return err
+				}
 				if _, err := api.CreateSnapshot(x.Ctx(), inst, name); err != nil {
 					return fmt.Errorf("create snapshot %s: %w", name, err)
 				}
@@ -551,7 +557,9 @@ func reattachRestore(x *Exec, old string) error {
 		return nil
 	}
 	x.Say("finishing the interrupted update: Pulumi only has to delete %s", old)
-	x.Issue(key, map[string]any{"delete": old})
+	if err := x.Issue(key, map[string]any{"delete": old}); err != nil {
+		return err
+	}
 	ch, wait := x.Progress(nil)
 	_, err = d.Data.Up(x.Ctx(), ch)
 	close(ch)
@@ -679,7 +687,9 @@ func prepareAppStep() *Step {
 			x.Say("the built db-host matches the endpoint AWS reports for %s", newID)
 			key := "set-config:db-host:" + newID
 			if _, ok := x.Issued(key); !ok {
-				x.Issue(key, map[string]string{"stack": x.Options().AppStack, "instance": newID})
+				if err := x.Issue(key, map[string]string{"stack": x.Options().AppStack, "instance": newID}); err != nil {
+					return err
+				}
 			}
 			if err := app.SetConfig(x.Ctx(), "db-host", built, true); err != nil {
 				return fmt.Errorf("stage db-host in the application stack: %w", err)
@@ -893,7 +903,9 @@ func consoleRestoreStep() *Step {
 				ParameterGroup: s.ParameterGroup, SecurityGroups: s.SecurityGroups, SubnetGroup: s.SubnetGroup,
 				MultiAZ: s.MultiAZ, PubliclyAccessible: s.PubliclyAccessible, DeletionProtection: s.DeletionProtection, Port: s.Port,
 			}
-			x.Issue("restore", map[string]string{"snapshot": rs.SnapshotID, "instance": newID})
+			if err := x.Issue("restore", map[string]string{"snapshot": rs.SnapshotID, "instance": newID}); err != nil {
+				return err
+			}
 			in, err := api.Restore(x.Ctx(), rs)
 			if err != nil {
 				return fmt.Errorf("restore %s from %s: %w", newID, rs.SnapshotID, err)
@@ -1007,7 +1019,9 @@ func rename(x *Exec, oldID, newID, key string) error {
 			return err
 		}
 	}
-	x.Issue(key, map[string]string{"from": oldID, "to": newID})
+	if err := x.Issue(key, map[string]string{"from": oldID, "to": newID}); err != nil {
+		return err
+	}
 	if _, err := api.Rename(x.Ctx(), oldID, newID, renameProgress(x, newID)); err != nil {
 		return fmt.Errorf("rename %s to %s: %w", oldID, newID, err)
 	}
@@ -1056,6 +1070,9 @@ func stateCheckStep() *Step {
 			"may still follow the original instance, now called `-original`. This step tells which, and the " +
 			"next one guides the repair when needed.",
 		Do: func(x *Exec) error {
+			if err := x.Issue("pulumi-refresh:"+x.s.ID, map[string]any{"program": x.Deps().Data.ProgramDir()}); err != nil {
+				return err
+			}
 			ch, wait := x.Progress(nil)
 			_, err := x.Deps().Data.Refresh(x.Ctx(), false, ch)
 			close(ch)

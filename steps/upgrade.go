@@ -214,7 +214,9 @@ func pendingMaintenanceStep() *Step {
 				for _, a := range acts {
 					key := "apply-maintenance:" + a.Action
 					if _, ok := x.Issued(key); !ok {
-						x.Issue(key, map[string]string{"arn": arn, "action": a.Action, "opt-in": "immediate"})
+						if err := x.Issue(key, map[string]string{"arn": arn, "action": a.Action, "opt-in": "immediate"}); err != nil {
+							return err
+						}
 						if err := api.ApplyMaintenance(x.Ctx(), arn, a.Action, "immediate"); err != nil {
 							return fmt.Errorf("apply %s: %w", a.Action, err)
 						}
@@ -239,7 +241,9 @@ func pendingMaintenanceStep() *Step {
 				for _, a := range acts {
 					key := "schedule-maintenance:" + a.Action
 					if _, ok := x.Issued(key); !ok {
-						x.Issue(key, map[string]string{"arn": arn, "action": a.Action, "opt-in": "next-maintenance"})
+						if err := x.Issue(key, map[string]string{"arn": arn, "action": a.Action, "opt-in": "next-maintenance"}); err != nil {
+							return err
+						}
 						if err := api.ApplyMaintenance(x.Ctx(), arn, a.Action, "next-maintenance"); err != nil {
 							return fmt.Errorf("schedule %s: %w", a.Action, err)
 						}

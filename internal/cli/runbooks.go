@@ -229,7 +229,12 @@ func (a *app) reportCmd() *cobra.Command {
 				return fmt.Errorf("report: %w", err)
 			}
 			events, err := steps.ReadJournalFile(run.Path)
-			if err != nil {
+			var damaged *steps.JournalError
+			switch {
+			case errors.As(err, &damaged) && len(events) > 0:
+				// Every readable record is shown; the damage is named.
+				fmt.Fprintf(cmd.ErrOrStderr(), "datalayer: report: %v\n", err)
+			case err != nil:
 				return fmt.Errorf("report: %w", err)
 			}
 			_, err = io.WriteString(cmd.OutOrStdout(), steps.Report(events))

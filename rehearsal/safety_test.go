@@ -1,0 +1,299 @@
+package rehearsal
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/datalayer-tool/datalayer/steps"
+)
+
+// session is one process's part of a run: its events and its end.
+type session struct {
+	err    error
+	events []steps.Event
+	run    *steps.Run
+	world  *World
+}
+
+func (s session) text() string {
+	var b strings.Builder
+	for _, e := range s.events {
+		b.WriteString(string(e.Type) + " " + e.StepID + " " + e.Name + " " + e.Text + " " + e.Err + "\n")
+	}
+	return b.String()
+}
+
+// startUntil starts a rehearsal in dir and ends it as a killed process
+// would when stop says so (its context cancelled, its world closed).
+// deps, when not nil, changes the clients the run gets.
+func startUntil(t *testing.T, dir string, o steps.Options, deps func(steps.Deps) steps.Deps, stop func(steps.Event) bool) session {
+	t.Helper()
+	o.StateDir, o.Rehearsal = dir, true
+	if o.Speed == 0 {
+		o.Speed = 600
+	}
+	if o.Scenario == "" {
+		o.Scenario = "default"
+	}
+	if o.Stack == "" {
+		o.Stack = "staging"
+	}
+	o.RunID = steps.NewRunID(o.Runbook)
+	w, err := New(context.Background(), Options{Scenario: o.Scenario, Speed: o.Speed, StateDir: dir, Name: o.RunID, Persist: true, Stack: o.Stack})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := w.Deps()
+	if deps != nil {
+		d = deps(d)
+	}
+	run, err := steps.NewRun(o, d)
+	if err != nil {
+		w.Close()
+		t.Fatal(err)
+	}
+	return play(t, run, w, stop)
+}
+
+// play runs a started or resumed run to its end, or until stop says so.
+func play(t *testing.T, run *steps.Run, w *World, stop func(steps.Event) bool) session {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var mu sync.Mutex
+	var evs []steps.Event
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for e := range run.Events() {
+			mu.Lock()
+			evs = append(evs, e)
+			mu.Unlock()
+			if stop != nil && stop(e) {
+				cancel()
+			}
+		}
+	}()
+	run.Start(ctx)
+	err := run.Wait()
+	<-done
+	if ctx.Err() == context.DeadlineExceeded {
+		t.Fatalf("the run hung\n%s", session{events: evs}.text())
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return session{err: err, events: evs, run: run, world: w}
+}
+
+// resumeLatest resumes the newest unfinished run in dir to its end.
+func resumeLatest(t *testing.T, dir string) session {
+	t.Helper()
+	run, w, err := Resume(context.Background(), dir, "", false)
+	if err != nil {
+		return session{err: err}
+	}
+	return play(t, run, w, nil)
+}
+
+func isEvent(typ steps.EventType, step string) func(steps.Event) bool {
+	return func(e steps.Event) bool { return e.Type == typ && e.StepID == step }
+}
+
+func isIssued(key string) func(steps.Event) bool {
+	return func(e steps.Event) bool { return e.Type == steps.EventIssued && e.Name == key }
+}
+
+// requests reads the world's log of mutating requests that reached AWS.
+func requests(t *testing.T, dir, runID string) map[string]int {
+	t.Helper()
+	n, err := ReadRequestLog(WorldDir(dir, runID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// damageLine overwrites the end of the first journal line that match says
+// is the one (keeping its newline and its legible "type"), as a disk
+// error in the middle of the file would.
+func damageLine(t *testing.T, path string, match func(steps.Event) bool) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	for i, l := range lines {
+		var e steps.Event
+		if json.Unmarshal(l, &e) != nil || !match(e) {
+			continue
+		}
+		if i == len(lines)-1 || len(lines[i+1]) == 0 {
+			t.Fatalf("the line to damage is the last one: that is a torn tail, not damage in the middle")
+		}
+		l = append([]byte(nil), l...)
+		for j := len(l) - 12; j < len(l)-1; j++ {
+			l[j] = '#'
+		}
+		lines[i] = l
+		if err := os.WriteFile(path, bytes.Join(lines, nil), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Fatal("no journal line to damage")
+}
+
+// Item 6: a damaged line in the middle of the journal keeps every record
+// after it. When the lost line cannot have recorded a write, the resume
+// goes on from every readable record and finishes with each write once;
+// when it may have (an "issued" record), the resume stops, says so and
+// sends nothing.
+func TestResumeAfterJournalDamage(t *testing.T) {
+	o := steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}
+	for _, tt := range []struct {
+		name     string
+		damage   func(steps.Event) bool
+		wantErr  []string
+		wantReqs map[string]int
+	}{
+		{
+			name:     "an output line before the renames",
+			damage:   func(e steps.Event) bool { return e.Type == steps.EventOutput && e.StepID == "diff" },
+			wantReqs: map[string]int{"CreateDBSnapshot": 1, "RestoreDBInstanceFromDBSnapshot": 1, "ModifyDBInstance": 2},
+		},
+		{
+			name:   "the record that the first rename was issued",
+			damage: isIssued("rename-old"),
+			wantErr: []string{"may have recorded an AWS or Pulumi write", "step rename-old was running",
+				"cannot be trusted", "Nothing was replayed or sent", "datalayer rehearse restore", "datalayer report"},
+			wantReqs: map[string]int{"CreateDBSnapshot": 1, "RestoreDBInstanceFromDBSnapshot": 1, "ModifyDBInstance": 1},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			first := startUntil(t, dir, o, nil, isEvent(steps.EventStepStarted, "rename-new"))
+			if first.err == nil {
+				t.Fatal("the run finished before it was stopped")
+			}
+			id := first.run.Info().RunID
+			damageLine(t, first.run.JournalPath(), tt.damage)
+			before, _ := os.ReadFile(first.run.JournalPath())
+
+			second := resumeLatest(t, dir)
+			if tt.wantErr == nil {
+				if second.err != nil {
+					t.Fatalf("resume failed: %v\n%s", second.err, second.text())
+				}
+				if !strings.Contains(second.text(), "was damaged") {
+					t.Errorf("the resumed run does not say a line was set aside\n%s", second.text())
+				}
+			} else {
+				if second.err == nil {
+					t.Fatalf("the resume replayed a journal that lost an issued record\n%s", second.text())
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(second.err.Error(), w) {
+						t.Errorf("the refusal does not say %q: %v", w, second.err)
+					}
+				}
+				after, _ := os.ReadFile(first.run.JournalPath())
+				if !bytes.Equal(before, after) {
+					t.Error("the refused resume changed the journal")
+				}
+			}
+			if got := requests(t, dir, id); !mapsEqual(got, tt.wantReqs) {
+				t.Fatalf("writes that reached AWS: %v, want %v", got, tt.wantReqs)
+			}
+		})
+	}
+}
+
+// fillingDisk is a journal file whose disk fills up right after the line
+// full says is the last one that fits: the next write stores half a line
+// and fails with ENOSPC, and so does every later one.
+type fillingDisk struct {
+	*os.File
+	last func(line []byte) bool
+	full atomic.Bool
+}
+
+func (d *fillingDisk) Write(b []byte) (int, error) {
+	if d.full.Load() {
+		n, _ := d.File.Write(b[:len(b)/2])
+		return n, syscall.ENOSPC
+	}
+	if d.last(b) {
+		d.full.Store(true)
+	}
+	return d.File.Write(b)
+}
+
+// Item 3: when the journal cannot be written the run stops before its next
+// AWS write, says why and what to do, and leaves whole lines only; once the
+// disk has room again, `resume` finishes with each write sent once.
+func TestJournalWriteFailureStopsBeforeTheWrite(t *testing.T) {
+	dir := t.TempDir()
+	o := steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}
+	var disk *fillingDisk
+	first := startUntil(t, dir, o, func(d steps.Deps) steps.Deps {
+		d.JournalFile = func(path string) (steps.JournalFile, error) {
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+			if err != nil {
+				return nil, err
+			}
+			disk = &fillingDisk{File: f, last: func(line []byte) bool {
+				return bytes.Contains(line, []byte(`"type":"step-started","step":"restore"`))
+			}}
+			return disk, nil
+		}
+		return d
+	}, nil)
+	id := first.run.Info().RunID
+	if first.err == nil {
+		t.Fatalf("the run went on without a journal\n%s", first.text())
+	}
+	for _, want := range []string{"journal cannot be written", "no space left on device", "stopped before restore was sent",
+		"free disk space in " + dir, "datalayer resume " + id} {
+		if !strings.Contains(first.err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, first.err)
+		}
+	}
+	if n := requests(t, dir, id); n["RestoreDBInstanceFromDBSnapshot"] != 0 {
+		t.Fatalf("the restore was sent although its issued record never reached the disk: %v", n)
+	}
+	// The half line the full disk took was cut off: the journal reads whole.
+	if evs, err := steps.ReadJournalFile(first.run.JournalPath()); err != nil || len(evs) == 0 {
+		t.Fatalf("the journal does not read back whole: %d events, %v", len(evs), err)
+	}
+
+	second := resumeLatest(t, dir)
+	if second.err != nil {
+		t.Fatalf("resume after the disk was fixed: %v\n%s", second.err, second.text())
+	}
+	want := map[string]int{"CreateDBSnapshot": 1, "RestoreDBInstanceFromDBSnapshot": 1, "ModifyDBInstance": 2}
+	if got := requests(t, dir, id); !mapsEqual(got, want) {
+		t.Fatalf("writes that reached AWS: %v, want %v", got, want)
+	}
+}
+
+func mapsEqual(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
