@@ -151,7 +151,9 @@ func snapshotBeforeStep() *Step {
 			case err == nil:
 				x.Say("snapshot %s exists already (taken %s); waiting for it to be available", name, s.Created.UTC().Format(time.RFC3339))
 			case IsNotFound(err):
-				x.Issue(key, map[string]string{"instance": inst, "snapshot": name})
+				if err := x.Issue(key, map[string]string{"instance": inst, "snapshot": name}); err != nil {
+					return err
+				}
 				if _, err := api.CreateSnapshot(x.Ctx(), inst, name); err != nil {
 					return fmt.Errorf("create snapshot %s: %w", name, err)
 				}
