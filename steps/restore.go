@@ -352,23 +352,7 @@ func freshSnapshotStep(conds []Cond) *Step {
 				}
 				name = inst + "-before-restore-" + x.Clock().Now().UTC().Format("20060102-1504")
 			}
-			api := x.Deps().AWS
-			_, err := api.Snapshot(x.Ctx(), name)
-			switch {
-			case err == nil:
-				x.Say("snapshot %s was already requested; waiting for it", name)
-			case IsNotFound(err):
-				if err := x.Issue("create-snapshot", map[string]string{"instance": inst, "snapshot": name}); err != nil {
-					return err
-				}
-				if _, err := api.CreateSnapshot(x.Ctx(), inst, name); err != nil {
-					return fmt.Errorf("create snapshot %s: %w", name, err)
-				}
-				x.Say("snapshot %s requested", name)
-			default:
-				return fmt.Errorf("look up snapshot %s: %w", name, err)
-			}
-			if _, err := x.WaitSnapshot(name); err != nil {
+			if _, err := takeSnapshot(x, "create-snapshot", inst, name); err != nil {
 				return err
 			}
 			x.Set("fresh-snapshot", name)

@@ -121,6 +121,32 @@ func parameterGroupStep() *Step {
 	}
 }
 
+// takeSnapshot makes sure a manual snapshot of inst named name exists and
+// waits until it is available: one already there (an earlier session's
+// request) is waited for, else it is requested once, journalled under key
+// first. A snapshot of that name of another instance is refused.
+func takeSnapshot(x *Exec, key, inst, name string) (awsclient.Snapshot, error) {
+	api := x.Deps().AWS
+	s, err := api.Snapshot(x.Ctx(), name)
+	switch {
+	case err == nil && s.InstanceID != "" && s.InstanceID != inst:
+		return s, fmt.Errorf("a snapshot named %s exists but is of %s, not %s: delete or rename it (`aws rds delete-db-snapshot --db-snapshot-identifier %s`), then `datalayer resume`", name, s.InstanceID, inst, name)
+	case err == nil:
+		x.Say("snapshot %s was already requested; waiting for it", name)
+	case IsNotFound(err):
+		if err := x.Issue(key, map[string]string{"instance": inst, "snapshot": name}); err != nil {
+			return s, err
+		}
+		if _, err := api.CreateSnapshot(x.Ctx(), inst, name); err != nil {
+			return s, fmt.Errorf("create snapshot %s: %w", name, err)
+		}
+		x.Say("snapshot %s requested", name)
+	default:
+		return s, fmt.Errorf("look up snapshot %s: %w", name, err)
+	}
+	return x.WaitSnapshot(name)
+}
+
 // snapshotBeforeName names the manual snapshot before an upgrade; a version's
 // dots are not allowed in snapshot identifiers.
 func snapshotBeforeName(instance, target string) string {
@@ -142,26 +168,7 @@ func snapshotBeforeStep() *Step {
 		Do: func(x *Exec) error {
 			inst := x.Get("instance")
 			name := snapshotBeforeName(inst, x.Get("target"))
-			api := x.Deps().AWS
-			key := "create-snapshot:" + name
-			s, err := api.Snapshot(x.Ctx(), name)
-			switch {
-			case err == nil && s.InstanceID != "" && s.InstanceID != inst:
-				return fmt.Errorf("a snapshot named %s exists but is of %s, not %s: delete or rename it (`aws rds delete-db-snapshot --db-snapshot-identifier %s`), then `datalayer resume`", name, s.InstanceID, inst, name)
-			case err == nil:
-				x.Say("snapshot %s exists already (taken %s); waiting for it to be available", name, s.Created.UTC().Format(time.RFC3339))
-			case IsNotFound(err):
-				if err := x.Issue(key, map[string]string{"instance": inst, "snapshot": name}); err != nil {
-					return err
-				}
-				if _, err := api.CreateSnapshot(x.Ctx(), inst, name); err != nil {
-					return fmt.Errorf("create snapshot %s: %w", name, err)
-				}
-				x.Say("snapshot %s requested", name)
-			default:
-				return fmt.Errorf("look up snapshot %s: %w", name, err)
-			}
-			if _, err := x.WaitSnapshot(name); err != nil {
+			if _, err := takeSnapshot(x, "create-snapshot:"+name, inst, name); err != nil {
 				return err
 			}
 			x.Set("rollback-snapshot", name)
