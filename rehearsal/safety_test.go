@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -296,4 +300,205 @@ func mapsEqual(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// Item 4: one run per stack, and one process per run. A second run on the
+// stack and a second resume of a running run are refused, naming the
+// holder; a lock whose process is gone is taken over with a message; and
+// a run does not start while Pulumi's own lock on the stack is held.
+func TestOneRunPerStack(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	w, err := New(ctx, Options{StateDir: dir, Name: "shared-world", Persist: true, Speed: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	opts := func(id string) steps.Options {
+		return steps.Options{Runbook: "restore", Stack: "staging", Rehearsal: true, Scenario: "default", StateDir: dir, RunID: id, Method: "console"}
+	}
+	host, _ := os.Hostname()
+
+	// Run A waits for an answer, holding the stack.
+	a, err := steps.NewRun(opts("run-a"), w.Deps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := make(chan struct{})
+	var once sync.Once
+	go func() {
+		for e := range a.Events() {
+			if e.Type == steps.EventPrompt && e.Answer == nil {
+				once.Do(func() { close(asked) })
+			}
+		}
+	}()
+	a.Start(ctx)
+	select {
+	case <-asked:
+	case <-ctx.Done():
+		t.Fatal("run A never asked anything")
+	}
+	holder := []string{"run run-a", fmt.Sprintf("pid %d on %s", os.Getpid(), host), "since "}
+
+	_, err = steps.NewRun(opts("run-b"), w.Deps())
+	var locked *steps.LockedError
+	if !errors.As(err, &locked) {
+		t.Fatalf("a second run on the stack was not refused: %v", err)
+	}
+	for _, want := range append([]string{"stack staging is in use by", "Wait for that run to end"}, holder...) {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the refusal does not say %q: %v", want, err)
+		}
+	}
+	_, err = steps.Resume(dir, "run-a", w.Deps(), false)
+	if !errors.As(err, &locked) || !strings.Contains(err.Error(), "run run-a is in use by") {
+		t.Fatalf("a second resume of the running run was not refused: %v", err)
+	}
+	if _, err := os.Stat(steps.JournalPath(dir, "run-b")); err == nil {
+		t.Error("the refused run left a journal")
+	}
+	a.Interrupt()
+	_ = a.Wait()
+
+	// A killed holder's lock is taken over, with a message naming it.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	lockDir := filepath.Join(dir, "locks")
+	ents, err := os.ReadDir(lockDir)
+	if err != nil || len(ents) != 0 {
+		t.Fatalf("locks left after run A ended: %v %v", ents, err)
+	}
+	stale := fmt.Sprintf(`{"pid":%d,"host":%q,"run":"run-killed","started":"2026-11-25T03:00:00Z","what":"stack staging"}`, dead.Process.Pid, host)
+	c, err := steps.NewRun(opts("run-c"), w.Deps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Run C shows which file holds the stack's lock; once C has ended, a
+	// killed run's lock is put there, and run D starts on the stack.
+	ents, _ = os.ReadDir(lockDir)
+	var stackLock string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "stack-staging-") {
+			stackLock = filepath.Join(lockDir, e.Name())
+		}
+	}
+	if stackLock == "" {
+		t.Fatalf("no stack lock among %v", ents)
+	}
+	cEvents := collect(c)
+	c.Start(ctx)
+	c.Interrupt()
+	_ = c.Wait()
+	<-cEvents.done
+	if err := os.WriteFile(stackLock, []byte(stale), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := steps.NewRun(opts("run-d"), w.Deps())
+	if err != nil {
+		t.Fatalf("a stale lock was not taken over: %v", err)
+	}
+	dEvents := collect(d)
+	d.Start(ctx)
+	waitFor(t, dEvents, func(e steps.Event) bool {
+		return e.Type == steps.EventWarning && strings.Contains(e.Text, "run run-killed") && strings.Contains(e.Text, "whose process is gone")
+	})
+	d.Interrupt()
+	_ = d.Wait()
+
+	// Pulumi's own lock on the stack (another update running) stops a run
+	// before anything is written.
+	state := filepath.Join(w.Workspace.DataDir, ".pulumi-sim", "staging.json")
+	b, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]any
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	st["lock"] = map[string]any{"pid": os.Getpid(), "time": "2026-11-25T03:00:00Z"}
+	b, _ = json.Marshal(st)
+	if err := os.WriteFile(state, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := opts("run-e")
+	o.Method, o.Lost, o.Yes = "pulumi", "whole", true
+	e, err := steps.NewRun(o, w.Deps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eEvents := collect(e)
+	e.Start(ctx)
+	err = e.Wait()
+	<-eEvents.done
+	if err == nil || !strings.Contains(err.Error(), "Pulumi's own lock on stack staging is held") || !strings.Contains(err.Error(), "datalayer rehearse restore") {
+		t.Fatalf("the run started although Pulumi's lock is held: %v", err)
+	}
+	for _, ev := range eEvents.all() {
+		if ev.Type == steps.EventStepStarted {
+			t.Fatalf("step %s started although Pulumi's lock is held", ev.StepID)
+		}
+	}
+	if n, _ := w.MutatingRequests(); len(n) != 0 {
+		t.Fatalf("writes reached AWS: %v", n)
+	}
+}
+
+// events collects a run's events as they come.
+type events struct {
+	mu   sync.Mutex
+	evs  []steps.Event
+	done chan struct{}
+	ping chan struct{}
+}
+
+func collect(r *steps.Run) *events {
+	c := &events{done: make(chan struct{}), ping: make(chan struct{}, 1)}
+	go func() {
+		defer close(c.done)
+		for e := range r.Events() {
+			c.mu.Lock()
+			c.evs = append(c.evs, e)
+			c.mu.Unlock()
+			select {
+			case c.ping <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return c
+}
+
+func (c *events) all() []steps.Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]steps.Event(nil), c.evs...)
+}
+
+func waitFor(t *testing.T, c *events, ok func(steps.Event) bool) {
+	t.Helper()
+	deadline := time.After(time.Minute)
+	for {
+		for _, e := range c.all() {
+			if ok(e) {
+				return
+			}
+		}
+		select {
+		case <-c.ping:
+		case <-c.done:
+			for _, e := range c.all() {
+				if ok(e) {
+					return
+				}
+			}
+			t.Fatal("the run ended without the event")
+		case <-deadline:
+			t.Fatal("the event never came")
+		}
+	}
 }

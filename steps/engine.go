@@ -206,6 +206,7 @@ type Run struct {
 	prior *replay // nil for a fresh run
 
 	expected map[string]time.Duration
+	locks    *runLocks // released when the run ends
 
 	emitMu sync.Mutex // serialises emitTo
 	mu     sync.Mutex
@@ -259,13 +260,27 @@ func NewRun(opts Options, deps Deps) (*Run, error) {
 	if IsProductionStack(opts.Stack) {
 		opts.Production = true
 	}
+	locks, err := takeRunLocks(opts.StateDir, opts.RunID, opts.Stack, deps.programDir(), deps.clock().Now())
+	if err != nil {
+		return nil, fmt.Errorf("new run: %w", err)
+	}
 	r := newRun(opts, deps, book)
+	r.locks = locks
 	jr, err := OpenJournalWith(JournalPath(opts.StateDir, opts.RunID), deps.JournalFile)
 	if err != nil {
+		locks.release()
 		return nil, err
 	}
 	r.jr = jr
 	return r, nil
+}
+
+// programDir is the data program's directory, "" without a data stack.
+func (d Deps) programDir() string {
+	if d.Data == nil {
+		return ""
+	}
+	return d.Data.ProgramDir()
 }
 
 // Resume reopens the run runID (or the newest unfinished or failed run for
@@ -283,6 +298,22 @@ func Resume(stateDir, runID string, deps Deps, yes bool) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
 	}
+	// One process per run: take the locks before the journal is read (a
+	// damaged one is rewritten) or appended to.
+	locks, err := takeRunLocks(stateDir, sum.Info.RunID, sum.Info.Stack, deps.programDir(), deps.clock().Now())
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	r, err := resumeLocked(stateDir, sum, deps, yes)
+	if err != nil {
+		locks.release()
+		return nil, err
+	}
+	r.locks = locks
+	return r, nil
+}
+
+func resumeLocked(stateDir string, sum RunSummary, deps Deps, yes bool) (*Run, error) {
 	events, rerr := ReadJournalFile(sum.Path)
 	if len(events) == 0 {
 		if rerr != nil {
@@ -827,6 +858,7 @@ func (r *Run) run(ctx context.Context) {
 		if r.jr != nil {
 			_ = r.jr.Close()
 		}
+		r.locks.release()
 		close(r.done)
 		r.closeEvents()
 	}()
@@ -847,9 +879,17 @@ func (r *Run) run(ctx context.Context) {
 			r.emit(Event{Type: EventWarning, Text: fmt.Sprintf("journal line %d was damaged (%s; %s) and is set aside; it recorded no AWS or Pulumi write, so the run goes on from the readable records", d.Line, d.Reason, kind)})
 		}
 	}
+	if r.locks != nil {
+		for _, rec := range r.locks.recovered {
+			r.emit(Event{Type: EventWarning, Text: rec.text()})
+		}
+	}
 	r.emit(Event{Type: EventSteps, Steps: r.Steps()})
 
-	err := r.runSteps(ctx)
+	err := r.checkPulumiLock(ctx)
+	if err == nil {
+		err = r.runSteps(ctx)
+	}
 	var stop *StopError
 	fin := Event{Type: EventRunFinished, Text: "done"}
 	journal := true
@@ -874,6 +914,41 @@ func (r *Run) run(ctx context.Context) {
 	if ctx.Err() != nil && err != nil {
 		r.err = fmt.Errorf("interrupted (resume with `datalayer resume %s`): %w", r.opts.RunID, ctx.Err())
 	}
+}
+
+// checkPulumiLock refuses to start while Pulumi's own lock on the data
+// stack is held: another process (perhaps on another machine, outside
+// datalayer) is updating it. A lock or pending operations left by this
+// run's own earlier session are not refused here: the step that was
+// interrupted finds out from AWS what happened and repairs them.
+func (r *Run) checkPulumiLock(ctx context.Context) error {
+	if r.deps.Data == nil {
+		return nil
+	}
+	if r.prior != nil {
+		for key := range r.prior.issued {
+			if strings.HasPrefix(key, "pulumi-") {
+				return nil
+			}
+		}
+	}
+	lock, err := r.deps.Data.Lock(ctx)
+	if err != nil {
+		return fmt.Errorf("check Pulumi's lock on stack %s: %w", r.opts.Stack, err)
+	}
+	if !lock.Locked && len(lock.PendingOperations) == 0 {
+		return nil
+	}
+	what := "Pulumi's own lock on stack " + r.opts.Stack + " is held: another update is running on it, perhaps from another machine"
+	if !lock.Locked {
+		what = "stack " + r.opts.Stack + " has pending operations left by an interrupted update that was not this run's (" + strings.Join(lock.PendingOperations, ", ") + ")"
+	}
+	fix := orDefault(lock.Fix, "wait for that update to end")
+	if r.opts.Rehearsal {
+		// No pulumi CLI in a rehearsal: only waiting or a new world helps.
+		fix = "wait for the process holding it to end, or start a new rehearsal with `datalayer rehearse " + r.opts.Runbook + "`"
+	}
+	return fmt.Errorf("%s. Nothing was changed. Fix: %s; then start again", what, fix)
 }
 
 // replayHistory shows the earlier session's step outcomes to the renderer.

@@ -302,7 +302,11 @@ func (a *app) launch(ctx context.Context, req runRequest) error {
 	}
 	defer stop()
 	run, err := steps.NewRun(opts, deps)
-	if err != nil {
+	var locked *steps.LockedError
+	switch {
+	case errors.As(err, &locked):
+		return err // another run holds the stack: not a usage error
+	case err != nil:
 		return &UsageError{Err: err}
 	}
 	run.Start(ctx)
