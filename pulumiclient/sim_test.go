@@ -19,6 +19,7 @@ import (
 
 type simWorld struct {
 	sim    *rdssim.Sim
+	clock  *clock.Scaled
 	client *rds.Client
 	ws     RehearsalWorkspace
 	data   *SimStack
@@ -48,7 +49,7 @@ func newSimWorld(t *testing.T, scenario string) *simWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &simWorld{sim: sim, client: client, ws: ws, data: data, app: app}
+	return &simWorld{sim: sim, clock: clk, client: client, ws: ws, data: data, app: app}
 }
 
 // collect runs fn with a progress channel and returns what it emitted.
@@ -124,6 +125,10 @@ func TestSimRestore(t *testing.T) {
 		t.Fatalf("export before = %+v", before)
 	}
 	snap := w.snapshot(t, "pre-release-")
+	// The program asks for what AWS runs (16.13), as it must: the
+	// provider's follow-up modify would refuse 16.11 (see
+	// TestSimRestoreAppliesTheProgramAfterwards).
+	w.patch(t, SetEngineVersion("16.13"))
 	w.patch(t, SetSnapshot(snap))
 	plan, err := w.data.Preview(ctx, nil)
 	if err != nil {
@@ -144,11 +149,17 @@ func TestSimRestore(t *testing.T) {
 		t.Errorf("result = %q", sum.Result)
 	}
 	var ops []string
-	newID := ""
+	newID, chosen := "", ""
 	for _, p := range progress {
 		if p.Type == InstanceType {
 			ops = append(ops, string(p.Op)+"/"+string(p.Status))
-			if id, _ := p.Outputs["identifier"].(string); p.Op == OpCreateReplacement && newID == "" && id != "" {
+			if p.Op == OpCreateReplacement && p.Status == StepStarted {
+				chosen, _ = p.Inputs["identifier"].(string)
+				if id, _ := p.Outputs["identifier"].(string); id != "" || p.ID != "" {
+					t.Errorf("the new instance's outputs are known before its create completed: %+v", p)
+				}
+			}
+			if id, _ := p.Outputs["identifier"].(string); p.Op == OpCreateReplacement && p.Status == StepDone {
 				newID = id
 			}
 		}
@@ -156,12 +167,12 @@ func TestSimRestore(t *testing.T) {
 			t.Errorf("password in progress outputs: %+v", p)
 		}
 	}
-	want := "create-replacement/started create-replacement/started create-replacement/done replace/started replace/done delete-replaced/started delete-replaced/done"
+	want := "create-replacement/started create-replacement/done replace/started replace/done delete-replaced/started delete-replaced/done"
 	if strings.Join(ops, " ") != want {
 		t.Errorf("ops = %s\nwant  %s", strings.Join(ops, " "), want)
 	}
-	if !newInstanceName.MatchString(newID) {
-		t.Errorf("new instance id %q is not app+7 hex", newID)
+	if !newInstanceName.MatchString(newID) || chosen != newID {
+		t.Errorf("new instance id %q (chosen at check: %q) is not app+7 hex, or not the one chosen", newID, chosen)
 	}
 	after, err := w.data.Export(ctx)
 	if err != nil {
@@ -206,6 +217,7 @@ func TestSimFailures(t *testing.T) {
 			if snap == "" {
 				snap = w.snapshot(t, "pre-release-")
 			}
+			w.patch(t, SetEngineVersion("16.13"))
 			w.patch(t, SetSnapshot(snap))
 			sum, err := w.data.Up(ctx, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -235,9 +247,11 @@ func TestSimUpgrade(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		scenario string
-		want     string // AWS's version after the up
+		want     string // AWS's version after the up, and the state's
 	}{
 		{"default", "17.6"},
+		// The AWS provider records what runs: the next preview shows the
+		// upgrade again.
 		{"upgrade-precheck-fails", "16.13"},
 	}
 	for _, tt := range tests {
@@ -259,8 +273,11 @@ func TestSimUpgrade(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e.EngineVersion != "17.6" || e.EngineVersionActual != tt.want {
-				t.Errorf("engine version in state %q, in AWS %q; want 17.6 and %s", e.EngineVersion, e.EngineVersionActual, tt.want)
+			if e.EngineVersion != tt.want || e.EngineVersionActual != tt.want {
+				t.Errorf("engine version in state %q, in AWS %q; want %s in both", e.EngineVersion, e.EngineVersionActual, tt.want)
+			}
+			if plan, err := w.data.Preview(ctx, nil); err != nil || (plan.Instance() == InstanceUpdated) != (tt.want != "17.6") {
+				t.Errorf("preview after the up = %v %v", plan.Instance(), err)
 			}
 		})
 	}
@@ -306,9 +323,7 @@ func TestSimDriftAndLock(t *testing.T) {
 	}
 
 	// A lock left by a dead update.
-	st, _ := w.data.load()
-	st.Lock = &simLock{Pid: 4242, Time: time.Now()}
-	if err := w.data.save(st); err != nil {
+	if err := w.data.takeLock(); err != nil {
 		t.Fatal(err)
 	}
 	_, err = w.data.Up(ctx, nil)
@@ -364,47 +379,35 @@ func TestSimApplicationConfig(t *testing.T) {
 	}
 }
 
+// TestSimInterruptedUp: Ctrl-C while AWS creates the restored instance.
+// As with the CLI, the create runs on; it outlasts the 30 s grace
+// period, so it is abandoned as the kill that follows leaves it: the stack
+// stays locked with the pending create.
 func TestSimInterruptedUp(t *testing.T) {
 	ctx := context.Background()
 	w := newSimWorld(t, "default")
+	w.patch(t, SetEngineVersion("16.13"))
 	w.patch(t, SetSnapshot(w.snapshot(t, "pre-release-")))
-	upCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var sum Summary
-	var err error
-	collect(func(ch chan<- Progress) {
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			sum, err = w.data.Up(upCtx, ch)
-		}()
-		// Stop as soon as the new instance's name is known, as Ctrl-C would.
-		for {
-			select {
-			case <-done:
-				return
-			default:
-			}
-			if ls, _ := w.data.Lock(ctx); len(ls.PendingOperations) > 0 {
-				cancel()
-				<-done
-				return
-			}
-			time.Sleep(time.Millisecond)
-		}
-	})
-	if err == nil || sum.Result != "cancelled" {
+	sum, err := w.interruptWhenPending(t, w.data)
+	if err == nil || sum.Result != "cancelled" || !strings.Contains(err.Error(), "grace period") {
 		t.Fatalf("interrupted up = %+v %v", sum, err)
 	}
 	ls, err := w.data.Lock(ctx)
-	if err != nil || ls.Locked || len(ls.PendingOperations) != 1 || !strings.Contains(ls.Fix, "pulumi refresh --clear-pending-creates --stack staging") {
+	if err != nil || !ls.Locked || len(ls.PendingOperations) != 1 ||
+		!strings.Contains(ls.Fix, "pulumi cancel --stack staging") || !strings.Contains(ls.Fix, "pulumi refresh --clear-pending-creates --stack staging") {
 		t.Fatalf("lock after the interruption = %+v %v", ls, err)
+	}
+	if _, err := w.data.Up(ctx, nil); !errors.Is(err, ErrLocked) {
+		t.Fatalf("up on the locked stack = %v", err)
+	}
+	if err := w.data.Cancel(ctx); err != nil {
+		t.Fatal(err)
 	}
 	if n, err := w.data.ClearPendingOperations(ctx); err != nil || n != 1 {
 		t.Fatalf("clear = %d %v", n, err)
 	}
-	if ls, _ := w.data.Lock(ctx); len(ls.PendingOperations) != 0 {
-		t.Errorf("pending after clear: %+v", ls)
+	if ls, _ := w.data.Lock(ctx); ls.Locked || len(ls.PendingOperations) != 0 {
+		t.Errorf("after cancel and clear: %+v", ls)
 	}
 	// The old instance is untouched; a new up completes the restore.
 	if !w.instanceExists(t, RehearsalInstanceID) {
@@ -413,4 +416,35 @@ func TestSimInterruptedUp(t *testing.T) {
 	if sum, err := w.data.Up(ctx, nil); err != nil || sum.Result != "succeeded" {
 		t.Fatalf("up after recovery = %+v %v", sum, err)
 	}
+}
+
+// interruptWhenPending runs Up and cancels its context as soon as the
+// state records a pending operation (the restore reached AWS), as Ctrl-C.
+func (w *simWorld) interruptWhenPending(t *testing.T, s *SimStack) (Summary, error) {
+	t.Helper()
+	upCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var sum Summary
+	var err error
+	collect(func(ch chan<- Progress) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			sum, err = s.Up(upCtx, ch)
+		}()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if ls, _ := s.Lock(context.Background()); len(ls.PendingOperations) > 0 {
+				cancel()
+				<-done
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
+	return sum, err
 }
