@@ -248,7 +248,7 @@ func TestRestoreTreeBranches(t *testing.T) {
 		{name: "isolated tables: console, no maintenance", opts: steps.Options{Lost: "isolated"}, method: "console", maint: "off",
 			finished: []string{"restore", "rename-new", "state"}, notRun: []string{"maintenance-on", "up"}},
 		{name: "instance gone: console restores under the old name", opts: steps.Options{Lost: "whole", Method: "console"}, gone: true, method: "console", maint: "on",
-			finished: []string{"restore", "wait-restored", "diff", "state"}, notRun: []string{"fresh-snapshot", "rename-old", "rename-new"}},
+			finished: []string{"restore", "wait-restored", "diff", "state", "import-state"}, notRun: []string{"fresh-snapshot", "rename-old", "rename-new", "repair-state"}},
 		{name: "whole database, pulumi, CI redeploy is a manual step", opts: steps.Options{Lost: "whole"}, method: "pulumi", maint: "on",
 			finished: []string{"up", "prepare-app", "redeploy-app"}},
 	}

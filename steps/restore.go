@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -85,6 +86,13 @@ func restoreRunbook() *Runbook {
 					"same logical name, then preview: it must show no replacement.",
 				and(viaConsole, Cond{Var: "state-follows", Values: []string{"original"}}),
 				"pulumi state delete '{state-urn}' --target-dependents",
+				"pulumi import aws:rds/instance:Instance app {new-resource-id}",
+				"pulumi preview --stack {stack}"),
+			manualStep("import-state", "Import the restored instance into Pulumi's state", PhaseVerify,
+				"The original instance was deleted, so the refresh dropped it from Pulumi's state (the provider "+
+					"tracks the resource id, which the restored instance does not share). Import the restored "+
+					"instance under the same logical name, then preview: it must show no replacement.",
+				and(viaConsole, Cond{Var: "state-follows", Values: []string{"none"}}),
 				"pulumi import aws:rds/instance:Instance app {new-resource-id}",
 				"pulumi preview --stack {stack}"),
 			maintenanceStep("maintenance-off", "off"),
@@ -369,7 +377,9 @@ func patchProgramStep() *Step {
 		Commands: []string{"# in index.ts, on the aws.rds.Instance: snapshotIdentifier: \"{snapshot}\",", "git commit -am 'fix(data): restore db from {snapshot} [skip pizza]'"},
 		Explanation: "The instance gets `snapshotIdentifier` set to the snapshot's name; that forces Pulumi to " +
 			"create a new instance from it and delete the old one. The commit says `[skip pizza]` so CI does " +
-			"not build preview environments for it. With a second engineer around, raise a PR and get it approved.",
+			"not build preview environments for it. With a second engineer around, raise a PR and get it approved. " +
+			"An `engineVersion` older than the snapshot's is raised to it in the same change: once the restored " +
+			"instance is up, Pulumi sets it to the program's version, and AWS refuses to go back to an older one.",
 		Do: func(x *Exec) error {
 			p := x.Deps().Program
 			snap := x.Get("snapshot")
@@ -384,6 +394,9 @@ func patchProgramStep() *Step {
 			for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
 				x.Say("%s", l)
 			}
+			if err := raiseEngineVersionToSnapshot(x, p, snap); err != nil {
+				return err
+			}
 			c, err := p.Commit("fix(data): restore the database from " + snap + " [skip pizza]")
 			if err != nil {
 				return fmt.Errorf("commit the program change: %w", err)
@@ -396,6 +409,53 @@ func patchProgramStep() *Step {
 			return nil
 		},
 	}
+}
+
+// raiseEngineVersionToSnapshot sets the program's engineVersion to the
+// snapshot's when the program asks for an older one. Once the restored
+// instance is available, the AWS provider modifies it to the program's
+// engineVersion, and AWS refuses to take an instance back to an older
+// version: the update would fail with the restored instance half made.
+func raiseEngineVersionToSnapshot(x *Exec, p Program, snap string) error {
+	set, err := p.Settings()
+	if err != nil || set.EngineVersion == "" {
+		return nil // nothing the program pins
+	}
+	sn, err := x.Deps().AWS.Snapshot(x.Ctx(), snap)
+	if err != nil {
+		return fmt.Errorf("read snapshot %s: %w", snap, err)
+	}
+	if !olderVersion(set.EngineVersion, sn.EngineVersion) {
+		return nil
+	}
+	x.Say("the program asks for postgres %s but snapshot %s is of %s: after the restore Pulumi would ask AWS for %s, which AWS refuses (no downgrades); engineVersion follows the snapshot",
+		set.EngineVersion, snap, sn.EngineVersion, set.EngineVersion)
+	diff, err := p.SetEngineVersion(sn.EngineVersion)
+	if err != nil {
+		return fmt.Errorf("set engineVersion %s: %w", sn.EngineVersion, err)
+	}
+	for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
+		x.Say("%s", l)
+	}
+	return nil
+}
+
+// olderVersion reports whether the program's engine version is below
+// what the snapshot runs; a major alone ("16") stands for any of its
+// minors and is never older than one of them.
+func olderVersion(program, snapshot string) bool {
+	pp, sp := strings.Split(program, "."), strings.Split(snapshot, ".")
+	for i := range min(len(pp), len(sp)) {
+		a, errA := strconv.Atoi(pp[i])
+		b, errB := strconv.Atoi(sp[i])
+		if errA != nil || errB != nil {
+			return false
+		}
+		if a != b {
+			return a < b
+		}
+	}
+	return false
 }
 
 func confirmStackStep() *Step {
@@ -1065,7 +1125,8 @@ func stateCheckStep() *Step {
 				return fmt.Errorf("pulumi refresh: %w", err)
 			}
 			exp, err := x.Deps().Data.Export(x.Ctx())
-			if err != nil {
+			gone := errors.Is(err, pulumiclient.ErrNoInstance)
+			if err != nil && !gone {
 				return fmt.Errorf("read the stack export: %w", err)
 			}
 			inst := x.Get("instance")
@@ -1074,6 +1135,14 @@ func stateCheckStep() *Step {
 				return fmt.Errorf("read %s: %w", inst, err)
 			}
 			x.Set("new-resource-id", live.ResourceID)
+			if gone {
+				// The provider reads by resource id: the deleted original's
+				// is gone, so the refresh dropped it, name or no name.
+				x.Set("state-follows", "none")
+				x.Warn("Pulumi's state no longer holds the instance: the refresh found nothing with the deleted original's resource id and dropped it. Import the restored %s (%s) under the logical name before the next deploy, or Pulumi will create another database",
+					inst, live.ResourceID)
+				return nil
+			}
 			if exp.URN != "" {
 				x.Set("state-urn", exp.URN)
 			}
