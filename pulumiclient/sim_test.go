@@ -19,7 +19,7 @@ import (
 
 type simWorld struct {
 	sim    *rdssim.Sim
-	clock  *clock.Scaled
+	clock  clock.Clock
 	client *rds.Client
 	ws     RehearsalWorkspace
 	data   *SimStack
