@@ -266,7 +266,6 @@ func (s *SimStack) Export(ctx context.Context) (ExportedInstance, error) {
 	return ParseExport(b)
 }
 
-
 // simSecretPrefix marks a value the simulated engine "encrypted": it is only
 // encoded, and says so.
 const simSecretPrefix = "sim-not-encrypted:"
