@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/datalayer-tool/datalayer/runview"
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
@@ -35,10 +36,7 @@ type Options struct {
 // or "skip <reason>"; a choice takes the option's value or its number; a
 // text prompt takes lines up to an empty line.
 func Render(ctx context.Context, s steps.Session, out io.Writer, in io.Reader, o Options) error {
-	r := &renderer{s: s, out: out, o: o, titles: map[string]string{}}
-	for _, st := range s.Steps() {
-		r.titles[st.ID] = st.Title
-	}
+	r := &renderer{s: s, out: out, o: o, run: runview.New(s.Info(), s.Steps(), nil)}
 	lines := make(chan string)
 	inDone := make(chan struct{})
 	if in != nil {
@@ -97,20 +95,22 @@ func Render(ctx context.Context, s steps.Session, out io.Writer, in io.Reader, o
 }
 
 type renderer struct {
-	s       steps.Session
-	out     io.Writer
-	o       Options
-	titles  map[string]string
-	pending []steps.Prompt
-	textBuf []string // lines of a text prompt being pasted
+	s   steps.Session
+	out io.Writer
+	o   Options
+	run *runview.State
+	// seen is how many of the run's log lines are printed.
+	seen int
+	// asked is the prompt printed last, so each is asked once.
+	asked   string
+	pending []steps.Prompt // prompts to answer here, in order; pending[0] is asked
+	textBuf []string       // lines of a text prompt being pasted
 	err     error
-	last    time.Time
-	pathLen int
 }
 
 func (r *renderer) ts(t time.Time) string {
 	if t.IsZero() {
-		t = r.last
+		t = r.run.Last
 	}
 	if r.o.UTC {
 		t = t.UTC()
@@ -118,150 +118,29 @@ func (r *renderer) ts(t time.Time) string {
 	return t.Format("15:04:05")
 }
 
-func (r *renderer) printf(t time.Time, format string, args ...any) {
-	fmt.Fprintf(r.out, "%s %s\n", r.ts(t), fmt.Sprintf(format, args...))
-}
-
-func (r *renderer) title(id string) string {
-	if t, ok := r.titles[id]; ok && t != "" {
-		return t
-	}
-	return id
-}
-
-func dur(d time.Duration) string {
-	if d >= time.Minute {
-		return d.Round(time.Second).String()
-	}
-	return d.Round(100 * time.Millisecond).String()
-}
-
+// event folds one event into the run's view model, prints the log lines it
+// added and asks a prompt that came up.
 func (r *renderer) event(e steps.Event) {
-	if !e.Time.IsZero() {
-		r.last = e.Time
+	r.run.Apply(e)
+	for _, l := range r.run.LinesSince(r.seen) {
+		if r.o.Quiet && l.Quiet {
+			continue
+		}
+		fmt.Fprintf(r.out, "%s %s\n", r.ts(l.Time), l.Text)
 	}
-	t := e.Time
-	switch e.Type {
-	case steps.EventRunStarted:
-		if e.Run != nil {
-			kind := ""
-			if e.Run.Rehearsal {
-				kind = " (rehearsal, scenario " + orDefault(e.Run.Scenario, "default") + ")"
-			}
-			r.printf(t, "run %s %s: %s on %s%s", e.Run.RunID, e.Text, e.Run.Runbook, e.Run.Stack, kind)
-		} else {
-			r.printf(t, "run %s", e.Text)
-		}
-	case steps.EventSteps:
-		for _, st := range e.Steps {
-			r.titles[st.ID] = st.Title
-		}
-		switch {
-		case e.StepID == "":
-			r.printf(t, "%d steps on this path", len(e.Steps))
-		case len(e.Steps) != r.pathLen:
-			r.printf(t, "the path now has %d steps", len(e.Steps))
-		}
-		r.pathLen = len(e.Steps)
-	case steps.EventStepStarted:
-		extra := ""
-		if e.Expected > 0 {
-			extra = " (took " + dur(e.Expected) + " last rehearsal)"
-		}
-		r.printf(t, "▶ %s: %s%s", e.StepID, r.title(e.StepID), extra)
-	case steps.EventStepFinished:
-		if e.Resumed {
-			r.printf(t, "✓ %s: done before the interruption", e.StepID)
-			return
-		}
-		extra := ""
-		if e.Expected > 0 {
-			extra = ", expected " + dur(e.Expected)
-		}
-		text := ""
-		if e.Text != "" {
-			text = ": " + e.Text
-		}
-		r.printf(t, "✓ %s done in %s%s%s", e.StepID, dur(e.Elapsed), extra, text)
-	case steps.EventStepFailed:
-		r.printf(t, "✗ %s FAILED after %s: %s", e.StepID, dur(e.Elapsed), e.Err)
-	case steps.EventStepSkipped:
-		if e.Resumed {
-			return
-		}
-		r.printf(t, "– %s skipped: %s", e.StepID, e.Text)
-	case steps.EventOutput:
-		r.printf(t, "  %s", e.Text)
-	case steps.EventWarning:
-		r.printf(t, "  ! %s", e.Text)
-	case steps.EventVariable:
-		v := e.Value
-		if e.Secret {
-			v = "(secret)"
-		}
-		r.printf(t, "  = %s: %s", e.Name, v)
-	case steps.EventStatus:
-		if e.Status == nil {
-			return
-		}
-		c := e.Status
-		switch {
-		case e.Err != "":
-			r.printf(t, "  ~ poll failed (still watching): %s", e.Err)
-		case c.Gone:
-			r.printf(t, "  ~ %s %s: gone", c.Kind, c.ID)
-		case c.OldStatus == "":
-			r.printf(t, "  ~ %s %s: %s", c.Kind, c.ID, c.NewStatus)
-		default:
-			r.printf(t, "  ~ %s %s: %s → %s", c.Kind, c.ID, c.OldStatus, c.NewStatus)
-		}
-	case steps.EventPulumi:
-		if e.Pulumi == nil {
-			return
-		}
-		p := e.Pulumi
-		if r.o.Quiet && (p.Status == "planned" || (p.Status == "diagnostic" && p.Severity != "warning" && p.Severity != "error")) {
-			return
-		}
-		r.printf(t, "  pulumi: %s", e.Text)
-	case steps.EventIssued:
-		// Journal bookkeeping; not for the screen.
-	case steps.EventPrompt:
-		if e.Prompt == nil {
-			return
-		}
-		if e.Answer != nil {
-			r.printf(t, "? %s → %s (%s)", e.Prompt.Title, e.Answer.Value, orDefault(e.Answer.Note, "automatic"))
-			return
-		}
-		r.pending = append(r.pending, *e.Prompt)
-		if len(r.pending) == 1 {
-			r.ask()
-		}
-	case steps.EventAnswer:
-		if e.Answer == nil {
-			return
-		}
-		if e.Resumed {
-			r.printf(t, "  (answered before the interruption: %s)", e.Answer.Value)
-			return
-		}
-		for i, p := range r.pending {
-			if p.ID == e.Answer.PromptID {
-				r.pending = append(r.pending[:i], r.pending[i+1:]...)
-				if i == 0 && len(r.pending) > 0 {
-					r.ask()
-				}
-				break
-			}
-		}
-	case steps.EventRunFinished:
-		if e.Err != "" {
-			r.printf(t, "run %s: %s", e.Text, e.Err)
-			r.err = errors.New(e.Err)
-		} else {
-			r.printf(t, "run %s", e.Text)
-		}
+	r.seen = r.run.LogSeq
+	if e.Type == steps.EventRunFinished && e.Err != "" {
+		r.err = errors.New(e.Err)
+	}
+	r.pending = r.run.Prompts
+	r.askNext()
+}
+
+// askNext asks the prompt at the head of the queue unless it was asked.
+func (r *renderer) askNext() {
+	if len(r.pending) > 0 && r.pending[0].ID != r.asked {
+		r.asked = r.pending[0].ID
+		r.ask()
 	}
 }
 
@@ -366,20 +245,7 @@ func (r *renderer) send(p steps.Prompt, a steps.Answer) {
 	}
 	// The answer event removes it from the queue; do it now too so the
 	// next line goes to the next prompt.
-	for i, q := range r.pending {
-		if q.ID == p.ID {
-			r.pending = append(r.pending[:i], r.pending[i+1:]...)
-			break
-		}
-	}
-	if len(r.pending) > 0 {
-		r.ask()
-	}
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
+	r.run.Answered(p.ID)
+	r.pending = r.run.Prompts
+	r.askNext()
 }

@@ -1,0 +1,361 @@
+package runview
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/datalayer-tool/datalayer/awsclient"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
+	"github.com/datalayer-tool/datalayer/steps"
+)
+
+var t0 = time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+
+func at(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
+
+var (
+	info = steps.RunInfo{RunID: "r1", Runbook: "restore", Stack: "staging", Rehearsal: true}
+	list = []steps.StepInfo{
+		{ID: "identity", Title: "Check who we are", Kind: steps.KindCheck},
+		{ID: "maintenance-on", Title: "Turn maintenance mode on", Kind: steps.KindManual},
+		{ID: "gate", Title: "Confirm the update", Kind: steps.KindGate, Destructive: true},
+		{ID: "up", Title: "pulumi up", Kind: steps.KindAction},
+	}
+)
+
+func fold(evs ...steps.Event) *State {
+	s := New(info, list, nil)
+	for _, ev := range evs {
+		s.Apply(ev)
+	}
+	return s
+}
+
+func texts(s *State) []string {
+	var out []string
+	for _, l := range s.Log {
+		out = append(out, l.Text)
+	}
+	return out
+}
+
+func TestStepsAndLog(t *testing.T) {
+	s := fold(
+		steps.Event{Type: steps.EventRunStarted, Time: at(0), Text: "started", Run: &info},
+		steps.Event{Type: steps.EventStepStarted, StepID: "identity", Time: at(0), Expected: 4 * time.Second},
+		steps.Event{Type: steps.EventOutput, StepID: "identity", Time: at(1), Text: "account 1\nregion eu-west-2\n"},
+		steps.Event{Type: steps.EventVariable, StepID: "identity", Time: at(1), Name: "account", Value: "1"},
+		steps.Event{Type: steps.EventVariable, StepID: "identity", Time: at(1), Name: "db-host", Value: "[secret]", Secret: true},
+		steps.Event{Type: steps.EventStepFinished, StepID: "identity", Time: at(3), Elapsed: 3 * time.Second, Expected: 4 * time.Second},
+		steps.Event{Type: steps.EventStepSkipped, StepID: "maintenance-on", Time: at(3), Text: "nothing writes"},
+		steps.Event{Type: steps.EventStepStarted, StepID: "up", Time: at(4)},
+		steps.Event{Type: steps.EventWarning, StepID: "up", Time: at(5), Text: "slow"},
+		steps.Event{Type: steps.EventStepFailed, StepID: "up", Elapsed: 2 * time.Second, Err: "boom"},
+		steps.Event{Type: steps.EventRunFinished, Time: at(7), Text: "failed", Err: "boom"},
+	)
+	want := []string{
+		"run r1 started: restore on staging (rehearsal, scenario default)",
+		"▶ identity: Check who we are (took 4s last rehearsal)",
+		"  account 1",
+		"  region eu-west-2",
+		"  = account: 1",
+		"  = db-host: (secret)",
+		"✓ identity done in 3s, expected 4s",
+		"– maintenance-on skipped: nothing writes",
+		"▶ up: pulumi up",
+		"  ! slow",
+		"✗ up failed after 2s: boom",
+		"run failed: boom",
+	}
+	if got := texts(s); !reflect.DeepEqual(got, want) {
+		t.Fatalf("log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if s.Log[10].Time != at(5) {
+		t.Errorf("a line without a time got %v, want the latest event's time %v", s.Log[10].Time, at(5))
+	}
+	if s.Log[10].Level != LevelError || s.Log[9].Level != LevelWarn {
+		t.Errorf("levels: failed %s, warning %s", s.Log[10].Level, s.Log[9].Level)
+	}
+	gotStates := map[string]steps.State{}
+	for _, r := range s.Steps {
+		gotStates[r.Info.ID] = r.State
+	}
+	wantStates := map[string]steps.State{"identity": steps.StateDone, "maintenance-on": steps.StateSkipped, "gate": steps.StatePending, "up": steps.StateFailed}
+	if !reflect.DeepEqual(gotStates, wantStates) {
+		t.Errorf("states %v, want %v", gotStates, wantStates)
+	}
+	if r := s.Step("identity"); r.Elapsed != 3*time.Second || r.Expected != 4*time.Second {
+		t.Errorf("identity timings %v / %v", r.Elapsed, r.Expected)
+	}
+	if _, ok := s.Vars["db-host"]; ok {
+		t.Error("a secret variable is kept for the commands shown")
+	}
+	if s.Vars["account"] != "1" || s.Vars["stack"] != "staging" {
+		t.Errorf("vars %v", s.Vars)
+	}
+	if !s.Finished || s.Failure != "boom" || s.FailedStep().Info.ID != "up" {
+		t.Errorf("finished %v failure %q", s.Finished, s.Failure)
+	}
+}
+
+func TestLogKeepsCountingPastTheCap(t *testing.T) {
+	s := New(info, list, nil)
+	for i := range MaxLog + 10 {
+		s.Apply(steps.Event{Type: steps.EventOutput, Time: at(i), Text: "x"})
+	}
+	if len(s.Log) != MaxLog || s.LogSeq != MaxLog+10 {
+		t.Fatalf("kept %d lines, seq %d", len(s.Log), s.LogSeq)
+	}
+	if got := len(s.LinesSince(MaxLog + 5)); got != 5 {
+		t.Errorf("LinesSince gave %d lines, want 5", got)
+	}
+	if got := len(s.LinesSince(0)); got != MaxLog {
+		t.Errorf("LinesSince(0) gave %d lines, want the %d kept", got, MaxLog)
+	}
+}
+
+func change(kind, id, old, status string, sec int) *awsclient.Change {
+	return &awsclient.Change{Kind: kind, ID: id, OldStatus: old, NewStatus: status, At: at(sec)}
+}
+
+// The engine sends a failed poll with its error in the event and a Change
+// without one (an error does not survive the journal): both renderers used
+// to miss one of the two forms.
+func TestPollFailuresAreFolded(t *testing.T) {
+	tests := []struct {
+		name        string
+		ev          steps.Event
+		wantPollErr string
+		wantWatch   string
+		wantLine    string
+	}{
+		{name: "whole poll, engine form",
+			ev:          steps.Event{Type: steps.EventStatus, StepID: "up", Time: at(10), Err: "Throttling: rate exceeded", Status: &awsclient.Change{At: at(10)}},
+			wantPollErr: "Throttling: rate exceeded", wantLine: "  ~ poll failed (still watching): Throttling: rate exceeded"},
+		{name: "whole poll, in-process form",
+			ev:          steps.Event{Type: steps.EventStatus, StepID: "up", Time: at(10), Status: &awsclient.Change{At: at(10), Err: errors.New("dial tcp: refused")}},
+			wantPollErr: "dial tcp: refused", wantLine: "  ~ poll failed (still watching): dial tcp: refused"},
+		{name: "one watch, engine form",
+			ev:        steps.Event{Type: steps.EventStatus, StepID: "up", Time: at(10), Err: "Throttling", Status: &awsclient.Change{Kind: "instance", ID: "app1", At: at(10)}},
+			wantWatch: "Throttling", wantLine: "  ~ instance app1: poll failed (still watching): Throttling"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := fold(
+				steps.Event{Type: steps.EventStatus, StepID: "up", Time: at(1), Status: change("instance", "app1", "", "creating", 1)},
+				tt.ev,
+			)
+			if s.PollErr != tt.wantPollErr {
+				t.Errorf("PollErr %q, want %q", s.PollErr, tt.wantPollErr)
+			}
+			if got := s.Watches[0].Err; got != tt.wantWatch {
+				t.Errorf("watch error %q, want %q", got, tt.wantWatch)
+			}
+			if s.Watches[0].Status != "creating" {
+				t.Errorf("a failed poll changed the status to %q", s.Watches[0].Status)
+			}
+			if got := texts(s); got[len(got)-1] != tt.wantLine {
+				t.Errorf("last line %q, want %q", got[len(got)-1], tt.wantLine)
+			}
+			s.Apply(steps.Event{Type: steps.EventStatus, StepID: "up", Time: at(20), Status: change("instance", "app1", "creating", "available", 20)})
+			if s.PollErr != "" || s.Watches[0].Err != "" {
+				t.Errorf("a good poll did not clear the error: %q %q", s.PollErr, s.Watches[0].Err)
+			}
+		})
+	}
+}
+
+func TestWatchesFollowChangesAndRenames(t *testing.T) {
+	inst := &awsclient.Instance{ID: "app1", Status: "available", EngineVersion: "16.3", Address: "app1.x.rds.amazonaws.com", Port: 5432}
+	s := fold(
+		steps.Event{Type: steps.EventStatus, Time: at(1), Status: change("instance", "app1", "", "creating", 1)},
+		steps.Event{Type: steps.EventStatus, Time: at(2), Status: change("instance", "app1", "", "creating", 2)}, // the engine's first direct look repeats
+		steps.Event{Type: steps.EventStatus, Time: at(9), Status: &awsclient.Change{Kind: "instance", ID: "app1", OldStatus: "creating", NewStatus: "available", At: at(9), Instance: inst}},
+		steps.Event{Type: steps.EventStatus, Time: at(10), Status: &awsclient.Change{Kind: "snapshot", ID: "s1", NewStatus: "creating", At: at(10), Snapshot: &awsclient.Snapshot{ID: "s1", PercentProgress: 45}}},
+		steps.Event{Type: steps.EventStatus, Time: at(11), Status: change("instance", "app1-new", "", "available", 11)},
+		steps.Event{Type: steps.EventStatus, Time: at(12), Status: &awsclient.Change{Kind: "instance", ID: "app1-new", PreviousID: "app1", NewStatus: "renaming", At: at(12)}},
+		steps.Event{Type: steps.EventStatus, Time: at(13), Status: &awsclient.Change{Kind: "instance", ID: "old", Gone: true, At: at(13)}},
+	)
+	want := []string{
+		"  ~ instance app1: creating",
+		"  ~ instance app1: creating → available",
+		"  ~ snapshot s1: creating",
+		"  ~ instance app1-new: available",
+		"  ~ instance app1 is now app1-new",
+		"  ~ instance app1-new: available → renaming",
+		"  ~ instance old: gone",
+	}
+	if got := texts(s); !reflect.DeepEqual(got, want) {
+		t.Fatalf("log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(s.Watches) != 3 {
+		t.Fatalf("%d watches, want 3 (the renamed row replaces the older one): %+v", len(s.Watches), s.Watches)
+	}
+	w := s.Watches[0]
+	if w.ID != "app1-new" || w.Status != "renaming" || w.EngineVersion != "16.3" || w.Endpoint() != "app1.x.rds.amazonaws.com:5432" {
+		t.Errorf("renamed watch %+v", w)
+	}
+	if s.Watches[1].Progress != 45 || s.Watches[0].Progress != -1 {
+		t.Errorf("snapshot progress %d, instance %d", s.Watches[1].Progress, s.Watches[0].Progress)
+	}
+	if !s.Watches[2].Gone || !s.Watches[2].Settled() {
+		t.Errorf("gone watch %+v", s.Watches[2])
+	}
+}
+
+func progress(step string, sec int, p pulumiclient.Progress) steps.Event {
+	return steps.Event{Type: steps.EventPulumi, StepID: step, Time: at(sec), Pulumi: &p}
+}
+
+func TestPulumiRows(t *testing.T) {
+	const inst = "urn:pulumi:staging::data::aws:rds/instance:Instance::app"
+	const pg = "urn:pulumi:staging::data::aws:rds/parameterGroup:ParameterGroup::pg"
+	const stack = "urn:pulumi:staging::data::pulumi:pulumi:Stack::data-staging"
+	typ := pulumiclient.InstanceType
+	t.Run("refresh rows end whatever op the end reports", func(t *testing.T) {
+		s := fold(
+			progress("refresh", 1, pulumiclient.Progress{URN: stack, Type: "pulumi:pulumi:Stack", Name: "data-staging", Op: pulumiclient.OpRefresh, Status: pulumiclient.StepStarted}),
+			progress("refresh", 1, pulumiclient.Progress{URN: pg, Type: "aws:rds/parameterGroup:ParameterGroup", Name: "pg", Op: pulumiclient.OpRefresh, Status: pulumiclient.StepStarted}),
+			progress("refresh", 2, pulumiclient.Progress{URN: pg, Type: "aws:rds/parameterGroup:ParameterGroup", Name: "pg", Op: pulumiclient.OpSame, Status: pulumiclient.StepDone}),
+			progress("refresh", 2, pulumiclient.Progress{URN: inst, Type: typ, Name: "app", Op: pulumiclient.OpRefresh, Status: pulumiclient.StepStarted}),
+			progress("refresh", 3, pulumiclient.Progress{URN: inst, Type: typ, Name: "app", Op: pulumiclient.OpUpdate, Status: pulumiclient.StepDone, Diffs: []string{"engineVersion"}}),
+		)
+		got := map[string]Phase{}
+		for _, r := range s.Pulumi.Rows {
+			got[r.Name] = r.Phase
+		}
+		want := map[string]Phase{"data-staging": PhaseRunning, "pg": PhaseDone, "app": PhaseDone}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("phases %v, want %v", got, want)
+		}
+		if len(s.Pulumi.Rows) != 3 {
+			t.Fatalf("%d rows: the end of an operation made a row of its own: %+v", len(s.Pulumi.Rows), s.Pulumi.Rows)
+		}
+		s.Apply(progress("refresh", 4, pulumiclient.Progress{Status: pulumiclient.Summarised, Message: "succeeded"}))
+		for _, r := range s.Pulumi.Rows {
+			if r.Phase != PhaseDone {
+				t.Errorf("after the summary %s is %s (%q)", r.Name, r.Phase, r.StatusText())
+			}
+		}
+		if len(s.InFlight(at(5))) != 0 {
+			t.Errorf("in flight after the refresh ended: %v", s.InFlight(at(5)))
+		}
+	})
+	t.Run("replacement", func(t *testing.T) {
+		s := fold(
+			progress("up", 1, pulumiclient.Progress{URN: inst, Type: typ, Name: "app", Op: pulumiclient.OpCreateReplacement, Status: pulumiclient.StepStarted}),
+			progress("up", 1, pulumiclient.Progress{URN: stack, Type: "pulumi:pulumi:Stack", Name: "data-staging", Op: pulumiclient.OpSame, Status: pulumiclient.StepStarted}),
+		)
+		if len(s.Pulumi.Rows) != 1 || s.Pulumi.Rows[0].StatusText() != "creating replacement…" || s.Pulumi.Rows[0].Symbol() != "++" {
+			t.Fatalf("rows %+v", s.Pulumi.Rows)
+		}
+		if got := s.InFlight(at(2)); len(got) != 1 || !strings.Contains(got[0], "pulumi is creating replacement app") {
+			t.Fatalf("in flight %v", got)
+		}
+		s.Apply(progress("up", 3, pulumiclient.Progress{URN: inst, Type: typ, Name: "app", Op: pulumiclient.OpCreateReplacement, Status: pulumiclient.StepFailed, Message: "InvalidParameterCombination"}))
+		if r := s.Pulumi.Rows[0]; r.Phase != PhaseFailed || r.StatusText() != "creating replacement failed" || r.Message != "InvalidParameterCombination" {
+			t.Errorf("failed row %+v", r)
+		}
+		s.Apply(progress("up", 4, pulumiclient.Progress{Status: pulumiclient.Summarised, Message: "failed"}))
+		if s.Pulumi.Rows[0].Phase != PhaseFailed {
+			t.Error("the summary overwrote a failure")
+		}
+		s.Apply(progress("verify", 5, pulumiclient.Progress{URN: inst, Type: typ, Name: "app", Op: pulumiclient.OpRefresh, Status: pulumiclient.StepStarted}))
+		if s.Pulumi.StepID != "verify" || len(s.Pulumi.Rows) != 1 {
+			t.Errorf("rows of the next step: %+v", s.Pulumi)
+		}
+	})
+	t.Run("diagnostics and plans are logged, quiet ones marked", func(t *testing.T) {
+		s := fold(
+			progress("preview", 1, pulumiclient.Progress{URN: inst, Type: typ, Name: "app", Op: pulumiclient.OpReplace, Status: pulumiclient.StepPlanned}),
+			progress("preview", 1, pulumiclient.Progress{Status: pulumiclient.Diagnostic, Severity: "info", Message: "hello"}),
+			progress("preview", 1, pulumiclient.Progress{Status: pulumiclient.Diagnostic, Severity: "warning", Message: "careful"}),
+		)
+		var loud []string
+		for _, l := range s.Log {
+			if !l.Quiet {
+				loud = append(loud, l.Text)
+			}
+		}
+		if want := []string{"  pulumi warning: careful"}; !reflect.DeepEqual(loud, want) {
+			t.Errorf("lines a quiet renderer prints: %q, want %q", loud, want)
+		}
+		if s.Pulumi.Rows[0].StatusText() != "replace" {
+			t.Errorf("planned row says %q", s.Pulumi.Rows[0].StatusText())
+		}
+	})
+}
+
+func TestPromptQueue(t *testing.T) {
+	p1 := &steps.Prompt{ID: "p1", StepID: "maintenance-on", Kind: steps.PromptManual, Title: "Flip it"}
+	p2 := &steps.Prompt{ID: "p2", StepID: "gate", Kind: steps.PromptGate, Title: "Go?", Expect: "staging"}
+	auto := &steps.Answer{PromptID: "p0", Value: "yes", Auto: true, Note: "--yes"}
+	s := fold(
+		steps.Event{Type: steps.EventPrompt, StepID: "identity", Time: at(1), Prompt: &steps.Prompt{ID: "p0", StepID: "identity", Title: "Auto"}, Answer: auto},
+		steps.Event{Type: steps.EventPrompt, StepID: "maintenance-on", Time: at(2), Prompt: p1},
+		steps.Event{Type: steps.EventPrompt, StepID: "gate", Time: at(2), Prompt: p2},
+		steps.Event{Type: steps.EventPrompt, StepID: "gate", Time: at(2), Prompt: p2},
+	)
+	if len(s.Prompts) != 2 || s.Prompt().ID != "p1" {
+		t.Fatalf("queue %+v", s.Prompts)
+	}
+	if s.Step("maintenance-on").State != steps.StateWaitingForYou || s.Current != "gate" {
+		t.Errorf("step states %v current %s", s.Step("maintenance-on").State, s.Current)
+	}
+	s.Answered("p1")
+	if s.Prompt().ID != "p2" {
+		t.Fatalf("after answering p1 the head is %+v", s.Prompt())
+	}
+	s.Apply(steps.Event{Type: steps.EventAnswer, StepID: "maintenance-on", Time: at(3), Answer: &steps.Answer{PromptID: "p1", Value: "done", Note: "via CDN"}})
+	if r := s.Step("maintenance-on"); r.State != steps.StateRunning || r.Note != "via CDN" {
+		t.Errorf("answered step %+v", r)
+	}
+	want := []string{"? Auto → yes (--yes)", "  answered: done — via CDN"}
+	if got := texts(s); !reflect.DeepEqual(got, want) {
+		t.Errorf("log %q, want %q", got, want)
+	}
+	s.Closed()
+	if !s.Finished || s.Failure == "" || s.Prompt() != nil {
+		t.Errorf("closed early: finished %v failure %q prompts %v", s.Finished, s.Failure, s.Prompts)
+	}
+}
+
+func TestInFlight(t *testing.T) {
+	tests := []struct {
+		name string
+		evs  []steps.Event
+		want []string
+	}{
+		{name: "nothing yet"},
+		{name: "an available instance is not in flight",
+			evs: []steps.Event{{Type: steps.EventStatus, Time: at(1), Status: change("instance", "app1", "", "available", 1)}}},
+		{name: "a failed instance is not in flight",
+			evs: []steps.Event{{Type: steps.EventStatus, Time: at(1), Status: change("instance", "app1", "", "incompatible-parameters", 1)}}},
+		{name: "a creating snapshot is",
+			evs: []steps.Event{{Type: steps.EventStatus, Time: at(1), Status: &awsclient.Change{Kind: "snapshot", ID: "s1", NewStatus: "creating", At: at(1), Snapshot: &awsclient.Snapshot{PercentProgress: 30}}}},
+			want: []string{"snapshot s1 is creating (for 9s), 30% done"}},
+		{name: "a step that issued a change and runs",
+			evs: []steps.Event{
+				{Type: steps.EventStepStarted, StepID: "up", Time: at(1)},
+				{Type: steps.EventIssued, StepID: "up", Time: at(1), Name: "up:data"},
+			},
+			want: []string{"step “pulumi up” has sent a change and not finished"}},
+		{name: "a step that issued a change and ended",
+			evs: []steps.Event{
+				{Type: steps.EventStepStarted, StepID: "up", Time: at(1)},
+				{Type: steps.EventIssued, StepID: "up", Time: at(1), Name: "up:data"},
+				{Type: steps.EventStepFinished, StepID: "up", Time: at(5)},
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := fold(tt.evs...).InFlight(at(10))
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("InFlight = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
