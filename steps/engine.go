@@ -579,7 +579,7 @@ func (r *Run) Info() RunInfo {
 }
 
 // Steps implements Session: the steps on the path chosen so far.
-func (r *Run) Steps() []StepInfo { return r.book.Infos(r.decided()) }
+func (r *Run) Steps() []StepInfo { return r.book.Infos(r.opts, r.decided()) }
 
 // Events implements Session. The channel closes when the run has finished.
 func (r *Run) Events() <-chan Event { return r.events }

@@ -252,6 +252,7 @@ func maintenanceStep(id, state string) *Step {
 	}
 	return &Step{
 		ID: id, Title: title, Kind: KindManual, Phase: phase, If: maintenance,
+		Automated: func(o Options) bool { return len(o.MaintenanceCommand) > 0 },
 		Explanation: "A manual step unless the team configured a command that flips maintenance mode " +
 			"(for example their CDN's maintenance switch); then that command is run with \"" + state + "\".",
 		Do: func(x *Exec) error {
@@ -288,17 +289,21 @@ func pickSnapshotStep() *Step {
 					continue
 				}
 				age := now.Sub(s.Created)
-				o := Option{Value: s.ID, Label: fmt.Sprintf("%s — %s, %s old; loses what was written since %s", s.ID, s.Type, HumanAge(age), s.Created.UTC().Format("2006-01-02 15:04 MST"))}
+				o := Option{Value: s.ID, Label: fmt.Sprintf("%s — %s, %s; loses what was written since %s", s.ID, s.Type, snapshotAge(age), s.Created.UTC().Format("2006-01-02 15:04 MST"))}
 				if len(opts) == 0 {
 					o.Recommended = true
-					o.Reason = "the newest: the smallest data-loss window (" + HumanAge(age) + ")"
+					o.Reason = "the newest: the smallest data-loss window (" + lossWindow(age) + ")"
 				}
 				opts = append(opts, o)
 			}
 			if len(opts) == 0 {
 				return fmt.Errorf("no available snapshot of %s", x.Get("instance"))
 			}
-			v, err := x.Choose("snapshot", "Restore from which snapshot?", fmt.Sprintf("%d snapshots, newest first.", len(opts)), x.Options().Snapshot, opts)
+			body := "1 snapshot."
+			if len(opts) > 1 {
+				body = fmt.Sprintf("%d snapshots, newest first.", len(opts))
+			}
+			v, err := x.Choose("snapshot", "Restore from which snapshot?", body, x.Options().Snapshot, opts)
 			if err != nil {
 				return err
 			}
@@ -306,6 +311,25 @@ func pickSnapshotStep() *Step {
 			return nil
 		},
 	}
+}
+
+// snapshotAge says how old a snapshot is, for its label: "3h02m old", or
+// "just taken" under a minute (also when the local clock is behind AWS's and
+// the age comes out negative).
+func snapshotAge(d time.Duration) string {
+	if d < time.Minute {
+		return "just taken"
+	}
+	return HumanAge(d) + " old"
+}
+
+// lossWindow is the data-loss window a restore from a snapshot of that age
+// implies, in words.
+func lossWindow(d time.Duration) string {
+	if d < time.Minute {
+		return "under a minute"
+	}
+	return HumanAge(d)
 }
 
 // HumanAge writes a duration the way a person reads a snapshot's age: the

@@ -40,6 +40,10 @@ type Step struct {
 	Group string
 	// If restricts the step to a branch; every condition must hold.
 	If []Cond
+	// Automated, when set on a manual step, says whether the run's options
+	// make the task a command the program runs itself (a configured
+	// maintenance switch); the step is then shown as an action.
+	Automated func(o Options) bool
 	// Do runs the step. Nil for steps that only document (checklist only).
 	Do func(x *Exec) error
 }
@@ -139,12 +143,17 @@ func (b *Runbook) Validate(given ...string) error {
 	return errors.Join(errs...)
 }
 
-// Infos returns the step list on the path chosen by vars.
-func (b *Runbook) Infos(vars map[string]string) []StepInfo {
+// Infos returns the step list on the path chosen by vars, as a run with
+// options o shows it.
+func (b *Runbook) Infos(o Options, vars map[string]string) []StepInfo {
 	var out []StepInfo
 	for _, s := range b.Steps {
 		if s.OnPath(vars) {
-			out = append(out, s.Info())
+			info := s.Info()
+			if s.Kind == KindManual && s.Automated != nil && s.Automated(o) {
+				info.Kind = KindAction
+			}
+			out = append(out, info)
 		}
 	}
 	return out
