@@ -36,7 +36,7 @@ type Options struct {
 // or "skip <reason>"; a choice takes the option's value or its number; a
 // text prompt takes lines up to an empty line.
 func Render(ctx context.Context, s steps.Session, out io.Writer, in io.Reader, o Options) error {
-	r := &renderer{s: s, out: out, o: o, run: runview.New(s.Info(), s.Steps(), nil)}
+	r := &renderer{s: s, out: out, o: o, run: runview.New(s.Info(), s.Steps(), nil, 0)}
 	lines := make(chan string)
 	inDone := make(chan struct{})
 	if in != nil {

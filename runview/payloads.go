@@ -336,7 +336,7 @@ func (s *State) InFlight(now time.Time) []string {
 		if w.Settled() {
 			continue
 		}
-		line := fmt.Sprintf("%s %s is %s (for %s)", w.Kind, w.ID, w.Status, Short(now.Sub(w.Since)))
+		line := fmt.Sprintf("%s %s is %s (for %s)", w.Kind, w.ID, w.Status, Short(s.Span(w.Since, now)))
 		if w.Progress >= 0 && w.Status == "creating" {
 			line += fmt.Sprintf(", %d%% done", w.Progress)
 		}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/datalayer-tool/datalayer/clock"
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
@@ -156,15 +157,20 @@ type State struct {
 	// time are logged at it.
 	Last time.Time
 
-	// inFlight is the step that issued a changing AWS or Pulumi call and has
-	// not ended since.
+	// Speed is the run's clock speed: a rehearsal plays AWS durations
+	// faster, and spans between event times are shown in AWS time.
+	Speed clock.Speed
+
+	// issued holds the steps that sent a changing AWS or Pulumi call and
+	// have not ended since.
 	issued map[string]bool
 }
 
 // New starts the view model of a run from what the session says before any
-// event: its info, its steps and the variables it knows already.
-func New(info steps.RunInfo, list []steps.StepInfo, vars map[string]string) *State {
-	s := &State{Info: info, Vars: map[string]string{}, issued: map[string]bool{}}
+// event: its info, its steps and the variables it knows already, and the
+// speed of the run's clock (clock.SpeedOf; 0 or 1 for real time).
+func New(info steps.RunInfo, list []steps.StepInfo, vars map[string]string, speed clock.Speed) *State {
+	s := &State{Info: info, Vars: map[string]string{}, issued: map[string]bool{}, Speed: speed}
 	if info.Stack != "" {
 		s.Vars["stack"] = info.Stack
 		s.Vars["app-stack"] = firstNonEmpty(info.Flags["app-stack"], info.Stack)
@@ -381,7 +387,7 @@ func (s *State) runFinished(ev steps.Event) {
 	s.EndText = ev.Text
 	s.Total = ev.Elapsed
 	if s.Total == 0 && !s.Info.Started.IsZero() && !ev.Time.IsZero() {
-		s.Total = ev.Time.Sub(s.Info.Started)
+		s.Total = s.Span(s.Info.Started, ev.Time)
 	}
 	s.Prompts = nil
 	clear(s.issued)
@@ -530,6 +536,11 @@ func (s *State) LinesSince(seq int) []Line {
 		n = len(s.Log)
 	}
 	return s.Log[len(s.Log)-n:]
+}
+
+// Span is the AWS time between two instants of the run's clock.
+func (s *State) Span(from, to time.Time) time.Duration {
+	return s.Speed.SimTime(to.Sub(from))
 }
 
 // Duration writes an elapsed time for the log: 2.5s under a minute, 3m10s

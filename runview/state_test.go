@@ -27,7 +27,7 @@ var (
 )
 
 func fold(evs ...steps.Event) *State {
-	s := New(info, list, nil)
+	s := New(info, list, nil, 0)
 	for _, ev := range evs {
 		s.Apply(ev)
 	}
@@ -102,7 +102,7 @@ func TestStepsAndLog(t *testing.T) {
 }
 
 func TestLogKeepsCountingPastTheCap(t *testing.T) {
-	s := New(info, list, nil)
+	s := New(info, list, nil, 0)
 	for i := range MaxLog + 10 {
 		s.Apply(steps.Event{Type: steps.EventOutput, Time: at(i), Text: "x"})
 	}
@@ -335,7 +335,7 @@ func TestInFlight(t *testing.T) {
 		{name: "a failed instance is not in flight",
 			evs: []steps.Event{{Type: steps.EventStatus, Time: at(1), Status: change("instance", "app1", "", "incompatible-parameters", 1)}}},
 		{name: "a creating snapshot is",
-			evs: []steps.Event{{Type: steps.EventStatus, Time: at(1), Status: &awsclient.Change{Kind: "snapshot", ID: "s1", NewStatus: "creating", At: at(1), Snapshot: &awsclient.Snapshot{PercentProgress: 30}}}},
+			evs:  []steps.Event{{Type: steps.EventStatus, Time: at(1), Status: &awsclient.Change{Kind: "snapshot", ID: "s1", NewStatus: "creating", At: at(1), Snapshot: &awsclient.Snapshot{PercentProgress: 30}}}},
 			want: []string{"snapshot s1 is creating (for 9s), 30% done"}},
 		{name: "a step that issued a change and runs",
 			evs: []steps.Event{

@@ -9,7 +9,7 @@ import (
 // bannerView says who we are acting as and where, before anything else.
 func (m *Model) bannerView() string {
 	st := m.c.styles
-	info := m.info
+	info := m.run.Info
 	var lines []string
 	if info.Production {
 		bar := "PRODUCTION · stack " + info.Stack + " · every change here reaches real users"

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/datalayer-tool/datalayer/awsclient"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
@@ -88,8 +88,8 @@ func BenchmarkView(b *testing.B) {
 	for _, bc := range []struct{ events, w, h int }{{5000, 80, 24}, {5000, 200, 60}, {20000, 120, 40}} {
 		b.Run(fmt.Sprintf("%devents_%dx%d", bc.events, bc.w, bc.h), func(b *testing.B) {
 			m := loadedModel(b, bc.events, bc.w, bc.h)
-			if len(m.logLines) < 1000 {
-				b.Fatalf("only %d log lines", len(m.logLines))
+			if len(m.run.Log) < 1000 {
+				b.Fatalf("only %d log lines", len(m.run.Log))
 			}
 			b.ReportAllocs()
 			b.ResetTimer()

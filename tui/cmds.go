@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/datalayer-tool/datalayer/clock"
 	"github.com/datalayer-tool/datalayer/steps"

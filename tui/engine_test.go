@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/datalayer-tool/datalayer/rehearsal"
 	"github.com/datalayer-tool/datalayer/steps"
@@ -89,13 +89,14 @@ func TestRealEngineRehearsal(t *testing.T) {
 
 			opts := testOptions(time.Time{})
 			opts.Clock = world.Clock
-			tm := teatest.NewTestModel(t, New(ctx, s, opts), teatest.WithInitialTermSize(100, 30))
+			r := &recorder{Model: New(ctx, s, opts)}
+			tm := teatest.NewTestModel(t, r, teatest.WithInitialTermSize(100, 30))
 
 			answered := map[string]time.Time{}
 			prompts := 0
 			for {
 				if ctx.Err() != nil {
-					t.Fatalf("the run did not finish in time; last screen:\n%s", logs[tm].buf.String())
+					t.Fatalf("the run did not finish in time; last screen:\n%s", screenText(r.Model))
 				}
 				p, fin := s.open()
 				if fin != nil {
@@ -109,28 +110,28 @@ func TestRealEngineRehearsal(t *testing.T) {
 						prompts++
 					}
 					answered[p.ID] = time.Now()
-					answerOnScreen(t, tm, p)
+					answerOnScreen(t, tm, r, p)
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
-			waitFor(t, tm, "Run finished")
+			waitFor(t, r, "Run finished")
 			tm.Send(press("q"))
-			fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second)).(*Model)
+			fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second)).(*recorder).Model
 			if err := run.Wait(); err != nil {
 				t.Fatalf("the engine: %v", err)
 			}
 			if fm.Failure() != "" || !fm.Finished() || fm.Interrupted() {
 				t.Fatalf("the UI ended with failure %q, finished %v, interrupted %v", fm.Failure(), fm.Finished(), fm.Interrupted())
 			}
-			view := fm.View()
+			view := screenText(fm)
 			for _, want := range tt.want {
 				if !strings.Contains(view, want) {
 					t.Errorf("the final screen does not say %q:\n%s", want, view)
 				}
 			}
-			for _, r := range fm.steps {
-				if r.state != steps.StateDone && r.state != steps.StateSkipped {
-					t.Errorf("step %s ended %s", r.info.ID, r.state)
+			for _, r := range fm.run.Steps {
+				if r.State != steps.StateDone && r.State != steps.StateSkipped {
+					t.Errorf("step %s ended %s", r.Info.ID, r.State)
 				}
 			}
 			if prompts == 0 {
@@ -143,7 +144,7 @@ func TestRealEngineRehearsal(t *testing.T) {
 
 // answerOnScreen waits for the prompt's screen, then answers it with keys: the
 // recommendation for decisions, a tick for manual steps, the name for gates.
-func answerOnScreen(t *testing.T, tm *teatest.TestModel, p *steps.Prompt) {
+func answerOnScreen(t *testing.T, tm *teatest.TestModel, r *recorder, p *steps.Prompt) {
 	t.Helper()
 	switch p.Kind {
 	case steps.PromptGate:
@@ -151,14 +152,14 @@ func answerOnScreen(t *testing.T, tm *teatest.TestModel, p *steps.Prompt) {
 		if expect == "" {
 			expect = "yes"
 		}
-		waitFor(t, tm, "Type "+expect+" to go on")
+		waitFor(t, r, "Type "+expect+" to go on")
 		tm.Type(expect)
 		tm.Send(press("enter"))
 	case steps.PromptManual:
-		waitFor(t, tm, "Your turn ·")
+		waitFor(t, r, "Your turn ·")
 		tm.Send(press("x"))
 	default:
-		waitFor(t, tm, "Decision ·")
+		waitFor(t, r, "Decision ·")
 		tm.Send(press("enter"))
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/datalayer-tool/datalayer/runview"
 )
 
 // clockDuration formats a duration as m:ss, or h:mm:ss from an hour on.
@@ -22,25 +24,7 @@ func clockDuration(d time.Duration) string {
 }
 
 // shortDuration formats a duration as 4s, 2m10s, 1h02m or 3d4h.
-func shortDuration(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d.Round(time.Second) / time.Second)
-	switch {
-	case s < 60:
-		return fmt.Sprintf("%ds", s)
-	case s < 3600:
-		if s%60 == 0 {
-			return fmt.Sprintf("%dm", s/60)
-		}
-		return fmt.Sprintf("%dm%02ds", s/60, s%60)
-	case s < 86400:
-		return fmt.Sprintf("%dh%02dm", s/3600, (s/60)%60)
-	default:
-		return fmt.Sprintf("%dd%dh", s/86400, (s/3600)%24)
-	}
-}
+func shortDuration(d time.Duration) string { return runview.Short(d) }
 
 // fit cuts every line to width w and makes the block exactly h lines tall.
 func fit(s string, w, h int) string {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/datalayer-tool/datalayer/steps"
 )
@@ -73,7 +73,7 @@ func BenchmarkScrollingLogBytes(b *testing.B) {
 		opts := testOptions(at(0))
 		m := New(context.Background(), s, opts)
 		w := &countingWriter{}
-		p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(w), tea.WithAltScreen())
+		p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(w), tea.WithWindowSize(120, 40))
 		done := make(chan error, 1)
 		go func() { _, err := p.Run(); done <- err }()
 		p.Send(tea.WindowSizeMsg{Width: 120, Height: 40})

@@ -1,6 +1,6 @@
 package tui
 
-import "github.com/charmbracelet/bubbles/key"
+import "charm.land/bubbles/v2/key"
 
 // keyMap lists every key the UI answers to. Each screen shows the subset that
 // applies to it in the help bar.
@@ -49,7 +49,7 @@ func newKeyMap() keyMap {
 		Confirm: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm")),
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back out")),
 
-		Done: key.NewBinding(key.WithKeys("enter", "x", " "), key.WithHelp("enter/x", "tick done")),
+		Done: key.NewBinding(key.WithKeys("enter", "x", "space"), key.WithHelp("enter/x", "tick done")),
 		Skip: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "skip")),
 		Note: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "note")),
 

@@ -5,8 +5,9 @@ import (
 	"hash/fnv"
 	"strings"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
+	"github.com/datalayer-tool/datalayer/runview"
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
@@ -19,7 +20,8 @@ type layout struct {
 	bannerH, helpH, bodyH int
 	stepsH                int // header + rows
 	liveH                 int // header + rows, 0 when nothing is watched
-	paneH                 int // the lower pane: header + viewport
+	modalH                int // the open prompt's box, 0 when none
+	paneH                 int // the lower pane: header + viewport, 0 for none
 	leftW, rightW         int // wide layout only
 	summaryH              int // finished screen summary lines
 }
@@ -27,10 +29,21 @@ type layout struct {
 func (m *Model) wide() bool { return m.width >= wideWidth }
 
 func (m *Model) bannerHeight() int {
-	if m.info.Production {
+	if m.run.Info.Production {
 		return 4
 	}
 	return 3
+}
+
+// modal is the box over the screen, nil when none is open.
+func (m *Model) modal() *promptModel {
+	switch m.overlay {
+	case overlayPrompt, overlaySending:
+		return &m.prompt
+	case overlayQuit:
+		return &m.quit
+	}
+	return nil
 }
 
 func (m *Model) computeLayout() layout {
@@ -41,20 +54,53 @@ func (m *Model) computeLayout() layout {
 		l.helpH = 3
 	}
 	l.bodyH = max(0, m.height-l.bannerH-l.helpH)
-	if m.finished {
-		l.summaryH = strings.Count(m.summaryView(), "\n") + 1
+	rows := max(1, len(m.run.Steps))
+	liveWant := 0
+	if n := m.liveRowCount(); n > 0 {
+		liveWant = n + 1
 	}
-	rows := max(1, len(m.steps))
 	if m.wide() {
 		l.leftW = min(60, m.width/2)
 		l.rightW = m.width - l.leftW - 3
+	}
+	if box := m.modal(); box != nil {
+		// The box takes what it needs; the step list and the live panel
+		// stay visible above it, and the log fills what is left below.
+		need := box.NaturalHeight()
+		l.modalH = max(3, min(need, l.bodyH-3))
+		rest := l.bodyH - l.modalH
+		if liveWant > 0 {
+			l.liveH = min(liveWant, max(2, rest/3))
+		}
+		l.stepsH = min(rows+1, rest-l.liveH)
+		if l.stepsH < 3 {
+			l.stepsH = min(rows+1, 3, rest)
+			l.liveH = max(0, rest-l.stepsH)
+			if l.liveH < 2 {
+				l.liveH = 0
+			}
+		}
+		l.paneH = rest - l.stepsH - l.liveH
+		if l.paneH < 3 { // too small for a log: give the lines back
+			grow := min(l.paneH, liveWant-l.liveH)
+			l.liveH += grow
+			l.paneH -= grow
+			grow = min(l.paneH, rows+1-l.stepsH)
+			l.stepsH += grow
+			l.paneH -= grow
+		}
+		return l
+	}
+	if m.run.Finished {
+		l.summaryH = strings.Count(m.summaryView(), "\n") + 1
+	}
+	if m.wide() {
 		l.stepsH = min(rows+1, max(6, l.bodyH*3/5))
 	} else {
 		l.stepsH = min(rows+1, max(5, l.bodyH*2/5))
 	}
-	live := m.liveRowCount()
-	if live > 0 {
-		l.liveH = min(live+1, max(3, l.bodyH/4))
+	if liveWant > 0 {
+		l.liveH = min(liveWant, max(3, l.bodyH/4))
 	}
 	l.paneH = l.bodyH - l.stepsH - l.liveH - l.summaryH
 	if l.paneH < 3 { // give the pane room by shrinking the step list
@@ -66,14 +112,14 @@ func (m *Model) computeLayout() layout {
 }
 
 func (m *Model) liveRowCount() int {
-	n := len(m.watches)
-	if len(m.pulumi) > 0 {
-		n += len(m.pulumi) + 1
+	n := len(m.run.Watches)
+	if len(m.run.Pulumi.Rows) > 0 {
+		n += len(m.run.Pulumi.Rows) + 1
 	}
 	return n
 }
 
-// modalWidth is the outer width of modals.
+// modalWidth is the outer width of the prompt's box.
 func (m *Model) modalWidth() int {
 	if m.width <= 0 {
 		return 78
@@ -81,28 +127,47 @@ func (m *Model) modalWidth() int {
 	return max(30, min(m.width-2, 90))
 }
 
-// sync brings the viewports in line with the size and the content after
-// every Update, and asks for markdown that is not rendered yet.
+// sync brings the viewports and the open box in line with the size and the
+// content after every Update, and asks for markdown that is not rendered
+// yet.
 func (m *Model) sync() tea.Cmd {
 	if m.width <= 0 || m.height <= 0 {
 		return nil
 	}
+	// The box: its width first, which decides the height it needs.
+	if head := m.run.Prompt(); head != nil && (m.overlay == overlayPrompt || m.overlay == overlaySending) {
+		m.prompt = m.prompt.withContext(m.promptHeader(head), m.sendErr)
+	}
+	if box := m.modal(); box != nil {
+		*box = box.SetSize(m.modalWidth(), box.height)
+	}
 	l := m.computeLayout()
 	var cmds []tea.Cmd
+	if box := m.modal(); box != nil {
+		*box = box.SetSize(m.modalWidth(), l.modalH)
+	}
+	if (m.overlay == overlayPrompt || m.overlay == overlaySending) && m.prompt.p.Body != "" && m.prompt.form == nil {
+		w := m.prompt.bodyWidth()
+		key := fmt.Sprintf("prompt:%s@%d", m.prompt.p.ID, w)
+		text, ok := m.md[key]
+		switch {
+		case !ok && !m.requested[key]:
+			m.requested[key] = true
+			cmds = append(cmds, renderMarkdownCmd(m.c.md, key, m.prompt.p.Body, w))
+		case ok && text != "" && !m.prompt.bodyMD:
+			m.prompt = m.prompt.setBody(text)
+		}
+	}
 
 	// The log.
-	logW, logH := m.width, l.paneH-1
-	if m.wide() {
-		logW = m.width
+	logH := max(1, l.paneH-1)
+	if m.log.Width() != m.width || m.log.Height() != logH {
+		m.log.SetWidth(m.width)
+		m.log.SetHeight(logH)
 	}
-	if m.log.Width != logW || m.log.Height != max(1, logH) {
-		m.log.Width, m.log.Height = logW, max(1, logH)
-		m.logDirty = true
-	}
-	logShown := m.wide() || m.pane == paneLog || m.finished
-	if m.logDirty && logShown {
-		m.log.SetContent(strings.Join(m.logLines, "\n"))
-		m.logDirty = false
+	if m.logSeq != m.run.LogSeq {
+		m.log.SetContentLines(m.logLines())
+		m.logSeq = m.run.LogSeq
 	}
 	if !m.logHeld {
 		m.log.GotoBottom()
@@ -114,14 +179,15 @@ func (m *Model) sync() tea.Cmd {
 		explW, explH = l.rightW, l.stepsH-1
 	}
 	explH = max(1, explH)
-	if m.explain.Width != explW || m.explain.Height != explH {
-		m.explain.Width, m.explain.Height = explW, explH
+	if m.explain.Width() != explW || m.explain.Height() != explH {
+		m.explain.SetWidth(explW)
+		m.explain.SetHeight(explH)
 		m.explKey = ""
 	}
-	if r := m.currentRow(); r != nil {
-		md := stepMarkdown(r.info, m.vars)
+	if r := m.run.CurrentStep(); r != nil {
+		md := stepMarkdown(r.Info, m.run.Vars)
 		// The text is in the key: the commands change as variables become known.
-		key := fmt.Sprintf("step:%s@%d#%x", r.info.ID, explW, textHash(md))
+		key := fmt.Sprintf("step:%s@%d#%x", r.Info.ID, explW, textHash(md))
 		text, ok := m.md[key]
 		if !ok && !m.requested[key] && md != "" {
 			m.requested[key] = true
@@ -137,41 +203,29 @@ func (m *Model) sync() tea.Cmd {
 			m.explKey = shown
 		}
 	}
-
-	// A gate's or manual step's body.
-	if m.prompt != nil && m.prompt.Body != "" && (m.mode == modeGate || m.mode == modeManual) {
-		w := m.modalWidth() - 4
-		key := fmt.Sprintf("prompt:%s@%d", m.prompt.ID, w)
-		if _, ok := m.md[key]; !ok && !m.requested[key] {
-			m.requested[key] = true
-			cmds = append(cmds, renderMarkdownCmd(m.c.md, key, m.prompt.Body, w))
-		}
-	}
 	return tea.Batch(cmds...)
 }
 
-// currentRow is the step being run, or the last one that was.
-func (m *Model) currentRow() *stepRow {
-	if m.current != "" {
-		if r := m.row(m.current); r != nil {
-			return r
+// logLines are the run's log lines as the log pane shows them: the lines
+// the live panel does not show already, styled by level.
+func (m *Model) logLines() []string {
+	st := m.c.styles
+	out := make([]string, 0, len(m.run.Log))
+	for _, l := range m.run.Log {
+		if l.Level == runview.LevelDetail {
+			continue
 		}
-	}
-	if len(m.steps) > 0 {
-		return &m.steps[0]
-	}
-	return nil
-}
-
-func (m *Model) currentIndex() int { return m.stepIndex(m.current) }
-
-func (m *Model) stepIndex(id string) int {
-	for i := range m.steps {
-		if m.steps[i].info.ID == id {
-			return i
+		ts := "        "
+		if !l.Time.IsZero() {
+			ts = l.Time.In(m.c.loc).Format("15:04:05")
 		}
+		text := st.LogLine.Render(l.Text)
+		if l.Level >= runview.LevelWarn {
+			text = st.LogError.Render(l.Text)
+		}
+		out = append(out, st.LogTime.Render(ts)+" "+text)
 	}
-	return 0
+	return out
 }
 
 // stepMarkdown is the explanation of a step plus what one would type by

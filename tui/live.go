@@ -1,12 +1,11 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/lipgloss/v2"
 
-	"github.com/datalayer-tool/datalayer/pulumiclient"
+	"github.com/datalayer-tool/datalayer/runview"
 )
 
 // liveView is one line per watched instance or snapshot, then the Pulumi
@@ -14,37 +13,39 @@ import (
 // then the watches polled longest ago, then the oldest Pulumi lines.
 func (m *Model) liveView(w, h int) string {
 	st := m.c.styles
+	watches := m.run.Watches
+	rowsP := m.run.Pulumi.Rows
 	pulumiH := 0
-	if len(m.pulumi) > 0 {
-		pulumiH = len(m.pulumi) + 1
+	if len(rowsP) > 0 {
+		pulumiH = len(rowsP) + 1
 	}
-	heading := len(m.watches)+pulumiH+1 <= h
+	heading := len(watches)+pulumiH+1 <= h
 	room := h
 	if heading {
 		room--
 	}
-	watchRoom := min(len(m.watches), room)
+	watchRoom := min(len(watches), room)
 	if pulumiH > 0 && room-watchRoom < 2 && watchRoom > 1 {
 		watchRoom = max(1, room-min(pulumiH, 2))
 	}
+	head := st.Section.Render("Live") + st.Muted.Render(" · AWS as last seen")
+	if m.run.PollErr != "" {
+		head += st.StatusBad.Render(" · last poll failed: " + m.run.PollErr + " (retrying)")
+	}
 	var lines []string
 	if heading {
-		head := st.Section.Render("Live") + st.Muted.Render(" · AWS as last seen")
-		if m.pollErr != "" {
-			head += st.StatusBad.Render(" · last poll failed: " + m.pollErr + " (retrying)")
-		}
 		lines = append(lines, head)
 	}
-	for _, i := range m.freshestWatches(watchRoom) {
-		lines = append(lines, m.watchLine(&m.watches[i]))
+	for _, i := range freshestWatches(watches, watchRoom) {
+		lines = append(lines, m.watchLine(&watches[i]))
 	}
 	if left := room - watchRoom; pulumiH > 0 && left >= 2 {
 		title := "Pulumi"
-		if r := m.row(m.pStep); r != nil {
-			title += st.Muted.Render(" · " + r.info.Title)
+		if r := m.run.Step(m.run.Pulumi.StepID); r != nil {
+			title += st.Muted.Render(" · " + r.Info.Title)
 		}
 		lines = append(lines, st.Section.Render(title))
-		rows := m.pulumi
+		rows := rowsP
 		if len(rows) > left-1 {
 			rows = rows[len(rows)-(left-1):]
 		}
@@ -52,14 +53,17 @@ func (m *Model) liveView(w, h int) string {
 			lines = append(lines, m.pulumiLine(p))
 		}
 	}
+	if !heading && len(lines) < h { // the Pulumi rows did not fit: the heading does
+		lines = append([]string{head}, lines...)
+	}
 	return strings.Join(lines, "\n")
 }
 
 // freshestWatches returns the indexes of the n most recently polled watches,
 // in their original order.
-func (m *Model) freshestWatches(n int) []int {
-	idx := make([]int, 0, len(m.watches))
-	for i := range m.watches {
+func freshestWatches(ws []runview.Watch, n int) []int {
+	idx := make([]int, 0, len(ws))
+	for i := range ws {
 		idx = append(idx, i)
 	}
 	if n >= len(idx) {
@@ -68,8 +72,8 @@ func (m *Model) freshestWatches(n int) []int {
 	keep := make([]bool, len(idx))
 	for k := 0; k < n; k++ {
 		best := -1
-		for i := range m.watches {
-			if !keep[i] && (best < 0 || m.watches[i].polled.After(m.watches[best].polled)) {
+		for i := range ws {
+			if !keep[i] && (best < 0 || ws[i].Polled.After(ws[best].Polled)) {
 				best = i
 			}
 		}
@@ -84,110 +88,80 @@ func (m *Model) freshestWatches(n int) []int {
 	return out
 }
 
-func (m *Model) statusStyle(status string) lipgloss.Style {
+func (m *Model) statusStyle(w *runview.Watch) lipgloss.Style {
 	st := m.c.styles
-	switch status {
-	case "available":
+	switch {
+	case w.Status == "available":
 		return st.StatusOK
-	case "gone", "failed", "incompatible-parameters", "incompatible-restore", "storage-full", "stopped":
+	case w.Bad():
 		return st.StatusBad
 	}
 	return st.StatusBusy
 }
 
-func (m *Model) watchLine(w *watch) string {
+func (m *Model) watchLine(w *runview.Watch) string {
 	st := m.c.styles
 	sep := st.Muted.Render(" · ")
 	// The poller reports changes only: the newest sample is the last change.
 	age := ""
-	if w.polled.After(w.since) {
-		age = st.Muted.Render("changed " + shortDuration(m.since(w.polled)) + " ago")
+	if w.Polled.After(w.Since) {
+		age = st.Muted.Render("changed " + shortDuration(m.since(w.Polled)) + " ago")
 	}
 	var b strings.Builder
-	if w.kind == "snapshot" {
+	if w.Kind == "snapshot" {
 		b.WriteString(" ◆ ")
 	} else {
 		b.WriteString(" ● ")
 	}
-	b.WriteString(st.LiveID.Render(w.id))
+	b.WriteString(st.LiveID.Render(w.ID))
 	b.WriteString(" ")
-	if w.gone {
+	if w.Gone {
 		b.WriteString(st.StatusBad.Render("gone"))
-		b.WriteString(sep + st.Muted.Render("last seen "+shortDuration(m.since(w.polled))+" ago"))
+		b.WriteString(sep + st.Muted.Render("last seen "+shortDuration(m.since(w.Polled))+" ago"))
 		return b.String()
 	}
-	b.WriteString(m.statusStyle(w.status).Render(firstNonEmpty(w.status, "unknown")))
-	b.WriteString(st.Muted.Render(" for " + shortDuration(m.since(w.since))))
-	if w.snap != nil {
+	b.WriteString(m.statusStyle(w).Render(firstNonEmpty(w.Status, "unknown")))
+	b.WriteString(st.Muted.Render(" for " + shortDuration(m.since(w.Since))))
+	if w.Progress >= 0 {
 		b.WriteString(sep)
-		b.WriteString(m.c.bar.ViewAs(float64(w.snap.PercentProgress) / 100))
+		b.WriteString(m.c.bar.ViewAs(float64(w.Progress) / 100))
 	}
-	if w.inst != nil && w.inst.EngineVersion != "" {
-		b.WriteString(sep + st.Value.Render("pg "+w.inst.EngineVersion))
+	if w.EngineVersion != "" {
+		b.WriteString(sep + st.Value.Render("pg "+w.EngineVersion))
 	}
 	if age != "" {
 		b.WriteString(sep + age)
 	}
-	if w.err != "" {
-		b.WriteString(sep + st.StatusBad.Render("poll failed: "+w.err))
+	if w.Err != "" {
+		b.WriteString(sep + st.StatusBad.Render("poll failed: "+w.Err))
 	}
-	if w.inst != nil {
-		ep := "no endpoint yet"
-		if w.inst.Address != "" {
-			ep = fmt.Sprintf("%s:%d", w.inst.Address, w.inst.Port)
-		}
-		b.WriteString(sep + st.Muted.Render(ep))
+	if w.HasInstance {
+		b.WriteString(sep + st.Muted.Render(w.Endpoint()))
 	}
 	return b.String()
 }
 
-// pulumiOps is how the Pulumi CLI shows each operation: its symbol and the
-// words for planned, in progress, done and failed.
-var pulumiOps = map[pulumiclient.Op][5]string{
-	pulumiclient.OpCreate:            {"+ ", "create", "creating", "created", "creating failed"},
-	pulumiclient.OpUpdate:            {"~ ", "update", "updating", "updated", "updating failed"},
-	pulumiclient.OpDelete:            {"- ", "delete", "deleting", "deleted", "deleting failed"},
-	pulumiclient.OpReplace:           {"+-", "replace", "replacing", "replaced", "replacing failed"},
-	pulumiclient.OpCreateReplacement: {"++", "create replacement", "creating replacement", "created replacement", "creating replacement failed"},
-	pulumiclient.OpDeleteReplaced:    {"--", "delete original", "deleting original", "deleted original", "deleting original failed"},
-	pulumiclient.OpRefresh:           {"~ ", "refresh", "refreshing", "refreshed", "refreshing failed"},
-	pulumiclient.OpRead:              {"> ", "read", "reading", "read", "reading failed"},
-}
-
-func (m *Model) pulumiLine(p pulumiRow) string {
+func (m *Model) pulumiLine(p runview.PulumiRow) string {
 	st := m.c.styles
-	words, ok := pulumiOps[p.op]
-	if !ok {
-		words = [5]string{"  ", string(p.op), string(p.op) + "…", string(p.op) + " done", string(p.op) + " failed"}
-	}
 	style := st.PulumiUpdate
-	switch p.op {
-	case pulumiclient.OpCreate:
+	switch p.OpKind() {
+	case "create":
 		style = st.PulumiCreate
-	case pulumiclient.OpDelete, pulumiclient.OpDeleteReplaced:
+	case "delete":
 		style = st.PulumiDelete
-	case pulumiclient.OpReplace, pulumiclient.OpCreateReplacement:
+	case "replace":
 		style = st.PulumiReplace
 	}
-	var status string
-	switch p.status {
-	case pulumiclient.StepPlanned:
-		status = words[1]
-	case pulumiclient.StepStarted:
-		status = words[2] + "…"
-	case pulumiclient.StepDone:
-		status = words[3]
-	case pulumiclient.StepFailed:
-		status = st.StatusBad.Render(words[4])
-	default:
-		status = string(p.status)
+	status := p.StatusText()
+	if p.Phase == runview.PhaseFailed || p.Phase == runview.PhaseUnfinished {
+		status = st.StatusBad.Render(status)
 	}
-	line := " " + style.Render(words[0]) + " " + st.Value.Render(p.typ) + " " + st.LiveID.Render(p.name) + "  " + status
-	if len(p.diffs) > 0 {
-		line += st.Muted.Render(" [diff: ~" + strings.Join(p.diffs, ", ~") + "]")
+	line := " " + style.Render(p.Symbol()) + " " + st.Value.Render(p.Type) + " " + st.LiveID.Render(p.Name) + "  " + status
+	if d := p.DiffText(); d != "" {
+		line += st.Muted.Render(" " + d)
 	}
-	if p.status == pulumiclient.StepFailed && p.message != "" {
-		line += st.Muted.Render(" " + p.message)
+	if p.Phase == runview.PhaseFailed && p.Message != "" {
+		line += st.Muted.Render(" " + p.Message)
 	}
 	return line
 }

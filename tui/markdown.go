@@ -5,14 +5,15 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/charmbracelet/glamour"
-	"github.com/charmbracelet/glamour/styles"
+	"charm.land/glamour/v2"
+	"charm.land/glamour/v2/styles"
 )
 
 // markdownRenderer builds glamour renderers lazily, one per width, and is
 // only ever used from Cmds (hence the mutex).
 type markdownRenderer struct {
-	style string
+	style string // a glamour standard style; "dark" follows the terminal
+	light bool   // the terminal's background is light
 
 	mu      sync.Mutex
 	byWidth map[int]*glamour.TermRenderer
@@ -20,6 +21,18 @@ type markdownRenderer struct {
 
 func newMarkdownRenderer(style string) *markdownRenderer {
 	return &markdownRenderer{style: style, byWidth: map[int]*glamour.TermRenderer{}}
+}
+
+// setDark switches the default style to the terminal's background; the
+// renderers built so far are dropped.
+func (r *markdownRenderer) setDark(dark bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.light == !dark {
+		return
+	}
+	r.light = !dark
+	r.byWidth = map[int]*glamour.TermRenderer{}
 }
 
 func (r *markdownRenderer) render(md string, width int) (string, error) {
@@ -48,6 +61,9 @@ func (r *markdownRenderer) render(md string, width int) (string, error) {
 // "notty") mark emphasis with the markdown's own asterisks, which reads as
 // raw markup on screen; ours drop the markers and keep the words.
 func (r *markdownRenderer) styleOption() glamour.TermRendererOption {
+	if r.style == styles.DarkStyle && r.light {
+		return glamour.WithStandardStyle(styles.LightStyle)
+	}
 	if r.style != styles.AsciiStyle && r.style != styles.NoTTYStyle {
 		return glamour.WithStandardStyle(r.style)
 	}

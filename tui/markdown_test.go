@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/datalayer-tool/datalayer/steps"
@@ -24,10 +24,10 @@ func TestGateBodyHasNoMarkup(t *testing.T) {
 				m := New(context.Background(), s, opts)
 				m.Update(tea.WindowSizeMsg{Width: size.w, Height: size.h})
 				_, cmd := m.Update(eventsMsg{events: gateEvents(), now: at(300)})
-				if m.mode != modeGate {
-					t.Fatalf("mode %s after a gate prompt, want gate", m.mode)
+				if openKind(m) != steps.PromptGate {
+					t.Fatalf("%q open after a gate prompt, want the gate", openKind(m))
 				}
-				before := ansi.Strip(m.View())
+				before := ansi.Strip(screenText(m))
 				rendered := 0
 				for _, msg := range runQuiet(cmdWithoutWait(cmd)) {
 					if mm, ok := msg.(markdownMsg); ok && strings.HasPrefix(mm.key, "prompt:") {
@@ -41,7 +41,7 @@ func TestGateBodyHasNoMarkup(t *testing.T) {
 				if rendered == 0 {
 					t.Fatal("the gate asked for no markdown render of its body")
 				}
-				after := ansi.Strip(m.View())
+				after := ansi.Strip(screenText(m))
 				for name, view := range map[string]string{"before rendering": before, "rendered": after} {
 					if strings.Contains(view, "**") {
 						t.Errorf("%s, the gate shows markdown markup:\n%s", name, view)
@@ -148,7 +148,7 @@ func TestCommandsShowKnownVariables(t *testing.T) {
 			if !strings.HasPrefix(m.explKey, "step:fresh@") || strings.HasSuffix(m.explKey, ":raw") {
 				t.Fatalf("the explanation shows %q, want the rendered step", m.explKey)
 			}
-			view := ansi.Strip(m.View())
+			view := ansi.Strip(screenText(m))
 			for _, w := range tt.want {
 				if !strings.Contains(view, w) {
 					t.Errorf("the screen lacks %q:\n%s", w, view)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/datalayer-tool/datalayer/clock"
 	"github.com/datalayer-tool/datalayer/steps"
@@ -26,7 +26,7 @@ func TestPacedClockShowsAWSTime(t *testing.T) {
 		{Type: steps.EventStatus, StepID: "up", Time: at(290), Status: statusChange("instance", "app3f9a1c2", "", "creating", at(290))},
 	}})
 	m.Update(tickMsg{now: at(297)})
-	v := m.View()
+	v := screenText(m)
 	for _, want := range []string{"7:00 / ~8:00", "creating for 7m"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("after 7 s of wall time at 60x the screen lacks %q:\n%s", want, v)

@@ -12,9 +12,8 @@ import (
 	"os"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/datalayer-tool/datalayer/clock"
 	"github.com/datalayer-tool/datalayer/steps"
@@ -26,7 +25,8 @@ type Options struct {
 	Input  io.Reader // default os.Stdin
 	Output io.Writer // default os.Stdout
 	// NoColor turns colours off. Run also turns them off when the NO_COLOR
-	// environment variable is set to anything.
+	// environment variable is set to anything. Otherwise colours follow the
+	// terminal's profile (true colour, 256, 16), which the program detects.
 	NoColor bool
 	// NoAltScreen draws inline instead of on the alternate screen, so the
 	// last frame stays in the terminal's scrollback.
@@ -40,8 +40,9 @@ type Options struct {
 	TickInterval time.Duration
 	// Location is the time zone of log timestamps; default local time.
 	Location *time.Location
-	// MarkdownStyle is a glamour standard style name; default "dark", or
-	// "notty" without colours.
+	// MarkdownStyle is a glamour standard style name; default "dark" (or
+	// "light" once the terminal says its background is light), or "notty"
+	// without colours.
 	MarkdownStyle string
 	Theme         Theme
 	// Summary receives one closing line after the UI has gone (default
@@ -113,17 +114,14 @@ func Run(ctx context.Context, s steps.Session, opts Options) error {
 		opts.NoColor = true
 	}
 	opts = opts.withDefaults()
-	if opts.NoColor {
-		lipgloss.SetColorProfile(termenv.Ascii) // bubbles and huh draw with the default renderer
-	}
 	m := New(ctx, s, opts)
 	popts := []tea.ProgramOption{
 		tea.WithContext(ctx),
 		tea.WithInput(opts.Input),
 		tea.WithOutput(opts.Output),
 	}
-	if !opts.NoAltScreen {
-		popts = append(popts, tea.WithAltScreen())
+	if opts.NoColor {
+		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
 	}
 	final, err := tea.NewProgram(m, popts...).Run()
 	if fm, ok := final.(*Model); ok && fm != nil {
@@ -134,20 +132,20 @@ func Run(ctx context.Context, s steps.Session, opts Options) error {
 
 // result turns the end of the program into Run's error.
 func result(m *Model, err error, summary io.Writer) error {
-	runID := m.info.RunID
+	runID := m.run.Info.RunID
 	switch {
 	case err != nil && (errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled)):
-		if m.finished {
+		if m.run.Finished {
 			break
 		}
 		return &InterruptedError{RunID: runID, Cause: err}
 	case err != nil:
 		return fmt.Errorf("tui: %w", err)
-	case !m.finished:
+	case !m.run.Finished:
 		return &InterruptedError{RunID: runID}
 	}
-	if m.failure != "" {
-		return fmt.Errorf("tui: run %s: %w: %s", runID, ErrRunFailed, m.failure)
+	if m.run.Failure != "" {
+		return fmt.Errorf("tui: run %s: %w: %s", runID, ErrRunFailed, m.run.Failure)
 	}
 	fmt.Fprintf(summary, "datalayer: run %s finished. Timeline: datalayer report %s\n", runID, runID)
 	return nil

@@ -1,26 +1,21 @@
 package tui
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/muesli/termenv"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/datalayer-tool/datalayer/clock"
 	"github.com/datalayer-tool/datalayer/steps"
 )
-
-func init() {
-	lipgloss.SetColorProfile(termenv.Ascii)
-}
 
 // testOptions makes frames deterministic: a stopped clock, UTC log times,
 // no refresh tick, the ASCII markdown style.
@@ -51,31 +46,72 @@ func promptIs(id string) func(steps.Event) bool {
 
 var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
 
-// screenLog keeps everything a test program has drawn, so a wait can find
-// text drawn before an earlier wait returned.
-type screenLog struct {
-	tm  *teatest.TestModel
-	buf bytes.Buffer
+// recorder wraps the root model and keeps the text of every frame it drew,
+// so a test can wait for text drawn at some point. (The v2 renderer writes
+// only the cells that change, so the output stream does not hold the text
+// of a frame in one piece.)
+type recorder struct {
+	*Model
+	frameLog
 }
 
-var logs = map[*teatest.TestModel]*screenLog{}
+// Update implements tea.Model.
+func (r *recorder) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := r.Model.Update(msg)
+	return r, cmd
+}
+
+// View implements tea.Model.
+func (r *recorder) View() tea.View { return r.add(r.Model.View()) }
+
+// startRecorder is the recorder of the start screen.
+type startRecorder struct {
+	*StartModel
+	frameLog
+}
+
+// Update implements tea.Model.
+func (r *startRecorder) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := r.StartModel.Update(msg)
+	return r, cmd
+}
+
+// View implements tea.Model.
+func (r *startRecorder) View() tea.View { return r.add(r.StartModel.View()) }
+
+// frameLog keeps the text of every frame drawn.
+type frameLog struct {
+	mu     sync.Mutex
+	frames strings.Builder
+}
+
+func (l *frameLog) add(v tea.View) tea.View {
+	l.mu.Lock()
+	l.frames.WriteString(ansi.Strip(v.Content))
+	l.frames.WriteByte('\n')
+	l.mu.Unlock()
+	return v
+}
+
+func (l *frameLog) drawn() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.frames.String()
+}
+
+// screenText is a frame as the golden files keep it: the text, without
+// colours and attributes.
+func screenText(m *Model) string { return ansi.Strip(m.frame()) }
 
 // waitFor waits until every text has been drawn at some point.
-func waitFor(t *testing.T, tm *teatest.TestModel, text ...string) {
+func waitFor(t *testing.T, r interface{ drawn() string }, text ...string) {
 	t.Helper()
-	sl := logs[tm]
-	if sl == nil {
-		sl = &screenLog{tm: tm}
-		logs[tm] = sl
-	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, err := io.Copy(&sl.buf, tm.Output()); err != nil {
-			t.Fatalf("read the screen: %v", err)
-		}
+		drawn := r.drawn()
 		missing := ""
 		for _, s := range text {
-			if !bytes.Contains(sl.buf.Bytes(), []byte(s)) {
+			if !strings.Contains(drawn, s) {
 				missing = s
 				break
 			}
@@ -84,32 +120,48 @@ func waitFor(t *testing.T, tm *teatest.TestModel, text ...string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%q never showed; the screen drew:\n%s", missing, sl.buf.String())
+			frames := strings.Split(drawn, "datalayer: starting…")
+			t.Fatalf("%q never showed; the last frames drew:\n%s", missing, tail(frames[len(frames)-1], 4000))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-func press(s string) tea.KeyMsg {
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
+
+// press is the key message for a key name as tea.KeyPressMsg.String gives it.
+func press(s string) tea.KeyPressMsg {
 	switch s {
 	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
 	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
 	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
+		return tea.KeyPressMsg{Code: tea.KeyDown}
 	case "up":
-		return tea.KeyMsg{Type: tea.KeyUp}
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "left":
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
 	case "tab":
-		return tea.KeyMsg{Type: tea.KeyTab}
+		return tea.KeyPressMsg{Code: tea.KeyTab}
 	case "pgdown":
-		return tea.KeyMsg{Type: tea.KeyPgDown}
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
 	case "pgup":
-		return tea.KeyMsg{Type: tea.KeyPgUp}
+		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
 	case "ctrl+c":
-		return tea.KeyMsg{Type: tea.KeyCtrlC}
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+	r, _ := utf8.DecodeRuneInString(s)
+	return tea.KeyPressMsg{Code: r, Text: s}
 }
 
 // screen is one golden: a session, what to do to it, and the final frame.
@@ -119,7 +171,7 @@ type screen struct {
 	script []steps.Event
 	open   bool      // keep the session open after the script
 	now    time.Time // the clock, fixed
-	drive  func(t *testing.T, tm *teatest.TestModel)
+	drive  func(t *testing.T, tm *teatest.TestModel, r *recorder)
 	// quitWith ends the program with this key instead of tm.Quit (for the
 	// finished screen, where q closes the UI).
 	quitWith string
@@ -144,57 +196,57 @@ func TestScreens(t *testing.T) {
 		{
 			name: "banner_wizard", info: stagingInfo, open: true, now: at(5),
 			script: until(full, promptIs("p-lost")),
-			drive: func(t *testing.T, tm *teatest.TestModel) {
-				waitFor(t, tm, "Nothing needs a restore")
+			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
+				waitFor(t, r, "Nothing needs a restore")
 			},
 		},
 		{
 			name: "production_wizard", info: productionInfo, open: true, now: at(5),
 			script: until(full, promptIs("p-lost")),
-			drive: func(t *testing.T, tm *teatest.TestModel) {
-				waitFor(t, tm, "Nothing needs a restore")
+			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
+				waitFor(t, r, "Nothing needs a restore")
 			},
 		},
 		{
 			name: "manual_step", info: stagingInfo, open: true, now: at(20),
 			script: until(full, promptIs("p-maint")),
-			drive: func(t *testing.T, tm *teatest.TestModel) {
-				waitFor(t, tm, "Nothing needs a restore")
+			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
+				waitFor(t, r, "Nothing needs a restore")
 				tm.Send(press("enter"))
-				waitFor(t, tm, "maintenance switch")
+				waitFor(t, r, "maintenance switch")
 				tm.Send(press("n"))
 				tm.Type("page up at 14:00")
-				waitFor(t, tm, "page up at 14:00", "│   1. open the CDN")
+				waitFor(t, r, "page up at 14:00", "│   1. open the CDN")
 			},
 		},
 		{
 			name: "running", info: stagingInfo, open: true, now: at(152),
 			script: restoreScript(false),
-			drive: func(t *testing.T, tm *teatest.TestModel) {
-				waitFor(t, tm, "Nothing needs a restore")
+			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
+				waitFor(t, r, "Nothing needs a restore")
 				tm.Send(press("enter"))
-				waitFor(t, tm, "maintenance switch")
+				waitFor(t, r, "maintenance switch")
 				tm.Send(press("x"))
-				waitFor(t, tm, "45%", "• it runs while")
+				waitFor(t, r, "45%", "• it runs while")
 			},
 		},
 		{
 			name: "gate", info: stagingInfo, open: true, now: at(280),
 			script: until(full, promptIs("p-gate")),
-			drive: func(t *testing.T, tm *teatest.TestModel) {
-				answerUpToGate(t, tm)
+			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
+				answerUpToGate(t, tm, r)
 				tm.Type("app5ec70")
-				waitFor(t, tm, "app5ec70", "┃   Pulumi will create")
+				waitFor(t, r, "app5ec70", "┃   Pulumi will create")
 			},
 		},
 		{
 			name: "gate_production", info: productionInfo, open: true, now: at(280),
 			script: until(full, promptIs("p-gate")),
-			drive: func(t *testing.T, tm *teatest.TestModel) {
-				answerUpToGate(t, tm)
+			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
+				answerUpToGate(t, tm, r)
 				tm.Type("app5ec7033")
 				tm.Send(press("enter"))
-				waitFor(t, tm, "type it exactly", "┃   Pulumi will create")
+				waitFor(t, r, "type it exactly", "┃   Pulumi will create")
 			},
 		},
 		{
@@ -203,10 +255,10 @@ func TestScreens(t *testing.T) {
 				{Type: steps.EventStepStarted, StepID: "gate", Time: at(275)},
 				{Type: steps.EventPrompt, StepID: "gate", Time: at(275), Prompt: longGatePrompt},
 			},
-			drive: func(t *testing.T, tm *teatest.TestModel) {
-				waitFor(t, tm, "┃   Pulumi will create")
+			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
+				waitFor(t, r, "┃   Pulumi will create")
 				tm.Send(press("pgdown"))
-				waitFor(t, tm, "lines above")
+				waitFor(t, r, "lines above")
 			},
 			small: true,
 		},
@@ -215,11 +267,11 @@ func TestScreens(t *testing.T) {
 			script: until(full, func(ev steps.Event) bool {
 				return ev.Status != nil && ev.Status.ID == "app3f9a1c2"
 			}),
-			drive: func(t *testing.T, tm *teatest.TestModel) {
-				answerUpToGate(t, tm)
+			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
+				answerUpToGate(t, tm, r)
 				tm.Type("app5ec7032")
 				tm.Send(press("enter"))
-				waitFor(t, tm, "app3f9a1c2", "creating replacement…", "• the old instance keeps serving")
+				waitFor(t, r, "app3f9a1c2", "creating replacement…", "• the old instance keeps serving")
 			},
 		},
 		{
@@ -227,36 +279,36 @@ func TestScreens(t *testing.T) {
 			script: append(until(full, promptIs("p-gate")), full[len(until(full, promptIs("p-gate"))):len(until(full, func(ev steps.Event) bool {
 				return ev.Status != nil && ev.Status.ID == "app3f9a1c2"
 			}))]...),
-			drive: func(t *testing.T, tm *teatest.TestModel) {
-				answerUpToGate(t, tm)
+			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
+				answerUpToGate(t, tm, r)
 				tm.Type("app5ec7032")
 				tm.Send(press("enter"))
-				waitFor(t, tm, "app3f9a1c2")
+				waitFor(t, r, "app3f9a1c2")
 				tm.Send(press("q"))
-				waitFor(t, tm, "Quit now?")
+				waitFor(t, r, "Quit now?")
 			},
 		},
 		{
 			name: "failure", info: stagingInfo, now: at(421),
 			script: failing,
-			drive: func(t *testing.T, tm *teatest.TestModel) {
-				answerUpToGate(t, tm)
+			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
+				answerUpToGate(t, tm, r)
 				tm.Type("app5ec7032")
 				tm.Send(press("enter"))
-				waitFor(t, tm, "Run failed")
+				waitFor(t, r, "Run failed")
 			},
 			quitWith: "q",
 		},
 		{
 			name: "finished", info: stagingInfo, now: at(1004),
 			script: full,
-			drive: func(t *testing.T, tm *teatest.TestModel) {
-				answerUpToGate(t, tm)
+			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
+				answerUpToGate(t, tm, r)
 				tm.Type("app5ec7032")
 				tm.Send(press("enter"))
-				waitFor(t, tm, "Redeploy the application through CI")
+				waitFor(t, r, "Redeploy the application through CI")
 				tm.Send(press("x"))
-				waitFor(t, tm, "Run finished")
+				waitFor(t, r, "Run finished")
 			},
 			quitWith: "q",
 		},
@@ -268,16 +320,16 @@ func TestScreens(t *testing.T) {
 			}
 			t.Run(fmt.Sprintf("%s_%dx%d", sc.name, size.w, size.h), func(t *testing.T) {
 				s := newScriptedSession(sc.info, restoreSteps, sc.script, sc.open)
-				m := New(context.Background(), s, testOptions(sc.now))
-				tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size.w, size.h))
-				sc.drive(t, tm)
+				r := &recorder{Model: New(context.Background(), s, testOptions(sc.now))}
+				tm := teatest.NewTestModel(t, r, teatest.WithInitialTermSize(size.w, size.h))
+				sc.drive(t, tm, r)
 				if sc.quitWith != "" {
 					tm.Send(press(sc.quitWith))
 				} else if err := tm.Quit(); err != nil {
 					t.Fatal(err)
 				}
-				fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
-				view := fm.View()
+				fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*recorder)
+				view := screenText(fm.Model)
 				if got := len(strings.Split(view, "\n")); got != size.h {
 					t.Errorf("the frame is %d lines tall, want %d", got, size.h)
 				}
@@ -289,11 +341,11 @@ func TestScreens(t *testing.T) {
 
 // answerUpToGate answers the wizard and the manual step, then waits for the
 // gate.
-func answerUpToGate(t *testing.T, tm *teatest.TestModel) {
+func answerUpToGate(t *testing.T, tm *teatest.TestModel, r *recorder) {
 	t.Helper()
-	waitFor(t, tm, "Nothing needs a restore")
+	waitFor(t, r, "Nothing needs a restore")
 	tm.Send(press("enter"))
-	waitFor(t, tm, "maintenance switch")
+	waitFor(t, r, "maintenance switch")
 	tm.Send(press("x"))
-	waitFor(t, tm, "Type app5ec7032")
+	waitFor(t, r, "Type app5ec7032")
 }

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/exp/teatest"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/datalayer-tool/datalayer/rehearsal"
 	"github.com/datalayer-tool/datalayer/steps"
@@ -38,18 +38,20 @@ func TestSecretsNeverOnScreen(t *testing.T) {
 	run.Start(ctx)
 	opts := testOptions(time.Time{})
 	opts.Clock = world.Clock
-	tm := teatest.NewTestModel(t, New(ctx, run, opts), teatest.WithInitialTermSize(240, 60))
+	r := &recorder{Model: New(ctx, run, opts)}
+	tm := teatest.NewTestModel(t, r, teatest.WithInitialTermSize(240, 60))
 
+	// Both what was written to the terminal and the text of every frame.
 	var drawn bytes.Buffer
-	for tick := 0; !bytes.Contains(drawn.Bytes(), []byte("Run finished")); tick++ {
+	for tick := 0; !strings.Contains(r.drawn(), "Run finished"); tick++ {
 		if ctx.Err() != nil {
-			t.Fatalf("the run did not finish in time; the screen drew:\n%s", drawn.String())
+			t.Fatalf("the run did not finish in time; the screen shows:\n%s", screenText(r.Model))
 		}
 		if _, err := io.Copy(&drawn, tm.Output()); err != nil {
 			t.Fatalf("read the screen: %v", err)
 		}
 		if tick%10 == 9 {
-			tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+			tm.Send(press("tab"))
 		}
 		if tick%25 == 24 { // the terminal is resized while the run goes on
 			size := sizesDuringRun[(tick/25)%len(sizesDuringRun)]
@@ -57,8 +59,8 @@ func TestSecretsNeverOnScreen(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second)).(*Model)
+	tm.Send(press("q"))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second)).(*recorder).Model
 	if err := run.Wait(); err != nil {
 		t.Fatalf("the run failed: %v", err)
 	}
@@ -69,10 +71,10 @@ func TestSecretsNeverOnScreen(t *testing.T) {
 		t.Fatal(err)
 	}
 	newID, _ := run.Var("new-instance")
-	if newID == "" || !strings.Contains(drawn.String(), newID) {
+	if newID == "" || !strings.Contains(r.drawn(), newID) {
 		t.Fatalf("the new instance %q never showed: the scan would prove nothing", newID)
 	}
-	for where, text := range map[string]string{"the screen": drawn.String(), "the final view": fm.View()} {
+	for where, text := range map[string]string{"the output": drawn.String(), "the frames": r.drawn(), "the final view": screenText(fm)} {
 		for _, s := range secrets {
 			if strings.Contains(text, s) {
 				i := strings.Index(text, s)

@@ -8,10 +8,9 @@ import (
 	"os"
 	"strings"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/huh"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+	"github.com/charmbracelet/colorprofile"
 )
 
 // StartStack is a stack the start screen offers.
@@ -68,6 +67,7 @@ type StartModel struct {
 	cancelled bool
 	filtering bool // "/" opened a select's filter: Esc closes it, not the screen
 	header    string
+	c         *common
 }
 
 // NewStartModel builds the start screen for opts.
@@ -75,15 +75,9 @@ func NewStartModel(opts StartOptions) *StartModel {
 	if opts.Theme == (Theme{}) {
 		opts.Theme = DefaultTheme()
 	}
-	r := lipgloss.DefaultRenderer()
-	theme := huh.ThemeCharm()
-	if opts.NoColor {
-		r = lipgloss.NewRenderer(io.Discard)
-		r.SetColorProfile(termenv.Ascii)
-		theme = noColorFormTheme()
-	}
-	st := NewStyles(r, opts.Theme)
-	m := &StartModel{runbook: opts.Runbook, askStack: len(opts.Stacks) > 0}
+	c := &common{theme: opts.Theme, noColor: opts.NoColor}
+	c.setDark(true)
+	m := &StartModel{runbook: opts.Runbook, askStack: len(opts.Stacks) > 0, c: c}
 	var groups []*huh.Group
 	if m.runbook == "" {
 		m.runbook = "restore"
@@ -113,30 +107,37 @@ func NewStartModel(opts StartOptions) *StartModel {
 			}
 			o = append(o, huh.NewOption(label, s.Name))
 		}
-		warn := st.Production.Render("PRODUCTION") + " every destructive step will ask for the typed name"
+		warn := func() string {
+			return c.styles.Production.Render("PRODUCTION") + " every destructive step will ask for the typed name"
+		}
 		groups = append(groups, huh.NewGroup(huh.NewSelect[string]().
 			Title("Which stack?").
 			DescriptionFunc(func() string {
 				if prod[m.stack] {
-					return warn
+					return warn()
 				}
 				return "not production"
 			}, &m.stack).
 			Options(o...).Value(&m.stack)))
 	}
-	m.header = st.TitleBar.Render("datalayer") + " " + st.Muted.Render("start: choose, then Enter · Esc cancels")
-	if opts.Runbook != "" {
-		m.header += "\n" + st.Key.Render("runbook ") + st.Value.Render(opts.Runbook)
-	}
+	m.setHeader(opts.Runbook)
 	if len(groups) == 0 {
 		m.done = true
 		return m
 	}
-	f := huh.NewForm(groups...).WithTheme(theme).WithShowHelp(true)
+	f := huh.NewForm(groups...).WithTheme(c.formTheme()).WithShowHelp(true)
 	f.SubmitCmd = func() tea.Msg { return startDoneMsg{} }
 	f.CancelCmd = func() tea.Msg { return startCancelledMsg{} }
 	m.form = f
 	return m
+}
+
+func (m *StartModel) setHeader(runbook string) {
+	st := m.c.styles
+	m.header = st.TitleBar.Render("datalayer") + " " + st.Muted.Render("start: choose, then Enter · Esc cancels")
+	if runbook != "" {
+		m.header += "\n" + st.Key.Render("runbook ") + st.Value.Render(runbook)
+	}
 }
 
 // Init implements tea.Model.
@@ -144,14 +145,21 @@ func (m *StartModel) Init() tea.Cmd {
 	if m.form == nil {
 		return tea.Quit
 	}
-	return m.form.Init()
+	return tea.Batch(m.form.Init(), tea.RequestBackgroundColor)
 }
 
 // Update implements tea.Model. Esc (outside a filter) and Ctrl-C cancel; the
 // form gets the rest.
 func (m *StartModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
-	case tea.KeyMsg:
+	case tea.BackgroundColorMsg:
+		m.c.setDark(msg.IsDark())
+		runbook := ""
+		if strings.Contains(m.header, "\n") {
+			runbook = m.runbook
+		}
+		m.setHeader(runbook)
+	case tea.KeyPressMsg:
 		switch k := msg.String(); {
 		case k == "ctrl+c", k == "esc" && !m.filtering:
 			m.cancelled = true
@@ -183,7 +191,11 @@ func (m *StartModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // View implements tea.Model.
-func (m *StartModel) View() string {
+func (m *StartModel) View() tea.View {
+	return tea.NewView(m.frame())
+}
+
+func (m *StartModel) frame() string {
 	if m.done || m.cancelled || m.form == nil {
 		return ""
 	}
@@ -215,11 +227,12 @@ func PickStart(ctx context.Context, opts StartOptions) (StartChoice, error) {
 	if opts.Output == nil {
 		opts.Output = os.Stdout
 	}
-	if opts.NoColor {
-		lipgloss.SetColorProfile(termenv.Ascii) // huh draws with the default renderer
-	}
 	m := NewStartModel(opts)
-	final, err := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(opts.Input), tea.WithOutput(opts.Output)).Run()
+	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(opts.Input), tea.WithOutput(opts.Output)}
+	if opts.NoColor {
+		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
+	}
+	final, err := tea.NewProgram(m, popts...).Run()
 	if fm, ok := final.(*StartModel); ok && fm != nil {
 		m = fm
 	}

@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/exp/teatest"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 )
 
 var startStacks = []StartStack{{Name: "production", Production: true}, {Name: "staging"}, {Name: "dev"}}
@@ -94,7 +95,7 @@ func TestStartUpdate(t *testing.T) {
 				quit = feedStart(t, m, press(k), 0)
 			}
 			if !quit {
-				t.Fatalf("the start screen did not quit; it shows:\n%s", m.View())
+				t.Fatalf("the start screen did not quit; it shows:\n%s", ansi.Strip(m.frame()))
 			}
 			got, err := m.Result()
 			if !errors.Is(err, tt.wantErr) || got != tt.want {
@@ -112,14 +113,14 @@ func TestStartMarksProduction(t *testing.T) {
 	for _, msg := range startMsgs(m.Init()) {
 		feedStart(t, m, msg, 0)
 	}
-	v := m.View()
+	v := ansi.Strip(m.frame())
 	for _, want := range []string{"runbook restore", "Which stack?", "production  !! PRODUCTION", "not production"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("start screen lacks %q:\n%s", want, v)
 		}
 	}
 	feedStart(t, m, press("up"), 0)
-	if v := m.View(); !strings.Contains(v, "every destructive step will ask") {
+	if v := ansi.Strip(m.frame()); !strings.Contains(v, "every destructive step will ask") {
 		t.Errorf("highlighting production does not warn:\n%s", v)
 	}
 }
@@ -127,21 +128,23 @@ func TestStartMarksProduction(t *testing.T) {
 // TestStartProgram runs the start screen as the real program it is: restore
 // and staging chosen with the keyboard, then Esc in a second program.
 func TestStartProgram(t *testing.T) {
-	tm := teatest.NewTestModel(t, NewStartModel(StartOptions{Stacks: startStacks, NoColor: true}), teatest.WithInitialTermSize(80, 24))
-	waitFor(t, tm, "Which runbook?", "restore")
+	r := &startRecorder{StartModel: NewStartModel(StartOptions{Stacks: startStacks, NoColor: true})}
+	tm := teatest.NewTestModel(t, r, teatest.WithInitialTermSize(80, 24))
+	waitFor(t, r, "Which runbook?", "restore")
 	tm.Send(press("enter"))
-	waitFor(t, tm, "Which stack?", "PRODUCTION")
+	waitFor(t, r, "Which stack?", "PRODUCTION")
 	tm.Send(press("enter"))
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*StartModel)
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*startRecorder).StartModel
 	got, err := fm.Result()
 	if err != nil || got != (StartChoice{Runbook: "restore", Stack: "staging"}) {
 		t.Fatalf("Result() = %+v, %v; want restore on staging", got, err)
 	}
 
-	tm = teatest.NewTestModel(t, NewStartModel(StartOptions{Stacks: startStacks, NoColor: true}), teatest.WithInitialTermSize(80, 24))
-	waitFor(t, tm, "Which runbook?")
+	r = &startRecorder{StartModel: NewStartModel(StartOptions{Stacks: startStacks, NoColor: true})}
+	tm = teatest.NewTestModel(t, r, teatest.WithInitialTermSize(80, 24))
+	waitFor(t, r, "Which runbook?")
 	tm.Send(press("esc"))
-	fm = tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*StartModel)
+	fm = tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*startRecorder).StartModel
 	if _, err := fm.Result(); !errors.Is(err, tea.ErrInterrupted) {
 		t.Fatalf("Esc: %v, want an interruption", err)
 	}

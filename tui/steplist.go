@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/datalayer-tool/datalayer/runview"
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
@@ -11,80 +12,76 @@ import (
 func (m *Model) stepsView(w, h int) string {
 	st := m.c.styles
 	rows := h - 1
-	ci := m.currentIndex()
+	list := m.run.Steps
+	ci := m.run.StepIndex(m.run.Current)
 	done := 0
-	for _, r := range m.steps {
-		if r.state == steps.StateDone || r.state == steps.StateSkipped {
+	for _, r := range list {
+		if r.State == steps.StateDone || r.State == steps.StateSkipped {
 			done++
 		}
 	}
-	head := st.Section.Render("Steps") + st.Muted.Render(fmt.Sprintf(" %d/%d", min(ci+1, len(m.steps)), len(m.steps)))
-	if r := m.currentRow(); r != nil && r.info.Phase != "" {
-		head += st.Muted.Render(" · " + r.info.Phase)
+	head := st.Section.Render("Steps") + st.Muted.Render(fmt.Sprintf(" %d/%d", min(ci+1, len(list)), len(list)))
+	if r := m.run.CurrentStep(); r != nil && r.Info.Phase != "" {
+		head += st.Muted.Render(" · " + r.Info.Phase)
 	}
 	head += st.Muted.Render(fmt.Sprintf(" · %d done", done))
 	var b strings.Builder
 	b.WriteString(head)
 	start := 0
-	if len(m.steps) > rows {
-		start = max(0, min(ci-rows/3, len(m.steps)-rows))
+	if len(list) > rows {
+		start = max(0, min(ci-rows/3, len(list)-rows))
 	}
-	for i := start; i < len(m.steps) && i < start+rows; i++ {
+	for i := start; i < len(list) && i < start+rows; i++ {
 		b.WriteByte('\n')
-		b.WriteString(m.stepLine(&m.steps[i], w, m.steps[i].info.ID == m.current))
+		b.WriteString(m.stepLine(&list[i], w, list[i].Info.ID == m.run.Current))
 	}
 	return b.String()
 }
 
-func (m *Model) stepLine(r *stepRow, w int, current bool) string {
+func (m *Model) stepLine(r *runview.Step, w int, current bool) string {
 	st := m.c.styles
 	var glyph, right string
 	style := st.StepPending
-	switch r.state {
+	switch r.State {
 	case steps.StatePending:
 		glyph = "·"
-		if r.expected > 0 {
-			right = "~" + clockDuration(r.expected)
+		if r.Expected > 0 {
+			right = "~" + clockDuration(r.Expected)
 		}
 	case steps.StateRunning:
 		glyph, style = "▶", st.StepRunning
-		right = clockDuration(m.since(r.started))
-		if r.expected > 0 {
-			right += " / ~" + clockDuration(r.expected)
+		right = clockDuration(m.since(r.Started))
+		if r.Expected > 0 {
+			right += " / ~" + clockDuration(r.Expected)
 		}
 	case steps.StateWaitingForYou:
 		glyph, style = "?", st.StepWaiting
 		right = "waiting for you"
 	case steps.StateDone:
 		glyph, style = "✓", st.StepDone
-		right = clockDuration(r.elapsed)
-		if r.expected > 0 {
-			right += " / ~" + clockDuration(r.expected)
+		right = clockDuration(r.Elapsed)
+		if r.Expected > 0 {
+			right += " / ~" + clockDuration(r.Expected)
 		}
 	case steps.StateFailed:
 		glyph, style = "✗", st.StepFailed
-		right = "failed " + clockDuration(r.elapsed)
+		right = "failed " + clockDuration(r.Elapsed)
 	case steps.StateSkipped:
 		glyph, style = "–", st.StepSkipped
 		right = "skipped"
 	}
-	title := r.info.Title
-	if r.info.Kind == steps.KindGate {
-		title += " [gate]"
-	} else if r.info.Kind == steps.KindManual {
-		title += " [manual]"
-	}
+	title := r.Label()
 	room := w - 3 - len([]rune(right)) - 1
 	title = padRight(truncate(title, room), room)
 	titleStyle := style
-	if current && r.state != steps.StateFailed {
+	if current && r.State != steps.StateFailed {
 		titleStyle = st.StepCurrent
 	}
 	timeStyle := st.StepTime
-	if r.state == steps.StateRunning && r.expected > 0 && m.since(r.started) > r.expected {
+	if r.State == steps.StateRunning && r.Expected > 0 && m.since(r.Started) > r.Expected {
 		timeStyle = st.StepLate
 	}
-	if r.state == steps.StateWaitingForYou || r.state == steps.StateFailed {
+	if r.State == steps.StateWaitingForYou || r.State == steps.StateFailed {
 		timeStyle = style
 	}
 	marker := " "

@@ -1,33 +1,41 @@
 package tui
 
 import (
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/lipgloss"
+	"image/color"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/lipgloss/v2"
 )
+
+// Shade is a colour for a light and for a dark terminal background. Which
+// one is used is learnt from the terminal's answer to the program's
+// background-colour request (tea.BackgroundColorMsg); the terminal's colour
+// profile then degrades it (256 colours, 16, none under NO_COLOR).
+type Shade struct{ Light, Dark string }
 
 // Theme is the small palette every style is built from.
 type Theme struct {
-	Text    lipgloss.AdaptiveColor
-	Muted   lipgloss.AdaptiveColor
-	Accent  lipgloss.AdaptiveColor
-	Good    lipgloss.AdaptiveColor
-	Warn    lipgloss.AdaptiveColor
-	Bad     lipgloss.AdaptiveColor
-	Danger  lipgloss.AdaptiveColor // background of the production bar
-	OnColor lipgloss.AdaptiveColor // text on Danger or Accent backgrounds
+	Text    Shade
+	Muted   Shade
+	Accent  Shade
+	Good    Shade
+	Warn    Shade
+	Bad     Shade
+	Danger  Shade // background of the production bar
+	OnColor Shade // text on Danger or Accent backgrounds
 }
 
 // DefaultTheme is the theme used unless Options says otherwise.
 func DefaultTheme() Theme {
 	return Theme{
-		Text:    lipgloss.AdaptiveColor{Light: "#1a1a1a", Dark: "#e4e4e4"},
-		Muted:   lipgloss.AdaptiveColor{Light: "#767676", Dark: "#8a8a8a"},
-		Accent:  lipgloss.AdaptiveColor{Light: "#005fd7", Dark: "#5fafff"},
-		Good:    lipgloss.AdaptiveColor{Light: "#00875f", Dark: "#5fd787"},
-		Warn:    lipgloss.AdaptiveColor{Light: "#af5f00", Dark: "#ffaf00"},
-		Bad:     lipgloss.AdaptiveColor{Light: "#d70000", Dark: "#ff5f5f"},
-		Danger:  lipgloss.AdaptiveColor{Light: "#d70000", Dark: "#d70000"},
-		OnColor: lipgloss.AdaptiveColor{Light: "#ffffff", Dark: "#ffffff"},
+		Text:    Shade{Light: "#1a1a1a", Dark: "#e4e4e4"},
+		Muted:   Shade{Light: "#767676", Dark: "#8a8a8a"},
+		Accent:  Shade{Light: "#005fd7", Dark: "#5fafff"},
+		Good:    Shade{Light: "#00875f", Dark: "#5fd787"},
+		Warn:    Shade{Light: "#af5f00", Dark: "#ffaf00"},
+		Bad:     Shade{Light: "#d70000", Dark: "#ff5f5f"},
+		Danger:  Shade{Light: "#d70000", Dark: "#d70000"},
+		OnColor: Shade{Light: "#ffffff", Dark: "#ffffff"},
 	}
 }
 
@@ -86,9 +94,15 @@ type Styles struct {
 	FinishedFail lipgloss.Style
 }
 
-// NewStyles builds the styles from a theme with the given renderer.
-func NewStyles(r *lipgloss.Renderer, t Theme) Styles {
-	n := r.NewStyle
+// NewStyles builds the styles from a theme for a dark or a light terminal
+// background.
+func NewStyles(th Theme, dark bool) Styles {
+	ld := lipgloss.LightDark(dark)
+	c := func(s Shade) colorValue { return ld(lipgloss.Color(s.Light), lipgloss.Color(s.Dark)) }
+	t := struct{ Text, Muted, Accent, Good, Warn, Bad, Danger, OnColor colorValue }{
+		c(th.Text), c(th.Muted), c(th.Accent), c(th.Good), c(th.Warn), c(th.Bad), c(th.Danger), c(th.OnColor),
+	}
+	n := lipgloss.NewStyle
 	s := Styles{
 		TitleBar:   n().Bold(true).Foreground(t.Text),
 		Production: n().Bold(true).Foreground(t.OnColor).Background(t.Danger).Padding(0, 1),
@@ -151,3 +165,6 @@ func NewStyles(r *lipgloss.Renderer, t Theme) Styles {
 	}
 	return s
 }
+
+// colorValue is a colour as lipgloss v2 takes it.
+type colorValue = color.Color

@@ -10,12 +10,20 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/datalayer-tool/datalayer/awsclient"
 	"github.com/datalayer-tool/datalayer/steps"
 )
+
+// openKind is the kind of the prompt on screen, "" when none.
+func openKind(m *Model) steps.PromptKind {
+	if m.overlay == overlayPrompt || m.overlay == overlaySending {
+		return m.prompt.p.Kind
+	}
+	return ""
+}
 
 // newUpdateModel builds a model at 80×24 and feeds it events directly.
 func newUpdateModel(t *testing.T, s steps.Session, events ...steps.Event) *Model {
@@ -66,7 +74,7 @@ func run(t *testing.T, cmd tea.Cmd) []tea.Msg {
 
 func typeText(m *Model, s string) {
 	for _, r := range s {
-		m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
 	}
 }
 
@@ -91,39 +99,39 @@ func gateEvents() []steps.Event {
 func TestGateKeys(t *testing.T) {
 	tests := []struct {
 		name      string
-		keys      []tea.KeyMsg // after typing
+		keys      []tea.KeyPressMsg // after typing
 		typed     string
 		want      *steps.Answer // nil: nothing is answered
 		wantErr   string        // shown in the gate
 		wantQuit  bool
 		wantInput string
 	}{
-		{name: "the right name answers", typed: "app5ec7032", keys: []tea.KeyMsg{press("enter")},
+		{name: "the right name answers", typed: "app5ec7032", keys: []tea.KeyPressMsg{press("enter")},
 			want: &steps.Answer{PromptID: "p-gate", Value: "app5ec7032"}},
-		{name: "surrounding spaces are forgiven", typed: " app5ec7032 ", keys: []tea.KeyMsg{press("enter")},
+		{name: "surrounding spaces are forgiven", typed: " app5ec7032 ", keys: []tea.KeyPressMsg{press("enter")},
 			want: &steps.Answer{PromptID: "p-gate", Value: "app5ec7032"}},
-		{name: "a wrong name does not pass", typed: "app5ec7033", keys: []tea.KeyMsg{press("enter")},
+		{name: "a wrong name does not pass", typed: "app5ec7033", keys: []tea.KeyPressMsg{press("enter")},
 			wantErr: "“app5ec7033” is not app5ec7032", wantInput: "app5ec7033"},
-		{name: "a prefix does not pass", typed: "app5ec703", keys: []tea.KeyMsg{press("enter")},
+		{name: "a prefix does not pass", typed: "app5ec703", keys: []tea.KeyPressMsg{press("enter")},
 			wantErr: "is not app5ec7032", wantInput: "app5ec703"},
-		{name: "another case does not pass", typed: "APP5EC7032", keys: []tea.KeyMsg{press("enter")},
+		{name: "another case does not pass", typed: "APP5EC7032", keys: []tea.KeyPressMsg{press("enter")},
 			wantErr: "is not app5ec7032", wantInput: "APP5EC7032"},
-		{name: "nothing typed does not pass", keys: []tea.KeyMsg{press("enter")},
+		{name: "nothing typed does not pass", keys: []tea.KeyPressMsg{press("enter")},
 			wantErr: "type app5ec7032 to go on"},
-		{name: "esc backs out", typed: "app5ec7032", keys: []tea.KeyMsg{press("esc")},
+		{name: "esc backs out", typed: "app5ec7032", keys: []tea.KeyPressMsg{press("esc")},
 			want: &steps.Answer{PromptID: "p-gate", Value: DeclinedValue}},
-		{name: "esc with nothing typed backs out", keys: []tea.KeyMsg{press("esc")},
+		{name: "esc with nothing typed backs out", keys: []tea.KeyPressMsg{press("esc")},
 			want: &steps.Answer{PromptID: "p-gate", Value: DeclinedValue}},
 		{name: "q is a letter in a gate, not quit", typed: "q", wantInput: "q"},
-		{name: "ctrl+c asks whether to quit", typed: "app", keys: []tea.KeyMsg{press("ctrl+c")},
+		{name: "ctrl+c with nothing in flight quits at once", typed: "app", keys: []tea.KeyPressMsg{press("ctrl+c")},
 			wantQuit: true, wantInput: "app"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newScriptedSession(stagingInfo, restoreSteps, nil, true)
 			m := newUpdateModel(t, s, gateEvents()...)
-			if m.mode != modeGate {
-				t.Fatalf("mode %s after a gate prompt, want gate", m.mode)
+			if openKind(m) != steps.PromptGate {
+				t.Fatalf("%q open after a gate prompt, want the gate", openKind(m))
 			}
 			typeText(m, tt.typed)
 			var msgs []tea.Msg
@@ -136,8 +144,8 @@ func TestGateKeys(t *testing.T) {
 				if len(got) > 0 || len(s.Answers()) > 0 {
 					t.Fatalf("answered %+v, want no answer", got)
 				}
-				if m.mode != modeGate {
-					t.Errorf("mode %s, want the gate still open", m.mode)
+				if openKind(m) != steps.PromptGate && !tt.wantQuit {
+					t.Errorf("%q open, want the gate still open", openKind(m))
 				}
 			} else {
 				if len(got) != 1 || got[0] != *tt.want {
@@ -149,21 +157,21 @@ func TestGateKeys(t *testing.T) {
 				for _, msg := range msgs {
 					m.Update(msg)
 				}
-				if m.mode != modeMain || m.prompt != nil {
-					t.Errorf("after the answer: mode %s, prompt %v; want main and none", m.mode, m.prompt)
+				if m.overlay != overlayNone || m.run.Prompt() != nil {
+					t.Errorf("after the answer: overlay %s, prompt %v; want none", m.overlay, m.run.Prompt())
 				}
 			}
-			if tt.wantErr != "" && !strings.Contains(m.gate.err, tt.wantErr) {
-				t.Errorf("gate error %q, want it to contain %q", m.gate.err, tt.wantErr)
+			if tt.wantErr != "" && !strings.Contains(m.prompt.err, tt.wantErr) {
+				t.Errorf("gate error %q, want it to contain %q", m.prompt.err, tt.wantErr)
 			}
-			if tt.wantErr != "" && !strings.Contains(m.View(), "type it exactly") && !strings.Contains(m.View(), "to go on") {
-				t.Errorf("the error is not on screen:\n%s", m.View())
+			if tt.wantErr != "" && !strings.Contains(screenText(m), "type it exactly") && !strings.Contains(screenText(m), "to go on") {
+				t.Errorf("the error is not on screen:\n%s", screenText(m))
 			}
-			if m.confirmQuit != tt.wantQuit {
-				t.Errorf("quit confirm %v, want %v", m.confirmQuit, tt.wantQuit)
+			if m.Interrupted() != tt.wantQuit {
+				t.Errorf("interrupted %v, want %v", m.Interrupted(), tt.wantQuit)
 			}
-			if tt.want == nil && m.gate.input.Value() != tt.wantInput {
-				t.Errorf("input %q, want %q", m.gate.input.Value(), tt.wantInput)
+			if tt.want == nil && m.prompt.input.Value() != tt.wantInput {
+				t.Errorf("input %q, want %q", m.prompt.input.Value(), tt.wantInput)
 			}
 		})
 	}
@@ -177,10 +185,10 @@ func TestGateRetypeAfterWrongName(t *testing.T) {
 	if a := answersIn(run(t, cmd)); len(a) > 0 {
 		t.Fatalf("a wrong name answered %+v", a)
 	}
-	m.Update(tea.KeyMsg{Type: tea.KeyBackspace})
+	m.Update(tea.KeyPressMsg{Code: tea.KeyBackspace})
 	typeText(m, "2")
-	if m.gate.err != "" {
-		t.Errorf("the error stays after editing: %q", m.gate.err)
+	if m.prompt.err != "" {
+		t.Errorf("the error stays after editing: %q", m.prompt.err)
 	}
 	_, cmd = m.Update(press("enter"))
 	got := answersIn(run(t, cmd))
@@ -232,8 +240,8 @@ func TestManualKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newScriptedSession(stagingInfo, restoreSteps, nil, true)
 			m := newUpdateModel(t, s, events...)
-			if m.mode != modeManual {
-				t.Fatalf("mode %s, want manual", m.mode)
+			if openKind(m) != steps.PromptManual {
+				t.Fatalf("%q open, want the manual step", openKind(m))
 			}
 			got := answersIn(tt.do(m))
 			switch {
@@ -242,10 +250,10 @@ func TestManualKeys(t *testing.T) {
 			case tt.want != nil && (len(got) != 1 || got[0] != *tt.want):
 				t.Fatalf("answers %+v, want %+v", got, *tt.want)
 			}
-			if tt.wantErr != "" && !strings.Contains(m.manual.err, tt.wantErr) {
-				t.Errorf("error %q, want %q", m.manual.err, tt.wantErr)
+			if tt.wantErr != "" && !strings.Contains(m.prompt.err, tt.wantErr) {
+				t.Errorf("error %q, want %q", m.prompt.err, tt.wantErr)
 			}
-			if m.confirmQuit {
+			if m.overlay == overlayQuit || m.Interrupted() {
 				t.Errorf("a key in a manual step asked to quit")
 			}
 		})
@@ -253,7 +261,7 @@ func TestManualKeys(t *testing.T) {
 }
 
 // keys presses keys in order and returns the messages of their Cmds.
-func keys(ks ...tea.KeyMsg) func(m *Model) []tea.Msg {
+func keys(ks ...tea.KeyPressMsg) func(m *Model) []tea.Msg {
 	return func(m *Model) []tea.Msg {
 		var out []tea.Msg
 		for _, k := range ks {
@@ -290,21 +298,21 @@ func TestChoiceForm(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		keys []tea.KeyMsg
+		keys []tea.KeyPressMsg
 		want string
 	}{
-		{name: "enter takes the recommended option", keys: []tea.KeyMsg{press("enter")}, want: "whole"},
-		{name: "down then enter", keys: []tea.KeyMsg{press("down"), press("enter")}, want: "critical"},
-		{name: "down twice", keys: []tea.KeyMsg{press("down"), press("down"), press("enter")}, want: "isolated"},
+		{name: "enter takes the recommended option", keys: []tea.KeyPressMsg{press("enter")}, want: "whole"},
+		{name: "down then enter", keys: []tea.KeyPressMsg{press("down"), press("enter")}, want: "critical"},
+		{name: "down twice", keys: []tea.KeyPressMsg{press("down"), press("down"), press("enter")}, want: "isolated"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newScriptedSession(stagingInfo, restoreSteps, nil, true)
 			m := newUpdateModel(t, s, events...)
-			if m.mode != modeForm {
-				t.Fatalf("mode %s, want form", m.mode)
+			if openKind(m) != steps.PromptChoice {
+				t.Fatalf("%q open, want the choice", openKind(m))
 			}
-			if v := m.View(); !strings.Contains(v, "The whole database (recommended)") || !strings.Contains(v, "because the instance is gone") {
+			if v := screenText(m); !strings.Contains(v, "The whole database (recommended)") || !strings.Contains(v, "because the instance is gone") {
 				t.Fatalf("the recommendation and its reason are not shown:\n%s", v)
 			}
 			// The form answers through its own messages: pump them.
@@ -337,17 +345,17 @@ func TestQuitConfirm(t *testing.T) {
 	t.Run("q asks, n stays", func(t *testing.T) {
 		m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true), running...)
 		m.Update(press("q"))
-		if !m.confirmQuit {
+		if m.overlay != overlayQuit {
 			t.Fatal("q did not ask")
 		}
-		v := m.View()
-		for _, want := range []string{"instance app3f9a1c2 is creating", "datalayer resume r-20261125-140000"} {
+		v := screenText(m)
+		for _, want := range []string{"instance app3f9a1c2 is creating", "datalayer resume r-20261125-140000", "Steps"} {
 			if !strings.Contains(v, want) {
 				t.Errorf("the quit confirm does not say %q:\n%s", want, v)
 			}
 		}
 		m.Update(press("n"))
-		if m.confirmQuit || m.interrupted {
+		if m.overlay != overlayNone || m.Interrupted() {
 			t.Fatal("n did not go back")
 		}
 	})
@@ -356,39 +364,94 @@ func TestQuitConfirm(t *testing.T) {
 			m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true), running...)
 			m.Update(press("q"))
 			_, cmd := m.Update(press(k))
-			msgs := run(t, cmd)
-			found := false
-			for _, msg := range msgs {
-				if _, ok := msg.(tea.InterruptMsg); ok {
-					found = true
-				}
-			}
-			if !found || !m.Interrupted() {
-				t.Fatalf("%s in the confirm gave %v, want an interrupt", k, msgs)
-			}
-			err := result(m, tea.ErrInterrupted, io.Discard)
-			if !errors.Is(err, tea.ErrInterrupted) || !strings.Contains(err.Error(), "datalayer resume r-20261125-140000") {
-				t.Fatalf("Run would return %v", err)
-			}
+			requireInterrupt(t, m, cmd)
 		})
 	}
-	t.Run("ctrl+c in a form asks too", func(t *testing.T) {
-		m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true),
-			steps.Event{Type: steps.EventPrompt, StepID: "lost", Time: at(2), Prompt: lostPrompt})
+	t.Run("q asks even with nothing in flight", func(t *testing.T) {
+		m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true))
+		m.Update(press("q"))
+		if m.overlay != overlayQuit || !strings.Contains(screenText(m), "Nothing is changing in AWS right now") {
+			t.Fatalf("q did not ask:\n%s", screenText(m))
+		}
+	})
+	t.Run("ctrl+c in a form asks while an instance is created", func(t *testing.T) {
+		m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true), append(running,
+			steps.Event{Type: steps.EventPrompt, StepID: "lost", Time: at(300), Prompt: lostPrompt})...)
 		_, cmd := m.Update(press("ctrl+c"))
 		for _, msg := range run(t, cmd) {
 			m.Update(msg)
 		}
-		if !m.confirmQuit {
-			t.Fatal("ctrl+c in the form did not ask")
+		if m.overlay != overlayQuit || m.Interrupted() {
+			t.Fatalf("ctrl+c in the form did not ask: overlay %s", m.overlay)
 		}
 		_, cmd = m.Update(press("esc"))
 		run(t, cmd)
-		if m.confirmQuit || m.mode != modeForm || m.form == nil {
-			t.Fatalf("esc did not bring the form back: mode %s", m.mode)
+		if openKind(m) != steps.PromptChoice || m.prompt.form == nil {
+			t.Fatalf("esc did not bring the form back: overlay %s", m.overlay)
 		}
-		if !strings.Contains(m.View(), "The whole database") {
-			t.Fatalf("the form is not shown again:\n%s", m.View())
+		if !strings.Contains(screenText(m), "The whole database") {
+			t.Fatalf("the form is not shown again:\n%s", screenText(m))
+		}
+	})
+}
+
+// requireInterrupt checks that cmd interrupts the program and that Run
+// would then say how to resume.
+func requireInterrupt(t *testing.T, m *Model, cmd tea.Cmd) {
+	t.Helper()
+	msgs := run(t, cmd)
+	found := false
+	for _, msg := range msgs {
+		if _, ok := msg.(tea.InterruptMsg); ok {
+			found = true
+		}
+	}
+	if !found || !m.Interrupted() {
+		t.Fatalf("got %v, want an interrupt", msgs)
+	}
+	err := result(m, tea.ErrInterrupted, io.Discard)
+	if !errors.Is(err, tea.ErrInterrupted) || !strings.Contains(err.Error(), "datalayer resume r-20261125-140000") {
+		t.Fatalf("Run would return %v", err)
+	}
+}
+
+// TestCtrlCWithNothingInFlight: with nothing changing in AWS or Pulumi,
+// Ctrl-C leaves at once from every screen; the run is journalled and
+// resumes.
+func TestCtrlCWithNothingInFlight(t *testing.T) {
+	tests := []struct {
+		name string
+		evs  []steps.Event
+	}{
+		{name: "main screen", evs: restoreScript(false)[:4]},
+		{name: "decision", evs: []steps.Event{{Type: steps.EventPrompt, StepID: "lost", Time: at(2), Prompt: lostPrompt}}},
+		{name: "gate", evs: gateEvents()},
+		{name: "manual step", evs: []steps.Event{{Type: steps.EventPrompt, StepID: "maintenance", Time: at(9), Prompt: maintenancePrompt}}},
+		{name: "available instance and a finished up", evs: []steps.Event{
+			{Type: steps.EventStepStarted, StepID: "up", Time: at(290)},
+			{Type: steps.EventIssued, StepID: "up", Time: at(290), Name: "up:data"},
+			{Type: steps.EventStatus, StepID: "up", Time: at(300), Status: statusChange("instance", "app3f9a1c2", "", "available", at(300))},
+			{Type: steps.EventStepFinished, StepID: "up", Time: at(310)},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true), tt.evs...)
+			_, cmd := m.Update(press("ctrl+c"))
+			requireInterrupt(t, m, cmd)
+		})
+	}
+	t.Run("a step that sent a change asks", func(t *testing.T) {
+		m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true),
+			steps.Event{Type: steps.EventStepStarted, StepID: "up", Time: at(290)},
+			steps.Event{Type: steps.EventIssued, StepID: "up", Time: at(290), Name: "up:data"})
+		_, cmd := m.Update(press("ctrl+c"))
+		run(t, cmd)
+		if m.overlay != overlayQuit || m.Interrupted() {
+			t.Fatalf("ctrl+c during an up did not ask: overlay %s", m.overlay)
+		}
+		if v := screenText(m); !strings.Contains(v, "has sent a change") {
+			t.Errorf("the confirm does not say what is in flight:\n%s", v)
 		}
 	})
 }
@@ -461,11 +524,11 @@ func TestAutoAnsweredPromptIsNotAsked(t *testing.T) {
 		steps.Event{Type: steps.EventPrompt, StepID: "lost", Time: at(2), Prompt: lostPrompt, Answer: auto},
 		steps.Event{Type: steps.EventAnswer, StepID: "lost", Time: at(2), Answer: auto},
 	)
-	if m.mode != modeMain || m.prompt != nil {
-		t.Fatalf("an answered prompt opened: mode %s", m.mode)
+	if m.overlay != overlayNone || m.run.Prompt() != nil {
+		t.Fatalf("an answered prompt opened: overlay %s", m.overlay)
 	}
 	m.Update(press("tab"))
-	if v := m.View(); !strings.Contains(v, "What was lost? → whole (--yes took the recommended option)") {
+	if v := screenText(m); !strings.Contains(v, "What was lost? → whole (--yes took the recommended option)") {
 		t.Fatalf("the automatic answer is not in the log:\n%s", v)
 	}
 }
@@ -486,11 +549,11 @@ func TestRefusedAnswerAsksAgain(t *testing.T) {
 	for _, msg := range run(t, cmd) {
 		m.Update(msg)
 	}
-	if m.mode != modeGate || m.prompt == nil {
-		t.Fatalf("mode %s after a refused answer, want the gate again", m.mode)
+	if openKind(m) != steps.PromptGate || m.overlay != overlayPrompt {
+		t.Fatalf("%q open (overlay %s) after a refused answer, want the gate again", openKind(m), m.overlay)
 	}
-	if !strings.Contains(m.View(), "is not one of") {
-		t.Fatalf("the refusal is not shown:\n%s", m.View())
+	if !strings.Contains(screenText(m), "is not one of") {
+		t.Fatalf("the refusal is not shown:\n%s", screenText(m))
 	}
 }
 
@@ -498,7 +561,7 @@ func TestResizeKeepsFrameSize(t *testing.T) {
 	m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true), restoreScript(false)[:4]...)
 	for _, size := range []struct{ w, h int }{{80, 24}, {60, 20}, {200, 60}, {100, 30}, {40, 12}} {
 		m.Update(tea.WindowSizeMsg{Width: size.w, Height: size.h})
-		v := m.View()
+		v := screenText(m)
 		lines := strings.Split(v, "\n")
 		if len(lines) != size.h {
 			t.Errorf("%dx%d: %d lines", size.w, size.h, len(lines))
@@ -524,11 +587,11 @@ func TestPromptsAskedTogetherQueueUp(t *testing.T) {
 		{Type: steps.EventStepStarted, StepID: "redeploy", Time: at(276)},
 		{Type: steps.EventPrompt, StepID: "redeploy", Time: at(276), Prompt: redeploy},
 	}})
-	if m.mode != modeGate || m.gate.input.Value() != "app5ec" {
-		t.Fatalf("the second prompt took over the gate: mode %s, input %q", m.mode, m.gate.input.Value())
+	if openKind(m) != steps.PromptGate || m.prompt.input.Value() != "app5ec" {
+		t.Fatalf("the second prompt took over the gate: %q open, input %q", openKind(m), m.prompt.input.Value())
 	}
-	if !strings.Contains(m.View(), "1 more waiting") {
-		t.Errorf("the gate does not say another prompt waits:\n%s", m.View())
+	if !strings.Contains(screenText(m), "1 more waiting") {
+		t.Errorf("the gate does not say another prompt waits:\n%s", screenText(m))
 	}
 	typeText(m, "7032")
 	_, cmd := m.Update(press("enter"))
@@ -536,20 +599,20 @@ func TestPromptsAskedTogetherQueueUp(t *testing.T) {
 		_, next := m.Update(msg)
 		run(t, next)
 	}
-	if m.mode != modeManual || m.prompt == nil || m.prompt.ID != "p-redeploy" {
-		t.Fatalf("after the gate: mode %s, prompt %v; want the queued manual step", m.mode, m.prompt)
+	if openKind(m) != steps.PromptManual || m.prompt.id() != "p-redeploy" {
+		t.Fatalf("after the gate: %q open, prompt %q; want the queued manual step", openKind(m), m.prompt.id())
 	}
 	// The engine's answer event for the gate arrives late: nothing changes.
 	m.Update(eventsMsg{now: at(277), events: []steps.Event{{Type: steps.EventAnswer, StepID: "gate", Time: at(277), Answer: &steps.Answer{PromptID: "p-gate", Value: "app5ec7032"}}}})
-	if m.mode != modeManual {
-		t.Fatalf("a late answer event closed the manual step: mode %s", m.mode)
+	if openKind(m) != steps.PromptManual {
+		t.Fatalf("a late answer event closed the manual step: %q open", openKind(m))
 	}
 	_, cmd = m.Update(press("x"))
 	for _, msg := range run(t, cmd) {
 		m.Update(msg)
 	}
-	if m.mode != modeMain || m.prompt != nil || len(m.queue) != 0 {
-		t.Fatalf("after both: mode %s, prompt %v, queue %d", m.mode, m.prompt, len(m.queue))
+	if m.overlay != overlayNone || len(m.run.Prompts) != 0 {
+		t.Fatalf("after both: overlay %s, queue %d", m.overlay, len(m.run.Prompts))
 	}
 	if got := s.Answers(); len(got) != 2 || got[0].PromptID != "p-gate" || got[1].PromptID != "p-redeploy" {
 		t.Fatalf("the session got %+v", got)
@@ -570,49 +633,49 @@ func TestLivePanelFollowsRenamesAndPollErrors(t *testing.T) {
 		{Type: steps.EventStatus, StepID: "verify", Time: at(200), Status: renamed},
 		{Type: steps.EventStatus, StepID: "verify", Time: at(250), Status: &awsclient.Change{At: at(250), Err: errors.New("Throttling: Rate exceeded")}},
 	}})
-	if v := m.View(); !strings.Contains(v, "last poll failed: Throttling") {
+	if v := screenText(m); !strings.Contains(v, "last poll failed: Throttling") {
 		t.Errorf("a failed poll is not shown:\n%s", v)
 	}
 	m.Update(eventsMsg{now: at(300), events: []steps.Event{{Type: steps.EventStatus, StepID: "verify", Time: at(260), Status: back}}})
 	var ids []string
-	for _, w := range m.watches {
-		ids = append(ids, w.id)
+	for _, w := range m.run.Watches {
+		ids = append(ids, w.ID)
 	}
 	if got := strings.Join(ids, ","); got != "app5ec7032-original,app5ec7032" {
 		t.Fatalf("watched rows %s, want app5ec7032-original,app5ec7032", got)
 	}
-	if v := m.View(); strings.Contains(v, "last poll failed") {
+	if v := screenText(m); strings.Contains(v, "last poll failed") {
 		t.Errorf("the poll error stays after a good poll:\n%s", v)
 	}
 }
 
 func TestLogScrollAndPanes(t *testing.T) {
 	m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true), restoreScript(false)...)
-	if m.pane != paneExplanation || !strings.Contains(m.View(), "[Explanation]") {
-		t.Fatalf("the explanation is not the first pane on a narrow screen:\n%s", m.View())
+	if m.pane != paneExplanation || !strings.Contains(screenText(m), "[Explanation]") {
+		t.Fatalf("the explanation is not the first pane on a narrow screen:\n%s", screenText(m))
 	}
 	m.Update(press("tab"))
-	if m.pane != paneLog || !strings.Contains(m.View(), "snapshot pre-restore-20261125: creating") {
-		t.Fatalf("tab did not show the log with its newest line:\n%s", m.View())
+	if m.pane != paneLog || !strings.Contains(screenText(m), "snapshot pre-restore-20261125: creating") {
+		t.Fatalf("tab did not show the log with its newest line:\n%s", screenText(m))
 	}
 	m.Update(press("up"))
 	m.Update(press("up"))
 	if !m.logHeld {
 		t.Fatal("scrolling up did not hold the log")
 	}
-	top := m.log.YOffset
+	top := m.log.YOffset()
 	m.Update(eventsMsg{now: at(300), events: []steps.Event{{Type: steps.EventOutput, Time: at(300), Text: "a new line"}}})
-	if m.log.YOffset != top || strings.Contains(m.View(), "a new line") {
-		t.Fatalf("a new line moved a held log (offset %d, was %d)", m.log.YOffset, top)
+	if m.log.YOffset() != top || strings.Contains(screenText(m), "a new line") {
+		t.Fatalf("a new line moved a held log (offset %d, was %d)", m.log.YOffset(), top)
 	}
 	for i := 0; i < 5; i++ {
 		m.Update(press("down"))
 	}
-	if m.logHeld || !strings.Contains(m.View(), "a new line") {
-		t.Fatalf("back at the bottom the log does not follow:\n%s", m.View())
+	if m.logHeld || !strings.Contains(screenText(m), "a new line") {
+		t.Fatalf("back at the bottom the log does not follow:\n%s", screenText(m))
 	}
 	m.Update(press("?"))
-	if !m.help.ShowAll || len(strings.Split(m.View(), "\n")) != 24 {
+	if !m.help.ShowAll || len(strings.Split(screenText(m), "\n")) != 24 {
 		t.Fatalf("? did not open the full help within the frame")
 	}
 }

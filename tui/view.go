@@ -4,29 +4,31 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/lipgloss"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
-// View implements tea.Model.
-func (m *Model) View() string {
+// View implements tea.Model. The run is drawn on the alternate screen unless
+// Options said otherwise.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.frame())
+	v.AltScreen = !m.c.inline
+	return v
+}
+
+// frame is the screen as text: banner, body, key bar.
+func (m *Model) frame() string {
 	if m.width <= 0 || m.height <= 0 {
 		return "datalayer: starting…"
 	}
 	l := m.computeLayout()
 	var body string
-	switch {
-	case m.confirmQuit:
-		body = m.modal(m.quitView(l.bodyH-2), true, l.bodyH)
-	case m.mode == modeForm && m.form != nil:
-		body = m.modal(m.formView(), false, l.bodyH)
-	case m.mode == modeGate:
-		body = m.modal(m.gateView(), true, l.bodyH)
-	case m.mode == modeManual:
-		body = m.modal(m.manualView(), false, l.bodyH)
-	default:
+	if box := m.modal(); box != nil {
+		body = m.modalBody(l, box)
+	} else {
 		body = m.mainView(l)
 	}
 	return lipgloss.JoinVertical(lipgloss.Left,
@@ -36,17 +38,21 @@ func (m *Model) View() string {
 	)
 }
 
+// topView is the step list, with the explanation beside it on wide
+// terminals.
+func (m *Model) topView(l layout) string {
+	if !m.wide() {
+		return fit(m.stepsView(m.width, l.stepsH), m.width, l.stepsH)
+	}
+	left := fit(m.stepsView(l.leftW, l.stepsH), l.leftW, l.stepsH)
+	right := fit(m.c.styles.Section.Render("Explanation")+"\n"+m.explain.View(), l.rightW, l.stepsH)
+	sep := strings.TrimSuffix(strings.Repeat(m.c.styles.Muted.Render(" │ ")+"\n", l.stepsH), "\n")
+	return lipgloss.JoinHorizontal(lipgloss.Top, padBlock(left, l.leftW), sep, right)
+}
+
 // mainView is the step list, the live panel and the lower pane.
 func (m *Model) mainView(l layout) string {
-	parts := make([]string, 0, 4)
-	if m.wide() {
-		left := fit(m.stepsView(l.leftW, l.stepsH), l.leftW, l.stepsH)
-		right := fit(m.c.styles.Section.Render("Explanation")+"\n"+m.explain.View(), l.rightW, l.stepsH)
-		sep := strings.TrimSuffix(strings.Repeat(m.c.styles.Muted.Render(" │ ")+"\n", l.stepsH), "\n")
-		parts = append(parts, lipgloss.JoinHorizontal(lipgloss.Top, padBlock(left, l.leftW), sep, right))
-	} else {
-		parts = append(parts, fit(m.stepsView(m.width, l.stepsH), m.width, l.stepsH))
-	}
+	parts := []string{m.topView(l)}
 	if l.liveH > 0 {
 		parts = append(parts, fit(m.liveView(m.width, l.liveH), m.width, l.liveH))
 	}
@@ -54,6 +60,20 @@ func (m *Model) mainView(l layout) string {
 		parts = append(parts, fit(m.summaryView(), m.width, l.summaryH))
 	}
 	parts = append(parts, fit(m.paneView(), m.width, l.paneH))
+	return strings.Join(parts, "\n")
+}
+
+// modalBody keeps the step list and the live panel in view above the open
+// box, and the end of the log below it when there is room.
+func (m *Model) modalBody(l layout, box *promptModel) string {
+	parts := []string{m.topView(l)}
+	if l.liveH > 0 {
+		parts = append(parts, fit(m.liveView(m.width, l.liveH), m.width, l.liveH))
+	}
+	parts = append(parts, fit(lipgloss.PlaceHorizontal(m.width, lipgloss.Center, box.View()), m.width, l.modalH))
+	if l.paneH > 0 {
+		parts = append(parts, fit(m.c.styles.Section.Render("Log")+"\n"+m.log.View(), m.width, l.paneH))
+	}
 	return strings.Join(parts, "\n")
 }
 
@@ -85,41 +105,35 @@ func (m *Model) paneView() string {
 // summaryView closes a finished run.
 func (m *Model) summaryView() string {
 	st := m.c.styles
-	counts := map[steps.State]int{}
-	for _, r := range m.steps {
-		counts[r.state]++
-	}
+	counts := m.run.Counts()
 	tally := fmt.Sprintf("%d done, %d skipped", counts[steps.StateDone], counts[steps.StateSkipped])
 	if n := counts[steps.StatePending]; n > 0 {
 		tally += fmt.Sprintf(", %d not run", n)
 	}
-	if m.failure != "" {
+	if m.run.Failure != "" {
 		where := ""
-		for _, r := range m.steps {
-			if r.state == steps.StateFailed {
-				where = " at “" + r.info.Title + "”"
-				break
-			}
+		if r := m.run.FailedStep(); r != nil {
+			where = " at “" + r.Info.Title + "”"
 		}
 		// The reason is what the person needs most: wrap it, up to 3 lines.
-		reason := ansi.Wordwrap("✗ Run failed"+where+": "+m.failure, max(20, m.width), " ")
+		reason := ansi.Wordwrap("✗ Run failed"+where+": "+m.run.Failure, max(20, m.width), " ")
 		if lines := strings.Split(reason, "\n"); len(lines) > 3 {
 			reason = strings.Join(lines[:3], "\n")
 		}
 		return st.FinishedFail.Render(reason) + "\n" +
 			st.Muted.Render(tally) + "\n" +
-			st.Hint.Render("Fix the cause, then continue with: datalayer resume "+m.info.RunID)
+			st.Hint.Render("Fix the cause, then continue with: datalayer resume "+m.run.Info.RunID)
 	}
 	took := ""
-	if m.totalTime > 0 {
-		took = " in " + clockDuration(m.totalTime)
+	if m.run.Total > 0 {
+		took = " in " + clockDuration(m.run.Total)
 	}
 	head := "✓ Run finished" + took
-	if strings.HasPrefix(m.endText, "stopped") {
-		head = "✓ Run " + m.endText
+	if strings.HasPrefix(m.run.EndText, "stopped") {
+		head = "✓ Run " + m.run.EndText
 	}
 	return st.FinishedOK.Render(head) + st.Muted.Render(" · "+tally) + "\n" +
-		st.Hint.Render("Timeline: datalayer report "+m.info.RunID) + "\n"
+		st.Hint.Render("Timeline: datalayer report "+m.run.Info.RunID) + "\n"
 }
 
 // helpView is the key bar for the current screen.
@@ -130,25 +144,36 @@ func (m *Model) helpView() string {
 func (m *Model) keysNow() bindings {
 	k := m.c.keys
 	switch {
-	case m.confirmQuit:
-		return bindings{k.Yes, k.No}
-	case m.finished:
+	case m.overlay == overlayQuit:
+		return m.quit.keys()
+	case m.run.Finished:
 		return bindings{k.Close, k.Up, k.Down, k.Pane}
-	case m.mode == modeForm:
-		if m.prompt != nil && m.prompt.Kind == steps.PromptConfirm {
-			return bindings{k.Toggle, k.Answer, k.FormQuit}
-		}
-		if m.prompt != nil && m.prompt.Kind == steps.PromptText {
-			return bindings{k.Answer, k.FormQuit}
-		}
-		return bindings{k.Choose, k.Answer, k.FormQuit}
-	case m.mode == modeGate:
-		return bindings{k.Confirm, k.Back, k.PageDown, k.PageUp, k.Force}
-	case m.mode == modeManual:
-		if m.manual.editing {
-			return bindings{k.KeepNote, k.StopNote}
-		}
-		return bindings{k.Done, k.Skip, k.Note, k.PageDown, k.Quit}
+	case m.overlay == overlayPrompt, m.overlay == overlaySending:
+		return m.prompt.keys()
 	}
 	return bindings{k.Quit, k.Pane, k.Up, k.Down, k.PageUp, k.PageDown, k.Help}
+}
+
+// promptHeader is the first line of the prompt's box: what it is, the step,
+// how many more wait, and on production a reminder.
+func (m *Model) promptHeader(p *steps.Prompt) string {
+	st := m.c.styles
+	kind := "Decision"
+	switch p.Kind {
+	case steps.PromptGate:
+		kind = "Gate"
+	case steps.PromptManual:
+		kind = "Your turn"
+	}
+	head := st.ModalTitle.Render(kind)
+	if r := m.run.Step(p.StepID); r != nil {
+		head += st.Muted.Render(" · step " + fmt.Sprint(m.run.StepIndex(r.Info.ID)+1) + " · " + r.Info.Title)
+	}
+	if n := len(m.run.Prompts) - 1; n > 0 {
+		head += st.StepWaiting.Render(fmt.Sprintf(" · %d more waiting", n))
+	}
+	if m.run.Info.Production || p.Production {
+		head = st.Production.Render("PRODUCTION") + " " + head
+	}
+	return head
 }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/datalayer-tool/datalayer/internal/config"
 	"github.com/datalayer-tool/datalayer/tui"
