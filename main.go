@@ -9,10 +9,12 @@ import (
 	"syscall"
 
 	"github.com/datalayer-tool/datalayer/internal/cli"
+	"github.com/datalayer-tool/datalayer/internal/quietinit"
 	"github.com/datalayer-tool/datalayer/pulumiclient/simprovider"
 )
 
 func main() {
+	quietinit.Restore() // first: see the package's comment
 	// Pulumi starts its "aws" provider plugin through a link named
 	// pulumi-resource-aws in a plugin directory datalayer writes: serve the
 	// simulated provider instead of the command line.
