@@ -137,12 +137,12 @@ func (s *State) applyPulumi(ev steps.Event) {
 			level, quiet = LevelWarn, false
 		}
 		s.addLine(Line{Time: at, StepID: ev.StepID, Level: level, Quiet: quiet,
-			Text: "  pulumi " + firstNonEmpty(p.Severity, "info") + ": " + p.Message})
+			Text: "  pulumi: " + firstNonEmpty(p.Severity, "info") + ": " + p.Message})
 		return
 	case pulumiclient.Summarised:
 		s.pulumiEnded(p.Message)
 		if p.Message != "" {
-			s.log(at, ev.StepID, LevelInfo, "  pulumi: "+p.Message)
+			s.log(at, ev.StepID, LevelInfo, "  pulumi: summary: "+p.Message)
 		}
 		return
 	}
@@ -175,12 +175,11 @@ func (s *State) applyPulumi(ev steps.Event) {
 	if phase == PhaseFailed {
 		level = LevelError
 	}
-	text := "  pulumi: " + r.StatusText() + " " + r.Type + " " + r.Name
-	if phase == PhasePlanned {
-		text = "  pulumi: plan: " + r.StatusText() + " " + r.Type + " " + r.Name
-	}
-	if r.ID != "" && phase == PhaseDone {
-		text += " (" + r.ID + ")"
+	// The engine's own words, as the journal and the report have them:
+	// "planned create aws:rds/instance:Instance app".
+	text := "  pulumi: " + string(p.Status) + " " + string(p.Op) + " " + p.Type + " " + p.Name
+	if p.ID != "" {
+		text += " (" + p.ID + ")"
 	}
 	if phase == PhaseFailed && p.Message != "" {
 		text += ": " + p.Message

@@ -280,7 +280,7 @@ func TestPulumiRows(t *testing.T) {
 				loud = append(loud, l.Text)
 			}
 		}
-		if want := []string{"  pulumi warning: careful"}; !reflect.DeepEqual(loud, want) {
+		if want := []string{"  pulumi: warning: careful"}; !reflect.DeepEqual(loud, want) {
 			t.Errorf("lines a quiet renderer prints: %q, want %q", loud, want)
 		}
 		if s.Pulumi.Rows[0].StatusText() != "replace" {
