@@ -114,7 +114,7 @@ func rowsByName(s *State) map[string]string {
 // checkFolded folds one operation's events and checks the rows.
 func checkFolded(t *testing.T, r recording, evs []steps.Event) {
 	t.Helper()
-	s := New(info, nil, nil)
+	s := New(info, nil, nil, 0)
 	for _, ev := range evs {
 		s.Apply(ev)
 	}
@@ -149,7 +149,7 @@ func TestRecordedPulumiStreams(t *testing.T) {
 		// The summary closes what is left; the rows must end on the
 		// engine's own end events already.
 		evs := readRecording(t, recordings[1])
-		s := New(info, nil, nil)
+		s := New(info, nil, nil, 0)
 		for _, ev := range evs {
 			if ev.Pulumi.Status == pulumiclient.Summarised {
 				continue
