@@ -261,14 +261,15 @@ func pendingMaintenanceStep() *Step {
 func stagingFirstStep() *Step {
 	return &Step{
 		ID: "staging-first", Title: "Upgrade staging before production", Kind: KindCheck, Phase: PhasePrepare,
-		Explanation: "On production, the same upgrade must have run on staging first. The tool looks for a " +
-			"finished staging upgrade in its state directory; without one it asks you to confirm it by hand.",
+		Explanation: "On production, the same upgrade must have run on staging first. The tool looks in its " +
+			"state directory for a real (not rehearsed) upgrade of another stack that was verified on the same " +
+			"target version; without one it asks you to confirm it by hand.",
 		Do: func(x *Exec) error {
 			if !x.Production() {
-				return Skip("this is not production: this run is the rehearsal")
+				return Skip("this is not production: this run is the staging upgrade that production waits for")
 			}
-			if t := loadTimings(x.Options().StateDir, "upgrade"); len(t) > 0 {
-				x.Say("a finished staging upgrade is recorded in the state directory")
+			if run, ok := stagingUpgradeDone(x.Options().StateDir, x.Get("target")); ok {
+				x.Say("staging was upgraded to %s by run %s (stack %s, %s)", x.Get("target"), run.Info.RunID, run.Info.Stack, run.Info.Started.UTC().Format(time.RFC3339))
 				return nil
 			}
 			_, err := x.Manual("staging", "Confirm staging was upgraded to "+x.Get("target")+" first",
@@ -372,4 +373,26 @@ func upgradeUpStep() *Step {
 			return nil
 		},
 	}
+}
+
+// stagingUpgradeDone finds a finished real upgrade of a non-production stack
+// that verified the target version. A rehearsal does not count: it proves
+// the procedure, not that staging runs the new major.
+func stagingUpgradeDone(stateDir, target string) (RunSummary, bool) {
+	runs, err := ListRuns(stateDir)
+	if err != nil {
+		return RunSummary{}, false
+	}
+	for _, r := range runs {
+		if r.Info.Runbook != "upgrade" || r.Info.Rehearsal || r.Info.Production || !r.Finished || r.Failed {
+			continue
+		}
+		evs, _ := ReadJournalFile(r.Path)
+		for _, e := range evs {
+			if e.Type == EventVariable && e.Name == "verified-version" && e.Value == target {
+				return r, true
+			}
+		}
+	}
+	return RunSummary{}, false
 }

@@ -150,3 +150,42 @@ func TestProgramChangeCommittedAfterInterruption(t *testing.T) {
 		t.Errorf("commit with nothing pending = %q %v", c, err)
 	}
 }
+
+// TestStagingFirstIgnoresRehearsals: production's "staging first" check
+// counts only a real, verified upgrade of another stack to the same target;
+// a rehearsal's timings used to count as one.
+func TestStagingFirstIgnoresRehearsals(t *testing.T) {
+	dir := t.TempDir()
+	write := func(id string, info RunInfo, verified, errText string) {
+		t.Helper()
+		info.RunID, info.Runbook = id, "upgrade"
+		j, err := OpenJournal(JournalPath(dir, id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs := []Event{{Seq: 1, Type: EventRunStarted, Run: &info}}
+		if verified != "" {
+			evs = append(evs, Event{Seq: 2, Type: EventVariable, StepID: "verify", Name: "verified-version", Value: verified})
+		}
+		evs = append(evs, Event{Seq: 3, Type: EventRunFinished, Text: "done", Err: errText})
+		for _, e := range evs {
+			if err := j.Append(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := j.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("r1-rehearsal", RunInfo{Stack: "staging", Rehearsal: true}, "17.7", "")
+	write("r2-other-target", RunInfo{Stack: "staging"}, "17.6", "")
+	write("r3-failed", RunInfo{Stack: "staging"}, "17.7", "verify: instance runs 16.13")
+	write("r4-production", RunInfo{Stack: "production", Production: true}, "17.7", "")
+	if r, ok := stagingUpgradeDone(dir, "17.7"); ok {
+		t.Fatalf("counted %s as staging's upgrade to 17.7", r.Info.RunID)
+	}
+	write("r5-staging", RunInfo{Stack: "staging"}, "17.7", "")
+	if r, ok := stagingUpgradeDone(dir, "17.7"); !ok || r.Info.RunID != "r5-staging" {
+		t.Fatalf("staging's real upgrade not found: %+v %v", r, ok)
+	}
+}
