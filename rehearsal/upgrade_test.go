@@ -150,3 +150,34 @@ func TestUpgradeRefusedFetchesLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestUpgradePastedSpotChecks: without a database URL the step says how to
+// give one and takes pasted EXPLAIN ANALYZE output; the report compares it
+// side by side and flags the slowdown.
+func TestUpgradePastedSpotChecks(t *testing.T) {
+	queries := filepath.Join(t.TempDir(), "spot-checks.yaml")
+	if err := os.WriteFile(queries, []byte("- name: flow by slug\n  sql: SELECT * FROM flows WHERE slug = 'x'\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := "Index Scan using flows_slug on flows  (cost=0.29..8.30 rows=1 width=4) (actual time=0.02..0.02 rows=1 loops=1)\nPlanning Time: 0.100 ms\nExecution Time: 2.000 ms\n"
+	after := "Seq Scan on flows  (cost=0.00..99.00 rows=1 width=4) (actual time=0.02..3.9 rows=1 loops=1)\nPlanning Time: 0.150 ms\nExecution Time: 4.000 ms\n"
+	t.Setenv("DATALAYER_TEST_NO_DB_URL", "")
+	r := runHeadless(t, steps.Options{Runbook: "upgrade", Yes: true,
+		SpotChecks: steps.SpotCheckOptions{QueriesFile: queries, URLEnv: "DATALAYER_TEST_NO_DB_URL", Threshold: 1.5},
+		Answers:    map[string]string{"explain-before/paste": before, "explain-after/paste": after}}, nil)
+	if r.err != nil {
+		t.Fatalf("run failed: %v\n%s", r.err, r.text())
+	}
+	if !strings.Contains(r.text(), "export DATALAYER_TEST_NO_DB_URL=postgres://") {
+		t.Errorf("the step did not say how to give a database URL\n%s", r.text())
+	}
+	events, err := steps.ReadJournalFile(r.run.JournalPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := steps.Report(events)
+	want := "| flow by slug | 0.100 ms | 0.150 ms | 2.000 ms | 4.000 ms | x2.00 | **changed**: Index Scan using flows_slug on flows → Seq Scan on flows | **slower** |"
+	if !strings.Contains(rep, want) {
+		t.Errorf("report lacks the row\n%s\n%s", want, rep)
+	}
+}
