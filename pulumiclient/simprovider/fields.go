@@ -103,26 +103,6 @@ var parameterGroupFields = []field{
 	{name: "tagsAll", kind: kStringMap, output: true, desc: "All tags."},
 }
 
-// fieldsOf returns the fields of a type token, or nil.
-func fieldsOf(typ string) []field {
-	switch typ {
-	case InstanceType:
-		return instanceFields
-	case ParameterGroupType:
-		return parameterGroupFields
-	}
-	return nil
-}
-
-func fieldByName(fields []field, name string) (field, bool) {
-	for _, f := range fields {
-		if f.name == name {
-			return f, true
-		}
-	}
-	return field{}, false
-}
-
 // typeSpec is a property's type in the Pulumi package schema.
 func (f field) typeSpec() map[string]any {
 	var t map[string]any

@@ -175,9 +175,6 @@ func (s *server) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (
 		return nil, err
 	}
 	region := props(args).str("region")
-	if region == "" {
-		region = req.GetVariables()["aws:region"]
-	}
 	attempts, _ := props(args).num("maxRetries")
 	s.mu.Lock()
 	s.region, s.maxAttempts = region, attempts
