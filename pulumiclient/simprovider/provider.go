@@ -103,6 +103,20 @@ func unmarshal(s *structpb.Struct, label string) (resource.PropertyMap, error) {
 	return m, nil
 }
 
+// unmarshalBoth decodes a request's two property maps (olds and news,
+// state and inputs).
+func unmarshalBoth(a *structpb.Struct, la string, b *structpb.Struct, lb string) (resource.PropertyMap, resource.PropertyMap, error) {
+	ma, err := unmarshal(a, la)
+	if err != nil {
+		return nil, nil, err
+	}
+	mb, err := unmarshal(b, lb)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ma, mb, nil
+}
+
 func marshal(m resource.PropertyMap, label string) (*structpb.Struct, error) {
 	s, err := plugin.MarshalProperties(m, plugin.MarshalOptions{Label: label, KeepUnknowns: true, KeepSecrets: true})
 	if err != nil {
@@ -148,11 +162,7 @@ func (s *server) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*p
 
 // DiffConfig implements pulumirpc.ResourceProviderServer.
 func (s *server) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := unmarshal(req.GetOldInputs(), "old config")
-	if err != nil {
-		return nil, err
-	}
-	news, err := unmarshal(req.GetNews(), "new config")
+	olds, news, err := unmarshalBoth(req.GetOldInputs(), "old config", req.GetNews(), "new config")
 	if err != nil {
 		return nil, err
 	}
@@ -188,11 +198,7 @@ func (s *server) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumir
 	if err != nil {
 		return nil, err
 	}
-	olds, err := unmarshal(req.GetOlds(), "olds")
-	if err != nil {
-		return nil, err
-	}
-	news, err := unmarshal(req.GetNews(), "news")
+	olds, news, err := unmarshalBoth(req.GetOlds(), "olds", req.GetNews(), "news")
 	if err != nil {
 		return nil, err
 	}
@@ -219,11 +225,7 @@ func (s *server) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc
 	if err != nil {
 		return nil, err
 	}
-	olds, err := unmarshal(req.GetOlds(), "olds")
-	if err != nil {
-		return nil, err
-	}
-	news, err := unmarshal(req.GetNews(), "news")
+	olds, news, err := unmarshalBoth(req.GetOlds(), "olds", req.GetNews(), "news")
 	if err != nil {
 		return nil, err
 	}
@@ -264,11 +266,7 @@ func (s *server) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumir
 	if err != nil {
 		return nil, err
 	}
-	state, err := unmarshal(req.GetProperties(), "state")
-	if err != nil {
-		return nil, err
-	}
-	inputs, err := unmarshal(req.GetInputs(), "inputs")
+	state, inputs, err := unmarshalBoth(req.GetProperties(), "state", req.GetInputs(), "inputs")
 	if err != nil {
 		return nil, err
 	}
@@ -296,11 +294,7 @@ func (s *server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pul
 	if err != nil {
 		return nil, err
 	}
-	olds, err := unmarshal(req.GetOlds(), "olds")
-	if err != nil {
-		return nil, err
-	}
-	news, err := unmarshal(req.GetNews(), "news")
+	olds, news, err := unmarshalBoth(req.GetOlds(), "olds", req.GetNews(), "news")
 	if err != nil {
 		return nil, err
 	}
