@@ -37,6 +37,8 @@ type RDSAPI interface {
 	DescribeEngineDefaultParameters(ctx context.Context, in *rds.DescribeEngineDefaultParametersInput, optFns ...func(*rds.Options)) (*rds.DescribeEngineDefaultParametersOutput, error)
 	DescribeDBLogFiles(ctx context.Context, in *rds.DescribeDBLogFilesInput, optFns ...func(*rds.Options)) (*rds.DescribeDBLogFilesOutput, error)
 	DownloadDBLogFilePortion(ctx context.Context, in *rds.DownloadDBLogFilePortionInput, optFns ...func(*rds.Options)) (*rds.DownloadDBLogFilePortionOutput, error)
+	RestoreDBInstanceToPointInTime(ctx context.Context, in *rds.RestoreDBInstanceToPointInTimeInput, optFns ...func(*rds.Options)) (*rds.RestoreDBInstanceToPointInTimeOutput, error)
+	DescribeDBInstanceAutomatedBackups(ctx context.Context, in *rds.DescribeDBInstanceAutomatedBackupsInput, optFns ...func(*rds.Options)) (*rds.DescribeDBInstanceAutomatedBackupsOutput, error)
 }
 
 // STSAPI lists the STS calls the program makes; *sts.Client implements it.
@@ -506,6 +508,12 @@ func CheckRestoreSettings(s RestoreSettings) error {
 	if err := ValidateSnapshotRef(s.SnapshotID); err != nil {
 		return err
 	}
+	return checkTargetSettings(s)
+}
+
+// checkTargetSettings checks the new instance's settings a snapshot or
+// point-in-time restore must be given.
+func checkTargetSettings(s RestoreSettings) error {
 	if err := ValidateInstanceID(s.InstanceID); err != nil {
 		return err
 	}
@@ -831,6 +839,7 @@ func instanceFrom(d rdstypes.DBInstance) Instance {
 		BackupRetention:    aws.ToInt32(d.BackupRetentionPeriod),
 		MaintenanceWindow:  aws.ToString(d.PreferredMaintenanceWindow),
 		Created:            aws.ToTime(d.InstanceCreateTime),
+		LatestRestorable:   aws.ToTime(d.LatestRestorableTime),
 	}
 	if len(d.DBParameterGroups) > 0 {
 		in.ParameterGroup = aws.ToString(d.DBParameterGroups[0].DBParameterGroupName)

@@ -15,6 +15,7 @@ const (
 	EventDeleted            = "RDS-EVENT-0003"
 	EventRestarted          = "RDS-EVENT-0006"
 	EventRestoredFromSnap   = "RDS-EVENT-0043"
+	EventRestoredToPoint    = "RDS-EVENT-0019" // restored from a point-in-time backup
 	EventUpgradeStarted     = "RDS-EVENT-0267"
 	EventUpgradeFinished    = "RDS-EVENT-0268"
 )
@@ -43,6 +44,7 @@ var eventCatalogue = []struct{ prefix, id string }{
 	{"Deleted user snapshot", "RDS-EVENT-0041"},
 	{"Manual snapshot created", "RDS-EVENT-0042"},
 	{"Restored from snapshot", EventRestoredFromSnap},
+	{"Restored from DB instance", EventRestoredToPoint},
 	{"Database instance patched", "RDS-EVENT-0047"},
 	{"DB instance stopped", "RDS-EVENT-0087"},
 	{"DB instance started", "RDS-EVENT-0088"},

@@ -221,7 +221,7 @@ func TestInstance(t *testing.T) {
 		StorageEncrypted: true, PubliclyAccessible: true, ParameterGroup: "postgres16-force-ssl-off", ParameterApplyStatus: "in-sync",
 		SecurityGroups: []string{"sg-0a1b2c3d4e5f60718"}, SubnetGroup: "data-db-subnet-group-3f9a1c2", OptionGroup: "default:postgres-16",
 		Address: "app5ec7032.c9akciq32x1z.eu-west-2.rds.amazonaws.com", Port: 5432, AvailabilityZone: "eu-west-2a",
-		BackupRetention: 1, MaintenanceWindow: "mon:00:00-mon:03:00", Created: in.Created, Tags: map[string]string{"Name": "app"},
+		BackupRetention: 1, MaintenanceWindow: "mon:00:00-mon:03:00", Created: in.Created, LatestRestorable: t0.Add(-5 * time.Minute), Tags: map[string]string{"Name": "app"},
 	}
 	if fmt.Sprintf("%+v", in) != fmt.Sprintf("%+v", want) {
 		t.Errorf("Instance =\n%+v\nwant\n%+v", in, want)
@@ -556,9 +556,19 @@ func TestRename(t *testing.T) {
 
 // TestRenameRefused plays the console restore: restore, rename the old
 // instance away, then give the restored one the old name while AWS still
-// refuses it for 5 minutes.
+// refuses it: a few minutes in the default world, as the runbook says, longer
+// in rename-refused.
 func TestRenameRefused(t *testing.T) {
-	e, clk := newEnv(t, "rename-refused")
+	for _, tt := range []struct {
+		scenario string
+		reserve  time.Duration
+	}{{"default", rdssim.RenameReserve}, {"rename-refused", rdssim.RenameReserveLong}} {
+		t.Run(tt.scenario, func(t *testing.T) { testRenameRefused(t, tt.scenario, tt.reserve) })
+	}
+}
+
+func testRenameRefused(t *testing.T, scenario string, reserve time.Duration) {
+	e, clk := newEnv(t, scenario)
 	restored, err := e.c.Restore(ctx(t), settingsOf(t, e, "pre-release-"+t0.AddDate(0, 0, -3).Add(-2*time.Hour).Format("2006-01-02"), "app5ec7032-restored"))
 	if err != nil {
 		t.Fatal(err)
@@ -578,8 +588,8 @@ func TestRenameRefused(t *testing.T) {
 	if in.ID != app || in.ResourceID != restored.ResourceID {
 		t.Errorf("now %s is %s, want the restored instance %s", app, in.ResourceID, restored.ResourceID)
 	}
-	if waited := clk.Since(start); waited < 4*time.Minute {
-		t.Errorf("rename went through after %s, before the 5-minute reservation ended", waited)
+	if waited := clk.Since(start); waited < reserve-time.Minute || waited > reserve+3*time.Minute {
+		t.Errorf("rename went through after %s, want about the %s reservation", waited, reserve)
 	}
 	var refused, attempts int
 	var countdown []time.Duration
@@ -663,11 +673,12 @@ func TestUpgradePrecheckFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pending) != 1 || pending[0].Action != "system-update" || pending[0].ResourceARN != in.ARN || pending[0].AutoAppliedAfter.IsZero() {
+	if len(pending) != 2 || pending[0].Action != "system-update" || pending[0].ResourceARN != in.ARN || pending[0].AutoAppliedAfter.IsZero() ||
+		pending[1].Action != "hardware-maintenance" || pending[1].CurrentApply != pending[1].ForcedApply {
 		t.Fatalf("pending = %+v", pending)
 	}
 	byID, err := e.c.PendingMaintenance(ctx(t), app)
-	if err != nil || len(byID) != 1 {
+	if err != nil || len(byID) != 2 {
 		t.Errorf("by identifier: %+v, %v", byID, err)
 	}
 
@@ -704,10 +715,12 @@ func TestUpgradePrecheckFails(t *testing.T) {
 	if err := e.c.ApplyMaintenance(ctx(t), in.ARN, "os-upgrade", awsclient.OptInImmediate); !errors.Is(err, awsclient.ErrInvalidInput) {
 		t.Errorf("action not pending: %v", err)
 	}
-	if err := e.c.ApplyMaintenance(ctx(t), in.ARN, "system-update", awsclient.OptInImmediate); err != nil {
-		t.Fatal(err)
+	for _, a := range pending {
+		if err := e.c.ApplyMaintenance(ctx(t), in.ARN, a.Action, awsclient.OptInImmediate); err != nil {
+			t.Fatal(err)
+		}
 	}
-	clk.Advance(rdssim.MaintenanceDuration)
+	clk.Advance(2 * rdssim.MaintenanceDuration)
 	if pending, err := e.c.PendingMaintenance(ctx(t), in.ARN); err != nil || len(pending) != 0 {
 		t.Errorf("after applying: %+v, %v", pending, err)
 	}

@@ -63,8 +63,12 @@ type Instance struct {
 	BackupRetention      int32
 	MaintenanceWindow    string
 	Created              time.Time
-	Pending              PendingChanges
-	Tags                 map[string]string
+	// LatestRestorable is LatestRestorableTime: the newest point a
+	// point-in-time restore can reach (zero without automated backups).
+	// The earliest is in AutomatedBackups.
+	LatestRestorable time.Time
+	Pending          PendingChanges
+	Tags             map[string]string
 }
 
 // Snapshot is a manual or automated DB snapshot.
@@ -206,4 +210,11 @@ type API interface {
 	// (the pg_upgrade logs say why an upgrade was refused).
 	LogFiles(ctx context.Context, instanceID string) ([]LogFile, error)
 	LogPortion(ctx context.Context, instanceID, file string) (string, error)
+
+	// AutomatedBackups lists automated backups with their restorable window,
+	// of one instance (live or deleted) or, for "", of every instance.
+	AutomatedBackups(ctx context.Context, instanceID string) ([]AutomatedBackup, error)
+	// RestoreToPointInTime restores an instance's automated backup, as of a
+	// time, to a new instance with exactly the given settings.
+	RestoreToPointInTime(ctx context.Context, s PointInTimeSettings) (Instance, error)
 }

@@ -17,8 +17,10 @@ fi
 
 work=$(mktemp -d)
 sim_pid=""
+sim10_pid=""
 cleanup() {
 	if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null; fi
+	if [ -n "$sim10_pid" ]; then kill "$sim10_pid" 2>/dev/null; wait "$sim10_pid" 2>/dev/null; fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -185,9 +187,74 @@ expect "more lines pending after the first" True "$out"
 fail_with "a log file that does not exist" DBLogFileNotFoundFault rds download-db-log-file-portion --db-instance-identifier "$old" \
 	--log-file-name error/postgresql.log.1999-01-01-00
 
+# Point-in-time restore and automated backups.
+run "describe-db-instance-automated-backups" rds describe-db-instance-automated-backups --db-instance-identifier "$old-original" \
+	--query 'DBInstanceAutomatedBackups[0].[Status,BackupRetentionPeriod,RestoreWindow.EarliestTime < RestoreWindow.LatestTime]' --output text
+expect "an active automated backup with a window" "$(printf 'active\t1\tTrue')" "$out"
+run "restore-db-instance-to-point-in-time" rds restore-db-instance-to-point-in-time --source-db-instance-identifier "$old-original" \
+	--target-db-instance-identifier app5ec7032-pitr --use-latest-restorable-time --db-parameter-group-name postgres16-force-ssl-off \
+	--vpc-security-group-ids sg-0a1b2c3d4e5f60718 --db-subnet-group-name data-db-subnet-group-3f9a1c2 --no-multi-az \
+	--query 'DBInstance.DBInstanceStatus' --output text
+expect "the point-in-time restore is creating" creating "$out"
+run "wait db-instance-available (point in time)" rds wait db-instance-available --db-instance-identifier app5ec7032-pitr
+run "describe-events (point in time)" rds describe-events --source-type db-instance --source-identifier app5ec7032-pitr --duration 10080 \
+	--query 'Events[].Message' --output text
+expect_contains "recorded as a point-in-time restore" "Restored from DB instance $old-original to app5ec7032-pitr." "$out"
+fail_with "a restore time outside the window" InvalidRestoreFault rds restore-db-instance-to-point-in-time --source-db-instance-identifier "$old-original" \
+	--target-db-instance-identifier app5ec7032-pitr2 --restore-time 2001-01-01T00:00:00Z
+fail_with "a point-in-time restore onto an existing name" DBInstanceAlreadyExists rds restore-db-instance-to-point-in-time --source-db-instance-identifier "$old-original" \
+	--target-db-instance-identifier app5ec7032-pitr --use-latest-restorable-time
+fail_with "a point-in-time restore of a missing instance" DBInstanceNotFound rds restore-db-instance-to-point-in-time --source-db-instance-identifier no-such-instance \
+	--target-db-instance-identifier app5ec7032-pitr3 --use-latest-restorable-time
+run "delete keeping the automated backups" rds delete-db-instance --db-instance-identifier app5ec7032-pitr --skip-final-snapshot \
+	--no-delete-automated-backups --query 'DBInstance.DBInstanceStatus' --output text
+run "wait db-instance-deleted" rds wait db-instance-deleted --db-instance-identifier app5ec7032-pitr
+run "describe-db-instance-automated-backups (retained)" rds describe-db-instance-automated-backups --filters Name=status,Values=retained \
+	--query 'DBInstanceAutomatedBackups[].DBInstanceIdentifier' --output text
+expect "the deleted instance's backups are retained" app5ec7032-pitr "$out"
+
 fail_with "describe a missing instance" DBInstanceNotFound rds describe-db-instances --db-instance-identifier no-such-instance
 fail_with "invalid snapshot name" InvalidParameterValue rds create-db-snapshot --db-instance-identifier "$old" --db-snapshot-identifier "bad--name"
 fail_with "final snapshot name taken" DBSnapshotAlreadyExists rds delete-db-instance --db-instance-identifier "$old" --final-db-snapshot-identifier conformance-snap
+
+# A renamed-away identifier stays refused for a few minutes, as on AWS. At
+# 2000 times real time every CLI start-up is half an hour of simulated time,
+# so this runs against a second simulator at 10 times real time (in the
+# upgrade-precheck-fails world, for the pending maintenance below).
+"$work/rdssim-serve" --addr 127.0.0.1:0 --speed 10 --scenario upgrade-precheck-fails --addr-file "$work/addr10" >"$work/sim10.log" 2>&1 &
+sim10_pid=$!
+for _ in $(seq 100); do
+	[ -s "$work/addr10" ] && break
+	sleep 0.1
+done
+addr_fast=$addr
+addr=$(cat "$work/addr10")
+run "rename at 10x" rds modify-db-instance --db-instance-identifier "$old" --new-db-instance-identifier "$old-away" \
+	--apply-immediately --query 'DBInstance.DBInstanceStatus' --output text
+sleep 6 # past the switch (45 s simulated): the new name answers, the old one is free of any instance
+fail_with "the renamed-away name is still refused" DBInstanceAlreadyExists rds create-db-instance --db-instance-identifier "$old" \
+	--db-instance-class db.t3.small --engine postgres --master-username dbuser --master-user-password conformance-pw --allocated-storage 20
+# Pending maintenance of several kinds, opt-in types and CurrentApplyDate.
+arn=arn:aws:rds:eu-west-2:123456789012:db:$old-away
+run "describe-pending-maintenance-actions" rds describe-pending-maintenance-actions --resource-identifier "$arn" \
+	--query 'PendingMaintenanceActions[0].PendingMaintenanceActionDetails[].Action' --output text
+expect "two kinds pending" "$(printf 'system-update\thardware-maintenance')" "$out"
+run "apply-pending-maintenance-action next-maintenance" rds apply-pending-maintenance-action --resource-identifier "$arn" \
+	--apply-action system-update --opt-in-type next-maintenance \
+	--query "ResourcePendingMaintenanceActions.PendingMaintenanceActionDetails[?Action=='system-update'].[OptInStatus,CurrentApplyDate]" --output text
+expect_contains "scheduled for the next window (Monday 00:00)" "next-maintenance" "$out"
+expect_contains "at the window's start" "T00:00:00" "$out"
+run "apply-pending-maintenance-action undo-opt-in" rds apply-pending-maintenance-action --resource-identifier "$arn" \
+	--apply-action system-update --opt-in-type undo-opt-in \
+	--query "ResourcePendingMaintenanceActions.PendingMaintenanceActionDetails[?Action=='system-update'].OptInStatus" --output text
+expect "opt-in undone" "" "$out"
+fail_with "an action that is not pending" InvalidParameterValue rds apply-pending-maintenance-action --resource-identifier "$arn" \
+	--apply-action db-upgrade --opt-in-type immediate
+
+kill "$sim10_pid" 2>/dev/null
+wait "$sim10_pid" 2>/dev/null
+sim10_pid=""
+addr=$addr_fast
 
 echo "$checks checks, $fails failed"
 [ "$fails" == 0 ]

@@ -34,12 +34,19 @@
 // A rename (NewDBInstanceIdentifier + ApplyImmediately) is renaming under the
 // old name (no Endpoint) for 30 s, then neither name answers for 15 s, then
 // the new name is rebooting until 3 min, then available with the new
-// address; the old name is free at the switch, or refused with
-// DBInstanceAlreadyExists for 5 min in rename-refused. An engine upgrade is
+// address; the old name stays refused with DBInstanceAlreadyExists for 4
+// minutes from the switch (10 in rename-refused). An engine upgrade is
 // upgrading for 10 min, the version changing after the 3-minute downtime that
 // follows the 3-minute pre-check; with pending maintenance the pre-check fails
 // (RDS-EVENT-0158) and the version stays. Deleting lasts until the final
 // snapshot is available (3 min) plus 30 s, then DBInstanceNotFound.
+//
+// Beyond instances and snapshots: parameter groups belong to a family whose
+// parameters they show (families.go); database log files, including the
+// pg_upgrade logs a failed pre-check leaves (logs.go); pending maintenance
+// of several kinds with opt-ins (ops_misc.go); automated backups, retained
+// after a deletion, and point-in-time restores (pitr.go). docs/FIDELITY.md
+// lists what is modelled, with sources, and what is not.
 //
 // As in RDS, DescribeEvents refuses a SourceIdentifier without SourceType
 // (InvalidParameterCombination) and defaults to the last 60 minutes.

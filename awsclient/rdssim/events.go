@@ -23,6 +23,7 @@ var catalogue = map[string]EventDef{
 	"RDS-EVENT-0003": {Categories: []string{"deletion"}, Message: "DB instance deleted"},
 	"RDS-EVENT-0005": {Categories: []string{"creation"}, Message: "DB instance created"},
 	"RDS-EVENT-0006": {Categories: []string{"availability"}, Message: "DB instance restarted"},
+	"RDS-EVENT-0019": {Categories: []string{"restoration"}, Message: "Restored from DB instance "},
 	"RDS-EVENT-0011": {Categories: []string{"configuration change"}, Message: "Updated to use DBParameterGroup "},
 	"RDS-EVENT-0012": {Categories: []string{"configuration change"}, Message: "Applying modification to database instance class"},
 	"RDS-EVENT-0014": {Categories: []string{"configuration change"}, Message: "Finished applying modification to DB instance class"},

@@ -92,11 +92,11 @@ type ScenarioInfo struct {
 }
 
 var scenarios = []ScenarioInfo{
-	{"default", "The data stack as it is: app5ec7032 on postgres 16.13, snapshots of the last week, no faults."},
+	{"default", "The data stack as it is: app5ec7032 on postgres 16.13, snapshots of the last week, no faults; a renamed-away identifier stays refused for 4 minutes, as on AWS."},
 	{"throttling", "Requests 11-14 of every 20 fail with Throttling (400) and requests 37-38 of every 50 with ServiceUnavailable (503); the SDK retries, a poller must back off."},
-	{"rename-refused", "After a rename the old identifier stays refused (DBInstanceAlreadyExists) for 5 minutes."},
+	{"rename-refused", "After a rename the old identifier stays refused (DBInstanceAlreadyExists) for 10 minutes instead of 4."},
 	{"restore-incompatible-parameters", "Every restore from a snapshot ends in incompatible-parameters instead of available."},
-	{"upgrade-precheck-fails", "A system-update maintenance action is pending; an engine upgrade emits RDS-EVENT-0158, has some downtime and leaves the version unchanged until the action is applied."},
+	{"upgrade-precheck-fails", "System-update and hardware-maintenance actions are pending; an engine upgrade emits RDS-EVENT-0158, writes pg_upgrade logs naming them, has some downtime and leaves the version unchanged until they are applied."},
 	{"final-snapshot-exists", "A manual snapshot named final-before-deletion exists, so deleting with that final snapshot name fails with DBSnapshotAlreadyExists."},
 	{"credentials-expire", "From request 41 on, every call signed with an access key seen before fails with ExpiredToken (403); a new key works."},
 	{"network-loss", "Requests 21-26 of every 60 have their connection dropped, requests 27-28 get InternalFailure (500)."},
@@ -132,7 +132,7 @@ func applyScenario(w *World, name string) {
 			Fault{Name: "throttling", Code: "Throttling", From: 11, Count: 4, Every: 20},
 			Fault{Name: "5xx", Code: "ServiceUnavailable", Status: 503, From: 37, Count: 2, Every: 50})
 	case "rename-refused":
-		w.ReserveFor = 5 * time.Minute
+		w.ReserveFor = RenameReserveLong
 	case "restore-incompatible-parameters":
 		w.IncompatibleRestores = true
 	case "upgrade-precheck-fails":
@@ -141,6 +141,10 @@ func applyScenario(w *World, name string) {
 			Description:      "New Operating System update is available",
 			AutoAppliedAfter: w.Start.AddDate(0, 0, 14).Truncate(24 * time.Hour),
 			ForcedApply:      w.Start.AddDate(0, 0, 45).Truncate(24 * time.Hour),
+		}, MaintenanceAction{
+			Action:      "hardware-maintenance",
+			Description: "Hardware maintenance of the underlying host",
+			ForcedApply: w.Start.AddDate(0, 0, 21).Truncate(24 * time.Hour),
 		})
 	case "final-snapshot-exists":
 		t := w.Start.AddDate(0, -2, -5)

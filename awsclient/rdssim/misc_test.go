@@ -126,6 +126,12 @@ func TestPendingMaintenanceAndFailedUpgrade(t *testing.T) {
 	if got := e.status(t, DefaultInstanceID); got != "maintenance" {
 		t.Fatalf("status %s while applying maintenance", got)
 	}
+	// The second action, opted in while the first runs, follows it.
+	must(e.rds.ApplyPendingMaintenanceAction(ctx, &rds.ApplyPendingMaintenanceActionInput{ResourceIdentifier: aws.String(arn), ApplyAction: aws.String("hardware-maintenance"), OptInType: aws.String("immediate")}))
+	e.clk.Advance(MaintenanceDuration)
+	if got := e.status(t, DefaultInstanceID); got != "maintenance" {
+		t.Fatalf("status %s between the two actions", got)
+	}
 	e.clk.Advance(MaintenanceDuration)
 	if out := must(e.rds.DescribePendingMaintenanceActions(ctx, &rds.DescribePendingMaintenanceActionsInput{})); len(out.PendingMaintenanceActions) != 0 {
 		t.Fatalf("maintenance still pending after applying it")

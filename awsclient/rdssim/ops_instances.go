@@ -12,26 +12,28 @@ var handlers map[string]handler
 
 func init() {
 	handlers = map[string]handler{
-		"DescribeDBInstances":               describeInstances,
-		"CreateDBInstance":                  createInstance,
-		"ModifyDBInstance":                  modifyInstance,
-		"RebootDBInstance":                  rebootInstance,
-		"DeleteDBInstance":                  deleteInstance,
-		"RestoreDBInstanceFromDBSnapshot":   restoreInstance,
-		"DescribeDBSnapshots":               describeSnapshots,
-		"CreateDBSnapshot":                  createSnapshot,
-		"DeleteDBSnapshot":                  deleteSnapshot,
-		"DescribeDBEngineVersions":          describeEngineVersions,
-		"DescribePendingMaintenanceActions": describePendingMaintenance,
-		"ApplyPendingMaintenanceAction":     applyPendingMaintenance,
-		"DescribeEvents":                    describeEvents,
-		"DescribeDBParameterGroups":         describeParameterGroups,
-		"DescribeDBParameters":              describeParameters,
-		"CreateDBParameterGroup":            createParameterGroup,
-		"DescribeEngineDefaultParameters":   describeEngineDefaults,
-		"DescribeDBLogFiles":                describeLogFiles,
-		"DownloadDBLogFilePortion":          downloadLogPortion,
-		"DescribeDBSubnetGroups":            describeSubnetGroups,
+		"DescribeDBInstances":                describeInstances,
+		"CreateDBInstance":                   createInstance,
+		"ModifyDBInstance":                   modifyInstance,
+		"RebootDBInstance":                   rebootInstance,
+		"DeleteDBInstance":                   deleteInstance,
+		"RestoreDBInstanceFromDBSnapshot":    restoreInstance,
+		"DescribeDBSnapshots":                describeSnapshots,
+		"CreateDBSnapshot":                   createSnapshot,
+		"DeleteDBSnapshot":                   deleteSnapshot,
+		"DescribeDBEngineVersions":           describeEngineVersions,
+		"DescribePendingMaintenanceActions":  describePendingMaintenance,
+		"ApplyPendingMaintenanceAction":      applyPendingMaintenance,
+		"DescribeEvents":                     describeEvents,
+		"DescribeDBParameterGroups":          describeParameterGroups,
+		"DescribeDBParameters":               describeParameters,
+		"CreateDBParameterGroup":             createParameterGroup,
+		"DescribeEngineDefaultParameters":    describeEngineDefaults,
+		"DescribeDBLogFiles":                 describeLogFiles,
+		"RestoreDBInstanceToPointInTime":     restoreToPointInTime,
+		"DescribeDBInstanceAutomatedBackups": describeAutomatedBackups,
+		"DownloadDBLogFilePortion":           downloadLogPortion,
+		"DescribeDBSubnetGroups":             describeSubnetGroups,
 	}
 }
 
@@ -301,7 +303,7 @@ func createInstance(w *World, p params, now time.Time) (any, *apiError) {
 		return nil, errf(400, "DBInstanceAlreadyExists", "DB instance already exists")
 	}
 	w.Instances = append(w.Instances, in)
-	w.startCreate(in, now, "")
+	w.startCreate(in, now, creation{EventID: "RDS-EVENT-0005"})
 	return instanceResult{w.xInstance(in, now)}, nil
 }
 
@@ -419,7 +421,7 @@ func restoreInstance(w *World, p params, now time.Time) (any, *apiError) {
 		return nil, errf(400, "DBInstanceAlreadyExists", "DB instance already exists")
 	}
 	w.Instances = append(w.Instances, in)
-	w.startCreate(in, now, sn.ID)
+	w.startCreate(in, now, creation{EventID: "RDS-EVENT-0043", Message: catalogue["RDS-EVENT-0043"].Message + sn.ID, Restored: true})
 	return instanceResult{w.xInstance(in, now)}, nil
 }
 

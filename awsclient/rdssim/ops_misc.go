@@ -107,7 +107,7 @@ func (w *World) instanceByARN(arn string) *Instance {
 	return nil
 }
 
-func describePendingMaintenance(w *World, p params, _ time.Time) (any, *apiError) {
+func describePendingMaintenance(w *World, p params, now time.Time) (any, *apiError) {
 	filters, err := p.filters("db-cluster-id", "db-instance-id")
 	if err != nil {
 		return nil, err
@@ -142,7 +142,7 @@ func describePendingMaintenance(w *World, p params, _ time.Time) (any, *apiError
 	lo, hi, marker := paginate(len(list), offset, limit)
 	res := describePendingResult{Marker: marker}
 	for _, in := range list[lo:hi] {
-		res.PendingMaintenanceActions.Items = append(res.PendingMaintenanceActions.Items, w.xPending(in))
+		res.PendingMaintenanceActions.Items = append(res.PendingMaintenanceActions.Items, w.xPending(in, now))
 	}
 	return res, nil
 }
@@ -167,6 +167,11 @@ func applyPendingMaintenance(w *World, p params, now time.Time) (any, *apiError)
 	if in == nil {
 		return nil, errf(404, "ResourceNotFoundFault", "The specified resource ARN %s was not found.", arn)
 	}
+	switch action {
+	case "system-update", "db-upgrade", "hardware-maintenance", "os-upgrade", "ca-certificate-rotation":
+	default:
+		return nil, invalidValue("Invalid ApplyAction %s: use system-update, db-upgrade, hardware-maintenance, os-upgrade or ca-certificate-rotation.", action)
+	}
 	idx := slices.IndexFunc(in.Maintenance, func(m MaintenanceAction) bool { return m.Action == action })
 	if idx < 0 {
 		return nil, invalidValue("There is no pending maintenance action %s for resource %s.", action, arn)
@@ -174,25 +179,38 @@ func applyPendingMaintenance(w *World, p params, now time.Time) (any, *apiError)
 	m := &in.Maintenance[idx]
 	switch optIn {
 	case "immediate":
-		if err := requireAvailable(in); err != nil {
-			return nil, err
+		if m.OptInStatus == "immediate" {
+			break
 		}
-		m.OptInStatus = "immediate"
-		m.CurrentApply = now
-		in.Status = "maintenance"
-		w.logShutdown(in, w.later(now, 30*time.Second))
-		w.logStartup(in, w.later(now, MaintenanceDuration-20*time.Second), in.EngineVersion)
-		w.schedule(in, now, 0, tStatus, "maintenance", "RDS-EVENT-0026", "")
-		w.schedule(in, now, MaintenanceDuration, tMaintenance, action, "RDS-EVENT-0027", "")
-		w.schedule(in, now, MaintenanceDuration, tStatus, "available", "RDS-EVENT-0047", "")
+		// Behind maintenance already running, the action waits its turn.
+		if in.Status != "maintenance" {
+			if err := requireAvailable(in); err != nil {
+				return nil, err
+			}
+		}
+		in.unscheduleMaintenance(action)
+		m.OptInStatus, m.CurrentApply = "immediate", now
+		if in.Status != "maintenance" {
+			w.startMaintenance(in, now, action)
+		}
 	case "next-maintenance":
+		if m.OptInStatus == "immediate" {
+			return nil, invalidCombination("The pending maintenance action %s is already being applied: an opt-in of type immediate can't be undone.", action)
+		}
+		in.unscheduleMaintenance(action)
 		m.OptInStatus = "next-maintenance"
 		m.CurrentApply = nextWindow(in.MaintenanceWindow, now)
+		w.schedule(in, m.CurrentApply, 0, tMaintWindow, action, "", "")
+		slices.SortStableFunc(in.Transitions, func(a, b Transition) int { return a.At.Compare(b.At) })
 	case "undo-opt-in":
+		if m.OptInStatus == "immediate" {
+			return nil, invalidCombination("An opt-in request of type immediate can't be undone (%s).", action)
+		}
+		in.unscheduleMaintenance(action)
 		m.OptInStatus = ""
 		m.CurrentApply = time.Time{}
 	}
-	res := applyPendingResult{ResourcePendingMaintenanceActions: w.xPending(in)}
+	res := applyPendingResult{ResourcePendingMaintenanceActions: w.xPending(in, now)}
 	return res, nil
 }
 

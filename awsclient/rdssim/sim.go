@@ -151,6 +151,11 @@ func (s *Sim) Load(r io.Reader) error {
 	if st.World.Reserved == nil {
 		st.World.Reserved = map[string]time.Time{}
 	}
+	// Files saved before the default world refused a renamed-away name
+	// have no reservation time.
+	if st.World.ReserveFor == 0 {
+		st.World.ReserveFor = RenameReserve
+	}
 	// Files saved before parameter families held every parameter of a
 	// group; only the group's own (user) values are kept now.
 	for _, pg := range st.World.ParameterGroups {

@@ -32,6 +32,12 @@ const (
 	UpgradeDowntime     = 3 * time.Minute
 	UpgradeDuration     = 10 * time.Minute
 	MaintenanceDuration = 4 * time.Minute
+	// RenameReserve is how long, after a rename takes effect, RDS still
+	// refuses the old identifier (DBInstanceAlreadyExists): the runbook's "a
+	// painstaking few minutes". The rename-refused scenario makes it
+	// RenameReserveLong.
+	RenameReserve     = 4 * time.Minute
+	RenameReserveLong = 10 * time.Minute
 )
 
 // Transition kinds.
@@ -48,6 +54,7 @@ const (
 	tAutoBackup  = "auto-backup"  // start an automated snapshot named Value
 	tMaintenance = "maintenance"  // the pending maintenance action Value is done
 	tCreated     = "created-time" // Created = At (InstanceCreateTime appears)
+	tMaintWindow = "maint-window" // the maintenance window opens for the opted-in action Value
 )
 
 // later is the instant at which d of AWS time after base has passed in this
@@ -153,7 +160,9 @@ func (w *World) apply(in *Instance, t Transition) {
 		in.ParameterApplyStatus = t.Value
 	case tRemove:
 		w.Instances = slices.DeleteFunc(w.Instances, func(x *Instance) bool { return x == in })
-		if in.DeleteAutomated {
+		if !in.DeleteAutomated {
+			w.retain(in, t.At)
+		} else {
 			w.Snapshots = slices.DeleteFunc(w.Snapshots, func(sn *Snapshot) bool {
 				return sn.Type == "automated" && sn.ResourceID == in.ResourceID
 			})
@@ -167,7 +176,35 @@ func (w *World) apply(in *Instance, t Transition) {
 			w.snapshotEvent(sn, t.At, "RDS-EVENT-0090")
 		}
 	case tMaintenance:
+		done := slices.IndexFunc(in.Maintenance, func(m MaintenanceAction) bool { return m.Action == t.Value })
+		if done >= 0 && in.Maintenance[done].Target != "" {
+			in.EngineVersion = in.Maintenance[done].Target
+		}
 		in.Maintenance = slices.DeleteFunc(in.Maintenance, func(m MaintenanceAction) bool { return m.Action == t.Value })
+		w.addEvent(Event{SourceID: in.ID, SourceType: "db-instance", SourceARN: w.InstanceARN(in.ID), Date: t.At, ID: "RDS-EVENT-0027"}, "")
+		// Actions opted in while this one ran follow it; then the instance is back.
+		if next := slices.IndexFunc(in.Maintenance, func(m MaintenanceAction) bool { return m.OptInStatus == "immediate" }); next >= 0 {
+			w.startMaintenance(in, t.At, in.Maintenance[next].Action)
+		} else {
+			in.Status = "available"
+			w.logStartup(in, w.later(t.At, -20*time.Second), in.EngineVersion)
+			w.addEvent(Event{SourceID: in.ID, SourceType: "db-instance", SourceARN: w.InstanceARN(in.ID), Date: t.At, ID: "RDS-EVENT-0047"}, "")
+		}
+		return
+	case tMaintWindow:
+		i := slices.IndexFunc(in.Maintenance, func(m MaintenanceAction) bool { return m.Action == t.Value && m.OptInStatus == "next-maintenance" })
+		switch {
+		case i < 0:
+		case in.Status == "available":
+			in.Maintenance[i].OptInStatus = "immediate"
+			w.startMaintenance(in, t.At, t.Value)
+		case in.Status == "maintenance":
+			in.Maintenance[i].OptInStatus = "immediate"
+		default:
+			// Busy at the window: RDS waits for the next one.
+			in.Maintenance[i].CurrentApply = nextWindow(in.MaintenanceWindow, t.At)
+			w.schedule(in, in.Maintenance[i].CurrentApply, 0, tMaintWindow, t.Value, "", "")
+		}
 	case tCreated:
 		in.Created = t.At
 	}
@@ -185,32 +222,54 @@ func (w *World) apply(in *Instance, t Transition) {
 	}
 }
 
+// startMaintenance takes the instance down for one pending maintenance
+// action from at; when it is done, the next opted-in action follows or the
+// instance is available again (see tMaintenance).
+func (w *World) startMaintenance(in *Instance, at time.Time, action string) {
+	in.Status = "maintenance"
+	w.addEvent(Event{SourceID: in.ID, SourceType: "db-instance", SourceARN: w.InstanceARN(in.ID), Date: at, ID: "RDS-EVENT-0026"}, "")
+	w.logShutdown(in, w.later(at, 30*time.Second))
+	w.schedule(in, at, MaintenanceDuration, tMaintenance, action, "", "")
+	slices.SortStableFunc(in.Transitions, func(a, b Transition) int { return a.At.Compare(b.At) })
+}
+
+// unscheduleMaintenance drops an action's pending window opening.
+func (in *Instance) unscheduleMaintenance(action string) {
+	in.Transitions = slices.DeleteFunc(in.Transitions, func(t Transition) bool { return t.Kind == tMaintWindow && t.Value == action })
+}
+
+// creation says how an instance came to be: the event its endpoint comes
+// with, and whether it was restored (snapshot or point in time).
+type creation struct {
+	EventID  string
+	Message  string // "" for the catalogue's text
+	Restored bool
+	Extra    time.Duration // on top of CreateDuration (replaying logs)
+}
+
 // startCreate schedules creating → backing-up → available (or
 // incompatible-parameters) for a new or restored instance.
-func (w *World) startCreate(in *Instance, now time.Time, restoredFrom string) {
+func (w *World) startCreate(in *Instance, now time.Time, c creation) {
 	in.Status = "creating"
 	in.EndpointUp = false
 	in.Transitions = nil
-	done := w.later(now, CreateDuration)
+	create := CreateDuration + c.Extra
+	done := w.later(now, create)
 	w.logStartup(in, w.later(done, -20*time.Second), in.EngineVersion)
-	w.schedule(in, now, CreateDuration, tCreated, "", "", "")
-	if restoredFrom != "" {
-		w.schedule(in, now, CreateDuration, tEndpoint, "on", "RDS-EVENT-0043", catalogue["RDS-EVENT-0043"].Message+restoredFrom)
-	} else {
-		w.schedule(in, now, CreateDuration, tEndpoint, "on", "RDS-EVENT-0005", "")
-	}
-	if restoredFrom != "" && w.IncompatibleRestores {
-		w.schedule(in, now, CreateDuration, tStatus, "incompatible-parameters", "",
+	w.schedule(in, now, create, tCreated, "", "", "")
+	w.schedule(in, now, create, tEndpoint, "on", c.EventID, c.Message)
+	if c.Restored && w.IncompatibleRestores {
+		w.schedule(in, now, create, tStatus, "incompatible-parameters", "",
 			"DB instance is in the incompatible-parameters state: a parameter in DB parameter group "+
 				in.ParameterGroup+" is not compatible with the instance class "+in.Class+
 				"; reset it or choose another parameter group, then reboot")
 		return
 	}
 	if in.BackupRetention > 0 {
-		w.schedule(in, now, CreateDuration, tStatus, "backing-up", "RDS-EVENT-0001", "")
-		w.schedule(in, now, CreateDuration, tAutoBackup, "rds:"+in.ID+"-"+done.UTC().Format("2006-01-02-15-04"), "", "")
-		w.schedule(in, now, CreateDuration+InitialBackup, tStatus, "available", "RDS-EVENT-0002", "")
+		w.schedule(in, now, create, tStatus, "backing-up", "RDS-EVENT-0001", "")
+		w.schedule(in, now, create, tAutoBackup, "rds:"+in.ID+"-"+done.UTC().Format("2006-01-02-15-04"), "", "")
+		w.schedule(in, now, create+InitialBackup, tStatus, "available", "RDS-EVENT-0002", "")
 		return
 	}
-	w.schedule(in, now, CreateDuration, tStatus, "available", "", "")
+	w.schedule(in, now, create, tStatus, "available", "", "")
 }

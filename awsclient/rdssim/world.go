@@ -48,14 +48,17 @@ type World struct {
 	EngineVersions  []EngineVersion   `json:"engineVersions"`
 	Events          []Event           `json:"events"`
 	// Reserved holds identifiers that cannot be reused until the given time
-	// (the rename-refused scenario keeps an old name for a while).
+	// (an old name after a rename).
 	Reserved map[string]time.Time `json:"reserved,omitempty"`
 	// ReserveFor is how long a renamed instance's old identifier stays
-	// refused; zero frees it at once.
+	// refused (RenameReserve, longer in rename-refused).
 	ReserveFor time.Duration `json:"reserveFor,omitempty"`
 	// IncompatibleRestores makes every restore end in incompatible-parameters.
-	IncompatibleRestores bool    `json:"incompatibleRestores,omitempty"`
-	Faults               []Fault `json:"faults,omitempty"`
+	IncompatibleRestores bool `json:"incompatibleRestores,omitempty"`
+	// Retained are the automated backups of instances deleted with
+	// DeleteAutomatedBackups=false.
+	Retained []RetainedBackup `json:"retained,omitempty"`
+	Faults   []Fault          `json:"faults,omitempty"`
 
 	// speed shrinks every AWS duration of this world (see later); it is
 	// the speed of the simulator's clock, not part of the saved state:
@@ -86,8 +89,9 @@ func (p Pending) Empty() bool { return p == (Pending{}) }
 
 // MaintenanceAction is a pending maintenance action on an instance.
 type MaintenanceAction struct {
-	Action           string    `json:"action"` // system-update, db-upgrade, os-upgrade...
+	Action           string    `json:"action"` // system-update, db-upgrade, hardware-maintenance...
 	Description      string    `json:"description"`
+	Target           string    `json:"target,omitempty"` // db-upgrade: the engine version it moves to
 	OptInStatus      string    `json:"optInStatus,omitempty"`
 	AutoAppliedAfter time.Time `json:"autoAppliedAfter,omitzero"`
 	ForcedApply      time.Time `json:"forcedApply,omitzero"`
@@ -143,6 +147,10 @@ type Instance struct {
 	// Log holds the lines operations wrote to the instance's log files; the
 	// hourly server logs are made up around them (logs.go).
 	Log []LogLine `json:"log,omitempty"`
+	// RestoredFrom and RestoreTime record a point-in-time restore: the
+	// source instance and the time restored to (events carry them too).
+	RestoredFrom string    `json:"restoredFrom,omitempty"`
+	RestoreTime  time.Time `json:"restoreTime,omitzero"`
 }
 
 // Snapshot is a DB snapshot, manual or automated.
@@ -425,6 +433,7 @@ func NewWorld(now time.Time, region, account, scenario string) *World {
 		ParameterGroups: defaultParameterGroups(),
 		EngineVersions:  engineVersions(),
 		Reserved:        map[string]time.Time{},
+		ReserveFor:      RenameReserve,
 		SubnetGroups: []*SubnetGroup{
 			{Name: DefaultSubnetGroup, Description: "Managed by Pulumi", VpcID: appVPC, Subnets: []Subnet{
 				{ID: "subnet-0a1b2c3d4e5f60001", Zone: region + "a"},

@@ -237,8 +237,8 @@ func (w *World) xInstance(in *Instance, now time.Time) xInstance {
 	}
 	if in.Status != "creating" {
 		x.InstanceCreateTime = ts(in.Created)
-		if in.BackupRetention > 0 {
-			x.LatestRestorableTime = ts(w.later(now, -5*time.Minute).Truncate(time.Second))
+		if win := w.liveWindow(in, now); win.ok() {
+			x.LatestRestorableTime = ts(win.Latest)
 		}
 	}
 	for _, sg := range in.SecurityGroups {
@@ -331,15 +331,39 @@ func xEventOf(e Event) xEvent {
 	}
 }
 
-func (w *World) xPending(in *Instance) xResourcePending {
+func (w *World) xPending(in *Instance, now time.Time) xResourcePending {
 	x := xResourcePending{ResourceIdentifier: w.InstanceARN(in.ID)}
 	for _, m := range in.Maintenance {
 		x.PendingMaintenanceActionDetails = append(x.PendingMaintenanceActionDetails, xPendingAction{
 			Action: m.Action, AutoAppliedAfterDate: ts(m.AutoAppliedAfter), ForcedApplyDate: ts(m.ForcedApply),
-			OptInStatus: m.OptInStatus, CurrentApplyDate: ts(m.CurrentApply), Description: m.Description,
+			OptInStatus: m.OptInStatus, CurrentApplyDate: ts(m.effectiveDate(in.MaintenanceWindow, now)), Description: m.Description,
 		})
 	}
 	return x
+}
+
+// effectiveDate is CurrentApplyDate: the opted-in date, else the earlier of
+// the first maintenance window after AutoAppliedAfter and ForcedApply; zero
+// when none is set.
+func (m MaintenanceAction) effectiveDate(window string, now time.Time) time.Time {
+	if !m.CurrentApply.IsZero() {
+		return m.CurrentApply
+	}
+	var at time.Time
+	if !m.AutoAppliedAfter.IsZero() {
+		at = nextWindow(window, maxTime(m.AutoAppliedAfter, now))
+	}
+	if !m.ForcedApply.IsZero() && (at.IsZero() || m.ForcedApply.Before(at)) {
+		at = m.ForcedApply
+	}
+	return at
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func (w *World) xParamGroup(pg *ParameterGroup) xParamGroup {

@@ -135,7 +135,7 @@ func TestRehearseEveryScenario(t *testing.T) {
 		// package's TestUpgradeSilentFailureCaught.
 		{name: "upgrade-precheck-fails", scenario: "upgrade-precheck-fails", args: []string{"upgrade"}, code: ExitOK,
 			out: []string{"pending maintenance: system-update", "apply-first (--yes took the recommended option)", "maintenance applied; nothing pending", "✓ up", "run done"},
-			ops: map[string]int{"ApplyPendingMaintenanceAction": 1, "ModifyDBInstance": 1, "CreateDBSnapshot": 1, "CreateDBParameterGroup": 1, "ModifyDBParameterGroup": 1}},
+			ops: map[string]int{"ApplyPendingMaintenanceAction": 2, "ModifyDBInstance": 1, "CreateDBSnapshot": 1, "CreateDBParameterGroup": 1, "ModifyDBParameterGroup": 1}},
 		{name: "final-snapshot-exists", scenario: "final-snapshot-exists", args: pulumiRestore, code: ExitFailed,
 			out:    []string{"✗ final-snapshot-guard", `a snapshot named "final-before-deletion" already exists`, "run failed"},
 			errOut: []string{"final-before-deletion", "DBSnapshotAlreadyExists", "datalayer resume"},
