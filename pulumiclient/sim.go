@@ -91,6 +91,21 @@ type simState struct {
 	Pending  []simPending      `json:"pendingOperations,omitempty"`
 	Applied  map[string]string `json:"appliedConfig,omitempty"` // application stack: config at the last up
 	Updates  int               `json:"updates"`
+	// History lists the ups, oldest first, as `pulumi stack history` does.
+	History []simUpdate `json:"history,omitempty"`
+}
+
+type simUpdate struct {
+	Version int               `json:"version"`
+	Result  string            `json:"result"`
+	Start   time.Time         `json:"start"`
+	End     time.Time         `json:"end"`
+	Config  map[string]string `json:"config,omitempty"` // what the up applied (application stack)
+}
+
+// record adds an up to the history.
+func (st *simState) record(result string, start, end time.Time, config map[string]string) {
+	st.History = append(st.History, simUpdate{Version: len(st.History) + 1, Result: result, Start: start, End: end, Config: config})
 }
 
 type simResource struct {
@@ -450,4 +465,34 @@ func (s *SimStack) EditState(_ context.Context, edit func(*State) error) error {
 		return fmt.Errorf("edit state: %w", err)
 	}
 	return nil
+}
+
+// History implements Stack: the simulated engine's ups, newest first.
+// Config values set as secrets read "[secret]" unless showSecrets.
+func (s *SimStack) History(_ context.Context, n int, showSecrets bool) ([]Update, error) {
+	st, err := s.load()
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	secret := map[string]bool{}
+	if cfg, err := readStackSettings(s.dir, s.name); err == nil {
+		for k, v := range cfg.Config {
+			if m, ok := v.(map[string]any); ok && m["secure"] != nil {
+				secret[k] = true
+			}
+		}
+	}
+	var out []Update
+	for i := len(st.History) - 1; i >= 0 && (n <= 0 || len(out) < n); i-- {
+		h := st.History[i]
+		u := Update{Version: h.Version, Kind: "update", Result: h.Result, Start: h.Start, End: h.End, Config: map[string]string{}}
+		for k, v := range h.Config {
+			if secret[k] && !showSecrets {
+				v = secretPlaceholder
+			}
+			u.Config[k] = v
+		}
+		out = append(out, u)
+	}
+	return out, nil
 }

@@ -589,6 +589,7 @@ func (s *SimStack) Up(ctx context.Context, progress chan<- Progress) (Summary, e
 		st.Updates++
 		em.send(Progress{URN: urnStack, Type: "pulumi:pulumi:Stack", Op: steps[0].Op, Status: StepDone})
 	}
+	st.record(sum.Result, start, s.opts.Clock.Now(), p.config)
 	err = s.save(st)
 	s.releaseLock()
 	em.send(Progress{Status: Summarised, Message: sum.Result})

@@ -163,6 +163,25 @@ type Stack interface {
 	SetConfig(ctx context.Context, key, value string, secret bool) error
 	// StateEditor repairs the recorded state (behind a gate, by the caller).
 	StateEditor
+	// History returns the stack's newest updates, newest first (at most
+	// n). Secret config values are decrypted only with showSecrets: hold
+	// them in memory, never show them.
+	History(ctx context.Context, n int, showSecrets bool) ([]Update, error)
 	// ProgramDir is the program's directory (the one holding Pulumi.yaml).
 	ProgramDir() string
+}
+
+// Update is one entry of a stack's update history (`pulumi stack history`):
+// how a deploy by someone else (CI) shows up.
+type Update struct {
+	Version int
+	Kind    string // update, refresh, destroy, import...
+	Result  string // succeeded, failed, in-progress
+	Start   time.Time
+	End     time.Time // zero while in progress
+	Message string
+	// Config is the configuration the update ran with, keyed as in the
+	// stack file (application:db-host); secret values read "[secret]"
+	// unless History was asked to show them.
+	Config map[string]string
 }

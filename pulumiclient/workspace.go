@@ -90,7 +90,9 @@ func NewRehearsalWorkspace(dir string) (RehearsalWorkspace, error) {
 		if err := writeJSON(filepath.Join(ws.DataDir, ".pulumi-sim", stack+".json"), st); err != nil {
 			return ws, fmt.Errorf("lay out rehearsal workspace: %w", err)
 		}
-		app := simState{Project: "application", Stack: stack, Applied: map[string]string{"application:db-host": RehearsalDBHost, "aws:profile": "planx-" + stack + "-pulumi"}}
+		applied := map[string]string{"application:db-host": RehearsalDBHost, "aws:profile": "planx-" + stack + "-pulumi"}
+		app := simState{Project: "application", Stack: stack, Applied: applied, Updates: 1,
+			History: []simUpdate{{Version: 1, Result: "succeeded", Config: applied}}}
 		if err := writeJSON(filepath.Join(ws.AppDir, ".pulumi-sim", stack+".json"), app); err != nil {
 			return ws, fmt.Errorf("lay out rehearsal workspace: %w", err)
 		}
