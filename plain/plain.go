@@ -77,8 +77,7 @@ func Render(ctx context.Context, s steps.Session, out io.Writer, in io.Reader, o
 		case <-inDone:
 			inputOpen = false
 			inDone = nil
-			if len(r.pending) > 0 && r.textBuf == nil {
-				p := r.pending[0]
+			if p, ok := r.waitingForPerson(); ok && r.textBuf == nil {
 				fmt.Fprintf(out, "%s ! no more input while %q waits for an answer; the run stops here and `datalayer resume` picks it up\n", r.ts(time.Now()), p.Title)
 				return ErrNoInput
 			}
@@ -86,8 +85,7 @@ func Render(ctx context.Context, s steps.Session, out io.Writer, in io.Reader, o
 				r.finishText()
 			}
 		}
-		if !inputOpen && in != nil && len(r.pending) > 0 && inDone == nil {
-			p := r.pending[0]
+		if p, ok := r.waitingForPerson(); ok && !inputOpen && in != nil && inDone == nil {
 			fmt.Fprintf(out, "%s ! no more input while %q waits for an answer; the run stops here and `datalayer resume` picks it up\n", r.ts(time.Now()), p.Title)
 			return ErrNoInput
 		}
@@ -144,6 +142,17 @@ func (r *renderer) askNext() {
 	}
 }
 
+// waitingForPerson returns the first open prompt only a person can answer
+// (not one the program answers itself when it sees the task done).
+func (r *renderer) waitingForPerson() (steps.Prompt, bool) {
+	for _, p := range r.pending {
+		if p.Watching == "" {
+			return p, true
+		}
+	}
+	return steps.Prompt{}, false
+}
+
 // ask prints the prompt at the head of the queue.
 func (r *renderer) ask() {
 	p := r.pending[0]
@@ -172,6 +181,10 @@ func (r *renderer) ask() {
 	case steps.PromptGate:
 		fmt.Fprintf(r.out, "  type %q exactly to go on (anything else backs out):\n", p.Expect)
 	case steps.PromptManual:
+		if p.Watching != "" {
+			fmt.Fprintf(r.out, "  the program ticks this itself when %s shows it done; or type \"done [note]\", or \"skip <reason>\":\n", p.Watching)
+			break
+		}
 		fmt.Fprintln(r.out, "  type \"done [note]\" when done, or \"skip <reason>\":")
 	case steps.PromptConfirm:
 		fmt.Fprintf(r.out, "  yes or no%s:\n", defText(p.Default))

@@ -45,6 +45,9 @@ func Start(ctx context.Context, o steps.Options) (*steps.Run, *World, error) {
 		w.Close()
 		return nil, nil, err
 	}
+	if o.AppDeploy != "up" {
+		w.StartCI(w.ctx)
+	}
 	return run, w, nil
 }
 
@@ -74,6 +77,9 @@ func Resume(ctx context.Context, stateDir, runID string, yes bool) (*steps.Run, 
 	if err != nil {
 		w.Close()
 		return nil, nil, err
+	}
+	if info.Flags["app-deploy"] != "up" {
+		w.StartCI(w.ctx)
 	}
 	return run, w, nil
 }

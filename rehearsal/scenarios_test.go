@@ -143,8 +143,8 @@ func TestRestoreNone(t *testing.T) {
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
-	if !r.finished("no-restore") || r.finished("snapshot") {
-		t.Fatalf("wrong path\n%s", r.text())
+	if !r.notDoneByYes("no-restore") || r.finished("snapshot") {
+		t.Fatalf("wrong path: no-restore must be left to a person (--yes does not tick it), and no snapshot picked\n%s", r.text())
 	}
 	if n, _ := r.world.MutatingRequests(); len(n) != 0 {
 		t.Fatalf("AWS was changed: %v", n)
@@ -248,8 +248,8 @@ func TestRestoreTreeBranches(t *testing.T) {
 		{name: "isolated tables: console, no maintenance", opts: steps.Options{Lost: "isolated"}, method: "console", maint: "off",
 			finished: []string{"restore", "rename-new", "state"}, notRun: []string{"maintenance-on", "up"}},
 		{name: "instance gone: console restores under the old name", opts: steps.Options{Lost: "whole", Method: "console"}, gone: true, method: "console", maint: "on",
-			finished: []string{"restore", "wait-restored", "diff", "state", "import-state"}, notRun: []string{"fresh-snapshot", "rename-old", "rename-new", "repair-state"}},
-		{name: "whole database, pulumi, CI redeploy is a manual step", opts: steps.Options{Lost: "whole"}, method: "pulumi", maint: "on",
+			finished: []string{"restore", "wait-restored", "diff", "state", "repair-state"}, notRun: []string{"fresh-snapshot", "rename-old", "rename-new"}},
+		{name: "whole database, pulumi, CI redeploy seen in the application's history", opts: steps.Options{Lost: "whole"}, method: "pulumi", maint: "on",
 			finished: []string{"up", "prepare-app", "redeploy-app"}},
 	}
 	for _, tt := range tests {

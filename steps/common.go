@@ -166,12 +166,24 @@ func stackStep() *Step {
 			x.Say("the stack manages instance %s (state id %s)", inst, exp.ID)
 			// Learn the application's secret db-host first, so it (and every
 			// endpoint like it) is hidden from the journal and the screen.
+			host := ""
 			if app := d.App; app != nil {
-				if host, _, err := app.GetConfig(x.Ctx(), "db-host"); err == nil && host != "" {
+				if h, _, err := app.GetConfig(x.Ctx(), "db-host"); err == nil && h != "" {
+					host = h
 					x.SetSecret("db-host", host)
 				} else if err != nil {
-					x.Warn("could not read the application's db-host (%v); endpoints are shown", err)
+					x.Warn("could not read the application's db-host (%v); endpoints are shown, and whether the state tracks the application's instance is not checked", err)
 				}
+			}
+			repaired, err := checkStateMatchesApp(x, exp, host)
+			if err != nil {
+				return err
+			}
+			if repaired {
+				if exp, err = d.Data.Export(x.Ctx()); err != nil {
+					return fmt.Errorf("read the stack export: %w", err)
+				}
+				inst = exp.Identifier
 			}
 			x.Set("instance", inst)
 			x.Set("state-id", exp.ID)

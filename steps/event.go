@@ -139,6 +139,11 @@ type Prompt struct {
 	Expect     string `json:"expect,omitempty"`
 	Production bool   `json:"production,omitempty"` // --yes never answers these
 	Default    string `json:"default,omitempty"`
+	// Watching, when set, says what the program watches to answer this
+	// prompt itself once it sees the task done (e.g. the application
+	// stack's update history). A renderer with no input left waits for it
+	// instead of stopping the run.
+	Watching string `json:"watching,omitempty"`
 }
 
 // Answer answers a Prompt.

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"context"
 	"fmt"
 	"strings"
 )
@@ -54,8 +55,9 @@ func normalise(p Prompt, a Answer) Answer {
 	return a
 }
 
-// autoAnswer is the answer --yes or a pre-answer gives, if any.
-func (x *Exec) autoAnswer(p Prompt) (Answer, bool) {
+// autoAnswer is the answer --yes (when yes allows it) or a pre-answer
+// gives, if any.
+func (x *Exec) autoAnswer(p Prompt, yes bool) (Answer, bool) {
 	r := x.r
 	short := strings.TrimPrefix(p.ID, x.s.ID+"/")
 	for _, key := range []string{p.ID, short} {
@@ -66,7 +68,7 @@ func (x *Exec) autoAnswer(p Prompt) (Answer, bool) {
 			return Answer{PromptID: p.ID, Value: v, Auto: true, Note: "pre-answered"}, true
 		}
 	}
-	if !r.opts.Yes {
+	if !r.opts.Yes || !yes {
 		return Answer{}, false
 	}
 	switch p.Kind {
@@ -86,7 +88,9 @@ func (x *Exec) autoAnswer(p Prompt) (Answer, bool) {
 		}
 		return Answer{}, false
 	case PromptManual:
-		return Answer{PromptID: p.ID, Value: "done", Auto: true, Note: "--yes ticked it"}, true
+		// A task for a person is never ticked as done by --yes: nobody did
+		// it. It ends skipped, saying so, and stays on the run's record.
+		return Answer{PromptID: p.ID, Value: "skip", Auto: true, Note: "not done: --yes never ticks a task for a person; do it by hand"}, true
 	case PromptConfirm:
 		v := p.Default
 		if v == "" {
@@ -101,7 +105,12 @@ func (x *Exec) autoAnswer(p Prompt) (Answer, bool) {
 
 // Ask puts a prompt to the person (or answers it from the journal, a
 // pre-answer or --yes) and returns the answer.
-func (x *Exec) Ask(p Prompt) (Answer, error) {
+func (x *Exec) Ask(p Prompt) (Answer, error) { return x.ask(p, nil) }
+
+// ask is Ask; with evidence (not nil) the prompt also ends when evidence
+// delivers what it saw, answered "done" with that as its note, and --yes
+// does not answer it: only the person or the evidence do.
+func (x *Exec) ask(p Prompt, evidence <-chan string) (Answer, error) {
 	r := x.r
 	if !strings.HasPrefix(p.ID, x.s.ID+"/") {
 		p.ID = x.s.ID + "/" + p.ID
@@ -118,7 +127,7 @@ func (x *Exec) Ask(p Prompt) (Answer, error) {
 			return a, nil
 		}
 	}
-	if a, ok := x.autoAnswer(p); ok && checkAnswer(p, a) == nil {
+	if a, ok := x.autoAnswer(p, evidence == nil); ok && checkAnswer(p, a) == nil {
 		a = normalise(p, a)
 		// The prompt event carries its answer: renderers must not wait for it.
 		r.emit(Event{Type: EventPrompt, StepID: x.s.ID, Prompt: &p, Answer: &a})
@@ -134,6 +143,22 @@ func (x *Exec) Ask(p Prompt) (Answer, error) {
 	case a := <-op.ch:
 		a.PromptID = p.ID
 		a = normalise(p, a)
+		r.emit(Event{Type: EventAnswer, StepID: x.s.ID, Answer: &a})
+		return a, nil
+	case seen := <-evidence:
+		r.mu.Lock()
+		_, open := r.pending[p.ID]
+		delete(r.pending, p.ID)
+		r.mu.Unlock()
+		if !open {
+			// The person answered in the same instant: theirs counts.
+			a := <-op.ch
+			a.PromptID = p.ID
+			a = normalise(p, a)
+			r.emit(Event{Type: EventAnswer, StepID: x.s.ID, Answer: &a})
+			return a, nil
+		}
+		a := Answer{PromptID: p.ID, Value: "done", Note: "seen by the program: " + seen}
 		r.emit(Event{Type: EventAnswer, StepID: x.s.ID, Answer: &a})
 		return a, nil
 	case <-x.ctx.Done():
@@ -224,4 +249,50 @@ func (x *Exec) Text(id, title, body, def string) (string, error) {
 		return "", err
 	}
 	return a.Value, nil
+}
+
+// ManualOrEvidence asks a person to do something the program can also see
+// done: watch runs meanwhile and returns what it saw (or an error, which
+// ends the step). Whichever comes first ends the prompt: the person's tick
+// or skip, or the evidence, which answers for them saying what was seen.
+// --yes never answers it; only the person or the evidence do.
+func (x *Exec) ManualOrEvidence(id, title, body, watching string, watch func(ctx context.Context) (string, error)) (note string, err error) {
+	ctx, cancel := context.WithCancel(x.ctx)
+	defer cancel()
+	seen := make(chan string, 1)
+	failed := make(chan error, 1)
+	go func() {
+		s, err := watch(ctx)
+		switch {
+		case err != nil:
+			failed <- err
+		case s != "":
+			seen <- s
+		}
+	}()
+	sub := *x
+	sub.ctx = ctx
+	type result struct {
+		a   Answer
+		err error
+	}
+	asked := make(chan result, 1)
+	go func() {
+		a, err := sub.ask(Prompt{ID: id, Kind: PromptManual, Title: title, Body: body, Watching: watching}, seen)
+		asked <- result{a, err}
+	}()
+	select {
+	case res := <-asked:
+		if res.err != nil {
+			return "", res.err
+		}
+		if res.a.Value == "skip" {
+			return res.a.Note, Skip("%s", res.a.Note)
+		}
+		return res.a.Note, nil
+	case err := <-failed:
+		cancel()
+		<-asked
+		return "", err
+	}
 }

@@ -129,3 +129,52 @@ func TestGroupWaitsForNeeds(t *testing.T) {
 		t.Fatalf("order %v", got)
 	}
 }
+
+// --yes never ticks a task for a person as done: nobody did it. The step
+// ends skipped, saying so; a pre-answer (the person's own, given ahead)
+// still counts.
+func TestYesNeverTicksAManualStep(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		opts     Options
+		wantDone bool
+	}{
+		{"--yes leaves it undone", Options{Stack: "staging", Yes: true}, false},
+		{"a pre-answer ticks it", Options{Stack: "staging", Yes: true, Answers: map[string]string{"task/done": "done"}}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			book := &Runbook{Name: "test", Steps: []*Step{
+				manualStep("task", "Flip the switch", PhaseApply, "Flip it by hand.", nil),
+			}}
+			r := newRun(tt.opts, Deps{Clock: clock.NewManual(time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC))}, book)
+			var evs []Event
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for e := range r.Events() {
+					evs = append(evs, e)
+				}
+			}()
+			r.Start(context.Background())
+			if err := r.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			<-done
+			var finished, skipped string
+			for _, e := range evs {
+				switch {
+				case e.Type == EventStepFinished && e.StepID == "task":
+					finished = "yes"
+				case e.Type == EventStepSkipped && e.StepID == "task":
+					skipped = e.Text
+				}
+			}
+			if tt.wantDone != (finished == "yes") {
+				t.Fatalf("finished=%q skipped=%q, want done=%v", finished, skipped, tt.wantDone)
+			}
+			if !tt.wantDone && !strings.Contains(skipped, "--yes never ticks a task for a person") {
+				t.Errorf("the skip does not say why: %q", skipped)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,21 +81,7 @@ func restoreRunbook() *Runbook {
 			renameOldStep(and(viaConsole, oldExists)),
 			renameNewStep(and(viaConsole, oldExists)),
 			stateCheckStep(),
-			manualStep("repair-state", "Point Pulumi's state at the restored instance", PhaseVerify,
-				"Pulumi's state still tracks the original instance by its resource id (db-…), now renamed "+
-					"`{instance}-original`. Remove it from the state and import the restored instance under the "+
-					"same logical name, then preview: it must show no replacement.",
-				and(viaConsole, Cond{Var: "state-follows", Values: []string{"original"}}),
-				"pulumi state delete '{state-urn}' --target-dependents",
-				"pulumi import aws:rds/instance:Instance app {new-resource-id}",
-				"pulumi preview --stack {stack}"),
-			manualStep("import-state", "Import the restored instance into Pulumi's state", PhaseVerify,
-				"The original instance was deleted, so the refresh dropped it from Pulumi's state (the provider "+
-					"tracks the resource id, which the restored instance does not share). Import the restored "+
-					"instance under the same logical name, then preview: it must show no replacement.",
-				and(viaConsole, Cond{Var: "state-follows", Values: []string{"none"}}),
-				"pulumi import aws:rds/instance:Instance app {new-resource-id}",
-				"pulumi preview --stack {stack}"),
+			repairStateStep(),
 			maintenanceStep("maintenance-off", "off"),
 			manualStep("verify-app", "Check the application works", PhaseVerify,
 				"Open the application, log in, load a flow, and check the data that was lost is back.", restoring),
@@ -716,7 +703,7 @@ func swapFirstLabel(oldHost, newID string) (string, error) {
 func prepareAppStep() *Step {
 	return &Step{
 		ID: "prepare-app", Title: "Prepare the application's db-host", Kind: KindAction, Phase: PhaseSwitch, If: viaPulumi,
-		Group: groupSwitch, Needs: []string{"new-instance"}, Produces: []string{"new-db-host"},
+		Group: groupSwitch, Needs: []string{"new-instance"}, Produces: []string{"new-db-host", "app-version-before"},
 		Commands: []string{
 			"cd infrastructure/application && pulumi config get db-host --stack {app-stack}",
 			"aws rds describe-db-instances --db-instance-identifier {new-instance} --query 'DBInstances[0].Endpoint.Address'",
@@ -753,6 +740,19 @@ func prepareAppStep() *Step {
 			}
 			x.SetSecret("new-db-host", built)
 			x.Say("the built db-host matches the endpoint AWS reports for %s", newID)
+			// The application's last update before the change: a CI deploy
+			// of the change shows up after it in the stack's history.
+			if !x.Has("app-version-before") {
+				hs, err := app.History(x.Ctx(), 1, false)
+				if err != nil {
+					return fmt.Errorf("read the application stack's history: %w", err)
+				}
+				v := 0
+				if len(hs) > 0 {
+					v = hs[0].Version
+				}
+				x.Set("app-version-before", strconv.Itoa(v))
+			}
 			key := "set-config:db-host:" + newID
 			if _, ok := x.Issued(key); !ok {
 				if err := x.Issue(key, map[string]string{"stack": x.Options().AppStack, "instance": newID}); err != nil {
@@ -764,9 +764,7 @@ func prepareAppStep() *Step {
 			}
 			x.Say("staged db-host (secret) in the application stack's config")
 			if x.Options().AppDeploy == "ci" {
-				_, err := x.Manual("pr", "Commit the application config change and raise a PR (do not merge yet)",
-					"Commit Pulumi."+x.Options().AppStack+".yaml with the new secret db-host and get the PR approved. On production, also prepare the PR to the production branch.")
-				return err
+				x.Say("next, by hand: commit Pulumi.%s.yaml with the new secret db-host and raise a PR (do not merge before the new instance is available)", x.Options().AppStack)
 			}
 			return nil
 		},
@@ -809,24 +807,109 @@ func redeployAppStep() *Step {
 	return &Step{
 		ID: "redeploy-app", Title: "Redeploy the application layer", Kind: KindAction, Phase: PhaseSwitch, If: viaPulumi,
 		Group: groupSwitch, Destructive: true, Needs: []string{"new-available", "new-db-host"},
-		Commands: []string{"gh workflow run cron-deploy-to-production.yml   # or merge the PR on staging", "cd infrastructure/application && pulumi up --stack {app-stack}"},
-		Explanation: "With the new instance available, deploy the application with the new `db-host`. Normally " +
-			"through CI (merge the PR, or run the production workflow); with no second engineer to approve, " +
-			"directly with `pulumi up` on the application stack.",
-		Do: func(x *Exec) error {
-			if x.Options().AppDeploy != "up" || x.Deps().App == nil {
-				_, err := x.Manual("ci", "Deploy the application through CI",
-					"Merge the PR (staging) or run the production workflow, and tick this when the deploy has finished.")
-				return err
-			}
-			expect := x.Options().AppStack
-			if err := x.Gate("confirm", "Deploy the application stack "+expect+"?",
-				"`pulumi up` on the application stack **"+expect+"** points the application at **"+x.Get("new-instance")+"**.", expect); err != nil {
-				return err
-			}
-			_, _, err := runUp(x, x.Deps().App, nil)
-			return err
+		Commands: []string{
+			"gh workflow run cron-deploy-to-production.yml   # or merge the PR on staging",
+			"cd infrastructure/application && pulumi stack history --stack {app-stack}   # a new successful update",
+			"cd infrastructure/application && pulumi up --stack {app-stack}   # without CI",
 		},
+		Explanation: "With the new instance available, deploy the application with the new `db-host`. Normally " +
+			"through CI (merge the PR, or run the production workflow): the program watches the application " +
+			"stack's update history and goes on when a successful update has deployed the new db-host. With no " +
+			"second engineer to approve, directly with `pulumi up` on the application stack.",
+		Do: func(x *Exec) error {
+			app := x.Deps().App
+			if x.Options().AppDeploy == "up" && app != nil {
+				expect := x.Options().AppStack
+				if err := x.Gate("confirm", "Deploy the application stack "+expect+"?",
+					"`pulumi up` on the application stack **"+expect+"** points the application at **"+x.Get("new-instance")+"**.", expect); err != nil {
+					return err
+				}
+				_, _, err := runUp(x, app, nil)
+				return err
+			}
+			if app == nil {
+				_, err := x.Manual("ci", "Deploy the application through CI",
+					"Merge the PR (staging) or run the production workflow, and tick this when the deploy has finished. "+
+						"No application stack is configured, so the program cannot see the deploy.")
+				return err
+			}
+			body := "Commit Pulumi." + x.Options().AppStack + ".yaml with the new secret db-host if not done yet, raise the PR and " +
+				"merge it (staging), or run the production workflow (production, after the PR to the production branch). " +
+				"The program watches the application stack's update history and ticks this off itself when a successful " +
+				"update has deployed the new db-host. Tick it yourself only if you deployed it another way."
+			if x.Options().Rehearsal {
+				body += "\n\nIn this rehearsal a simulated CI deploys the application a few minutes after db-host is staged."
+			}
+			note, err := x.ManualOrEvidence("ci", "Deploy the application through CI", body, "the application stack's update history", func(ctx context.Context) (string, error) {
+				return watchAppDeploy(x, ctx)
+			})
+			if err != nil {
+				return err
+			}
+			if !strings.HasPrefix(note, "seen by the program") {
+				x.Warn("ticked by hand: the application stack's history does not show the deploy (yet)")
+			}
+			return nil
+		},
+	}
+}
+
+// watchAppDeploy watches the application stack's history until a
+// successful update after app-version-before ran with the new db-host
+// (compared in memory, never shown), and returns what it saw.
+func watchAppDeploy(x *Exec, ctx context.Context) (string, error) {
+	app := x.Deps().App
+	info, err := app.Info(ctx)
+	if err != nil {
+		return "", fmt.Errorf("read the application stack: %w", err)
+	}
+	key := info.Project + ":db-host"
+	before, _ := strconv.Atoi(x.Get("app-version-before"))
+	want := x.Get("new-db-host")
+	pol := x.waitPolicy(waitCI)
+	start := x.Clock().Now()
+	x.Say("watching the application stack's update history for a deploy after update #%d (every 30s, for up to %s)", before, round(pol.limit))
+	told := map[string]bool{}
+	for {
+		hs, err := app.History(ctx, 10, true)
+		if err != nil {
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
+			x.Warn("could not read the application stack's history (%v); trying again", err)
+		}
+		for i := len(hs) - 1; i >= 0; i-- {
+			h := hs[i]
+			if h.Version <= before || h.Kind != "update" {
+				continue
+			}
+			tell := func(k, format string, args ...any) {
+				if !told[k] {
+					told[k] = true
+					x.Say(format, args...)
+				}
+			}
+			id := strconv.Itoa(h.Version)
+			switch {
+			case h.Result == "succeeded" && h.Config[key] == want:
+				return fmt.Sprintf("update #%d of the application stack succeeded at %s with the new db-host", h.Version, h.End.UTC().Format(time.RFC3339)), nil
+			case h.Result == "succeeded":
+				tell("other"+id, "update #%d of the application stack succeeded but did not deploy the new db-host: still waiting for the one that does (was the PR merged?)", h.Version)
+			case h.Result == "failed":
+				tell("failed"+id, "update #%d of the application stack FAILED: look at the CI run; still watching for a successful one", h.Version)
+			default:
+				tell("running"+id, "update #%d of the application stack is %s (started %s)", h.Version, orDefault(h.Result, "running"), h.Start.UTC().Format(time.RFC3339))
+			}
+		}
+		if el := x.Clock().Since(start); el >= pol.limit {
+			return "", fmt.Errorf("no successful deploy of the new db-host in the application stack's history after %s (%s): check the CI run, or deploy with `pulumi up` on the application stack; then %s",
+				round(el), pol.why, x.resumeHint("", ""))
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-x.Clock().After(30 * time.Second):
+		}
 	}
 }
 
@@ -1128,29 +1211,65 @@ func renameNewStep(conds []Cond) *Step {
 	}
 }
 
-func stateCheckStep() *Step {
+func repairStateStep() *Step {
 	return &Step{
-		ID: "state", Title: "Refresh and check which instance Pulumi's state follows", Kind: KindCheck, Phase: PhaseVerify, If: viaConsole,
-		Needs: []string{"instance"}, Produces: []string{"state-follows"},
-		Commands: []string{"pulumi refresh --stack {stack} --yes", "pulumi stack export --stack {stack} | jq '.deployment.resources[] | select(.type==\"aws:rds/instance:Instance\") | {id, identifier: .outputs.identifier}'"},
-		Explanation: "Old AWS providers tracked the instance by its name, so after the swap a refresh reported no " +
-			"change. Newer ones track it by its resource id (db-…), which a rename does not move: the state " +
-			"may still follow the original instance, now called `-original`. This step tells which, and the " +
-			"next one guides the repair when needed.",
+		ID: "repair-state", Title: "Point Pulumi's state at the restored instance", Kind: KindAction, Phase: PhaseVerify, Destructive: true,
+		If:    and(viaConsole, Cond{Var: "state-follows", Values: []string{"original", "deleted"}}),
+		Needs: []string{"instance"},
+		Commands: []string{
+			"pulumi stack export --stack {stack} --file state.json",
+			"# in state.json, on the aws:rds/instance:Instance resource: \"id\" and outputs.resourceId become {new-resource-id}; identifier, arn, address and endpoint become the restored instance's",
+			"pulumi stack import --stack {stack} --file state.json",
+			"pulumi refresh --stack {stack} --yes",
+			"pulumi preview --stack {stack}   # must propose no change",
+		},
+		Explanation: "Pulumi's state still tracks the original instance by its resource id (db-…), and the original " +
+			"is now called `{instance}-original`: the next update would act on it, not on the instance the " +
+			"application uses. Behind a typed confirmation the state's instance is pointed at the restored one " +
+			"(its resource id and the outputs that name it), refreshed, and a preview must then propose no change. " +
+			"Nothing changes in AWS; the original stays, outside Pulumi, for repairs table by table.",
 		Do: func(x *Exec) error {
-			if err := x.Issue("pulumi-refresh:"+x.s.ID, map[string]any{"program": x.Deps().Data.ProgramDir()}); err != nil {
+			exp, err := x.Deps().Data.Export(x.Ctx())
+			if err != nil {
+				return fmt.Errorf("read the stack export: %w", err)
+			}
+			tracked, found, err := trackedInstance(x, exp)
+			if err != nil {
 				return err
 			}
-			ch, wait := x.Progress(nil)
-			_, err := x.Deps().Data.Refresh(x.Ctx(), false, ch)
-			close(ch)
-			wait()
-			if err != nil {
-				return fmt.Errorf("pulumi refresh: %w", err)
+			if !found {
+				tracked = awsclient.Instance{ID: orDefault(exp.Identifier, "?"), ResourceID: exp.ID}
 			}
+			target, err := x.Deps().AWS.Instance(x.Ctx(), x.Get("instance"))
+			if err != nil {
+				return fmt.Errorf("read the restored instance %s: %w", x.Get("instance"), err)
+			}
+			return repairState(x, target, tracked)
+		},
+	}
+}
+
+func stateCheckStep() *Step {
+	return &Step{
+		ID: "state", Title: "Check which instance Pulumi's state follows", Kind: KindCheck, Phase: PhaseVerify, If: viaConsole,
+		Needs: []string{"instance"}, Produces: []string{"state-follows"},
+		Commands: []string{
+			"pulumi stack export --stack {stack} | jq '.deployment.resources[] | select(.type==\"aws:rds/instance:Instance\") | {id, identifier: .outputs.identifier}'",
+			"aws rds describe-db-instances --db-instance-identifier {instance} --query 'DBInstances[0].DbiResourceId'",
+			"pulumi refresh --stack {stack} --yes   # only when the state follows the restored instance",
+		},
+		Explanation: "Old AWS providers tracked the instance by its name, so after the swap a refresh reported no " +
+			"change. Newer ones track it by its resource id (db-…), which a rename does not move: the state " +
+			"may still follow the original instance, now called `-original`, or (when the original was " +
+			"deleted) an instance that is gone, which a refresh would drop from the state. This step asks AWS " +
+			"which instance the state's id is, before any refresh; the next step repairs the state when needed.",
+		Do: func(x *Exec) error {
 			exp, err := x.Deps().Data.Export(x.Ctx())
-			gone := errors.Is(err, pulumiclient.ErrNoInstance)
-			if err != nil && !gone {
+			if errors.Is(err, pulumiclient.ErrNoInstance) {
+				x.Set("state-follows", "none")
+				return fmt.Errorf("Pulumi's state holds no RDS instance any more (an earlier refresh dropped the deleted original): import the restored %s under the logical name `app` before any deploy (`pulumi import aws:rds/instance:Instance app <its resource id>`, then a preview must propose no change), or Pulumi will create another database", x.Get("instance"))
+			}
+			if err != nil {
 				return fmt.Errorf("read the stack export: %w", err)
 			}
 			inst := x.Get("instance")
@@ -1159,31 +1278,36 @@ func stateCheckStep() *Step {
 				return fmt.Errorf("read %s: %w", inst, err)
 			}
 			x.Set("new-resource-id", live.ResourceID)
-			if gone {
-				// The provider reads by resource id: the deleted original's
-				// is gone, so the refresh dropped it, name or no name.
-				x.Set("state-follows", "none")
-				x.Warn("Pulumi's state no longer holds the instance: the refresh found nothing with the deleted original's resource id and dropped it. Import the restored %s (%s) under the logical name before the next deploy, or Pulumi will create another database",
-					inst, live.ResourceID)
-				return nil
-			}
 			if exp.URN != "" {
 				x.Set("state-urn", exp.URN)
 			}
-			follows := "restored"
+			tracked, found, err := trackedInstance(x, exp)
+			if err != nil {
+				return err
+			}
 			switch {
-			case strings.HasPrefix(exp.ID, "db-") && exp.ID != live.ResourceID:
-				follows = "original"
-			case exp.Identifier != "" && exp.Identifier != inst:
-				follows = "original"
+			case found && tracked.ResourceID == live.ResourceID:
+				x.Set("state-follows", "restored")
+				x.Say("Pulumi's state follows the restored instance %s (state id %s); refreshing it", inst, exp.ID)
+				if err := x.Issue("pulumi-refresh:"+x.s.ID, map[string]any{"program": x.Deps().Data.ProgramDir()}); err != nil {
+					return err
+				}
+				ch, wait := x.Progress(nil)
+				_, err := x.Deps().Data.Refresh(x.Ctx(), false, ch)
+				close(ch)
+				wait()
+				if err != nil {
+					return fmt.Errorf("pulumi refresh: %w", err)
+				}
+			case found:
+				x.Set("state-follows", "original")
+				x.Warn("Pulumi's state follows the ORIGINAL instance, now called %s (state id %s), not the restored %s (%s): the provider tracks the resource id. The next step repairs it; no refresh before that",
+					tracked.ID, exp.ID, inst, live.ResourceID)
+			default:
+				x.Set("state-follows", "deleted")
+				x.Warn("Pulumi's state follows the deleted original (state id %s), not the restored %s (%s): a refresh now would drop the instance from the state. The next step repairs it; no refresh before that",
+					exp.ID, inst, live.ResourceID)
 			}
-			x.Set("state-follows", follows)
-			if follows == "original" {
-				x.Warn("Pulumi's state follows the ORIGINAL instance (state id %s, identifier %s), not the restored %s (%s): the provider tracks the resource id. Repair it before the next deploy, or Pulumi will act on the wrong instance",
-					exp.ID, orDefault(exp.Identifier, "?"), inst, live.ResourceID)
-				return nil
-			}
-			x.Say("Pulumi's state follows the restored instance %s (state id %s)", inst, exp.ID)
 			return nil
 		},
 	}

@@ -32,6 +32,9 @@ const (
 	// waitSnapshot: a snapshot was asked for (a manual one, or the final
 	// snapshot of a delete).
 	waitSnapshot waitKind = "snapshot"
+	// waitCI: the application's deploy through CI, which needs a person to
+	// merge a PR or start a workflow.
+	waitCI waitKind = "CI deploy"
 )
 
 // waitPolicy is how long a wait may last. The figures are generous on
@@ -66,6 +69,7 @@ var waitPolicies = map[waitKind]waitPolicy{
 	waitMaintenance: {usual: 15 * time.Minute, limit: 90 * time.Minute, why: "applied maintenance takes minutes to tens of minutes"},
 	waitDelete:      {usual: 10 * time.Minute, limit: 70 * time.Minute, why: "the AWS provider gives up on a delete (with its final snapshot) after 60 minutes"},
 	waitSnapshot:    {usual: 10 * time.Minute, limit: 2 * time.Hour, notFound: 5 * time.Minute, why: "a snapshot of a small instance takes minutes, of a large one up to an hour or more"},
+	waitCI:          {usual: 15 * time.Minute, limit: 3 * time.Hour, why: "a CI deploy waits for a person to approve and merge, then for the workflow"},
 }
 
 // waitPolicy returns the policy for kind in this step, raised by the step's
@@ -94,7 +98,7 @@ func (x *Exec) waitPolicy(kind waitKind) waitPolicy {
 // simulated AWS lives in this process), and resume.
 func (x *Exec) resumeHint(kind, id string) string {
 	resume := "run `datalayer resume " + x.r.opts.RunID + "` to watch again with a fresh limit"
-	if x.r.opts.Rehearsal {
+	if x.r.opts.Rehearsal || id == "" {
 		return resume
 	}
 	look := "aws rds describe-events --source-type db-instance --source-identifier " + id + " --duration 120"
