@@ -103,9 +103,10 @@ func repairState(x *Exec, target, tracked awsclient.Instance) error {
 	if err := x.Gate("repair", "Point Pulumi's state at "+target.ID+"? Type "+gateExpect(x, target.ID)+" to go on", body, gateExpect(x, target.ID)); err != nil {
 		return err
 	}
-	key := "state-retarget:" + target.ResourceID
-	if _, ok := x.Issued(key); !ok {
-		x.Issue(key, map[string]string{"from": tracked.ResourceID, "to": target.ResourceID, "instance": target.ID})
+	// The edit is a write: recorded before it is made (a resumed run finds
+	// the state already retargeted and goes on).
+	if err := x.Issue("state-retarget:"+target.ResourceID, map[string]string{"from": tracked.ResourceID, "to": target.ResourceID, "instance": target.ID}); err != nil {
+		return err
 	}
 	err := data.EditState(x.Ctx(), func(s *pulumiclient.State) error {
 		r, err := s.LiveInstance()
@@ -125,6 +126,9 @@ func repairState(x *Exec, target, tracked awsclient.Instance) error {
 		return fmt.Errorf("repair the state: %w", err)
 	default:
 		x.Say("the state now tracks %s (resource id %s)", target.ID, target.ResourceID)
+	}
+	if err := x.Issue("pulumi-refresh:"+x.s.ID, map[string]any{"program": data.ProgramDir()}); err != nil {
+		return err
 	}
 	ch, wait := x.Progress(nil)
 	_, err = data.Refresh(x.Ctx(), false, ch)
