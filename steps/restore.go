@@ -1223,11 +1223,12 @@ func repairStateStep() *Step {
 			"pulumi refresh --stack {stack} --yes",
 			"pulumi preview --stack {stack}   # must propose no change",
 		},
-		Explanation: "Pulumi's state still tracks the original instance by its resource id (db-…), and the original " +
-			"is now called `{instance}-original`: the next update would act on it, not on the instance the " +
-			"application uses. Behind a typed confirmation the state's instance is pointed at the restored one " +
+		Explanation: "Pulumi's state still tracks the original instance by its resource id (db-…): the original is " +
+			"now called `{instance}-original` (the next update would act on it, not on the instance the " +
+			"application uses), or it was deleted (a refresh would drop the instance from the state, and the " +
+			"next update create another). Behind a typed confirmation the state's instance is pointed at the restored one " +
 			"(its resource id and the outputs that name it), refreshed, and a preview must then propose no change. " +
-			"Nothing changes in AWS; the original stays, outside Pulumi, for repairs table by table.",
+			"Nothing changes in AWS; an original that still exists stays, outside Pulumi, for repairs table by table.",
 		Do: func(x *Exec) error {
 			exp, err := x.Deps().Data.Export(x.Ctx())
 			if err != nil {

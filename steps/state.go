@@ -137,7 +137,86 @@ func repairState(x *Exec, target, tracked awsclient.Instance) error {
 	if err != nil {
 		return fmt.Errorf("refresh after the repair: %w", err)
 	}
-	return previewProposesNothing(x, "after the state repair")
+	plan, err := preview(x, "after the state repair")
+	if err != nil {
+		return err
+	}
+	if !hasChanges(plan) {
+		x.Say("the preview after the state repair proposes no change: Pulumi's state and the program agree with AWS")
+		return nil
+	}
+	// AWS applies minor versions on its own: a program that pins an older
+	// one asks for a downgrade, repair or no repair. That drift is not the
+	// repair's; bringing the program to what AWS runs lets the preview
+	// prove the rest.
+	if onlyEngineVersion(plan) {
+		if err := followAWSVersion(x, target); err != nil {
+			return err
+		}
+		if plan, err = preview(x, "after the state repair"); err != nil {
+			return err
+		}
+	}
+	if hasChanges(plan) {
+		return fmt.Errorf("the preview after the state repair still proposes changes:\n%s\nThe state now tracks %s, but the program and AWS differ: review the plan before any update",
+			planText(plan), target.ID)
+	}
+	x.Say("the preview after the state repair proposes no change: Pulumi's state and the program agree with AWS")
+	return nil
+}
+
+// onlyEngineVersion reports whether a plan's only change is an update of the
+// instance's engineVersion.
+func onlyEngineVersion(p pulumiclient.Plan) bool {
+	found := false
+	for _, s := range p.Steps {
+		switch {
+		case s.Op == pulumiclient.OpSame || s.Op == "":
+		case s.Type == pulumiclient.InstanceType && s.Op == pulumiclient.OpUpdate && len(s.Diffs) == 1 && s.Diffs[0] == "engineVersion":
+			found = true
+		default:
+			return false
+		}
+	}
+	return found
+}
+
+// followAWSVersion offers to set the program's engineVersion to what the
+// instance runs, when the program asks for an older version (AWS applied
+// minor versions on its own); the change is shown and committed.
+func followAWSVersion(x *Exec, in awsclient.Instance) error {
+	prog := x.Deps().Program
+	if prog == nil {
+		return nil
+	}
+	set, err := prog.Settings()
+	if err != nil || set.EngineVersion == "" || !olderVersion(set.EngineVersion, in.EngineVersion) {
+		return nil
+	}
+	ok, err := x.Confirm("follow-aws-version", fmt.Sprintf("Set engineVersion in the program to %s?", in.EngineVersion),
+		fmt.Sprintf("The program asks for postgres %s but %s runs %s: AWS applied minor versions on its own, and any update "+
+			"would ask AWS to go back to %s, which it refuses. Setting the program to what AWS runs changes nothing in AWS.",
+			set.EngineVersion, in.ID, in.EngineVersion, set.EngineVersion), true)
+	if err != nil || !ok {
+		return err
+	}
+	diff, err := prog.SetEngineVersion(in.EngineVersion)
+	if err != nil {
+		return fmt.Errorf("set engineVersion %s: %w", in.EngineVersion, err)
+	}
+	for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
+		x.Say("%s", l)
+	}
+	c, err := prog.Commit("chore(data): engineVersion follows what AWS runs (" + in.EngineVersion + ") [skip pizza]")
+	switch {
+	case err != nil:
+		return fmt.Errorf("commit the program change: %w", err)
+	case c == "":
+		x.Say("the program directory is not a git repository: commit the change by hand")
+	default:
+		x.Say("committed %s", c)
+	}
+	return nil
 }
 
 var errAlreadyRetargeted = errors.New("already retargeted")
@@ -164,19 +243,14 @@ func retarget(r *pulumiclient.StateResource, target awsclient.Instance) {
 	}
 }
 
-// previewProposesNothing runs a preview and fails, showing the plan, when
-// it proposes any change: the proof that state and program agree.
-func previewProposesNothing(x *Exec, when string) error {
+// preview runs a preview of the data stack and shows its plan.
+func preview(x *Exec, when string) (pulumiclient.Plan, error) {
 	ch, wait := x.Progress(nil)
 	plan, err := x.Deps().Data.Preview(x.Ctx(), ch)
 	close(ch)
 	wait()
 	if err != nil {
-		return fmt.Errorf("preview %s: %w", when, err)
+		return plan, fmt.Errorf("preview %s: %w", when, err)
 	}
-	if hasChanges(plan) {
-		return fmt.Errorf("the preview %s still proposes changes:\n%s\nThe state was repaired but the program and AWS differ: review the plan before any update", when, planText(plan))
-	}
-	x.Say("the preview %s proposes no change: Pulumi's state and the program agree with AWS", when)
-	return nil
+	return plan, nil
 }
