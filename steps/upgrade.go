@@ -15,8 +15,10 @@ func upgradeRunbook() *Runbook {
 	return &Runbook{
 		Name: "upgrade", Title: "Postgres major-version upgrade",
 		Summary: "Upgrade the engine to a new major version: targets come from the version AWS really runs, " +
+			"the parameter group is carried to the target family (RDS refuses the upgrade otherwise), " +
 			"pending maintenance is dealt with first, the rest of the stack is checked for compatibility, " +
-			"and the upgrade is watched in RDS events because it can fail without Pulumi noticing.",
+			"EXPLAIN ANALYZE spot checks run before and after, a manual snapshot is the way back, and the " +
+			"upgrade is watched in RDS events because it can fail without Pulumi noticing.",
 		Secret: secretVars,
 		Decisions: []Decision{
 			{Var: "target", Flag: "--target"},
