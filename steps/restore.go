@@ -792,7 +792,7 @@ func waitNewStep() *Step {
 			case from == "":
 				x.Warn("AWS shows no \"Restored from snapshot\" event for %s yet; going on with Pulumi's word for it", id)
 			case from != snap:
-				return fmt.Errorf("Pulumi named %s as the replacement, but AWS says it was restored from %s, not %s: nothing was switched to it. Compare `pulumi stack export` with the instances in AWS before going on", id, from, snap)
+				return fmt.Errorf("the replacement Pulumi named, %s, was restored from %s according to AWS, not from %s: nothing was switched to it. Compare `pulumi stack export` with the instances in AWS before going on", id, from, snap)
 			default:
 				x.Say("AWS confirms %s was restored from %s", id, from)
 			}
@@ -1268,7 +1268,7 @@ func stateCheckStep() *Step {
 			exp, err := x.Deps().Data.Export(x.Ctx())
 			if errors.Is(err, pulumiclient.ErrNoInstance) {
 				x.Set("state-follows", "none")
-				return fmt.Errorf("Pulumi's state holds no RDS instance any more (an earlier refresh dropped the deleted original): import the restored %s under the logical name `app` before any deploy (`pulumi import aws:rds/instance:Instance app <its resource id>`, then a preview must propose no change), or Pulumi will create another database", x.Get("instance"))
+				return fmt.Errorf("the stack's state holds no RDS instance any more (an earlier refresh dropped the deleted original): import the restored %s under the logical name `app` before any deploy (`pulumi import aws:rds/instance:Instance app <its resource id>`, then a preview must propose no change), or Pulumi will create another database", x.Get("instance"))
 			}
 			if err != nil {
 				return fmt.Errorf("read the stack export: %w", err)

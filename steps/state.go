@@ -69,7 +69,7 @@ func checkStateMatchesApp(x *Exec, exp pulumiclient.ExportedInstance, host strin
 	}
 	app, err := x.Deps().AWS.Instance(x.Ctx(), want)
 	if err != nil {
-		return false, fmt.Errorf("Pulumi's state tracks %s (resource id %s), but the application's db-host points at %s, which AWS does not show (%v). "+
+		return false, fmt.Errorf("the stack's state tracks %s (resource id %s), but the application's db-host points at %s, which AWS does not show (%v). "+
 			"Nothing was changed. Find out which instance the application really uses before any update", tracked.ID, tracked.ResourceID, want, err)
 	}
 	why := fmt.Sprintf("Pulumi's state tracks **%s** (resource id %s), but the application's db-host points at **%s** (resource id %s). "+
