@@ -486,7 +486,15 @@ func gateUpStep(id string, conds []Cond, what string) *Step {
 		Do: func(x *Exec) error {
 			body := fmt.Sprintf("%s\n\nStack **%s**, instance **%s**. The plan:\n\n%s", what, x.Options().Stack, x.Get("instance"), x.Get("plan"))
 			exp := x.Options().Stack
-			return x.Gate("confirm", "Apply this plan to "+x.Options().Stack+"?", body, exp)
+			title := "Apply this plan to " + x.Options().Stack + "?"
+			if d := x.Get("destructive"); d != "" {
+				// A plan that replaces or deletes asks for the instance's
+				// name (the stack's on production), after saying so first.
+				body = fmt.Sprintf("**This plan %s.**\n\n%s", strings.ReplaceAll(d, "; ", ", and "), body)
+				exp = gateExpect(x, x.Get("instance"))
+				title = "This plan replaces or deletes resources. Type " + exp + " to apply it"
+			}
+			return x.Gate("confirm", title, body, exp)
 		},
 	}
 }

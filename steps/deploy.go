@@ -17,7 +17,7 @@ func deployRunbook() *Runbook {
 			identityStep(),
 			stackStep(),
 			refreshStep("refresh-preview", true),
-			previewStep("preview", "Preview the update", nil),
+			previewStep("preview", "Preview the update", warnDestructive),
 			finalSnapshotStep("final-snapshot-guard", replaces),
 			gateUpStep("gate", changes, "`pulumi up` will apply the changes below."),
 			upStep("up", "Apply the update (pulumi up)"),

@@ -58,13 +58,7 @@ func restoreRunbook() *Runbook {
 			patchProgramStep(),
 			refreshStep("refresh", false).with(viaPulumi),
 			confirmStackStep(),
-			previewStep("preview", "Preview the replacement", func(x *Exec, p pulumiPlan) error {
-				if err := pulumiclient.CheckRestorePlan(p); err != nil {
-					return err
-				}
-				x.Say("the plan is exactly: create-replacement, replace, delete-replaced of %s", pulumiclient.InstanceType)
-				return nil
-			}).with(viaPulumi),
+			previewStep("preview", "Preview the replacement", checkRestorePlan).with(viaPulumi),
 			finalSnapshotStep("final-snapshot-guard", viaPulumi),
 			restoreGateStep(),
 			upRestoreStep(),
