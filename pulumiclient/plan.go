@@ -189,28 +189,45 @@ func describeDiffs(s PlannedStep) string {
 }
 
 // Guards are the settings that decide what happens to the old instance when
-// Pulumi deletes it, read from the program (what the next update applies)
-// and, where the program says nothing, from the state.
+// Pulumi deletes it. Pulumi deletes a resource with the inputs of its state,
+// never the program's: a finalSnapshotIdentifier or skipFinalSnapshot
+// changed in the program reaches the instance now in the state only through
+// an update of it, and a replacement never updates the instance it
+// replaces. So the delete's values come from the state; the program's
+// decide only the delete of the instance that replaces it.
 type Guards struct {
 	SkipFinalSnapshot       bool
 	FinalSnapshotIdentifier string
 	DeletionProtection      bool
-	// Source says where each value came from: "program", "state" or
-	// "default", keyed by property name.
+	// Source says where each value came from: "state", "program" (no
+	// instance in the state yet) or "default", keyed by property name.
 	Source map[string]string
+	// Next are the values the program gives the instance that replaces it
+	// (they decide its own delete, at the next replacement).
+	Next struct {
+		SkipFinalSnapshot       bool
+		FinalSnapshotIdentifier string
+	}
 }
 
-// ReadGuards combines the program's settings and the exported state; either
-// may be nil.
+// ReadGuards reads what the delete of the instance in the state will use
+// (from exp) and what the program gives its replacement (from prog). Either
+// may be nil; without a state the program's values are the ones an update
+// would record.
 func ReadGuards(prog *ProgramSettings, exp *ExportedInstance) Guards {
 	g := Guards{Source: map[string]string{}, SkipFinalSnapshot: false}
 	g.Source["skipFinalSnapshot"], g.Source["finalSnapshotIdentifier"], g.Source["deletionProtection"] = "default", "default", "default"
+	if prog != nil {
+		if prog.SkipFinalSnapshot != nil {
+			g.Next.SkipFinalSnapshot = *prog.SkipFinalSnapshot
+		}
+		g.Next.FinalSnapshotIdentifier = prog.FinalSnapshotIdentifier
+	}
 	if exp != nil {
 		g.SkipFinalSnapshot, g.Source["skipFinalSnapshot"] = exp.SkipFinalSnapshot, "state"
-		if exp.FinalSnapshotIdentifier != "" {
-			g.FinalSnapshotIdentifier, g.Source["finalSnapshotIdentifier"] = exp.FinalSnapshotIdentifier, "state"
-		}
+		g.FinalSnapshotIdentifier, g.Source["finalSnapshotIdentifier"] = exp.FinalSnapshotIdentifier, "state"
 		g.DeletionProtection, g.Source["deletionProtection"] = exp.DeletionProtection, "state"
+		return g
 	}
 	if prog != nil {
 		if prog.SkipFinalSnapshot != nil {
@@ -231,16 +248,20 @@ func ReadGuards(prog *ProgramSettings, exp *ExportedInstance) Guards {
 // FinalSnapshotIdentifier (ask AWS before calling).
 func (g Guards) Problems(finalSnapshotExists bool) []string {
 	var out []string
+	from := ""
+	if g.Source["finalSnapshotIdentifier"] == "state" {
+		from = " (the value in Pulumi's state, which the delete uses; the program's reaches the existing instance only through an update of it)"
+	}
 	if g.DeletionProtection {
-		out = append(out, "deletionProtection is on: AWS will refuse to delete the old instance and the update stops half-way; turn it off in the program first")
+		out = append(out, "deletionProtection is on: AWS will refuse to delete the old instance and the update stops half-way; turn it off on the existing instance first")
 	}
 	switch {
 	case g.SkipFinalSnapshot:
-		out = append(out, "skipFinalSnapshot is true: the old instance will be deleted without a final snapshot; set skipFinalSnapshot: false and a finalSnapshotIdentifier")
+		out = append(out, "skipFinalSnapshot is true"+from+": the old instance will be deleted without a final snapshot; apply skipFinalSnapshot: false and a finalSnapshotIdentifier to the existing instance first")
 	case g.FinalSnapshotIdentifier == "":
-		out = append(out, "skipFinalSnapshot is false but no finalSnapshotIdentifier is set: AWS refuses such a delete; set finalSnapshotIdentifier in the program")
+		out = append(out, "skipFinalSnapshot is false but no finalSnapshotIdentifier is set"+from+": AWS refuses such a delete; apply a finalSnapshotIdentifier to the existing instance first")
 	case finalSnapshotExists:
-		out = append(out, fmt.Sprintf("a snapshot named %q already exists: deleting the old instance will fail with DBSnapshotAlreadyExists after the new one is up; rename or delete that snapshot, or change finalSnapshotIdentifier", g.FinalSnapshotIdentifier))
+		out = append(out, fmt.Sprintf("a snapshot named %q already exists%s: deleting the old instance will fail with DBSnapshotAlreadyExists after the new one is up; apply another finalSnapshotIdentifier to the existing instance first (a separate update), or move that snapshot aside", g.FinalSnapshotIdentifier, from))
 	}
 	return out
 }

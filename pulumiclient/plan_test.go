@@ -88,7 +88,9 @@ func TestGuards(t *testing.T) {
 		{"program is safe", &prog, nil, false, nil},
 		{"final snapshot name taken", &prog, nil, true, []string{`"final-before-deletion" already exists`}},
 		{"state only", nil, &exp, false, []string{"deletionProtection is on", "skipFinalSnapshot is true"}},
-		{"program overrides state", &prog, &ExportedInstance{SkipFinalSnapshot: true}, false, nil},
+		{"the state decides the delete, not the program", &prog, &ExportedInstance{SkipFinalSnapshot: true}, false, []string{"skipFinalSnapshot is true (the value in Pulumi's state, which the delete uses"}},
+		{"a name changed only in the program does not free the delete's", &ProgramSettings{SkipFinalSnapshot: ptr(false), FinalSnapshotIdentifier: "another-name"},
+			&ExportedInstance{FinalSnapshotIdentifier: "final-before-deletion"}, true, []string{`"final-before-deletion" already exists (the value in Pulumi's state`}},
 		{"no final identifier", &ProgramSettings{SkipFinalSnapshot: ptr(false)}, nil, false, []string{"no finalSnapshotIdentifier"}},
 	}
 	for _, tt := range tests {

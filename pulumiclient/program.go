@@ -57,8 +57,9 @@ type ProgramSettings struct {
 // ProgramEdit says what to change. A nil field is left alone; an empty
 // SnapshotIdentifier removes the property.
 type ProgramEdit struct {
-	SnapshotIdentifier *string
-	EngineVersion      *string
+	SnapshotIdentifier      *string
+	EngineVersion           *string
+	FinalSnapshotIdentifier *string
 }
 
 // SetSnapshot returns an edit that sets snapshotIdentifier ("" removes it).
@@ -197,12 +198,12 @@ func (p *Program) Apply(e ProgramEdit) (*Patch, error) {
 	for _, step := range []struct {
 		key string
 		val *string
-	}{{"engineVersion", e.EngineVersion}, {"snapshotIdentifier", e.SnapshotIdentifier}} {
+	}{{"engineVersion", e.EngineVersion}, {"snapshotIdentifier", e.SnapshotIdentifier}, {"finalSnapshotIdentifier", e.FinalSnapshotIdentifier}} {
 		if step.val == nil {
 			continue
 		}
-		if step.key == "engineVersion" && *step.val == "" {
-			return nil, fmt.Errorf("patch program: an empty engineVersion is not allowed; give a version such as 16.13")
+		if step.key != "snapshotIdentifier" && *step.val == "" {
+			return nil, fmt.Errorf("patch program: an empty %s is not allowed; give a value", step.key)
 		}
 		if cur.ts != nil {
 			out, err = cur.ts.set(out, step.key, *step.val)

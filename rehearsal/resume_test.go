@@ -98,7 +98,8 @@ func TestResumeAfterInterruption(t *testing.T) {
 // failed step runs again and the rest follows.
 func TestResumeAfterGuardFixed(t *testing.T) {
 	dir := t.TempDir()
-	o := steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true, Speed: 600, StateDir: dir, AppDeploy: "up"}
+	o := steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true, Speed: 600, StateDir: dir, AppDeploy: "up",
+		Answers: map[string]string{"final-snapshot-guard/rename-final": steps.GateDeclined}}
 	run, w, err := Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

@@ -411,18 +411,10 @@ func TestOneRunPerStack(t *testing.T) {
 
 	// Pulumi's own lock on the stack (another update running) stops a run
 	// before anything is written.
-	state := filepath.Join(w.Workspace.DataDir, ".pulumi-sim", "staging.json")
-	b, err := os.ReadFile(state)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st map[string]any
-	if err := json.Unmarshal(b, &st); err != nil {
-		t.Fatal(err)
-	}
-	st["lock"] = map[string]any{"pid": os.Getpid(), "time": "2026-11-25T03:00:00Z"}
-	b, _ = json.Marshal(st)
-	if err := os.WriteFile(state, b, 0o600); err != nil {
+	// (the simulated engine's lock file, as a running update holds it)
+	lock := filepath.Join(w.Workspace.DataDir, ".pulumi-sim", "staging.lock")
+	held := fmt.Sprintf(`{"pid":%d,"hostname":%q,"timestamp":"2026-11-25T03:00:00Z"}`, os.Getpid(), host)
+	if err := os.WriteFile(lock, []byte(held), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	o := opts("run-e")
@@ -500,5 +492,143 @@ func waitFor(t *testing.T, c *events, ok func(steps.Event) bool) {
 		case <-deadline:
 			t.Fatal("the event never came")
 		}
+	}
+}
+
+// Item 2: the final-snapshot guard checks the name the delete will really
+// use (Pulumi's state, not the program) and its fix works when followed: a
+// separate update gives the existing instance a free name first, and the
+// restore finishes with the old instance's final snapshot under that name.
+// The old advice (change the name in the program) is caught before anything
+// is sent, and followed through to the end the same way.
+func TestFinalSnapshotFixFollowedToTheEnd(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		byHand    string // finalSnapshotIdentifier changed in the program before the run
+		wantFinal string // prefix of the old instance's final snapshot
+	}{
+		{name: "the guard's own fix", wantFinal: "final-before-deletion-"},
+		{name: "the name changed by hand in the program", byHand: "final-before-restore-2", wantFinal: "final-before-restore-2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true, AppDeploy: "up"}
+			r := runHeadlessIn(t, o, nil, func(w *World) {
+				if tt.byHand == "" {
+					return
+				}
+				// As an engineer following the old advice edits index.ts.
+				path := filepath.Join(w.Workspace.DataDir, "index.ts")
+				b, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				edited := strings.Replace(string(b), `finalSnapshotIdentifier: "final-before-deletion"`, `finalSnapshotIdentifier: "`+tt.byHand+`"`, 1)
+				if edited == string(b) {
+					t.Fatal("the fixture program has no finalSnapshotIdentifier to change")
+				}
+				if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if r.err != nil {
+				t.Fatalf("the restore did not finish: %v\n%s", r.err, r.text())
+			}
+			ctx := context.Background()
+			if _, err := r.world.AWS.Instance(ctx, "app5ec7032"); err == nil {
+				t.Fatal("the old instance still exists")
+			}
+			snaps, err := r.world.AWS.Snapshots(ctx, "app5ec7032")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var final string
+			for _, s := range snaps {
+				if strings.HasPrefix(s.ID, tt.wantFinal) && s.ID != "final-before-deletion" {
+					final = s.ID
+				}
+			}
+			if final == "" {
+				t.Fatalf("no final snapshot %s* of the old instance among %v\n%s", tt.wantFinal, snaps, r.text())
+			}
+			if _, err := r.world.AWS.Snapshot(ctx, "final-before-deletion"); err != nil {
+				t.Fatalf("the snapshot that held the name is gone: %v", err)
+			}
+			n, _ := r.world.MutatingRequests()
+			if n["RestoreDBInstanceFromDBSnapshot"] != 1 || n["DeleteDBInstance"] != 1 {
+				t.Fatalf("writes that reached AWS: %v", n)
+			}
+			set, err := steps.NewProgram(r.world.Workspace.DataDir).Settings()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if set.FinalSnapshotIdentifier != final || set.SnapshotIdentifier == "" {
+				t.Fatalf("the program says finalSnapshotIdentifier %q and snapshotIdentifier %q; want %q and the restore's snapshot", set.FinalSnapshotIdentifier, set.SnapshotIdentifier, final)
+			}
+			if !strings.Contains(r.text(), "already exists (the value in Pulumi's state") {
+				t.Errorf("the guard did not say the taken name comes from the state\n%s", r.text())
+			}
+		})
+	}
+}
+
+// Item 5: the program's engineVersion below what AWS runs (16.11 in code,
+// 16.13 in AWS) is caught before any `up` that would send it: the bump is
+// shown as a diff and written on confirmation, and the run then finishes
+// without asking AWS for a downgrade; declined, nothing is sent.
+func TestEngineVersionBelowAWS(t *testing.T) {
+	refreshed := func(w *World) {
+		// The state as it is after any refresh: the AWS provider records
+		// the version AWS runs (16.13) when the program's (16.11) is not a
+		// prefix of it.
+		if _, err := w.Data.Refresh(context.Background(), false, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		name    string
+		o       steps.Options
+		decline bool
+		wantErr string
+	}{
+		{name: "deploy", o: steps.Options{Runbook: "deploy", Yes: true}},
+		{name: "pulumi restore", o: steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}},
+		{name: "deploy, bump declined", o: steps.Options{Runbook: "deploy", Yes: true, Answers: map[string]string{"engine-version/bump": "no"}},
+			decline: true, wantErr: `engineVersion 16.11 is below 16.13, which app5ec7032 runs, and was kept; nothing was changed. Fix: set engineVersion to "16.13" in the program in`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runHeadlessIn(t, tt.o, nil, refreshed)
+			var body string
+			for _, e := range r.events {
+				if e.Type == steps.EventPrompt && e.Prompt != nil && e.Prompt.ID == "engine-version/bump" {
+					body = e.Prompt.Body
+				}
+			}
+			if !strings.Contains(body, `-  engineVersion: "16.11"`) || !strings.Contains(body, `+  engineVersion: "16.13"`) {
+				t.Fatalf("the bump was not shown as a diff before it was written: %q\n%s", body, r.text())
+			}
+			set, err := steps.NewProgram(r.world.Workspace.DataDir).Settings()
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, _ := r.world.MutatingRequests()
+			if tt.decline {
+				if r.err == nil || !strings.Contains(r.err.Error(), tt.wantErr) {
+					t.Fatalf("declined bump: %v, want %q", r.err, tt.wantErr)
+				}
+				if set.EngineVersion != "16.11" || len(n) != 0 {
+					t.Fatalf("declined, yet the program says %s and AWS saw %v", set.EngineVersion, n)
+				}
+				return
+			}
+			if r.err != nil {
+				t.Fatalf("the run failed: %v\n%s", r.err, r.text())
+			}
+			if set.EngineVersion != "16.13" {
+				t.Fatalf("the program says engineVersion %s after the run", set.EngineVersion)
+			}
+			if strings.Contains(r.text(), "Cannot upgrade") {
+				t.Fatalf("AWS was asked for a downgrade\n%s", r.text())
+			}
+		})
 	}
 }

@@ -397,58 +397,6 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-func finalSnapshotStep(id string, conds []Cond) *Step {
-	return &Step{
-		ID: id, Title: "Make sure the old instance gets a final snapshot", Kind: KindCheck, Phase: PhasePlan,
-		If: conds, Needs: []string{"instance"},
-		Commands: []string{
-			"pulumi stack export --stack {stack} | jq '.deployment.resources[] | select(.type==\"aws:rds/instance:Instance\") | .inputs | {skipFinalSnapshot, finalSnapshotIdentifier}'",
-			"aws rds describe-db-snapshots --db-snapshot-identifier {final-snapshot}   # must say DBSnapshotNotFound",
-		},
-		Explanation: "Before Pulumi deletes or replaces the instance, two things must hold: `skipFinalSnapshot` " +
-			"is false (so AWS keeps a last snapshot of the old instance) and the fixed " +
-			"`finalSnapshotIdentifier` is still free in AWS. If a snapshot of that name is left from an earlier " +
-			"replacement, the delete fails half-way with DBSnapshotAlreadyExists and leaves two instances and a " +
-			"failed update behind.",
-		Do: func(x *Exec) error {
-			exp, err := x.Deps().Data.Export(x.Ctx())
-			if err != nil {
-				return fmt.Errorf("read the stack export: %w", err)
-			}
-			var prog *pulumiclient.ProgramSettings
-			if p := x.Deps().Program; p != nil {
-				if ps, err := p.Settings(); err == nil {
-					prog = &ps
-				}
-			}
-			g := pulumiclient.ReadGuards(prog, &exp)
-			name := g.FinalSnapshotIdentifier
-			exists := false
-			if name != "" && !g.SkipFinalSnapshot {
-				s, err := x.Deps().AWS.Snapshot(x.Ctx(), name)
-				switch {
-				case err == nil:
-					exists = true
-					x.Warn("snapshot %q already exists (taken %s)", name, s.Created.UTC().Format(time.RFC3339))
-				case IsNotFound(err):
-				default:
-					return fmt.Errorf("check whether snapshot %q exists: %w", name, err)
-				}
-			}
-			if err := g.Check(exists); err != nil {
-				fix := ""
-				if exists {
-					fix = fmt.Sprintf(". Fix: `aws rds copy-db-snapshot --source-db-snapshot-identifier %s --target-db-snapshot-identifier %s-old` then `aws rds delete-db-snapshot --db-snapshot-identifier %s`, or change finalSnapshotIdentifier in index.ts; then `datalayer resume`", name, name, name)
-				}
-				return fmt.Errorf("%w%s", err, fix)
-			}
-			x.Say("skipFinalSnapshot is false (%s) and the final snapshot name %q is free in AWS", g.Source["skipFinalSnapshot"], name)
-			x.Set("final-snapshot", name)
-			return nil
-		},
-	}
-}
-
 // gateExpect is what a gate asks to be typed: the stack name on production,
 // else the thing named (an instance id) or the stack.
 func gateExpect(x *Exec, thing string) string {

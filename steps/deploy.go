@@ -16,6 +16,7 @@ func deployRunbook() *Runbook {
 		Steps: []*Step{
 			identityStep(),
 			stackStep(),
+			engineVersionStep("engine-version", nil, versionOfInstance),
 			refreshStep("refresh-preview", true),
 			previewStep("preview", "Preview the update", warnDestructive),
 			finalSnapshotStep("final-snapshot-guard", replaces),

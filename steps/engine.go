@@ -50,6 +50,11 @@ type Program interface {
 	// ProposeRemoveParameterGroup computes the removal of a declared
 	// parameter group; WriteProposed writes it.
 	ProposeRemoveParameterGroup(resource string) (diff string, err error)
+	// Propose computes a change of the instance's properties (engine
+	// version, snapshot and final snapshot names) and returns its diff
+	// without writing anything ("" when the program already says so);
+	// WriteProposed writes it.
+	Propose(e pulumiclient.ProgramEdit) (diff string, err error)
 	// WriteProposed writes the last proposed change; Commit commits it.
 	WriteProposed() error
 	// ParameterGroups lists the program's parameter groups and the one the

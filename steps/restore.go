@@ -56,6 +56,7 @@ func restoreRunbook() *Runbook {
 			freshSnapshotStep(and(restoring, oldExists)),
 			// Pulumi method.
 			patchProgramStep(),
+			engineVersionStep("engine-version", viaPulumi, versionOfSnapshot),
 			refreshStep("refresh", false).with(viaPulumi),
 			confirmStackStep(),
 			previewStep("preview", "Preview the replacement", checkRestorePlan).with(viaPulumi),
@@ -383,8 +384,9 @@ func patchProgramStep() *Step {
 		Explanation: "The instance gets `snapshotIdentifier` set to the snapshot's name; that forces Pulumi to " +
 			"create a new instance from it and delete the old one. The commit says `[skip pizza]` so CI does " +
 			"not build preview environments for it. With a second engineer around, raise a PR and get it approved. " +
-			"An `engineVersion` older than the snapshot's is raised to it in the same change: once the restored " +
-			"instance is up, Pulumi sets it to the program's version, and AWS refuses to go back to an older one.",
+			"An `engineVersion` older than the snapshot's is raised to it by the next step, once you have seen the " +
+			"diff: once the restored instance is up, Pulumi sets it to the program's version, and AWS refuses to " +
+			"go back to an older one.",
 		Do: func(x *Exec) error {
 			p := x.Deps().Program
 			snap := x.Get("snapshot")
@@ -398,9 +400,6 @@ func patchProgramStep() *Step {
 			}
 			for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
 				x.Say("%s", l)
-			}
-			if err := raiseEngineVersionToSnapshot(x, p, snap); err != nil {
-				return err
 			}
 			c, err := p.Commit("fix(data): restore the database from " + snap + " [skip pizza]")
 			if err != nil {
@@ -416,38 +415,10 @@ func patchProgramStep() *Step {
 	}
 }
 
-// raiseEngineVersionToSnapshot sets the program's engineVersion to the
-// snapshot's when the program asks for an older one. Once the restored
-// instance is available, the AWS provider modifies it to the program's
-// engineVersion, and AWS refuses to take an instance back to an older
-// version: the update would fail with the restored instance half made.
-func raiseEngineVersionToSnapshot(x *Exec, p Program, snap string) error {
-	set, err := p.Settings()
-	if err != nil || set.EngineVersion == "" {
-		return nil // nothing the program pins
-	}
-	sn, err := x.Deps().AWS.Snapshot(x.Ctx(), snap)
-	if err != nil {
-		return fmt.Errorf("read snapshot %s: %w", snap, err)
-	}
-	if !olderVersion(set.EngineVersion, sn.EngineVersion) {
-		return nil
-	}
-	x.Say("the program asks for postgres %s but snapshot %s is of %s: after the restore Pulumi would ask AWS for %s, which AWS refuses (no downgrades); engineVersion follows the snapshot",
-		set.EngineVersion, snap, sn.EngineVersion, set.EngineVersion)
-	diff, err := p.SetEngineVersion(sn.EngineVersion)
-	if err != nil {
-		return fmt.Errorf("set engineVersion %s: %w", sn.EngineVersion, err)
-	}
-	for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
-		x.Say("%s", l)
-	}
-	return nil
-}
-
-// olderVersion reports whether the program's engine version is below
-// what the snapshot runs; a major alone ("16") stands for any of its
-// minors and is never older than one of them.
+// olderVersion reports whether the program's engine version is below the
+// one the instance runs (or the snapshot holds): a lower major, or the same
+// major and a lower minor. A major alone ("16") stands for any of its
+// minors, as the AWS provider reads it, and is never older than one of them.
 func olderVersion(program, snapshot string) bool {
 	pp, sp := strings.Split(program, "."), strings.Split(snapshot, ".")
 	for i := range min(len(pp), len(sp)) {

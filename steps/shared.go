@@ -163,6 +163,11 @@ func (p *programDir) apply(e pulumiclient.ProgramEdit) (string, error) {
 	return patch.Diff, nil
 }
 
+// Propose implements Program.
+func (p *programDir) Propose(e pulumiclient.ProgramEdit) (string, error) {
+	return p.propose(func(prog *pulumiclient.Program) (*pulumiclient.Patch, error) { return prog.Apply(e) })
+}
+
 // ProposeMajorUpgrade implements Program.
 func (p *programDir) ProposeMajorUpgrade(u pulumiclient.MajorUpgrade) (string, error) {
 	return p.propose(func(prog *pulumiclient.Program) (*pulumiclient.Patch, error) { return prog.ApplyMajorUpgrade(u) })

@@ -50,6 +50,7 @@ func upgradeRunbook() *Runbook {
 			stagingFirstStep(),
 			snapshotBeforeStep(),
 			upgradeProgramStep(),
+			engineVersionStep("engine-version", nil, versionOfInstance),
 			refreshStep("refresh", false),
 			previewStep("preview", "Preview the upgrade", func(x *Exec, p pulumiPlan) error {
 				if replacesInstance(p) {
