@@ -683,7 +683,7 @@ func TestUpgradePrecheckFails(t *testing.T) {
 	}
 
 	_, err = e.raw.ModifyDBInstance(ctx(t), &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(app), EngineVersion: aws.String("17.6"),
-		AllowMajorVersionUpgrade: aws.Bool(true), ApplyImmediately: aws.Bool(true)})
+		AllowMajorVersionUpgrade: aws.Bool(true), ApplyImmediately: aws.Bool(true), DBParameterGroupName: aws.String("default.postgres17")})
 	if err != nil {
 		t.Fatal(err)
 	}

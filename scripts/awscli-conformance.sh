@@ -213,6 +213,18 @@ run "describe-db-instance-automated-backups (retained)" rds describe-db-instance
 	--query 'DBInstanceAutomatedBackups[].DBInstanceIdentifier' --output text
 expect "the deleted instance's backups are retained" app5ec7032-pitr "$out"
 
+# A major upgrade needs a parameter group of the target family.
+fail_with "major upgrade keeping the custom postgres16 group" InvalidParameterCombination rds modify-db-instance \
+	--db-instance-identifier "$old-original" --engine-version 17.6 --allow-major-version-upgrade --apply-immediately
+run "major upgrade with a postgres17 group" rds modify-db-instance --db-instance-identifier "$old-original" --engine-version 17.6 \
+	--allow-major-version-upgrade --apply-immediately --db-parameter-group-name postgres17-force-ssl-off \
+	--query 'DBInstance.[DBInstanceStatus,PendingModifiedValues.EngineVersion]' --output text
+expect "upgrading to 17.6" "$(printf 'upgrading\t17.6')" "$out"
+run "wait db-instance-available (upgrade)" rds wait db-instance-available --db-instance-identifier "$old-original"
+run "describe the upgraded instance" rds describe-db-instances --db-instance-identifier "$old-original" \
+	--query 'DBInstances[0].[EngineVersion,DBParameterGroups[0].DBParameterGroupName,DBParameterGroups[0].ParameterApplyStatus]' --output text
+expect "on 17.6 with the postgres17 group, in-sync" "$(printf '17.6\tpostgres17-force-ssl-off\tin-sync')" "$out"
+
 fail_with "describe a missing instance" DBInstanceNotFound rds describe-db-instances --db-instance-identifier no-such-instance
 fail_with "invalid snapshot name" InvalidParameterValue rds create-db-snapshot --db-instance-identifier "$old" --db-snapshot-identifier "bad--name"
 fail_with "final snapshot name taken" DBSnapshotAlreadyExists rds delete-db-instance --db-instance-identifier "$old" --final-db-snapshot-identifier conformance-snap

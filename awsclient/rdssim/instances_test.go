@@ -443,18 +443,50 @@ func TestModifySettingsAndReboot(t *testing.T) {
 func TestEngineUpgrade(t *testing.T) {
 	e := newEnv(t, "")
 	ctx := context.Background()
-	up := func(v string, major bool) error {
-		_, err := e.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{
+	up := func(v string, major bool, group string) error {
+		in := &rds.ModifyDBInstanceInput{
 			DBInstanceIdentifier: aws.String(DefaultInstanceID), EngineVersion: aws.String(v),
 			AllowMajorVersionUpgrade: aws.Bool(major), ApplyImmediately: aws.Bool(true),
-		})
+		}
+		if group != "" {
+			in.DBParameterGroupName = aws.String(group)
+		}
+		_, err := e.rds.ModifyDBInstance(ctx, in)
 		return err
 	}
-	wantCode(t, up("17.6", false), "InvalidParameterCombination", 400)
-	wantCode(t, up("17.2", true), "InvalidParameterCombination", 400) // not a target of 16.13
-	wantCode(t, up("16.11", false), "InvalidParameterCombination", 400)
-	wantCode(t, up("18.0", true), "InvalidParameterValue", 400)
-	if err := up("17.6", true); err != nil {
+	must(e.rds.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{
+		DBParameterGroupName: aws.String("postgres17-force-ssl-off"), DBParameterGroupFamily: aws.String("postgres17"), Description: aws.String("d"),
+	}))
+	tests := []struct {
+		name, version string
+		major         bool
+		group, code   string
+		message       string
+	}{
+		{"major without the flag", "17.6", false, "postgres17-force-ssl-off", "InvalidParameterCombination", "AllowMajorVersionUpgrade"},
+		{"not a target of 16.13", "17.2", true, "postgres17-force-ssl-off", "InvalidParameterCombination", "Cannot upgrade"},
+		{"downgrade", "16.11", false, "", "InvalidParameterCombination", "Cannot upgrade"},
+		{"unknown version", "18.0", true, "", "InvalidParameterValue", "Cannot find version"},
+		// The instance keeps the custom postgres16 group: RDS wants a new group given.
+		{"custom old-family group kept", "17.6", true, "", "InvalidParameterCombination",
+			"The current DB parameter group postgres16-force-ssl-off is custom. You must explicitly specify a new DB parameter group, either default or custom, for the engine version upgrade."},
+		{"old-family group given", "17.6", true, DefaultParamGroup, "InvalidParameterCombination", "is custom"},
+		{"a group of another family", "17.6", true, "default.postgres15", "InvalidParameterCombination", "DBParameterGroupFamily postgres17"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := up(tt.version, tt.major, tt.group)
+			wantCode(t, err, tt.code, 400)
+			if !strings.Contains(err.Error(), tt.message) {
+				t.Errorf("error %v does not say %q", err, tt.message)
+			}
+		})
+	}
+	if got := e.status(t, DefaultInstanceID); got != "available" {
+		t.Fatalf("a refused upgrade changed the instance: %s", got)
+	}
+	// With a group of the target family, the upgrade goes through.
+	if err := up("17.6", true, "postgres17-force-ssl-off"); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.status(t, DefaultInstanceID); got != "upgrading" {
@@ -465,8 +497,13 @@ func TestEngineUpgrade(t *testing.T) {
 		t.Fatalf("after the downtime: %s %s", *in.EngineVersion, *in.DBInstanceStatus)
 	}
 	e.clk.Advance(UpgradeDuration - UpgradePrecheck - UpgradeDowntime)
-	if got := e.status(t, DefaultInstanceID); got != "available" {
+	in := e.instance(t, DefaultInstanceID)
+	if got := aws.ToString(in.DBInstanceStatus); got != "available" {
 		t.Fatalf("status %s", got)
+	}
+	// The engine restarted on the new version with the new group: in-sync.
+	if g := in.DBParameterGroups[0]; aws.ToString(g.DBParameterGroupName) != "postgres17-force-ssl-off" || aws.ToString(g.ParameterApplyStatus) != "in-sync" {
+		t.Errorf("after the upgrade: %s %s", aws.ToString(g.DBParameterGroupName), aws.ToString(g.ParameterApplyStatus))
 	}
 	var ids []string
 	for _, m := range e.messages(t, types.SourceTypeDbInstance, DefaultInstanceID) {
@@ -474,9 +511,25 @@ func TestEngineUpgrade(t *testing.T) {
 			ids = append(ids, id)
 		}
 	}
-	want := []string{"RDS-EVENT-0264", "RDS-EVENT-0265", "RDS-EVENT-0266", "RDS-EVENT-0267", "RDS-EVENT-0268", "RDS-EVENT-0269", "RDS-EVENT-0047"}
+	want := []string{"RDS-EVENT-0264", "RDS-EVENT-0265", "RDS-EVENT-0266", "RDS-EVENT-0267", "RDS-EVENT-0268", "RDS-EVENT-0011", "RDS-EVENT-0269", "RDS-EVENT-0047"}
 	if !slices.Equal(ids, want) {
 		t.Fatalf("events %v, want %v", ids, want)
+	}
+}
+
+// TestEngineUpgradeDefaultGroup: an instance on a default group moves to
+// the target family's default group by itself.
+func TestEngineUpgradeDefaultGroup(t *testing.T) {
+	e := newEnv(t, "")
+	ctx := context.Background()
+	e.sim.Mutate(func(w *World) { w.Instance(DefaultInstanceID).ParameterGroup = "default.postgres16" })
+	must(e.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{
+		DBInstanceIdentifier: aws.String(DefaultInstanceID), EngineVersion: aws.String("17.6"),
+		AllowMajorVersionUpgrade: aws.Bool(true), ApplyImmediately: aws.Bool(true),
+	}))
+	e.clk.Advance(UpgradeDuration)
+	if g := aws.ToString(e.instance(t, DefaultInstanceID).DBParameterGroups[0].DBParameterGroupName); g != "default.postgres17" {
+		t.Errorf("group after the upgrade: %s", g)
 	}
 }
 

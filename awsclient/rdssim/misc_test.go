@@ -88,7 +88,7 @@ func TestPendingMaintenanceAndFailedUpgrade(t *testing.T) {
 	// The upgrade fails its pre-check while maintenance is pending.
 	must(e.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{
 		DBInstanceIdentifier: aws.String(DefaultInstanceID), EngineVersion: aws.String("17.6"),
-		AllowMajorVersionUpgrade: aws.Bool(true), ApplyImmediately: aws.Bool(true),
+		AllowMajorVersionUpgrade: aws.Bool(true), ApplyImmediately: aws.Bool(true), DBParameterGroupName: aws.String("default.postgres17"),
 	}))
 	e.clk.Advance(UpgradeDuration)
 	in := e.instance(t, DefaultInstanceID)
@@ -138,7 +138,7 @@ func TestPendingMaintenanceAndFailedUpgrade(t *testing.T) {
 	}
 	must(e.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{
 		DBInstanceIdentifier: aws.String(DefaultInstanceID), EngineVersion: aws.String("17.6"),
-		AllowMajorVersionUpgrade: aws.Bool(true), ApplyImmediately: aws.Bool(true),
+		AllowMajorVersionUpgrade: aws.Bool(true), ApplyImmediately: aws.Bool(true), DBParameterGroupName: aws.String("default.postgres17"),
 	}))
 	e.clk.Advance(UpgradeDuration)
 	if in := e.instance(t, DefaultInstanceID); *in.EngineVersion != "17.6" {

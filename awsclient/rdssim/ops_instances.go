@@ -494,6 +494,20 @@ func modifyInstance(w *World, p params, now time.Time) (any, *apiError) {
 		}
 		pgName = w.ParameterGroup(v).Name
 	}
+	// A major upgrade needs a parameter group of the target family. RDS
+	// moves a default group along by itself; a custom one must be replaced
+	// in the same request.
+	upgradeGroup := ""
+	if major {
+		switch {
+		case pgName != "":
+			upgradeGroup = pgName
+		case strings.HasPrefix(in.ParameterGroup, "default."):
+			upgradeGroup = "default." + family(target)
+		default:
+			return nil, invalidCombination("The current DB parameter group %s is custom. You must explicitly specify a new DB parameter group, either default or custom, for the engine version upgrade.", in.ParameterGroup)
+		}
+	}
 	sgs := p.list("VpcSecurityGroupIds")
 	if err := checkSecurityGroups(sgs); err != nil {
 		return nil, err
@@ -567,7 +581,7 @@ func modifyInstance(w *World, p params, now time.Time) (any, *apiError) {
 		in.SecurityGroups = sgs
 		quick = true
 	}
-	if pgName != "" {
+	if pgName != "" && !(major && immediate) {
 		in.ParameterGroup = pgName
 		in.ParameterApplyStatus = "applying"
 		w.schedule(in, now, QuickModify, tParams, "pending-reboot", "RDS-EVENT-0011", catalogue["RDS-EVENT-0011"].Message+pgName)
@@ -663,7 +677,7 @@ func modifyInstance(w *World, p params, now time.Time) (any, *apiError) {
 		w.schedule(in, now, RenameDone, tEndpoint, "on", "", "")
 		w.schedule(in, now, RenameDone, tStatus, "available", "RDS-EVENT-0006", "")
 	case target != "":
-		w.startUpgrade(in, now, target, major)
+		w.startUpgrade(in, now, target, major, upgradeGroup)
 	case slow:
 		in.Status = "modifying"
 		if class != "" {
@@ -696,7 +710,10 @@ func modifyInstance(w *World, p params, now time.Time) (any, *apiError) {
 // of downtime after the pre-check. Pending maintenance makes the pre-check
 // fail (RDS-EVENT-0158): the instance still goes down and comes back, on its
 // old version.
-func (w *World) startUpgrade(in *Instance, now time.Time, target string, major bool) {
+//
+// A major upgrade also moves the instance to group (of the target family)
+// when the new version comes up; the restart leaves it in-sync.
+func (w *World) startUpgrade(in *Instance, now time.Time, target string, major bool, group string) {
 	in.Status = "upgrading"
 	in.Pending.EngineVersion = target
 	w.schedule(in, now, 0, tStatus, "upgrading", "RDS-EVENT-0264", "")
@@ -727,6 +744,9 @@ func (w *World) startUpgrade(in *Instance, now time.Time, target string, major b
 	w.schedule(in, now, UpgradePrecheck, tStatus, "upgrading", "RDS-EVENT-0266", "")
 	w.schedule(in, now, UpgradePrecheck, tStatus, "upgrading", "RDS-EVENT-0267", "")
 	w.schedule(in, now, UpgradePrecheck+UpgradeDowntime, tVersion, target, "RDS-EVENT-0268", "")
+	if group != "" && group != in.ParameterGroup {
+		w.schedule(in, now, UpgradePrecheck+UpgradeDowntime, tGroup, group, "RDS-EVENT-0011", catalogue["RDS-EVENT-0011"].Message+group)
+	}
 	if major {
 		w.schedule(in, now, UpgradePrecheck+UpgradeDowntime, tStatus, "upgrading", "RDS-EVENT-0269", "")
 	}

@@ -55,6 +55,7 @@ const (
 	tMaintenance = "maintenance"  // the pending maintenance action Value is done
 	tCreated     = "created-time" // Created = At (InstanceCreateTime appears)
 	tMaintWindow = "maint-window" // the maintenance window opens for the opted-in action Value
+	tGroup       = "param-group"  // ParameterGroup = Value, in-sync (a major upgrade's new group)
 )
 
 // later is the instant at which d of AWS time after base has passed in this
@@ -158,6 +159,8 @@ func (w *World) apply(in *Instance, t Transition) {
 		in.Pending = Pending{}
 	case tParams:
 		in.ParameterApplyStatus = t.Value
+	case tGroup:
+		in.ParameterGroup, in.ParameterApplyStatus = t.Value, "in-sync"
 	case tRemove:
 		w.Instances = slices.DeleteFunc(w.Instances, func(x *Instance) bool { return x == in })
 		if !in.DeleteAutomated {
