@@ -416,7 +416,20 @@ func TestIntegrationDataStack(t *testing.T) {
 
 	// An interrupted up: cancel mid-update, then kill, leaving the lock
 	// and pending operations; detect them, fix, up again.
-	patchProgram(t, dir, SetEngineVersion("17.6"))
+	// A major upgrade brings a group of the target family (AWS refuses one
+	// that keeps the custom postgres16 group).
+	prog, err = LoadProgram(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upgrade, err := prog.ApplyMajorUpgrade(MajorUpgrade{EngineVersion: "17.6", Family: "postgres17", GroupName: "postgres17-force-ssl-off-it",
+		Parameters: []ParameterDecl{{Name: "rds.force_ssl", Value: "0", ApplyMethod: "immediate"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := upgrade.Write(); err != nil {
+		t.Fatal(err)
+	}
 	hard := e.opts
 	hard.InterruptGrace = time.Millisecond
 	hs, err := OpenLocal(ctx, dir, "staging", hard)

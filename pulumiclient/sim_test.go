@@ -257,7 +257,20 @@ func TestSimUpgrade(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
 			w := newSimWorld(t, tt.scenario)
-			w.patch(t, SetEngineVersion("17.6"))
+			// AWS refuses a major upgrade that keeps a custom group of the
+			// old family: the program brings a postgres17 group along.
+			prog, err := LoadProgram(w.ws.DataDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pt, err := prog.ApplyMajorUpgrade(MajorUpgrade{EngineVersion: "17.6", Family: "postgres17", GroupName: "postgres17-force-ssl-off",
+				Parameters: []ParameterDecl{{Name: "rds.force_ssl", Value: "0"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := pt.Write(); err != nil {
+				t.Fatal(err)
+			}
 			plan, err := w.data.Preview(ctx, nil)
 			if err != nil {
 				t.Fatal(err)
