@@ -869,10 +869,13 @@ func instanceFrom(d rdstypes.DBInstance) Instance {
 	}
 	if pm := d.PendingModifiedValues; pm != nil {
 		in.Pending = PendingChanges{
-			InstanceID:    aws.ToString(pm.DBInstanceIdentifier),
-			EngineVersion: aws.ToString(pm.EngineVersion),
-			InstanceClass: aws.ToString(pm.DBInstanceClass),
-			MultiAZ:       pm.MultiAZ,
+			InstanceID:       aws.ToString(pm.DBInstanceIdentifier),
+			EngineVersion:    aws.ToString(pm.EngineVersion),
+			InstanceClass:    aws.ToString(pm.DBInstanceClass),
+			MultiAZ:          pm.MultiAZ,
+			AllocatedStorage: aws.ToInt32(pm.AllocatedStorage),
+			StorageType:      aws.ToString(pm.StorageType),
+			BackupRetention:  pm.BackupRetentionPeriod,
 		}
 		other := map[string]bool{
 			"AllocatedStorage": pm.AllocatedStorage != nil, "BackupRetentionPeriod": pm.BackupRetentionPeriod != nil,

@@ -29,7 +29,13 @@ type PendingChanges struct {
 	EngineVersion string
 	InstanceClass string
 	MultiAZ       *bool
-	Other         []string // names of any other pending fields
+	// AllocatedStorage, StorageType and BackupRetention are also named in
+	// Other; their values let a deferred change be asked for again with
+	// ApplyImmediately.
+	AllocatedStorage int32
+	StorageType      string
+	BackupRetention  *int32
+	Other            []string // names of any other pending fields
 }
 
 // Empty reports whether nothing is pending.
@@ -195,6 +201,9 @@ type API interface {
 	UpgradeTargets(ctx context.Context, engine, version string) ([]UpgradeTarget, error)
 	PendingMaintenance(ctx context.Context, instanceARN string) ([]MaintenanceAction, error)
 	ApplyMaintenance(ctx context.Context, instanceARN, action, optIn string) error
+	// ApplyPendingNow applies the changes an instance holds for its
+	// maintenance window now.
+	ApplyPendingNow(ctx context.Context, id string) (Instance, error)
 	Events(ctx context.Context, instanceID string, since time.Time) ([]Event, error)
 
 	// ParameterGroup describes a parameter group with its family.

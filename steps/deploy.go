@@ -34,18 +34,29 @@ func verifyDeployStep() *Step {
 		Commands: []string{"aws rds describe-db-instances --db-instance-identifier {instance} --query 'DBInstances[0].[DBInstanceStatus,EngineVersion,DBParameterGroups[0].DBParameterGroupName]'"},
 		Explanation: "Waits for the instance to be `available`, then compares the engine version and the " +
 			"parameter group with what the stack says. A later minor version in AWS is expected (AWS applies " +
-			"minors on its own) and only noted; another major or an older version is an error.",
+			"minors on its own) and only noted; another major or an older version is an error. Changes AWS " +
+			"holds for the maintenance window (the program leaves `applyImmediately` unset, Pulumi's default) " +
+			"are named with the window's next date, and can be applied now behind a typed confirmation.",
 		Do: func(x *Exec) error {
 			in, err := x.WaitAvailable(x.Get("instance"))
 			if err != nil {
 				return err
+			}
+			if in.Deferred() {
+				// Available with changes held for the maintenance window:
+				// waiting on would last until the window.
+				if in, err = handleDeferred(x, in); err != nil {
+					return err
+				}
 			}
 			exp, err := x.Deps().Data.Export(x.Ctx())
 			if err != nil {
 				return fmt.Errorf("read the stack export: %w", err)
 			}
 			x.Say("%s is available: postgres %s, %s, parameter group %s", in.ID, in.EngineVersion, in.Class, in.ParameterGroup)
-			if exp.EngineVersion != "" && in.EngineVersion != exp.EngineVersion {
+			if exp.EngineVersion != "" && in.EngineVersion != exp.EngineVersion && in.Pending.EngineVersion == exp.EngineVersion {
+				x.Say("engine version %s is pending for the maintenance window (AWS runs %s until then)", exp.EngineVersion, in.EngineVersion)
+			} else if exp.EngineVersion != "" && in.EngineVersion != exp.EngineVersion {
 				cmp := compareVersions(in.EngineVersion, exp.EngineVersion)
 				if major(in.EngineVersion) != major(exp.EngineVersion) || cmp < 0 {
 					return fmt.Errorf("engine version is %s in AWS but the stack expects %s", in.EngineVersion, exp.EngineVersion)

@@ -3,6 +3,7 @@ package steps
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/datalayer-tool/datalayer/pulumiclient"
 )
@@ -54,5 +55,30 @@ func TestDestructiveSteps(t *testing.T) {
 	}
 	if got := destructiveSteps(p); !reflect.DeepEqual(got, want) {
 		t.Errorf("destructive = %q, want %q", got, want)
+	}
+}
+
+func TestNextWindow(t *testing.T) {
+	// Wednesday 2026-11-25 10:00 UTC.
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		window     string
+		start, end string
+	}{
+		{"mon:00:00-mon:03:00", "2026-11-30 00:00", "2026-11-30 03:00"},
+		{"wed:09:30-wed:10:30", "2026-11-25 09:30", "2026-11-25 10:30"}, // in progress
+		{"wed:10:30-wed:11:00", "2026-11-25 10:30", "2026-11-25 11:00"},
+		{"wed:08:00-wed:09:00", "2026-12-02 08:00", "2026-12-02 09:00"},
+		{"sat:23:00-sun:01:00", "2026-11-28 23:00", "2026-11-29 01:00"},
+		{"Tue:22:13-Tue:22:43", "2026-12-01 22:13", "2026-12-01 22:43"},
+	}
+	for _, tt := range tests {
+		s, e, ok := nextWindow(tt.window, now)
+		if !ok || s.Format("2006-01-02 15:04") != tt.start || e.Format("2006-01-02 15:04") != tt.end {
+			t.Errorf("nextWindow(%q) = %s – %s (%v), want %s – %s", tt.window, s, e, ok, tt.start, tt.end)
+		}
+	}
+	if _, _, ok := nextWindow("whenever", now); ok {
+		t.Error("a window that is not one was read")
 	}
 }

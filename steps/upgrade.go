@@ -368,6 +368,16 @@ func upgradeUpStep() *Step {
 			if werr != nil {
 				return werr
 			}
+			if in.Deferred() && in.Pending.EngineVersion == x.Get("target") {
+				// Not refused: held for the maintenance window (the program
+				// leaves applyImmediately unset).
+				if in, werr = handleDeferred(x, in); werr != nil {
+					return werr
+				}
+				if in.EngineVersion != x.Get("target") {
+					return &StopError{Reason: fmt.Sprintf("the upgrade of %s to %s is pending for the maintenance window; run `datalayer upgrade` again after it to verify", id, x.Get("target"))}
+				}
+			}
 			if in.EngineVersion != x.Get("target") {
 				fetchUpgradeLogs(x, id, since)
 				return fmt.Errorf("the upgrade did not happen although Pulumi reported success: the instance still runs %s, not %s; the pg_upgrade log lines above and the RDS events say why", in.EngineVersion, x.Get("target"))
