@@ -367,3 +367,30 @@ func TestSimRetriesLikeTheAWSProvider(t *testing.T) {
 		t.Error("the old instance still exists")
 	}
 }
+
+// TestSimParameterGroupCallsRetry: the parameter-group reads and writes of
+// the simulated engine ride out throttling as its instance calls do (a
+// rehearsal under the throttling scenario failed its preview on one).
+func TestSimParameterGroupCallsRetry(t *testing.T) {
+	ctx := context.Background()
+	w := newSimWorld(t, "default")
+	prog, err := LoadProgram(w.ws.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := prog.ApplyMajorUpgrade(MajorUpgrade{EngineVersion: "17.6", Family: "postgres17", GroupName: "postgres17-force-ssl-off",
+		Parameters: []ParameterDecl{{Name: "rds.force_ssl", Value: "0"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pt.Write(); err != nil {
+		t.Fatal(err)
+	}
+	w.sim.InjectFault(rdssim.Fault{Name: "burst", Code: "Throttling", Actions: []string{"DescribeDBParameterGroups", "CreateDBParameterGroup", "ModifyDBParameterGroup"}, From: 1, Times: 6})
+	if _, err := w.data.Preview(ctx, nil); err != nil {
+		t.Fatalf("preview through a throttling burst: %v", err)
+	}
+	if sum, err := w.data.Up(ctx, nil); err != nil || sum.Result != "succeeded" {
+		t.Fatalf("up through a throttling burst = %+v %v", sum, err)
+	}
+}

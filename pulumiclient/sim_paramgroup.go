@@ -60,7 +60,10 @@ func (s *SimStack) planGroups(ctx context.Context) (simGroups, error) {
 		if d.Name == "" {
 			continue
 		}
-		_, err := api.DescribeDBParameterGroups(ctx, &rds.DescribeDBParameterGroupsInput{DBParameterGroupName: aws.String(d.Name)})
+		err := s.call(ctx, func(ctx context.Context) error {
+			_, err := api.DescribeDBParameterGroups(ctx, &rds.DescribeDBParameterGroupsInput{DBParameterGroupName: aws.String(d.Name)})
+			return err
+		})
 		var ae smithy.APIError
 		switch {
 		case err == nil:
@@ -96,8 +99,11 @@ func (s *SimStack) createGroups(ctx context.Context, g simGroups, em emitter) er
 			em.send(Progress{URN: urn, Type: ParameterGroupType, Op: OpCreate, Status: StepFailed})
 			return fmt.Errorf("create parameter group %s: %w", d.Name, err)
 		}
-		if _, err := api.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{
-			DBParameterGroupName: aws.String(d.Name), DBParameterGroupFamily: aws.String(d.Family), Description: aws.String("Managed by Pulumi"),
+		if err := s.call(ctx, func(ctx context.Context) error {
+			_, err := api.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{
+				DBParameterGroupName: aws.String(d.Name), DBParameterGroupFamily: aws.String(d.Family), Description: aws.String("Managed by Pulumi"),
+			})
+			return err
 		}); err != nil {
 			return fail(err)
 		}
@@ -110,7 +116,10 @@ func (s *SimStack) createGroups(ctx context.Context, g simGroups, em emitter) er
 				}
 				ps = append(ps, rdstypes.Parameter{ParameterName: aws.String(p.Name), ParameterValue: aws.String(p.Value), ApplyMethod: rdstypes.ApplyMethod(method)})
 			}
-			if _, err := api.ModifyDBParameterGroup(ctx, &rds.ModifyDBParameterGroupInput{DBParameterGroupName: aws.String(d.Name), Parameters: ps}); err != nil {
+			if err := s.call(ctx, func(ctx context.Context) error {
+				_, err := api.ModifyDBParameterGroup(ctx, &rds.ModifyDBParameterGroupInput{DBParameterGroupName: aws.String(d.Name), Parameters: ps})
+				return err
+			}); err != nil {
 				return fail(err)
 			}
 		}
