@@ -1,6 +1,7 @@
 package rehearsal
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,16 @@ import (
 // awsCLI runs the official AWS CLI v2 against the world's simulator.
 func awsCLI(t *testing.T, w *World, args ...string) string {
 	t.Helper()
+	out, err := awsCLIErr(t, w, args...)
+	if err != nil {
+		t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// awsCLIErr is awsCLI for a call that may fail.
+func awsCLIErr(t *testing.T, w *World, args ...string) (string, error) {
+	t.Helper()
 	const cli = "/usr/bin/aws"
 	if _, err := os.Stat(cli); err != nil {
 		t.Fatalf("the AWS CLI v2 is needed at %s (Debian package awscli; scripts/test.sh installs it): %v", cli, err)
@@ -22,10 +33,7 @@ func awsCLI(t *testing.T, w *World, args ...string) string {
 	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDCLITEST", "AWS_SECRET_ACCESS_KEY=secret", "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
 	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
+	return strings.TrimSpace(string(out)), err
 }
 
 // TestUpgradeWholeJob rehearses the upgrade with spot checks against a real
@@ -179,5 +187,31 @@ func TestUpgradePastedSpotChecks(t *testing.T) {
 	want := "| flow by slug | 0.100 ms | 0.150 ms | 2.000 ms | 4.000 ms | x2.00 | **changed**: Index Scan using flows_slug on flows → Seq Scan on flows | **slower** |"
 	if !strings.Contains(rep, want) {
 		t.Errorf("report lacks the row\n%s\n%s", want, rep)
+	}
+}
+
+// TestSimulatorRefusesUpgradeKeepingTheCustomGroup: what the runbook did
+// before — engineVersion alone — is refused by the simulator as by RDS,
+// seen with the AWS CLI; with a group of the target family it goes through.
+func TestSimulatorRefusesUpgradeKeepingTheCustomGroup(t *testing.T) {
+	w, err := New(context.Background(), Options{Speed: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Close() })
+	out, err := awsCLIErr(t, w, "rds", "modify-db-instance", "--db-instance-identifier", "app5ec7032",
+		"--engine-version", "17.7", "--allow-major-version-upgrade", "--apply-immediately")
+	if err == nil || !strings.Contains(out, "InvalidParameterCombination") || !strings.Contains(out, "postgres16-force-ssl-off") {
+		t.Fatalf("an upgrade keeping the postgres16 custom group was not refused: %v\n%s", err, out)
+	}
+	awsCLI(t, w, "rds", "create-db-parameter-group", "--db-parameter-group-name", "postgres17-force-ssl-off",
+		"--db-parameter-group-family", "postgres17", "--description", "test")
+	awsCLI(t, w, "rds", "modify-db-parameter-group", "--db-parameter-group-name", "postgres17-force-ssl-off",
+		"--parameters", "ParameterName=rds.force_ssl,ParameterValue=0,ApplyMethod=immediate")
+	got := awsCLI(t, w, "rds", "modify-db-instance", "--db-instance-identifier", "app5ec7032", "--engine-version", "17.7",
+		"--allow-major-version-upgrade", "--apply-immediately", "--db-parameter-group-name", "postgres17-force-ssl-off",
+		"--query", "DBInstance.PendingModifiedValues.EngineVersion")
+	if got != "17.7" {
+		t.Errorf("the upgrade with the postgres17 group: pending engine version %q, want 17.7", got)
 	}
 }
