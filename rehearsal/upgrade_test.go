@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
 	"github.com/datalayer-tool/datalayer/internal/pgtest"
 	"github.com/datalayer-tool/datalayer/steps"
 )
@@ -213,5 +214,36 @@ func TestSimulatorRefusesUpgradeKeepingTheCustomGroup(t *testing.T) {
 		"--query", "DBInstance.PendingModifiedValues.EngineVersion")
 	if got != "17.7" {
 		t.Errorf("the upgrade with the postgres17 group: pending engine version %q, want 17.7", got)
+	}
+}
+
+// TestUpgradeReportsPendingReboot: a new group left pending-reboot (its
+// static settings not applied yet) is reported with the reboot command, in
+// the run and in the report; the run still finishes, the reboot is for the
+// team to schedule.
+func TestUpgradeReportsPendingReboot(t *testing.T) {
+	hook := func(w *World, e steps.Event) {
+		if e.Type == steps.EventStepStarted && e.StepID == "verify" {
+			w.Sim.Mutate(func(wd *rdssim.World) {
+				if in := wd.Instance("app5ec7032"); in != nil {
+					in.ParameterApplyStatus = "pending-reboot"
+				}
+			})
+		}
+	}
+	r := runHeadlessHook(t, steps.Options{Runbook: "upgrade", Yes: true}, nil, nil, hook)
+	if r.err != nil {
+		t.Fatalf("run failed: %v\n%s", r.err, r.text())
+	}
+	want := "`aws rds reboot-db-instance --db-instance-identifier app5ec7032`"
+	if !strings.Contains(r.text(), "pending-reboot") || !strings.Contains(r.text(), want) {
+		t.Errorf("the pending reboot was not reported with its command\n%s", r.text())
+	}
+	events, err := steps.ReadJournalFile(r.run.JournalPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := steps.Report(events); !strings.Contains(rep, "**pending-reboot**: "+want) {
+		t.Errorf("the report does not name the reboot\n%s", rep)
 	}
 }
