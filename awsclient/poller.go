@@ -3,8 +3,11 @@ package awsclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,71 +24,105 @@ import (
 // (requests per second), shared with the console and every other tool.
 const AccountRequestRate = 12.0
 
-// Poller budget defaults.
+// Poller defaults.
 //
-// One cycle costs one DescribeDBInstances for all watched instances (a
-// db-instance-id filter, up to 100 per page) plus one DescribeDBSnapshots
-// for all watched snapshots (a db-snapshot-id filter): 1 request per cycle
-// when only instances are watched, 2 with snapshots. At the default 5 s that
-// is 0.2 req/s = 1.7 % of the account's 12 req/s while something is
-// changing; once every watched resource is steady (available, stopped, gone)
-// and nothing changed for Settle, the period stretches to IdleInterval
-// (20 s: 0.05 req/s = 0.4 %). DefaultMaxRate caps it all: a cycle costing
-// more requests waits longer, so the poller never spends more than 1.7 % of
-// the budget, retries included (the poller's calls make one SDK attempt
-// each; the poller itself backs off).
+// The poller spends its requests where changes are due. A watcher says when
+// it expects its change (Expect); before that window the poller looks once
+// every FarInterval, in the window as often as the budget saved meanwhile
+// allows (down to FastInterval), and past it backs off. What nobody expects
+// is looked at every Interval while it changes and every IdleInterval once
+// steady. DefaultMaxRate caps it all as a token bucket: 1 % of the account's
+// 12 requests a second sustained, with up to DefaultBurst requests saved
+// for a window. One look costs one DescribeDBInstances for every watched
+// instance together and one DescribeDBSnapshots for every watched snapshot;
+// when both kinds are only to be glanced at, one DescribeEvents since the
+// last glance stands in for the two, and only what it names is described.
 const (
-	DefaultPollInterval = 5 * time.Second
+	DefaultMaxRate      = 0.01 * AccountRequestRate // 0.12 requests a second
+	DefaultBurst        = 30
+	DefaultFastInterval = 2 * time.Second
+	DefaultFarInterval  = 20 * time.Second
+	DefaultPollInterval = 10 * time.Second
 	DefaultIdleInterval = 20 * time.Second
 	DefaultSettle       = time.Minute
-	DefaultMaxRate      = 0.2 // requests per second: 1.7 % of AccountRequestRate
+	DefaultCheckEvery   = 2 * time.Minute
 	DefaultMaxBackoff   = 2 * time.Minute
 	DefaultGoneAfter    = 3
+	// startTokens is the bucket's level when the poller starts: enough for
+	// the first samples, no more, so that a fresh poller's first wait costs
+	// no more than its share.
+	startTokens = 3
+	// minRealGap keeps a rehearsal played very fast from spinning: never
+	// two cycles closer than this in real time.
+	minRealGap = 20 * time.Millisecond
+	// eventOverlap is how far before the last events call the next one
+	// starts (instants on the wall clock): AWS may list an event some time
+	// after its date, and the two clocks may disagree. Events seen already
+	// are skipped.
+	eventOverlap = 2 * time.Minute
+	// eventSkew is how long before a resource's last sample an event still
+	// counts as news about it.
+	eventSkew = 30 * time.Second
+	// queueCap bounds a watcher's unread samples; past it the oldest go.
+	queueCap = 256
 )
 
 // PollerOptions tune the poller. Zero values take the defaults above.
 type PollerOptions struct {
-	// Interval is the period while anything watched is changing.
+	// Interval is the period of a changing resource nobody expects a change
+	// of at a given time (the command line's --poll-interval).
 	Interval time.Duration
-	// IdleInterval is the period once everything is steady.
+	// IdleInterval is the period once a resource is steady (available,
+	// stopped, gone) and nothing changed for Settle.
 	IdleInterval time.Duration
-	// Settle is how long after the last change (or watch) the poller keeps
-	// the short period.
+	// FastInterval is the shortest period, when a change is due.
+	FastInterval time.Duration
+	// FarInterval is the longest period while a change is expected.
+	FarInterval time.Duration
+	// Settle is how long after the last change a resource still counts as
+	// changing.
 	Settle time.Duration
-	// MaxRate caps the poller's requests per second.
+	// CheckEvery bounds how long RDS events alone may stand in for a
+	// describe of a watched resource (some status changes have no event).
+	CheckEvery time.Duration
+	// MaxRate caps the poller's requests per second (the clock's seconds).
 	MaxRate float64
+	// Burst is how many requests the poller may save for a due window.
+	Burst float64
 	// MaxBackoff caps the wait after repeated failures (throttling, network).
 	MaxBackoff time.Duration
-	// Jitter adds up to this fraction of the period at random (default 0.1;
-	// negative: none). Jitter only lengthens waits, so MaxRate holds.
+	// Jitter adds up to this fraction of each period at random (default
+	// 0.1; negative: none). It only lengthens waits.
 	Jitter float64
-	// GoneAfter is how many cycles an instance must be missing before it is
-	// reported gone, unless it was last seen deleting (then at once) or
-	// being renamed (then never: it is followed to its new name).
+	// GoneAfter is how many describes an instance must be missing from
+	// before it is reported gone, unless it was last seen deleting (then at
+	// once) or being renamed (then never: it is followed to its new name).
 	GoneAfter int
-	// Buffer is the Changes channel's capacity (default 256). When it is
-	// full the poller waits for the reader.
-	Buffer int
+	// NoEvents turns DescribeEvents off (benchmarks compare).
+	NoEvents bool
 }
 
 func (o PollerOptions) withDefaults() PollerOptions {
-	if o.Interval <= 0 {
-		o.Interval = DefaultPollInterval
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
 	}
-	if o.IdleInterval <= 0 {
-		o.IdleInterval = DefaultIdleInterval
-	}
-	if o.IdleInterval < o.Interval {
-		o.IdleInterval = o.Interval
-	}
-	if o.Settle <= 0 {
-		o.Settle = DefaultSettle
+	def(&o.Interval, DefaultPollInterval)
+	def(&o.IdleInterval, DefaultIdleInterval)
+	def(&o.FastInterval, DefaultFastInterval)
+	def(&o.FarInterval, DefaultFarInterval)
+	def(&o.Settle, DefaultSettle)
+	def(&o.CheckEvery, DefaultCheckEvery)
+	def(&o.MaxBackoff, DefaultMaxBackoff)
+	if o.FarInterval < o.FastInterval {
+		o.FarInterval = o.FastInterval
 	}
 	if o.MaxRate <= 0 {
 		o.MaxRate = DefaultMaxRate
 	}
-	if o.MaxBackoff <= 0 {
-		o.MaxBackoff = DefaultMaxBackoff
+	if o.Burst < 1 {
+		o.Burst = DefaultBurst
 	}
 	if o.Jitter == 0 {
 		o.Jitter = 0.1
@@ -96,17 +133,15 @@ func (o PollerOptions) withDefaults() PollerOptions {
 	if o.GoneAfter <= 0 {
 		o.GoneAfter = DefaultGoneAfter
 	}
-	if o.Buffer <= 0 {
-		o.Buffer = 256
-	}
 	return o
 }
 
 // PollerStats counts what the poller has done.
 type PollerStats struct {
 	Cycles   int64
-	Requests int64 // HTTP requests the poller sent
-	Errors   int64 // failed cycles
+	Requests int64 // HTTP requests the poller sent, events calls included
+	Events   int64 // DescribeEvents requests among them
+	Errors   int64 // failed calls
 	Started  time.Time
 	// Rate is Requests per second of the poller's clock since Started.
 	Rate float64
@@ -114,11 +149,22 @@ type PollerStats struct {
 	Share float64
 }
 
-// watch is one watched resource.
+// The kinds of resource Watch takes.
+const (
+	ResourceInstance = "instance"
+	ResourceSnapshot = "snapshot"
+)
+
+// resourceIDPattern matches an instance's resource id (DbiResourceId), which
+// a rename keeps. Identifiers are lower case, so they never match.
+var resourceIDPattern = regexp.MustCompile(`^db-[A-Z0-9]{20,40}$`)
+
+// watch is one watched resource and its subscribers.
 type watch struct {
-	kind     string // "instance" or "snapshot"
+	kind     string // ResourceInstance or ResourceSnapshot
 	id       string // current identifier
-	asked    string // identifier the caller watched
+	asked    string // identifier (or resource id) it was first watched as
+	resource string // the resource id it is pinned to (watched by resource id), else ""
 	renameTo string // pending new identifier, if a rename is underway
 	prevID   string // set for one emission after a rename
 	seen     bool
@@ -127,46 +173,103 @@ type watch struct {
 	inst     Instance
 	snap     Snapshot
 	last     Change
+	changed  time.Time // instant of the last change (or of the first watch)
+	checked  time.Time // instant of the last look (describe or events) covering it
+	describe time.Time // instant of the last describe covering it
+	signal   bool      // an RDS event named it since its last describe
+	subs     []*sub
+}
+
+// sub is one Watch call: its expectation and its channel.
+type sub struct {
+	w      *watch
+	start  time.Time
+	expect Expect
+	after  int64 // the cycle running when it subscribed; its first sample comes from a later one
+	first  bool  // its first sample was sent
+
+	mu     sync.Mutex
+	ch     chan Change
+	closed bool
+}
+
+// push sends c without waiting: when the reader is queueCap samples behind,
+// the oldest goes (a reader that far behind wants the latest).
+func (s *sub) push(c Change) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	for {
+		select {
+		case s.ch <- c:
+			return
+		default:
+			select {
+			case <-s.ch:
+			default:
+			}
+		}
+	}
+}
+
+func (s *sub) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		close(s.ch)
+	}
 }
 
 // Poller is the run's single loop sampling every watched instance and
-// snapshot. Watch, Unwatch, Follow and Latest are safe to call from any
-// goroutine while Run is running.
+// snapshot, and fanning the samples out to each Watch call. Watch, Follow,
+// Latest and Stats are safe from any goroutine while Run runs.
 type Poller struct {
 	c    *Client
 	clk  clock.Clock
 	opts PollerOptions
 
 	mu         sync.Mutex
-	watches    map[string]*watch // by current id
-	aliases    map[string]string // asked id -> current id
-	lastChange time.Time
+	watches    map[string]*watch // by kind/current id
+	aliases    map[string]string // kind/asked id -> kind/current id
 	stats      PollerStats
+	budget     bucket
+	seq        int64     // cycles started
+	lastCycle  time.Time // instant the last cycle started
+	failures   int       // consecutive failed cycles
+	jitter     float64   // this period's jitter factor
+	lastEvents time.Time // instant of the last DescribeEvents
+	seenEvents map[string]time.Time
 
 	cycleMu sync.Mutex
-	closed  bool // guarded by cycleMu: Changes is closed
-	changes chan Change
 	wake    chan struct{}
+	done    chan struct{} // closed when Run returns
 	runOnce sync.Once
 	count   func(*middleware.Stack) error
 }
 
-// NewPoller returns a poller sampling through c on clk.
+// NewPoller returns a poller sampling through c on clk. Start it with Run.
 func NewPoller(c *Client, clk clock.Clock, opts PollerOptions) *Poller {
 	if clk == nil {
 		clk = clock.Real{}
 	}
 	p := &Poller{
 		c: c, clk: clk, opts: opts.withDefaults(),
-		watches: map[string]*watch{}, aliases: map[string]string{},
-		wake: make(chan struct{}, 1),
+		watches: map[string]*watch{}, aliases: map[string]string{}, seenEvents: map[string]time.Time{},
+		wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
-	p.changes = make(chan Change, p.opts.Buffer)
+	p.budget = bucket{rate: p.opts.MaxRate, burst: p.opts.Burst, tokens: startTokens, clk: clk}
 	p.count = func(stack *middleware.Stack) error {
 		return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("datalayerPollerCount",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 				p.mu.Lock()
 				p.stats.Requests++
+				if op := middleware.GetOperationName(ctx); op == "DescribeEvents" {
+					p.stats.Events++
+				}
+				p.budget.take(1)
 				p.mu.Unlock()
 				return next.HandleFinalize(ctx, in)
 			}), middleware.After)
@@ -177,39 +280,95 @@ func NewPoller(c *Client, clk clock.Clock, opts PollerOptions) *Poller {
 // Options returns the options in effect (defaults filled in).
 func (p *Poller) Options() PollerOptions { return p.opts }
 
-// Changes delivers every observed change, in order. It is closed when Run
-// returns.
-func (p *Poller) Changes() <-chan Change { return p.changes }
+func key(kind, id string) string { return kind + "/" + strings.ToLower(id) }
 
-// WatchInstance starts watching an instance (it need not exist yet: a
-// restore's new instance is reported when it appears).
-func (p *Poller) WatchInstance(id string) error {
-	if err := ValidateInstanceID(id); err != nil {
-		return err
+// Watch starts watching an instance (kind "instance": an identifier, or a
+// resource id such as db-ABC…, which a rename keeps) or a snapshot (kind
+// "snapshot") and returns this watcher's samples until ctx ends or Run
+// returns (then the channel closes). The first sample is always sent, taken
+// after the call: the resource as it is then, or Gone when it does not
+// exist. Then every change: a new status, a rename followed, a change in a
+// field the runbooks watch, Gone when it disappears. A failed look is sent
+// as a sample with Err (and its text in Error) and no ID; the poller keeps
+// going. exp says when the change waited for is due (the zero Expect when
+// nobody knows), which is where the poller spends its requests.
+func (p *Poller) Watch(ctx context.Context, kind, id string, exp Expect) <-chan Change {
+	if err := validateWatch(kind, id); err != nil {
+		out := make(chan Change, 1)
+		err = fmt.Errorf("cannot watch %s %q: %w", kind, id, err)
+		out <- Change{Kind: kind, ID: id, Err: err, Error: err.Error(), At: p.clk.Now()}
+		close(out)
+		return out
 	}
-	p.add(&watch{kind: "instance", id: id, asked: id})
-	return nil
+	s := p.subscribe(kind, id, exp)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-p.done:
+		}
+		p.unsubscribe(s)
+		s.close()
+	}()
+	return s.ch
 }
 
-// WatchSnapshot starts watching a snapshot (it need not exist yet: a final
-// snapshot is reported when it appears).
-func (p *Poller) WatchSnapshot(id string) error {
-	if err := ValidateSnapshotRef(id); err != nil {
-		return err
+func validateWatch(kind, id string) error {
+	switch kind {
+	case ResourceInstance:
+		if resourceIDPattern.MatchString(id) {
+			return nil
+		}
+		return ValidateInstanceID(id)
+	case ResourceSnapshot:
+		return ValidateSnapshotRef(id)
 	}
-	p.add(&watch{kind: "snapshot", id: id, asked: id})
-	return nil
+	return fmt.Errorf("%w: unknown kind %q (instance or snapshot)", ErrInvalidInput, kind)
 }
 
-func (p *Poller) add(w *watch) {
+func (p *Poller) subscribe(kind, id string, exp Expect) *sub {
 	p.mu.Lock()
-	if _, ok := p.watches[w.id]; !ok {
-		p.watches[w.id] = w
+	k := key(kind, id)
+	if cur, ok := p.aliases[k]; ok {
+		k = cur
 	}
-	p.aliases[w.asked] = w.id
-	p.lastChange = p.clk.Now()
+	w, ok := p.watches[k]
+	if !ok {
+		w = &watch{kind: kind, id: id, asked: id, changed: p.clk.Now()}
+		if kind == ResourceInstance && resourceIDPattern.MatchString(id) {
+			w.resource = id
+		}
+		p.watches[k] = w
+		p.aliases[k] = k
+	}
+	s := &sub{w: w, start: p.clk.Now(), expect: exp, after: p.seq, ch: make(chan Change, queueCap)}
+	w.subs = append(w.subs, s)
 	p.mu.Unlock()
 	p.poke()
+	return s
+}
+
+// unsubscribe drops a watcher; a resource nobody watches any more is no
+// longer sampled.
+func (p *Poller) unsubscribe(s *sub) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := s.w
+	for i, x := range w.subs {
+		if x == s {
+			w.subs = append(w.subs[:i], w.subs[i+1:]...)
+			break
+		}
+	}
+	if len(w.subs) > 0 {
+		return
+	}
+	cur := key(w.kind, w.id)
+	delete(p.watches, cur)
+	for k, v := range p.aliases {
+		if v == cur {
+			delete(p.aliases, k)
+		}
+	}
 }
 
 // Follow tells the poller that oldID is being renamed to newID, so the
@@ -220,43 +379,24 @@ func (p *Poller) Follow(oldID, newID string) error {
 		return err
 	}
 	p.mu.Lock()
-	if cur, ok := p.aliases[oldID]; ok {
-		if w, ok := p.watches[cur]; ok && w.kind == "instance" {
+	if cur, ok := p.aliases[key(ResourceInstance, oldID)]; ok {
+		if w, ok := p.watches[cur]; ok {
 			w.renameTo = newID
+			w.changed = p.clk.Now()
 		}
 	}
-	p.lastChange = p.clk.Now()
 	p.mu.Unlock()
 	p.poke()
 	return nil
 }
 
-// Unwatch stops watching id (the watched or the current identifier).
-func (p *Poller) Unwatch(id string) {
+// Latest returns the latest sample of a watched resource (by the identifier
+// it was watched as, or its current one) as a Change; ok is false before
+// the first sample or when nobody watches it.
+func (p *Poller) Latest(kind, id string) (Change, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	cur := id
-	if a, ok := p.aliases[id]; ok {
-		cur = a
-	}
-	delete(p.watches, cur)
-	for k, v := range p.aliases {
-		if v == cur || k == id {
-			delete(p.aliases, k)
-		}
-	}
-}
-
-// Latest returns the latest sample of id (watched or current identifier)
-// as a Change; ok is false before the first sample.
-func (p *Poller) Latest(id string) (Change, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	cur := id
-	if a, ok := p.aliases[id]; ok {
-		cur = a
-	}
-	w, ok := p.watches[cur]
+	w, ok := p.watches[p.aliases[key(kind, id)]]
 	if !ok || (!w.seen && !w.gone) {
 		return Change{}, false
 	}
@@ -277,10 +417,8 @@ func (p *Poller) Stats() PollerStats {
 	return s
 }
 
-// RequestRate is the poller's requests per second so far.
-func (p *Poller) RequestRate() float64 { return p.Stats().Rate }
-
-// poke wakes Run early (a new watch is sampled at once, within MaxRate).
+// poke wakes Run to plan again (a new watch is sampled at once, budget
+// permitting).
 func (p *Poller) poke() {
 	select {
 	case p.wake <- struct{}{}:
@@ -288,294 +426,567 @@ func (p *Poller) poke() {
 	}
 }
 
-// Run samples until ctx ends, then closes Changes. It returns ctx's error.
-// Only the first call runs; later calls return at once with an error.
+// Run samples until ctx ends, then closes every watcher's channel. It
+// returns ctx's error. Only the first call runs; later calls return at once
+// with an error.
 func (p *Poller) Run(ctx context.Context) error {
 	started := false
 	p.runOnce.Do(func() { started = true })
 	if !started {
 		return errors.New("poller: Run was already called; a run has one poller")
 	}
-	defer func() {
-		p.cycleMu.Lock()
-		p.closed = true
-		close(p.changes)
-		p.cycleMu.Unlock()
-	}()
+	defer close(p.done)
 	p.mu.Lock()
 	if p.stats.Started.IsZero() {
 		p.stats.Started = p.clk.Now()
 	}
 	p.mu.Unlock()
-	failures := 0
 	for {
-		start := p.clk.Now()
-		cost, err := p.poll(ctx)
+		wait, any := p.nextIn()
+		if !any {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-p.wake:
+				continue
+			}
+		}
+		if wait > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-p.clk.After(wait):
+			case <-p.wake:
+			}
+			continue
+		}
+		_ = p.cycle(ctx, false) // failures reach the watchers as samples
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err != nil {
-			failures++
-		} else {
-			failures = 0
+	}
+}
+
+// PollOnce runs one cycle now that describes everything watched, whatever
+// is due (tests, benchmarks, a one-shot look).
+func (p *Poller) PollOnce(ctx context.Context) error {
+	return p.cycle(ctx, true)
+}
+
+// look is what one watch wants of this cycle.
+type look int
+
+const (
+	lookSignal   look = iota // an events call may stand in for a describe
+	lookDescribe             // a describe
+)
+
+// wantLocked says how soon w wants a look, and which kind. tol is how
+// early a look may come (so that watches due close together share a
+// cycle). Each subscriber's pace is taken as it was at w's last look, so
+// that a look planned for the opening of a window comes then.
+func (p *Poller) wantLocked(w *watch, tokens float64) (in, tol time.Duration, l look) {
+	for _, s := range w.subs {
+		if !s.first {
+			return 0, 0, lookDescribe
 		}
-		wait := p.nextWait(cost, failures)
-		minGap := time.Duration(float64(cost) / p.opts.MaxRate * float64(time.Second))
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-p.clk.After(wait):
-		case <-p.wake:
-			// Sample soon, but never faster than the budget allows.
-			if left := minGap - p.clk.Since(start); left > 0 {
-				select {
-				case <-ctx.Done():
-					return ctx.Err()
-				case <-p.clk.After(left):
-				}
+	}
+	if w.signal || w.checked.IsZero() {
+		return 0, 0, lookDescribe
+	}
+	sinceLook := p.clk.Since(w.checked)
+	steady := w.steady() && p.clk.Since(w.changed) >= p.opts.Settle
+	best := pace{every: time.Duration(1<<62 - 1)}
+	if len(w.subs) == 0 {
+		best = p.opts.paceOf(Expect{}, 0, tokens, steady)
+	}
+	for _, s := range w.subs {
+		el := p.clk.Since(s.start) - sinceLook
+		if el < 0 {
+			el = 0
+		}
+		pc := p.opts.paceOf(s.expect, el, tokens, steady)
+		if pc.every < best.every || (pc.every == best.every && pc.precise) {
+			best = pc
+		}
+	}
+	every := time.Duration(float64(best.every) * (1 + p.jitter))
+	l = lookSignal
+	if best.precise || p.clk.Since(w.describe) >= p.opts.CheckEvery {
+		l = lookDescribe
+	}
+	return every - sinceLook, every / 10, l
+}
+
+// steady reports whether the resource is where it stays by itself.
+func (w *watch) steady() bool {
+	switch {
+	case w.gone:
+		return true
+	case !w.seen || w.renameTo != "":
+		return false
+	case w.kind == ResourceInstance:
+		return w.inst.Status == "available" || w.inst.Status == "stopped"
+	}
+	return w.snap.Status == "available"
+}
+
+// nextIn is how long until the next cycle is due; any is false when
+// nothing is watched.
+func (p *Poller) nextIn() (wait time.Duration, any bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.watches) == 0 {
+		return 0, false
+	}
+	tokens := p.budget.level()
+	wait = time.Duration(1<<63 - 1)
+	for _, w := range p.watches {
+		in, _, _ := p.wantLocked(w, tokens)
+		if in < wait {
+			wait = in
+		}
+	}
+	if b := p.budget.wait(); b > wait {
+		wait = b
+	}
+	if !p.lastCycle.IsZero() {
+		since := p.clk.Since(p.lastCycle)
+		if p.failures > 0 {
+			back := p.opts.Interval
+			for i := 1; i < p.failures && back < p.opts.MaxBackoff; i++ {
+				back *= 2
+			}
+			if back > p.opts.MaxBackoff {
+				back = p.opts.MaxBackoff
+			}
+			if back-since > wait {
+				wait = back - since
 			}
 		}
-	}
-}
-
-// nextWait is the wait before the next cycle: the period for the current
-// activity, doubled per failure up to MaxBackoff, never below the budget,
-// plus jitter.
-func (p *Poller) nextWait(cost, failures int) time.Duration {
-	p.mu.Lock()
-	period := p.opts.Interval
-	if p.idleLocked() {
-		period = p.opts.IdleInterval
-	}
-	p.mu.Unlock()
-	if failures > 0 {
-		for i := 0; i < failures && period < p.opts.MaxBackoff; i++ {
-			period *= 2
-		}
-		if period > p.opts.MaxBackoff {
-			period = p.opts.MaxBackoff
+		if gap := clock.SpeedOf(p.clk).SimTime(minRealGap) - since; gap > wait {
+			wait = gap
 		}
 	}
-	if floor := time.Duration(float64(cost) / p.opts.MaxRate * float64(time.Second)); period < floor {
-		period = floor
-	}
-	if p.opts.Jitter > 0 {
-		period += time.Duration(rand.Float64() * p.opts.Jitter * float64(period))
-	}
-	return period
+	return wait, true
 }
 
-// idleLocked reports whether everything watched is steady and settled.
-func (p *Poller) idleLocked() bool {
-	if p.clk.Since(p.lastChange) < p.opts.Settle {
-		return false
-	}
+// cyclePlan is what one cycle asks AWS.
+type cyclePlan struct {
+	seq       int64
+	describe  map[string]bool // kinds to describe
+	events    bool            // glance at events for the kinds in glance
+	glance    map[string]bool
+	instIDs   []string // identifiers to describe (with pending rename targets)
+	snapIDs   []string
+	resources []string // resource ids of instance watches not found yet
+	// covered are the watches the describes ask about; a watch added
+	// meanwhile is not missing from the answer.
+	covered map[*watch]bool
+}
+
+// plan decides, under p.mu, what this cycle asks: a describe of a kind
+// where any due watch needs one; for kinds only glanced at, one events call
+// when it stands in for two or more describes, else the describes.
+func (p *Poller) planLocked(all bool) cyclePlan {
+	p.seq++
+	pl := cyclePlan{seq: p.seq, describe: map[string]bool{}, glance: map[string]bool{}}
+	tokens := p.budget.level()
 	for _, w := range p.watches {
+		in, tol, l := p.wantLocked(w, tokens)
 		switch {
-		case w.gone:
-		case !w.seen || w.renameTo != "":
-			return false
-		case w.kind == "instance" && w.inst.Status != "available" && w.inst.Status != "stopped":
-			return false
-		case w.kind == "snapshot" && w.snap.Status != "available":
-			return false
+		case all:
+			pl.describe[w.kind] = true
+		case in > tol:
+		case l == lookDescribe:
+			pl.describe[w.kind] = true
+		default:
+			pl.glance[w.kind] = true
 		}
 	}
-	return true
+	for k := range pl.glance {
+		if pl.describe[k] {
+			delete(pl.glance, k)
+		}
+	}
+	if len(pl.glance) >= 2 && !p.opts.NoEvents {
+		pl.events = true
+	} else {
+		for k := range pl.glance {
+			pl.describe[k] = true
+		}
+		pl.glance = map[string]bool{}
+	}
+	p.collectIDsLocked(&pl)
+	return pl
 }
 
-// PollOnce runs one cycle now: one request for all watched instances, one
-// for all watched snapshots. Changes go to Changes (so read it, or size
-// Buffer, when calling PollOnce without Run). Meant for use without Run
-// (a one-shot status, a benchmark); after Run returned it still samples but
-// emits nothing.
-func (p *Poller) PollOnce(ctx context.Context) error {
-	_, err := p.poll(ctx)
-	return err
+// collectIDsLocked lists what the describes of pl ask for: every watched
+// resource of a described kind (one request covers them all).
+func (p *Poller) collectIDsLocked(pl *cyclePlan) {
+	pl.instIDs, pl.snapIDs, pl.resources = nil, nil, nil
+	pl.covered = map[*watch]bool{}
+	for _, w := range p.watches {
+		if pl.describe[w.kind] {
+			pl.covered[w] = true
+		}
+		switch {
+		case w.kind == ResourceInstance && pl.describe[ResourceInstance]:
+			if w.resource != "" && !w.seen {
+				pl.resources = append(pl.resources, w.resource)
+				continue
+			}
+			pl.instIDs = append(pl.instIDs, w.id)
+			if w.renameTo != "" {
+				pl.instIDs = append(pl.instIDs, w.renameTo)
+			}
+		case w.kind == ResourceSnapshot && pl.describe[ResourceSnapshot]:
+			pl.snapIDs = append(pl.snapIDs, w.id)
+		}
+	}
+	sort.Strings(pl.instIDs)
+	sort.Strings(pl.snapIDs)
+	sort.Strings(pl.resources)
+	pl.instIDs = dedupe(pl.instIDs)
+	pl.snapIDs = dedupe(pl.snapIDs)
+	pl.resources = dedupe(pl.resources)
 }
 
-// poll runs one cycle and returns how many requests it made.
-func (p *Poller) poll(ctx context.Context) (int, error) {
+// cycle runs one cycle: plan, ask, record, deliver.
+func (p *Poller) cycle(ctx context.Context, all bool) error {
 	p.cycleMu.Lock()
 	defer p.cycleMu.Unlock()
 	p.mu.Lock()
-	before := p.stats.Requests
-	var instIDs, snapIDs, resIDs []string
-	for _, w := range p.watches {
-		switch w.kind {
-		case "instance":
-			instIDs = append(instIDs, w.id)
-			if w.renameTo != "" {
-				instIDs = append(instIDs, w.renameTo)
-			}
-		case "snapshot":
-			snapIDs = append(snapIDs, w.id)
-		}
-	}
+	p.lastCycle = p.clk.Now()
+	p.jitter = rand.Float64() * p.opts.Jitter
 	p.stats.Cycles++
+	if p.stats.Started.IsZero() {
+		p.stats.Started = p.lastCycle
+	}
+	pl := p.planLocked(all)
 	p.mu.Unlock()
-	sort.Strings(instIDs)
-	sort.Strings(snapIDs)
 
 	opt := func(o *rds.Options) {
 		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1)
 		o.APIOptions = append(o.APIOptions, p.count)
 	}
-	var firstErr error
-	fail := func(err error) {
-		if firstErr == nil {
-			firstErr = err
-		}
+	var errs []error
+	failed := func(kinds []string, err error) {
+		errs = append(errs, err)
 		p.mu.Lock()
 		p.stats.Errors++
 		p.mu.Unlock()
-		p.emit(ctx, Change{At: p.clk.Now(), Err: err})
+		p.failLooks(kinds, err)
 	}
-	if len(instIDs) > 0 {
-		list, err := p.c.describeInstances(ctx, []rdstypes.Filter{{Name: aws.String("db-instance-id"), Values: dedupe(instIDs)}}, opt)
-		if err != nil {
-			fail(err)
+	if pl.events {
+		if err := p.glanceEvents(ctx, opt); err != nil {
+			failed([]string{ResourceInstance, ResourceSnapshot}, err)
 		} else {
-			resIDs = p.applyInstances(ctx, list)
+			p.mu.Lock()
+			now := p.clk.Now()
+			for _, w := range p.watches {
+				if pl.glance[w.kind] {
+					w.checked = now
+				}
+				if w.signal {
+					pl.describe[w.kind] = true
+				}
+			}
+			p.collectIDsLocked(&pl)
+			p.mu.Unlock()
 		}
 	}
-	if len(resIDs) > 0 && firstErr == nil {
-		// An instance went missing without a known rename: look for it by
-		// its resource id, which a rename keeps (one request, rarely).
-		list, err := p.c.describeInstances(ctx, []rdstypes.Filter{{Name: aws.String("dbi-resource-id"), Values: resIDs}}, opt)
-		if err == nil {
-			p.applyFound(ctx, list)
+	if len(pl.instIDs) > 0 || len(pl.resources) > 0 {
+		if err := p.describeInstances(ctx, pl, opt); err != nil {
+			failed([]string{ResourceInstance}, err)
 		}
 	}
-	if len(snapIDs) > 0 {
-		list, err := p.c.describeSnapshots(ctx, []rdstypes.Filter{{Name: aws.String("db-snapshot-id"), Values: snapIDs}}, opt)
+	if len(pl.snapIDs) > 0 {
+		list, err := p.c.describeSnapshots(ctx, []rdstypes.Filter{{Name: aws.String("db-snapshot-id"), Values: pl.snapIDs}}, opt)
 		if err != nil {
-			fail(err)
+			failed([]string{ResourceSnapshot}, err)
 		} else {
-			p.applySnapshots(ctx, list)
+			p.applySnapshots(list, pl)
 		}
 	}
 	p.mu.Lock()
-	cost := int(p.stats.Requests - before)
+	if len(errs) > 0 {
+		p.failures++
+	} else {
+		p.failures = 0
+	}
 	p.mu.Unlock()
-	return cost, firstErr
+	return errors.Join(errs...)
 }
 
-// applyInstances records a sample of instances and emits changes. It
-// returns the resource ids of instances that went missing without a known
-// rename, to be looked up by resource id.
-func (p *Poller) applyInstances(ctx context.Context, list []Instance) []string {
+// describeInstances samples the watched instances, and looks up by resource
+// id those watched by it and not found yet, and those gone missing without a
+// known rename.
+func (p *Poller) describeInstances(ctx context.Context, pl cyclePlan, opt func(*rds.Options)) error {
+	var found []Instance
+	if len(pl.resources) > 0 {
+		list, err := p.c.describeInstances(ctx, []rdstypes.Filter{{Name: aws.String("dbi-resource-id"), Values: pl.resources}}, opt)
+		if err != nil {
+			return err
+		}
+		found = list
+	}
+	var list []Instance
+	if len(pl.instIDs) > 0 {
+		var err error
+		list, err = p.c.describeInstances(ctx, []rdstypes.Filter{{Name: aws.String("db-instance-id"), Values: pl.instIDs}}, opt)
+		if err != nil {
+			return err
+		}
+	}
+	lookup := p.applyInstances(list, found, pl)
+	if len(lookup) > 0 {
+		// An instance went missing without a known rename, or its name now
+		// belongs to another instance: look for it by its resource id,
+		// which a rename keeps (one request, rarely).
+		list, err := p.c.describeInstances(ctx, []rdstypes.Filter{{Name: aws.String("dbi-resource-id"), Values: lookup}}, opt)
+		if err == nil {
+			p.applyFound(list, pl.seq)
+		}
+	}
+	return nil
+}
+
+// glanceEvents lists the RDS events since the last glance (one call for
+// every watched resource) and marks the watches they name.
+func (p *Poller) glanceEvents(ctx context.Context, opt func(*rds.Options)) error {
+	p.mu.Lock()
+	since := p.lastEvents
+	if since.IsZero() {
+		since = p.stats.Started
+	}
+	p.mu.Unlock()
+	now := p.clk.Now()
+	evs, err := p.c.allEvents(ctx, since.Add(-eventOverlap), opt)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lastEvents = now
+	for k, at := range p.seenEvents {
+		if at.Before(now.Add(-4 * eventOverlap)) {
+			delete(p.seenEvents, k)
+		}
+	}
+	for _, e := range evs {
+		k := e.SourceType + "|" + strings.ToLower(e.SourceID) + "|" + e.Time.UTC().Format(time.RFC3339Nano) + "|" + e.Message
+		if _, dup := p.seenEvents[k]; dup {
+			continue
+		}
+		p.seenEvents[k] = e.Time
+		kind := ""
+		switch e.SourceType {
+		case "db-instance":
+			kind = ResourceInstance
+		case "db-snapshot":
+			kind = ResourceSnapshot
+		default:
+			continue
+		}
+		for _, w := range p.watches {
+			if w.kind == kind && w.names(e.SourceID) && !e.Time.Before(w.describe.Add(-eventSkew)) {
+				w.signal = true
+			}
+		}
+	}
+	return nil
+}
+
+// names reports whether id is one of the names the watch goes by.
+func (w *watch) names(id string) bool {
+	for _, n := range []string{w.id, w.asked, w.renameTo, w.prevID} {
+		if n != "" && strings.EqualFold(n, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// failLooks sends a failed look to the subscribers of the kinds it was for.
+func (p *Poller) failLooks(kinds []string, err error) {
+	c := Change{Err: err, Error: err.Error(), At: p.clk.Now()}
+	if len(kinds) == 1 {
+		c.Kind = kinds[0]
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, w := range p.watches {
+		for _, k := range kinds {
+			if w.kind == k {
+				for _, s := range w.subs {
+					s.push(c)
+				}
+			}
+		}
+	}
+}
+
+// applyInstances records a describe of the instances (list; found: those
+// looked up by resource id) and delivers. It returns the resource ids to
+// look up: instances gone missing without a known rename, and pinned ones
+// whose name now answers for another instance.
+func (p *Poller) applyInstances(list, found []Instance, pl cyclePlan) []string {
+	seq := pl.seq
 	byID := make(map[string]Instance, len(list))
 	for _, in := range list {
-		byID[in.ID] = in
+		byID[strings.ToLower(in.ID)] = in
+	}
+	byRes := make(map[string]Instance, len(found))
+	for _, in := range found {
+		byRes[in.ResourceID] = in
 	}
 	now := p.clk.Now()
-	var out []Change
 	var lookup []string
 	p.mu.Lock()
-	for _, w := range p.sortedWatchesLocked("instance") {
-		in, ok := byID[w.id]
+	defer p.mu.Unlock()
+	for _, w := range p.sortedWatchesLocked(ResourceInstance) {
+		if !pl.covered[w] {
+			continue
+		}
+		if w.resource != "" && !w.seen {
+			in, ok := byRes[w.resource]
+			w.checked, w.describe, w.signal = now, now, false
+			if ok {
+				p.rekeyLocked(w, in.ID)
+				w.prevID = ""
+				p.deliverLocked(w, w.sampleInstance(in, now), seq)
+			} else {
+				p.deliverLocked(w, w.markMissing(now), seq)
+			}
+			continue
+		}
+		w.checked, w.describe, w.signal = now, now, false
+		in, ok := byID[strings.ToLower(w.id)]
+		if ok && w.resource != "" && in.ResourceID != w.resource {
+			ok = false // the name is another instance's now
+		}
 		if !ok && w.renameTo != "" {
-			if in, ok = byID[w.renameTo]; ok {
-				p.rekeyLocked(w, w.renameTo)
+			if in, ok = byID[strings.ToLower(w.renameTo)]; ok {
+				p.rekeyLocked(w, in.ID)
 			}
 		}
 		if ok {
-			if c, changed := w.sampleInstance(in, now); changed {
-				out = append(out, c)
-			}
+			p.deliverLocked(w, w.sampleInstance(in, now), seq)
 			continue
 		}
 		if !w.seen || w.gone {
+			p.deliverLocked(w, w.markMissing(now), seq)
 			continue
 		}
 		w.missing++
+		var c *Change
 		switch {
 		case w.inst.Status == "deleting":
-			out = append(out, w.markGone(now))
+			c = w.markMissing(now)
 		case w.renameTo != "" || w.inst.Status == "renaming":
 			// The window in which neither name answers: keep waiting.
 		case w.missing >= p.opts.GoneAfter:
-			out = append(out, w.markGone(now))
+			c = w.markMissing(now)
 		default:
 			if w.inst.ResourceID != "" {
 				lookup = append(lookup, w.inst.ResourceID)
 			}
 		}
+		p.deliverLocked(w, c, seq)
 	}
-	if len(out) > 0 {
-		p.lastChange = now
-	}
-	p.mu.Unlock()
-	p.emit(ctx, out...)
 	return lookup
 }
 
 // applyFound matches instances found by resource id to missing watches.
-func (p *Poller) applyFound(ctx context.Context, list []Instance) {
+func (p *Poller) applyFound(list []Instance, seq int64) {
 	now := p.clk.Now()
-	var out []Change
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	for _, in := range list {
-		for _, w := range p.sortedWatchesLocked("instance") {
+		for _, w := range p.sortedWatchesLocked(ResourceInstance) {
 			if w.seen && !w.gone && w.inst.ResourceID == in.ResourceID && w.id != in.ID {
 				p.rekeyLocked(w, in.ID)
-				if c, changed := w.sampleInstance(in, now); changed {
-					out = append(out, c)
-				}
+				p.deliverLocked(w, w.sampleInstance(in, now), seq)
 			}
 		}
 	}
-	if len(out) > 0 {
-		p.lastChange = now
-	}
-	p.mu.Unlock()
-	p.emit(ctx, out...)
 }
 
-// applySnapshots records a sample of snapshots and emits changes.
-func (p *Poller) applySnapshots(ctx context.Context, list []Snapshot) {
+// applySnapshots records a describe of the watched snapshots and delivers.
+func (p *Poller) applySnapshots(list []Snapshot, pl cyclePlan) {
 	byID := make(map[string]Snapshot, len(list))
 	for _, s := range list {
-		byID[s.ID] = s
+		byID[strings.ToLower(s.ID)] = s
 	}
 	now := p.clk.Now()
-	var out []Change
 	p.mu.Lock()
-	for _, w := range p.sortedWatchesLocked("snapshot") {
-		s, ok := byID[w.id]
-		switch {
-		case ok:
-			first := !w.seen || w.gone
-			if first || s.Status != w.snap.Status || s.PercentProgress != w.snap.PercentProgress {
-				c := Change{Kind: "snapshot", ID: s.ID, NewStatus: s.Status, At: now, Watched: w.asked}
-				if !first {
-					c.OldStatus = w.snap.Status
-				}
-				cp := s
-				c.Snapshot = &cp
-				w.last = c
-				out = append(out, c)
-			} else {
-				cp := s
-				w.last.Snapshot = &cp
-			}
-			w.seen, w.gone, w.snap = true, false, s
-		case w.seen && !w.gone:
-			out = append(out, w.markGone(now))
+	defer p.mu.Unlock()
+	for _, w := range p.sortedWatchesLocked(ResourceSnapshot) {
+		if !pl.covered[w] {
+			continue
 		}
+		w.checked, w.describe, w.signal = now, now, false
+		s, ok := byID[strings.ToLower(w.id)]
+		if !ok {
+			p.deliverLocked(w, w.markMissing(now), pl.seq)
+			continue
+		}
+		first := !w.seen || w.gone
+		cp := s
+		var out *Change
+		if first || s.Status != w.snap.Status || s.PercentProgress != w.snap.PercentProgress {
+			c := Change{Kind: ResourceSnapshot, ID: s.ID, NewStatus: s.Status, At: now, Watched: w.asked, Snapshot: &cp}
+			if !first {
+				c.OldStatus = w.snap.Status
+			}
+			w.last, w.changed = c, now
+			out = &c
+		} else {
+			w.last.Snapshot = &cp
+		}
+		w.seen, w.gone, w.snap = true, false, s
+		p.deliverLocked(w, out, pl.seq)
 	}
-	if len(out) > 0 {
-		p.lastChange = now
-	}
-	p.mu.Unlock()
-	p.emit(ctx, out...)
 }
 
-// sampleInstance records in and reports the change to emit, if any: a new
-// status, a first sample, a rename, or a change in a field the runbooks
-// watch (pending values, parameter apply status, engine version, address).
-func (w *watch) sampleInstance(in Instance, now time.Time) (Change, bool) {
+// deliverLocked queues a change (nil: none) for w's subscribers, and the
+// resource as it is now for those still waiting for their first sample
+// from a cycle that started after they subscribed.
+func (p *Poller) deliverLocked(w *watch, c *Change, seq int64) {
+	for _, s := range w.subs {
+		switch {
+		case !s.first && s.after < seq:
+			s.first = true
+			if c != nil {
+				s.push(*c)
+			} else {
+				s.push(w.current(p.clk.Now()))
+			}
+		case s.first && c != nil:
+			s.push(*c)
+		}
+	}
+}
+
+// current is the resource as last sampled, as a first sample.
+func (w *watch) current(now time.Time) Change {
+	c := w.last
+	c.At, c.OldStatus, c.PreviousID = now, "", ""
+	if c.Kind == "" {
+		c.Kind, c.ID, c.Watched = w.kind, w.id, w.asked
+	}
+	if !w.seen || w.gone {
+		c.Gone, c.NewStatus = true, ""
+	}
+	return c
+}
+
+// sampleInstance records in and returns the change to deliver, if any: a
+// new status, a first sample, a rename, or a change in a field the
+// runbooks watch (pending values, parameter apply status, engine version,
+// address).
+func (w *watch) sampleInstance(in Instance, now time.Time) *Change {
 	first := !w.seen || w.gone
 	old := w.inst
 	changed := first || w.prevID != "" || in.Status != old.Status ||
@@ -584,27 +995,32 @@ func (w *watch) sampleInstance(in Instance, now time.Time) (Change, bool) {
 	w.seen, w.gone, w.missing, w.inst = true, false, 0, in
 	if in.Pending.InstanceID != "" {
 		w.renameTo = in.Pending.InstanceID
-	} else if w.renameTo == in.ID {
+	} else if strings.EqualFold(w.renameTo, in.ID) {
 		w.renameTo = ""
 	}
 	cp := in
 	if !changed {
 		w.last.Instance = &cp
-		return Change{}, false
+		return nil
 	}
-	c := Change{Kind: "instance", ID: in.ID, NewStatus: in.Status, At: now, Instance: &cp, PreviousID: w.prevID, Watched: w.asked}
+	c := Change{Kind: ResourceInstance, ID: in.ID, NewStatus: in.Status, At: now, Instance: &cp, PreviousID: w.prevID, Watched: w.asked}
 	if !first {
 		c.OldStatus = old.Status
 	}
 	w.prevID = ""
-	w.last = c
-	return c, true
+	w.last, w.changed = c, now
+	return &c
 }
 
-// markGone records that the resource disappeared.
-func (w *watch) markGone(now time.Time) Change {
+// markMissing records that the resource is not there: a change (Gone) when
+// it was there before, nothing when it was already gone or never seen.
+func (w *watch) markMissing(now time.Time) *Change {
+	if !w.seen || w.gone {
+		w.gone = w.seen
+		return nil
+	}
 	c := Change{Kind: w.kind, ID: w.id, Gone: true, At: now, Watched: w.asked}
-	if w.kind == "instance" {
+	if w.kind == ResourceInstance {
 		c.OldStatus = w.inst.Status
 		cp := w.inst
 		c.Instance = &cp
@@ -614,8 +1030,8 @@ func (w *watch) markGone(now time.Time) Change {
 		c.Snapshot = &cp
 	}
 	w.gone, w.missing = true, 0
-	w.last = c
-	return c
+	w.last, w.changed = c, now
+	return &c
 }
 
 // rekeyLocked moves a watch to its new identifier after a rename.
@@ -623,17 +1039,26 @@ func (p *Poller) rekeyLocked(w *watch, newID string) {
 	if w.id == newID {
 		return
 	}
-	delete(p.watches, w.id)
+	oldKey, newKey := key(w.kind, w.id), key(w.kind, newID)
+	delete(p.watches, oldKey)
 	w.prevID = w.id
 	w.id = newID
-	p.watches[newID] = w
+	if other, ok := p.watches[newKey]; ok && other != w {
+		// Another watch knew the new name before (it waited for it): both
+		// now follow the same resource under it.
+		for _, s := range other.subs {
+			s.w = w
+		}
+		w.subs = append(w.subs, other.subs...)
+	}
+	p.watches[newKey] = w
 	for k, v := range p.aliases {
-		if v == w.prevID {
-			p.aliases[k] = newID
+		if v == oldKey || v == newKey {
+			p.aliases[k] = newKey
 		}
 	}
-	p.aliases[newID] = newID
-	if w.renameTo == newID {
+	p.aliases[newKey] = newKey
+	if strings.EqualFold(w.renameTo, newID) {
 		w.renameTo = ""
 	}
 }
@@ -649,19 +1074,20 @@ func (p *Poller) sortedWatchesLocked(kind string) []*watch {
 	return ws
 }
 
-// emit sends changes in order, waiting for the reader if the buffer is full.
-// The caller holds cycleMu.
-func (p *Poller) emit(ctx context.Context, cs ...Change) {
-	if p.closed {
-		return
-	}
-	for _, c := range cs {
-		select {
-		case p.changes <- c:
-		case <-ctx.Done():
-			return
+// allEvents lists every event in the region since a time, all pages.
+func (c *Client) allEvents(ctx context.Context, since time.Time, optFns ...func(*rds.Options)) ([]Event, error) {
+	p := rds.NewDescribeEventsPaginator(c.rds, &rds.DescribeEventsInput{StartTime: aws.Time(since)})
+	var out []Event
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx, optFns...)
+		if err != nil {
+			return nil, wrapErr("list events", err)
+		}
+		for _, e := range page.Events {
+			out = append(out, eventFrom(e))
 		}
 	}
+	return out, nil
 }
 
 func samePending(a, b PendingChanges) bool {

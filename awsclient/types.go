@@ -159,12 +159,13 @@ type Change struct {
 	Instance  *Instance // the latest sample, for instances
 	Snapshot  *Snapshot // the latest sample, for snapshots
 	Err       error     // a poll failed (throttled, network); the poller keeps going
+	// Error is Err's text, which survives where an error does not (JSON).
+	Error string
 	// PreviousID is set on the first sample after a rename was observed:
 	// the instance was watched as PreviousID and now answers as ID.
 	PreviousID string
-	// Watched is the identifier the resource was watched as (WatchInstance,
-	// WatchSnapshot); it stays the same across renames, so subscribers can
-	// key on it. Empty for failed polls.
+	// Watched is the identifier (or resource id) the resource was watched
+	// as; it stays the same across renames. Empty for failed polls.
 	Watched string
 }
 

@@ -277,47 +277,65 @@ func TestCompareVersions(t *testing.T) {
 	}
 }
 
-func TestPollerNextWait(t *testing.T) {
-	t0 := time.Date(2026, 11, 25, 22, 0, 0, 0, time.UTC)
-	clk := clock.NewManual(t0)
-	p := NewPoller(nil, clk, PollerOptions{Jitter: -1})
-	p.watches["app5ec7032"] = &watch{kind: "instance", id: "app5ec7032", seen: true, inst: Instance{Status: "available"}}
-	p.lastChange = t0
+// TestPollerPace: where a watcher expects its change, the poller looks
+// rarely before the window, as often as the budget allows in it, and backs
+// off past it; what nobody expects is looked at every Interval while it
+// changes and every IdleInterval once steady.
+func TestPollerPace(t *testing.T) {
+	o := PollerOptions{}.withDefaults()
+	restore := Expect{After: 7 * time.Minute, Within: time.Minute} // window 6–8 min
 	tests := []struct {
-		name     string
-		after    time.Duration // since the last change
-		cost     int
-		failures int
-		want     time.Duration
+		name    string
+		exp     Expect
+		el      time.Duration
+		tokens  float64
+		steady  bool
+		every   time.Duration
+		precise bool
 	}{
-		{"busy", 0, 1, 0, 5 * time.Second},
-		{"settled and steady", 2 * time.Minute, 1, 0, 20 * time.Second},
-		{"expensive cycle stretched to the budget", 0, 3, 0, 15 * time.Second},
-		{"one failure", 0, 1, 1, 10 * time.Second},
-		{"three failures", 0, 1, 3, 40 * time.Second},
-		{"capped", 0, 1, 9, 2 * time.Minute},
-		{"idle and failing", 2 * time.Minute, 1, 2, 80 * time.Second},
+		{"nothing expected, changing", Expect{}, 0, 0, false, 10 * time.Second, true},
+		{"nothing expected, steady", Expect{}, 0, 0, true, 20 * time.Second, false},
+		{"long before the window", restore, time.Minute, 0, false, 20 * time.Second, false},
+		{"just before the window: look as it opens", restore, 6*time.Minute - 7*time.Second, 0, false, 7 * time.Second, false},
+		{"in the window, plenty saved", restore, 6 * time.Minute, 60, false, 2 * time.Second, true},
+		{"in the window, bucket empty: the sustained rate", restore, 6 * time.Minute, 0, false, 8333 * time.Millisecond, true},
+		{"in the window, the saved tokens spread over it", restore, 6 * time.Minute, 15.6, false, 4 * time.Second, true},
+		{"overdue by a minute", restore, 9 * time.Minute, 30, false, 6 * time.Second, true},
+		{"long overdue", restore, time.Hour, 30, false, 20 * time.Second, true},
+		{"within defaults to a quarter", Expect{After: 4 * time.Minute}, 2*time.Minute + 59*time.Second, 0, false, time.Second * 2, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p.lastChange = clk.Now().Add(-tt.after)
-			if got := p.nextWait(tt.cost, tt.failures); got != tt.want {
-				t.Errorf("nextWait(%d, %d) = %s, want %s", tt.cost, tt.failures, got, tt.want)
+			got := o.paceOf(tt.exp, tt.el, tt.tokens, tt.steady)
+			if d := got.every - tt.every; d < -time.Millisecond || d > time.Millisecond || got.precise != tt.precise {
+				t.Errorf("paceOf = %s precise %v, want %s precise %v", got.every, got.precise, tt.every, tt.precise)
 			}
 		})
 	}
-	p.opts.Jitter = 0.1
-	for i := 0; i < 100; i++ {
-		p.lastChange = clk.Now()
-		if got := p.nextWait(1, 0); got < 5*time.Second || got > 5500*time.Millisecond {
-			t.Fatalf("jittered wait %s outside [5s, 5.5s]", got)
-		}
+}
+
+// TestPollerBucket: the bucket refills at MaxRate in the clock's time (a
+// paced clock's durations), holds at most Burst, and says how long until
+// the next token.
+func TestPollerBucket(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 22, 0, 0, 0, time.UTC)
+	clk := clock.NewManualSpeed(t0, 60)
+	b := bucket{rate: 0.12, burst: 30, tokens: 3, clk: clk}
+	b.take(3)
+	if w := b.wait(); w < 8*time.Second || w > 9*time.Second {
+		t.Errorf("empty bucket: wait %s, want 8.3 s", w)
 	}
-	p.watches["app5ec7032"].inst.Status = "modifying"
-	p.lastChange = clk.Now().Add(-time.Hour)
-	p.opts.Jitter = 0
-	if got := p.nextWait(1, 0); got != 5*time.Second {
-		t.Errorf("an instance in transition polls at %s, want 5s", got)
+	clk.Advance(time.Second) // one minute of the world's time at speed 60
+	if l := b.level(); l < 7.1 || l > 7.3 {
+		t.Errorf("after a simulated minute: %.2f tokens, want 7.2", l)
+	}
+	clk.Advance(time.Hour)
+	if l := b.level(); l != 30 {
+		t.Errorf("after an hour: %.2f tokens, want the burst of 30", l)
+	}
+	b.take(32)
+	if w := b.wait(); w < 24*time.Second || w > 26*time.Second {
+		t.Errorf("in debt by 2: wait %s, want 25 s", w)
 	}
 }
 

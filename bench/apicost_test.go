@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // costCase is one API-cost measurement: what is watched, by which poller,
@@ -56,35 +55,15 @@ func costRun(b *testing.B, cc costCase) float64 {
 	switch cc.poller {
 	case "shared":
 		p := awsclient.NewPoller(env.Client, clk, awsclient.PollerOptions{Interval: cc.interval})
-		for _, id := range inst {
-			if err := p.WatchInstance(id); err != nil {
-				b.Fatal(err)
-			}
+		for _, ch := range []<-chan awsclient.Change{
+			WatchAll(ctx, p, "instance", inst, awsclient.Expect{}), WatchAll(ctx, p, "snapshot", snap, awsclient.Expect{}),
+		} {
+			go func() {
+				for range ch {
+				}
+			}()
 		}
-		for _, id := range snap {
-			if err := p.WatchSnapshot(id); err != nil {
-				b.Fatal(err)
-			}
-		}
-		go func() {
-			for range p.Changes() {
-			}
-		}()
 		go func() { _ = p.Run(ctx) }()
-	case "per-watch":
-		p := steps.NewAPIPoller(env.Client, clk, cc.interval)
-		drain := func(ch <-chan awsclient.Change) {
-			for range ch {
-			}
-		}
-		for _, id := range inst {
-			go drain(p.Watch(ctx, "instance", id))
-		}
-		for _, id := range snap {
-			go drain(p.Watch(ctx, "snapshot", id))
-		}
-		expect = int64(len(inst)+len(snap)) - 1
-		stepTimeout = 30 * time.Second
 	default:
 		b.Fatalf("unknown poller %q", cc.poller)
 	}
@@ -114,12 +93,9 @@ func BenchmarkAPICost(b *testing.B) {
 	for _, pi := range []struct {
 		poller   string
 		interval time.Duration
-	}{{"shared", 5 * time.Second}, {"shared", 10 * time.Second}, {"per-watch", 5 * time.Second}} {
+	}{{"shared", 5 * time.Second}, {"shared", 10 * time.Second}} {
 		for _, n := range [][2]int{{1, 0}, {1, 1}, {5, 5}, {20, 20}} {
 			for _, changing := range []bool{true, false} {
-				if pi.poller == "per-watch" && !changing {
-					continue // the per-watch poller has one period whatever happens
-				}
 				cases = append(cases, costCase{poller: pi.poller, interval: pi.interval, instances: n[0], snapshots: n[1], changing: changing})
 			}
 		}

@@ -87,18 +87,14 @@ func detectionRun(b *testing.B, n int, interval time.Duration, rng *rand.Rand) (
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	p := awsclient.NewPoller(env.Client, clk, awsclient.PollerOptions{Interval: interval})
-	for _, id := range pIDs {
-		if err := p.WatchInstance(id); err != nil {
-			b.Fatal(err)
-		}
-	}
+	samples := WatchAll(ctx, p, "instance", pIDs, awsclient.Expect{})
 	var mu sync.Mutex
 	detected := map[string]time.Time{}
 	pollErrs := 0
 	consumed := make(chan struct{})
 	go func() {
 		defer close(consumed)
-		for c := range p.Changes() {
+		for c := range samples {
 			if c.Err != nil {
 				pollErrs++
 			}

@@ -1,11 +1,13 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -167,5 +169,27 @@ func IDs(prefix string, n int) []string {
 	for i := range out {
 		out[i] = fmt.Sprintf("%s-%d", prefix, i+1)
 	}
+	return out
+}
+
+// WatchAll watches every id of kind with p (each with exp) and merges the
+// samples into one channel, which closes once every watch has ended.
+func WatchAll(ctx context.Context, p *awsclient.Poller, kind string, ids []string, exp awsclient.Expect) <-chan awsclient.Change {
+	out := make(chan awsclient.Change, 64)
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		ch := p.Watch(ctx, kind, id, exp)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range ch {
+				out <- c
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(out)
+	}()
 	return out
 }

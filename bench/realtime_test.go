@@ -96,11 +96,7 @@ func BenchmarkDetectionRealTime(b *testing.B) {
 			interval time.Duration
 		}{{groups["poll5s"], 5 * time.Second}, {groups["poll10s"], 10 * time.Second}} {
 			p := awsclient.NewPoller(env.Client, clock.Real{}, awsclient.PollerOptions{Interval: g.interval})
-			for _, id := range g.ids {
-				if err := p.WatchInstance(id); err != nil {
-					b.Fatal(err)
-				}
-			}
+			samples := WatchAll(ctx, p, "instance", g.ids, awsclient.Expect{})
 			now := time.Now()
 			rec.mu.Lock()
 			for _, id := range g.ids {
@@ -110,7 +106,7 @@ func BenchmarkDetectionRealTime(b *testing.B) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for c := range p.Changes() {
+				for c := range samples {
 					if c.Kind == "instance" && c.NewStatus == "available" {
 						note(c.ID, c.At)
 					}

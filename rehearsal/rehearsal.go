@@ -1,6 +1,6 @@
 // Package rehearsal composes the whole simulated world a rehearsal runs in:
 // the RDS simulator on a local port with a paced clock, the real AWS SDK
-// client pointed at it, the shared poller, and the simulated Pulumi stacks
+// client pointed at it, the run's poller, and the simulated Pulumi stacks
 // (data and application) of a laid-out workspace. The world can be saved in
 // the state directory after every request, so `datalayer resume` of a
 // killed rehearsal re-attaches to the same simulated AWS.
@@ -66,8 +66,9 @@ type Options struct {
 	Clock clock.Clock
 	// Stack is the data and application stacks' name; default staging.
 	Stack string
-	// PollInterval is the shared poller's period while things change
-	// (default 5 s of simulated time).
+	// PollInterval is the poller's period for a changing resource whose
+	// change nobody expects at a given time (default
+	// awsclient.DefaultPollInterval of simulated time).
 	PollInterval time.Duration
 }
 
@@ -90,7 +91,6 @@ type World struct {
 	temp     bool
 	saveMu   sync.Mutex
 	lastSave time.Time
-	shared   steps.Poller
 	reqLog   *os.File
 }
 
@@ -244,8 +244,11 @@ func (w *World) start(ctx context.Context) error {
 	// capped low (else a rename's 30 AWS minutes pass inside one call).
 	w.AWS = awsclient.New(cfg, awsclient.WithEndpoint(w.URL), awsclient.WithClock(w.Clock), awsclient.WithRetry(10, 50*time.Millisecond),
 		awsclient.WithRenameBackoff(awsclient.RenameBackoff{First: 15 * time.Second, Max: time.Minute, GiveUp: 30 * time.Minute, Tick: 5 * time.Second, Poll: 10 * time.Second}))
+	// The run's one poller, on the world's clock: it paces itself in AWS
+	// time, so a rehearsal spends its simulated account's budget as a real
+	// run would.
 	w.Poller = awsclient.NewPoller(w.AWS, w.Clock, awsclient.PollerOptions{Interval: w.Options.PollInterval})
-	w.shared = steps.NewSharedPoller(w.ctx, w.Poller)
+	go func() { _ = w.Poller.Run(w.ctx) }()
 	so := pulumiclient.SimOptions{RDS: pulumiclient.NewSimRDSClient(w.URL, "eu-west-2"), Clock: w.Clock}
 	if w.Data, err = pulumiclient.OpenSim(w.Workspace.DataDir, w.Options.Stack, so); err != nil {
 		return fmt.Errorf("rehearsal: %w", err)
@@ -386,7 +389,7 @@ func ReadRequestLog(dir string) (map[string]int, error) {
 // Deps returns the clients a run uses in this world.
 func (w *World) Deps() steps.Deps {
 	return steps.Deps{
-		AWS: w.AWS, Data: w.Data, App: w.App, Poller: w.shared,
+		AWS: w.AWS, Data: w.Data, App: w.App, Poller: w.Poller,
 		Program: steps.NewProgram(w.Workspace.DataDir), Clock: w.Clock,
 	}
 }

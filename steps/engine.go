@@ -21,14 +21,16 @@ import (
 	"github.com/datalayer-tool/datalayer/pulumiclient"
 )
 
-// Poller watches instances and snapshots for the engine. awsclient's shared
-// poller satisfies it through a small adapter; NewAPIPoller is a plain one.
+// Poller watches instances and snapshots for the engine; *awsclient.Poller
+// is the one implementation, built once by whoever builds the run's clients.
 type Poller interface {
 	// Watch samples the instance (kind "instance") or snapshot (kind
 	// "snapshot") with this id and sends every change until ctx ends. The
-	// first sample is always sent. A resource that does not exist is sent as
-	// Gone.
-	Watch(ctx context.Context, kind, id string) <-chan awsclient.Change
+	// first sample, taken after the call, is always sent; a resource that
+	// does not exist is sent as Gone, a failed look as a sample with Err.
+	// exp says when the change waited for is due, which is where the
+	// poller spends its requests.
+	Watch(ctx context.Context, kind, id string, exp awsclient.Expect) <-chan awsclient.Change
 }
 
 // Program edits the data stack's program (index.ts) the way an engineer would.
@@ -77,7 +79,7 @@ type Deps struct {
 	AWS     awsclient.API
 	Data    pulumiclient.Stack // the data stack (RDS instance)
 	App     pulumiclient.Stack // the application stack (db-host config); may be nil
-	Poller  Poller             // nil: NewAPIPoller(AWS, Clock, 5s)
+	Poller  Poller             // needed by steps that wait for AWS; nil: they fail, saying so
 	Program Program            // may be nil: program edits become manual steps
 	Clock   clock.Clock        // nil: the wall clock
 	// Command runs a configured shell command (maintenance mode switch);
@@ -210,8 +212,12 @@ type Run struct {
 	red   *redactor
 	prior *replay // nil for a fresh run
 
-	expected map[string]time.Duration
-	locks    *runLocks // released when the run ends
+	expected map[string]time.Duration // steps' durations in the last recorded run
+	// expectedWaits are the waits' durations in the last recorded run, by
+	// waitKey; waits records this run's.
+	expectedWaits map[string]time.Duration
+	waits         map[string]time.Duration
+	locks         *runLocks // released when the run ends
 
 	emitMu sync.Mutex // serialises emitTo
 	mu     sync.Mutex
@@ -528,15 +534,13 @@ func newRun(opts Options, deps Deps, book *Runbook) *Run {
 		elapsed: map[string]time.Duration{}, queueCh: make(chan struct{}, 1),
 		events: make(chan Event), done: make(chan struct{}),
 	}
-	if r.deps.Poller == nil && deps.AWS != nil {
-		r.deps.Poller = NewAPIPoller(deps.AWS, r.clk, 5*time.Second)
-	}
 	r.info = RunInfo{
 		RunID: opts.RunID, Runbook: opts.Runbook, Stack: opts.Stack, Production: opts.Production,
 		Rehearsal: opts.Rehearsal, Scenario: opts.Scenario, Speed: opts.Speed, Flags: opts.flags(),
 		Started: r.clk.Now(),
 	}
-	r.expected = loadTimings(opts.StateDir, opts.Runbook)
+	t := loadTimings(opts.StateDir, opts.Runbook)
+	r.expected, r.expectedWaits, r.waits = t.Steps, t.Waits, map[string]time.Duration{}
 	go r.pump()
 	return r
 }

@@ -16,9 +16,10 @@ import (
 // Exec is what a step's Do sees: its context, the clients, the variables,
 // and the ways to talk to the person.
 type Exec struct {
-	r   *Run
-	s   *Step
-	ctx context.Context
+	r     *Run
+	s     *Step
+	ctx   context.Context
+	waits map[string]int // waits of each waitKey so far, guarded by r.mu
 }
 
 // Ctx is the step's context; it ends when the run is interrupted or a
@@ -128,19 +129,22 @@ func progressText(p pulumiclient.Progress) string {
 	return strings.TrimSpace(s)
 }
 
-// watch samples an instance or snapshot through the shared poller and emits
-// every change, until until says done (or returns an error), ctx ends, the
+// watch samples an instance or snapshot through the run's poller and emits
+// every sample, until until says done (or returns an error), ctx ends, the
 // policy's limit passes, or "not found" lasts longer than the policy
-// allows. Past twice the usual duration it says the wait is slow, once.
+// allows. Past twice the usual duration it says the wait is slow, once. The
+// poller is told when the change is due (expect), and how long the wait
+// took is kept for the next run's.
 func (x *Exec) watch(kind, id string, pol waitPolicy, until func(awsclient.Change) (bool, error)) (awsclient.Change, error) {
 	if x.r.deps.Poller == nil {
-		return awsclient.Change{}, errors.New("watch: no poller configured")
+		return awsclient.Change{}, fmt.Errorf("cannot watch %s %s: this run has no AWS poller (a checklist or a test without AWS)", kind, id)
 	}
 	ctx, cancel := context.WithCancel(x.ctx)
 	defer cancel()
 	clk := x.r.clk
 	start := clk.Now()
-	ch := x.r.deps.Poller.Watch(ctx, kind, id)
+	key := x.waitKey(kind, pol.kind)
+	ch := x.r.deps.Poller.Watch(ctx, kind, id, x.expect(key, pol))
 	var last awsclient.Change
 	haveLast, warned := false, false
 	// check decides on a sample: done, an error, or keep watching.
@@ -154,15 +158,6 @@ func (x *Exec) watch(kind, id string, pol waitPolicy, until func(awsclient.Chang
 			return false, x.notFoundError(kind, id, pol, clk.Since(start))
 		}
 		return false, nil
-	}
-	// One direct look first: the shared poller reports changes, and a
-	// resource that is already gone or steady may never change again.
-	if first, ok := x.sample(kind, id); ok {
-		x.emitChange(kind, id, first)
-		done, err := check(first)
-		if err != nil || done {
-			return first, err
-		}
 	}
 	for {
 		// Wake for the next deadline even when nothing changes.
@@ -201,6 +196,10 @@ func (x *Exec) watch(kind, id string, pol waitPolicy, until func(awsclient.Chang
 				if awsclient.KindOf(c.Err) == awsclient.KindCredentialsExpired {
 					return c, fmt.Errorf("the AWS credentials expired while watching %s %s: %w. Refresh them (export new keys, or `aws sso login`), then `datalayer resume`", kind, id, c.Err)
 				}
+				if c.ID == id && c.Kind == kind {
+					// The poller refused the watch itself (a bad name).
+					return c, c.Err
+				}
 				continue
 			}
 			done, err := check(c)
@@ -208,6 +207,7 @@ func (x *Exec) watch(kind, id string, pol waitPolicy, until func(awsclient.Chang
 				return c, err
 			}
 			if done {
+				x.r.recordWait(key, clk.Since(start))
 				return c, nil
 			}
 		}
@@ -242,33 +242,17 @@ func (x *Exec) notFoundError(kind, id string, pol waitPolicy, el time.Duration) 
 		kind, id, round(el), pol.kind, round(pol.notFound), x.resumeHint(kind, id))
 }
 
-// sample reads the resource once through the API.
-func (x *Exec) sample(kind, id string) (awsclient.Change, bool) {
-	api := x.r.deps.AWS
-	if api == nil {
-		return awsclient.Change{}, false
+// IsNotFound reports whether err says the instance or snapshot does not exist.
+func IsNotFound(err error) bool {
+	if err == nil {
+		return false
 	}
-	c := awsclient.Change{Kind: kind, ID: id, At: x.r.clk.Now()}
-	var err error
-	if kind == "snapshot" {
-		var s awsclient.Snapshot
-		if s, err = api.Snapshot(x.ctx, id); err == nil {
-			c.NewStatus, c.Snapshot = s.Status, &s
-		}
-	} else {
-		var in awsclient.Instance
-		if in, err = api.Instance(x.ctx, id); err == nil {
-			c.NewStatus, c.Instance = in.Status, &in
-		}
+	var nf interface{ NotFound() bool }
+	if errors.As(err, &nf) && nf.NotFound() {
+		return true
 	}
-	switch {
-	case err == nil:
-		return c, true
-	case IsNotFound(err):
-		c.Gone = true
-		return c, true
-	}
-	return c, false
+	s := err.Error()
+	return strings.Contains(s, "DBInstanceNotFound") || strings.Contains(s, "DBSnapshotNotFound") || strings.Contains(s, "not found")
 }
 
 func (x *Exec) emitChange(kind, id string, c awsclient.Change) {
@@ -285,7 +269,7 @@ func (x *Exec) emitChange(kind, id string, c awsclient.Change) {
 	ev := Event{Type: EventStatus, StepID: x.s.ID, Status: &cc, Text: text}
 	if c.Err != nil {
 		ev.Err = c.Err.Error()
-		ev.Status = &awsclient.Change{Kind: c.Kind, ID: c.ID, At: c.At, OldStatus: c.OldStatus, NewStatus: c.NewStatus}
+		ev.Status = &awsclient.Change{Kind: c.Kind, ID: c.ID, At: c.At, OldStatus: c.OldStatus, NewStatus: c.NewStatus, Error: ev.Err}
 	}
 	x.r.emit(ev)
 }

@@ -13,37 +13,42 @@ import (
 )
 
 // Timings are the step durations of the last non-production run of a
-// runbook, kept so a production run shows expected against elapsed.
+// runbook, kept so a production run shows expected against elapsed, and
+// its waits' durations, which tell the poller when a change is due.
 type Timings struct {
 	RunID string                   `json:"run"`
 	Stack string                   `json:"stack"`
 	Steps map[string]time.Duration `json:"steps"`
+	Waits map[string]time.Duration `json:"waits,omitempty"`
 }
 
 func timingsPath(stateDir, runbook string) string {
 	return filepath.Join(stateDir, "timings", runbook+".json")
 }
 
-func loadTimings(stateDir, runbook string) map[string]time.Duration {
+func loadTimings(stateDir, runbook string) Timings {
 	if stateDir == "" {
-		return nil
+		return Timings{}
 	}
 	b, err := os.ReadFile(timingsPath(stateDir, runbook))
 	if err != nil {
-		return nil
+		return Timings{}
 	}
 	var t Timings
 	if json.Unmarshal(b, &t) != nil {
-		return nil
+		return Timings{}
 	}
-	return t.Steps
+	return t
 }
 
 func (r *Run) saveTimings() {
 	r.mu.Lock()
-	t := Timings{RunID: r.opts.RunID, Stack: r.opts.Stack, Steps: map[string]time.Duration{}}
+	t := Timings{RunID: r.opts.RunID, Stack: r.opts.Stack, Steps: map[string]time.Duration{}, Waits: map[string]time.Duration{}}
 	for k, v := range r.elapsed {
 		t.Steps[k] = v
+	}
+	for k, v := range r.waits {
+		t.Waits[k] = v
 	}
 	r.mu.Unlock()
 	if len(t.Steps) == 0 || r.opts.StateDir == "" {

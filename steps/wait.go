@@ -3,6 +3,8 @@ package steps
 import (
 	"fmt"
 	"time"
+
+	"github.com/datalayer-tool/datalayer/awsclient"
 )
 
 // waitKind says what AWS is doing while a step waits. It decides how long
@@ -106,4 +108,45 @@ func (x *Exec) resumeHint(kind, id string) string {
 		look = "aws rds describe-db-snapshots --db-snapshot-identifier " + id
 	}
 	return "look at `" + look + "`, then " + resume
+}
+
+// waitKey names a wait for the timings kept between runs: the step, what is
+// watched, the kind of wait, and which of the step's waits of that kind.
+func (x *Exec) waitKey(kind string, wk waitKind) string {
+	base := x.s.ID + "/" + kind + "/" + string(wk)
+	x.r.mu.Lock()
+	defer x.r.mu.Unlock()
+	if x.waits == nil {
+		x.waits = map[string]int{}
+	}
+	x.waits[base]++
+	return fmt.Sprintf("%s#%d", base, x.waits[base])
+}
+
+// recordWait keeps how long a wait took, for the next run's expectation.
+func (r *Run) recordWait(key string, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.waits[key] = d
+}
+
+// Expectations of a wait's change, for the poller. A wait timed in an
+// earlier run (a rehearsal's or staging's, in AWS time) is expected to take
+// about as long again, give or take a fifth (at least 15 s), and the poller
+// spends its budget around then. Otherwise only the policy's usual
+// duration is known, which is often far off (a small snapshot takes 3
+// minutes of the usual 10): the window then runs from a quarter of it to
+// 1.75 times it, where the poller looks at about its sustained rate, and
+// backs off past it.
+const (
+	recordedSpread   = 5
+	minRecordedRange = 15 * time.Second
+)
+
+// expect is when the change this wait waits for is due.
+func (x *Exec) expect(key string, pol waitPolicy) awsclient.Expect {
+	if d := x.r.expectedWaits[key]; d > 0 {
+		return awsclient.Expect{After: d, Within: max(d/recordedSpread, minRecordedRange)}
+	}
+	return awsclient.Expect{After: pol.usual, Within: pol.usual * 3 / 4}
 }

@@ -73,9 +73,11 @@ func (a *app) realDeps(ctx context.Context, l config.Loaded, stack string) (step
 		}
 		deps.App = app
 	}
+	// The run's one poller; it stops with the returned cleanup.
 	pctx, stop := context.WithCancel(ctx)
 	poller := awsclient.NewPoller(client, clock.Real{}, awsclient.PollerOptions{Interval: l.PollInterval.Duration()})
-	deps.Poller = steps.NewSharedPoller(pctx, poller)
+	go func() { _ = poller.Run(pctx) }()
+	deps.Poller = poller
 	return deps, stop, nil
 }
 
