@@ -13,7 +13,8 @@ import (
 // the instance beyond taking the snapshot. None are allowed, except an
 // engineVersion that only follows the snapshot's own version (patch-program
 // raises an older program to it, so the restored instance is not asked to
-// go back).
+// go back) and finalSnapshotIdentifier, which only names the snapshot taken
+// when an instance is deleted.
 func restorePlanExtras(p pulumiclient.Plan, programVersion, snapshotVersion string) []string {
 	var extra []string
 	seen := map[string]bool{}
@@ -24,6 +25,11 @@ func restorePlanExtras(p pulumiclient.Plan, programVersion, snapshotVersion stri
 		for _, d := range s.Diffs {
 			switch {
 			case d == "snapshotIdentifier":
+			case d == "finalSnapshotIdentifier":
+				// Pulumi's own setting, read only when an instance is
+				// deleted: it changes nothing in the restored instance,
+				// and the final-snapshot guard makes the old instance's
+				// delete use the new name (issue 13 item 2).
 			case d == "engineVersion" && programVersion != "" && programVersion == snapshotVersion:
 			default:
 				if !seen[d] {

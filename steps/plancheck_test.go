@@ -32,6 +32,8 @@ func TestRestorePlanExtras(t *testing.T) {
 		{"only the snapshot", replacement("snapshotIdentifier"), "16.13", "16.13", nil},
 		{"engineVersion following the snapshot", replacement("snapshotIdentifier", "engineVersion"), "16.13", "16.13", nil},
 		{"engineVersion moving away from the snapshot", replacement("snapshotIdentifier", "engineVersion"), "17.7", "16.13", []string{"engineVersion"}},
+		{"a new final snapshot name (the guard's fix by hand)", replacement("snapshotIdentifier", "finalSnapshotIdentifier"), "16.13", "16.13", nil},
+		{"skipFinalSnapshot is not Pulumi's alone to change", replacement("snapshotIdentifier", "skipFinalSnapshot"), "16.13", "16.13", []string{"skipFinalSnapshot"}},
 		{"storage, class and security groups ride along", replacement("snapshotIdentifier", "vpcSecurityGroupIds", "allocatedStorage", "instanceClass"), "", "16.13",
 			[]string{"allocatedStorage", "instanceClass", "vpcSecurityGroupIds"}},
 	}
