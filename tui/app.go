@@ -149,12 +149,12 @@ func New(ctx context.Context, s steps.Session, opts Options) *Model {
 		speed:   clock.SpeedOf(opts.Clock),
 		tick:    opts.TickInterval,
 		loc:     opts.Location,
-		md:      newMarkdownRenderer(opts.MarkdownStyle),
 		bar:     progress.New(barOpts...),
 		noColor: opts.NoColor,
 		inline:  opts.NoAltScreen,
 	}
 	c.setDark(true) // until the terminal says otherwise; most are dark
+	c.md = newMarkdownRenderer(c.styles)
 	h := help.New()
 	h.Styles = c.styles.Help
 	info := s.Info()
@@ -222,7 +222,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.md = map[string]string{}
 			m.requested = map[string]bool{}
 			m.explKey = ""
-			m.c.md.setDark(dark)
+			m.c.md.setStyles(m.c.styles)
 			m.prompt = m.prompt.restyle()
 		}
 		return nil

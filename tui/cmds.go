@@ -63,8 +63,8 @@ func answerCmd(s steps.Session, a steps.Answer) tea.Cmd {
 	}
 }
 
-// renderMarkdownCmd renders markdown at a width. The renderer is built on
-// first use inside this Cmd, so glamour's set-up never delays start-up.
+// renderMarkdownCmd renders markdown at a width, in a Cmd: off the UI's
+// path.
 func renderMarkdownCmd(r *markdownRenderer, key, md string, width int) tea.Cmd {
 	return func() tea.Msg {
 		out, err := r.render(md, width)

@@ -5,84 +5,256 @@ import (
 	"strings"
 	"sync"
 
-	"charm.land/glamour/v2"
-	"charm.land/glamour/v2/styles"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/text"
 )
 
-// markdownRenderer builds glamour renderers lazily, one per width, and is
-// only ever used from Cmds (hence the mutex).
+// markdownRenderer draws the markdown of step explanations and prompt
+// bodies for the terminal: headings, paragraphs wrapped to the width,
+// lists, code blocks and inline emphasis, in the UI's styles.
+//
+// It parses with goldmark (CommonMark) and draws the few block kinds datalayer
+// writes itself. It replaces glamour, whose syntax highlighter (chroma)
+// loaded its lexers and styles in package init, about 20 ms of every
+// command's start-up, `datalayer version` included (BENCHMARKS.md). It is
+// only ever used from Cmds (hence the mutex around the styles).
 type markdownRenderer struct {
-	style string // a glamour standard style; "dark" follows the terminal
-	light bool   // the terminal's background is light
-
-	mu      sync.Mutex
-	byWidth map[int]*glamour.TermRenderer
+	mu sync.Mutex
+	st mdStyles
 }
 
-func newMarkdownRenderer(style string) *markdownRenderer {
-	return &markdownRenderer{style: style, byWidth: map[int]*glamour.TermRenderer{}}
+// mdStyles are the styles markdown is drawn with.
+type mdStyles struct {
+	heading, strong, emph, code, quote, rule lipgloss.Style
 }
 
-// setDark switches the default style to the terminal's background; the
-// renderers built so far are dropped.
-func (r *markdownRenderer) setDark(dark bool) {
+func newMarkdownRenderer(st Styles) *markdownRenderer {
+	r := &markdownRenderer{}
+	r.setStyles(st)
+	return r
+}
+
+// setStyles takes up the UI's styles (rebuilt when the terminal's
+// background becomes known).
+func (r *markdownRenderer) setStyles(st Styles) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.light == !dark {
-		return
+	r.st = mdStyles{
+		heading: st.Section,
+		strong:  lipgloss.NewStyle().Bold(true),
+		emph:    lipgloss.NewStyle().Italic(true),
+		code:    st.Value,
+		quote:   st.Muted,
+		rule:    st.Muted,
 	}
-	r.light = !dark
-	r.byWidth = map[int]*glamour.TermRenderer{}
 }
+
+// margin is the left margin of every block, as glamour drew it.
+const margin = "  "
 
 func (r *markdownRenderer) render(md string, width int) (string, error) {
 	if width < 10 {
 		width = 10
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	tr, ok := r.byWidth[width]
-	if !ok {
-		var err error
-		tr, err = glamour.NewTermRenderer(r.styleOption(), glamour.WithWordWrap(width))
-		if err != nil {
-			return "", fmt.Errorf("tui: markdown renderer: %w", err)
+	st := r.st
+	r.mu.Unlock()
+	src := []byte(md)
+	doc := goldmark.New().Parser().Parse(text.NewReader(src))
+	d := &mdDrawer{src: src, st: st, width: width}
+	var blocks []string
+	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
+		// A margin on either side, as glamour drew it.
+		if b := d.block(n, width-2*len(margin)); b != "" {
+			blocks = append(blocks, indent(b, margin))
 		}
-		r.byWidth[width] = tr
 	}
-	out, err := tr.Render(md)
-	if err != nil {
-		return "", fmt.Errorf("tui: render markdown: %w", err)
-	}
-	return trimBlankLines(out), nil
+	return trimBlankLines(strings.Join(blocks, "\n\n")), nil
 }
 
-// styleOption is the glamour style. Glamour's colourless styles ("ascii",
-// "notty") mark emphasis with the markdown's own asterisks, which reads as
-// raw markup on screen; ours drop the markers and keep the words.
-func (r *markdownRenderer) styleOption() glamour.TermRendererOption {
-	if r.style == styles.DarkStyle && r.light {
-		return glamour.WithStandardStyle(styles.LightStyle)
-	}
-	if r.style != styles.AsciiStyle && r.style != styles.NoTTYStyle {
-		return glamour.WithStandardStyle(r.style)
-	}
-	plain := styles.ASCIIStyleConfig
-	plain.Emph.BlockPrefix, plain.Emph.BlockSuffix = "", ""
-	plain.Strong.BlockPrefix, plain.Strong.BlockSuffix = "", ""
-	plain.Strikethrough.BlockPrefix, plain.Strikethrough.BlockSuffix = "", ""
-	return glamour.WithStyles(plain)
+// mdDrawer draws one document.
+type mdDrawer struct {
+	src   []byte
+	st    mdStyles
+	width int
 }
 
-// stripMarkup is a body shown before glamour has rendered it (or when it
-// could not): the text without emphasis markers and code ticks.
+// block draws a block node in w columns.
+func (d *mdDrawer) block(n ast.Node, w int) string {
+	w = max(w, 10)
+	switch n := n.(type) {
+	case *ast.Heading:
+		return d.st.heading.Render(ansi.Wordwrap(d.inline(n), w, " "))
+	case *ast.Paragraph, *ast.TextBlock:
+		return ansi.Wordwrap(d.inline(n), w, " ")
+	case *ast.List:
+		return d.list(n, w)
+	case *ast.FencedCodeBlock, *ast.CodeBlock:
+		// Commands are wrapped, not cut: a person copies them.
+		var lines []string
+		for _, l := range strings.Split(strings.TrimRight(d.lines(n), "\n"), "\n") {
+			lines = append(lines, wrapAtSpaces(l, w-2)...)
+		}
+		for i, l := range lines {
+			lines[i] = d.st.code.Render(l)
+		}
+		return indent(strings.Join(lines, "\n"), "  ")
+	case *ast.Blockquote:
+		var parts []string
+		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+			parts = append(parts, d.block(c, w-2))
+		}
+		return indent(d.st.quote.Render(strings.Join(parts, "\n\n")), "│ ")
+	case *ast.ThematicBreak:
+		return d.st.rule.Render(strings.Repeat("─", min(w, 40)))
+	case *ast.HTMLBlock:
+		return strings.TrimRight(d.lines(n), "\n")
+	}
+	return strings.TrimRight(d.lines(n), "\n")
+}
+
+// list draws a list: "• " or "N. " and the item's blocks under it.
+func (d *mdDrawer) list(l *ast.List, w int) string {
+	var items []string
+	num := l.Start
+	for it := l.FirstChild(); it != nil; it = it.NextSibling() {
+		mark := "• "
+		if l.IsOrdered() {
+			mark = fmt.Sprintf("%d. ", num)
+			num++
+		}
+		hang := strings.Repeat(" ", ansi.StringWidth(mark))
+		var parts []string
+		for c := it.FirstChild(); c != nil; c = c.NextSibling() {
+			parts = append(parts, d.block(c, w-len(hang)))
+		}
+		sep := "\n"
+		if !l.IsTight {
+			sep = "\n\n"
+		}
+		body := indent(strings.Join(parts, sep), hang)
+		items = append(items, mark+strings.TrimPrefix(body, hang))
+	}
+	if l.IsTight {
+		return strings.Join(items, "\n")
+	}
+	return strings.Join(items, "\n\n")
+}
+
+// lines is a block's raw lines (code blocks, HTML).
+func (d *mdDrawer) lines(n ast.Node) string {
+	var b strings.Builder
+	lines := n.Lines()
+	for i := 0; i < lines.Len(); i++ {
+		seg := lines.At(i)
+		b.Write(seg.Value(d.src))
+	}
+	return b.String()
+}
+
+// inline draws the inline content of a block on one line; the caller wraps.
+func (d *mdDrawer) inline(n ast.Node) string {
+	var b strings.Builder
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		b.WriteString(d.inlineNode(c))
+	}
+	return b.String()
+}
+
+func (d *mdDrawer) inlineNode(n ast.Node) string {
+	switch n := n.(type) {
+	case *ast.Text:
+		s := string(n.Segment.Value(d.src))
+		switch {
+		case n.HardLineBreak():
+			s += "\n"
+		case n.SoftLineBreak():
+			s += " "
+		}
+		return s
+	case *ast.String:
+		return string(n.Value)
+	case *ast.CodeSpan:
+		var b strings.Builder
+		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+			if t, ok := c.(*ast.Text); ok {
+				b.Write(t.Segment.Value(d.src))
+			}
+		}
+		return d.st.code.Render(b.String())
+	case *ast.Emphasis:
+		if n.Level >= 2 {
+			return d.st.strong.Render(d.inline(n))
+		}
+		return d.st.emph.Render(d.inline(n))
+	case *ast.Link:
+		label := d.inline(n)
+		if dest := string(n.Destination); dest != "" && dest != label {
+			return label + " (" + dest + ")"
+		}
+		return label
+	case *ast.AutoLink:
+		return string(n.URL(d.src))
+	case *ast.RawHTML:
+		var b strings.Builder
+		for i := 0; i < n.Segments.Len(); i++ {
+			seg := n.Segments.At(i)
+			b.Write(seg.Value(d.src))
+		}
+		return b.String()
+	}
+	return d.inline(n)
+}
+
+// wrapAtSpaces wraps a line of code at spaces only, so flags such as
+// --db-instance-identifier stay whole (ansi.Wordwrap also breaks at
+// hyphens); a word longer than the line is cut where it must be.
+func wrapAtSpaces(line string, limit int) []string {
+	if ansi.StringWidth(line) <= limit {
+		return []string{line}
+	}
+	var out []string
+	cur := ""
+	for _, word := range strings.Split(line, " ") {
+		switch {
+		case cur == "":
+			cur = word
+		case ansi.StringWidth(cur)+1+ansi.StringWidth(word) <= limit:
+			cur += " " + word
+		default:
+			out = append(out, cur)
+			cur = word
+		}
+		for ansi.StringWidth(cur) > limit {
+			out = append(out, ansi.Truncate(cur, limit, ""))
+			cur = ansi.TruncateLeft(cur, limit, "")
+		}
+	}
+	return append(out, cur)
+}
+
+// indent puts prefix in front of every line.
+func indent(s, prefix string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// stripMarkup is a body shown before the markdown is rendered (or when it
+// could not be): the text without emphasis markers and code ticks.
 func stripMarkup(md string) string {
 	r := strings.NewReplacer("**", "", "__", "", "`", "")
 	return r.Replace(md)
 }
 
-// trimBlankLines drops leading and trailing blank lines and trailing spaces,
-// which glamour adds around every document.
+// trimBlankLines drops leading and trailing blank lines and trailing spaces.
 func trimBlankLines(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {

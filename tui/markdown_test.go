@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"strings"
 	"testing"
 
@@ -13,16 +14,23 @@ import (
 )
 
 // TestGateBodyHasNoMarkup: the gate's body reads as text, not markdown,
-// before glamour has rendered it, after, and in every style.
+// before it is rendered, after, without colours and on dark and light
+// backgrounds.
 func TestGateBodyHasNoMarkup(t *testing.T) {
-	for _, style := range []string{"ascii", "notty", "dark"} {
+	for _, style := range []string{"no-colour", "dark", "light"} {
 		for _, size := range sizes {
 			t.Run(fmt.Sprintf("%s_%dx%d", style, size.w, size.h), func(t *testing.T) {
 				s := newScriptedSession(stagingInfo, restoreSteps, nil, true)
 				opts := testOptions(at(300))
-				opts.MarkdownStyle = style
+				opts.NoColor = style == "no-colour"
 				m := New(context.Background(), s, opts)
 				m.Update(tea.WindowSizeMsg{Width: size.w, Height: size.h})
+				if style == "light" {
+					m.Update(tea.BackgroundColorMsg{Color: color.White})
+					if m.c.dark {
+						t.Fatal("a white background did not make the styles light")
+					}
+				}
 				_, cmd := m.Update(eventsMsg{events: gateEvents(), now: at(300)})
 				if openKind(m) != steps.PromptGate {
 					t.Fatalf("%q open after a gate prompt, want the gate", openKind(m))
@@ -157,6 +165,50 @@ func TestCommandsShowKnownVariables(t *testing.T) {
 			for _, w := range tt.wantNot {
 				if strings.Contains(view, w) {
 					t.Errorf("the screen shows %q:\n%s", w, view)
+				}
+			}
+		})
+	}
+}
+
+// TestMarkdownBlocks: the blocks datalayer writes, drawn as text with a
+// margin of two on either side, wrapped to the width; commands wrap at
+// spaces rather than get cut.
+func TestMarkdownBlocks(t *testing.T) {
+	tests := []struct {
+		name, md string
+		width    int
+		want     string
+	}{
+		{name: "heading and paragraph", width: 40,
+			md:   "## Take a snapshot\n\nTakes a **manual snapshot** of the current instance first, so the restore can be `undone`.",
+			want: "  Take a snapshot\n\n  Takes a manual snapshot of the\n  current instance first, so the\n  restore can be undone."},
+		{name: "bullets and numbers", width: 40,
+			md:   "- one\n- two, which is a longer item that wraps\n\n1. first\n2. second",
+			want: "  • one\n  • two, which is a longer item that\n    wraps\n\n  1. first\n  2. second"},
+		{name: "an indented command wraps", width: 40,
+			md:   "By hand:\n\n    aws rds create-db-snapshot --db-instance-identifier app5ec7032",
+			want: "  By hand:\n\n    aws rds create-db-snapshot\n    --db-instance-identifier\n    app5ec7032"},
+		{name: "fenced diff keeps its lines", width: 60,
+			md:   "```diff\n-  engineVersion: \"16.11\",\n+  engineVersion: \"17.7\",\n```",
+			want: "    -  engineVersion: \"16.11\",\n    +  engineVersion: \"17.7\","},
+		{name: "link", width: 60, md: "See [the guide](https://example.org/guide).",
+			want: "  See the guide (https://example.org/guide)."},
+	}
+	r := newMarkdownRenderer(NewStyles(DefaultTheme(), true))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := r.render(tt.md, tt.width)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ansi.Strip(out)
+			if got != tt.want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, tt.want)
+			}
+			for i, l := range strings.Split(got, "\n") {
+				if w := ansi.StringWidth(l); w > tt.width {
+					t.Errorf("line %d is %d wide, over %d: %q", i, w, tt.width, l)
 				}
 			}
 		})

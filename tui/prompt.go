@@ -500,7 +500,7 @@ func (m promptModel) keys() bindings {
 	return bindings{k.Choose, k.Answer, k.FormQuit}
 }
 
-// plainBody is a body shown before glamour has rendered it (or when it
+// plainBody is a body shown before its markdown is rendered (or when it
 // could not): the text without emphasis markers and code ticks.
 func plainBody(md string) string {
 	return strings.TrimSpace(stripMarkup(md))

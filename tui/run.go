@@ -40,11 +40,7 @@ type Options struct {
 	TickInterval time.Duration
 	// Location is the time zone of log timestamps; default local time.
 	Location *time.Location
-	// MarkdownStyle is a glamour standard style name; default "dark" (or
-	// "light" once the terminal says its background is light), or "notty"
-	// without colours.
-	MarkdownStyle string
-	Theme         Theme
+	Theme    Theme
 	// Summary receives one closing line after the UI has gone (default
 	// Output); the reason of a failure is left to the caller.
 	Summary io.Writer
@@ -68,12 +64,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Location == nil {
 		o.Location = time.Local
-	}
-	if o.MarkdownStyle == "" {
-		o.MarkdownStyle = "dark"
-		if o.NoColor {
-			o.MarkdownStyle = "notty"
-		}
 	}
 	if o.Theme == (Theme{}) {
 		o.Theme = DefaultTheme()

@@ -21,11 +21,10 @@ import (
 // no refresh tick, the ASCII markdown style.
 func testOptions(now time.Time) Options {
 	return Options{
-		NoColor:       true,
-		Clock:         clock.NewManual(now),
-		TickInterval:  -1,
-		Location:      time.UTC,
-		MarkdownStyle: "ascii",
+		NoColor:      true,
+		Clock:        clock.NewManual(now),
+		TickInterval: -1,
+		Location:     time.UTC,
 	}
 }
 
