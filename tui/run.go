@@ -100,11 +100,28 @@ func (e *InterruptedError) Unwrap() []error {
 // wrapping ErrRunFailed when it failed, and an *InterruptedError (which
 // matches tea.ErrInterrupted) when they quit early or ctx was cancelled.
 func Run(ctx context.Context, s steps.Session, opts Options) error {
+	opts = runOptions(opts)
+	m := New(ctx, s, opts)
+	final, err := tea.NewProgram(m, programOptions(ctx, opts)...).Run()
+	if fm, ok := final.(*Model); ok && fm != nil {
+		m = fm
+	}
+	return result(m, err, opts.Summary)
+}
+
+// runOptions are the options Run works with: NO_COLOR (set to anything)
+// turns colours off, then the defaults.
+func runOptions(opts Options) Options {
 	if _, ok := os.LookupEnv("NO_COLOR"); ok {
 		opts.NoColor = true
 	}
-	opts = opts.withDefaults()
-	m := New(ctx, s, opts)
+	return opts.withDefaults()
+}
+
+// programOptions are the bubbletea options of Run's program. The colour
+// profile is the one bubbletea detects from the output and the environment
+// (which honours NO_COLOR too), or none at all with NoColor.
+func programOptions(ctx context.Context, opts Options) []tea.ProgramOption {
 	popts := []tea.ProgramOption{
 		tea.WithContext(ctx),
 		tea.WithInput(opts.Input),
@@ -113,11 +130,7 @@ func Run(ctx context.Context, s steps.Session, opts Options) error {
 	if opts.NoColor {
 		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
 	}
-	final, err := tea.NewProgram(m, popts...).Run()
-	if fm, ok := final.(*Model); ok && fm != nil {
-		m = fm
-	}
-	return result(m, err, opts.Summary)
+	return popts
 }
 
 // result turns the end of the program into Run's error.
