@@ -116,13 +116,14 @@ type Model struct {
 	// interrupted is set when the person quit before the run ended.
 	interrupted bool
 
-	logSeq  int  // run.LogSeq when the log viewport was last filled
-	logHeld bool // the person scrolled up: stop following new lines
-	log     viewport.Model
-	explain viewport.Model
-	explKey string // markdown key shown in explain
-	pane    pane
-	help    help.Model
+	logSeq    int      // run.LogSeq when the log viewport was last filled
+	logStyled []string // the log pane's lines, styled
+	logHeld   bool     // the person scrolled up: stop following new lines
+	log       viewport.Model
+	explain   viewport.Model
+	explKey   string // markdown key shown in explain
+	pane      pane
+	help      help.Model
 
 	md        map[string]string // rendered markdown by key
 	requested map[string]bool

@@ -167,7 +167,6 @@ func (m *Model) sync() tea.Cmd {
 	}
 	if m.logSeq != m.run.LogSeq {
 		m.log.SetContentLines(m.logLines())
-		m.logSeq = m.run.LogSeq
 	}
 	if !m.logHeld {
 		m.log.GotoBottom()
@@ -207,11 +206,27 @@ func (m *Model) sync() tea.Cmd {
 }
 
 // logLines are the run's log lines as the log pane shows them: the lines
-// the live panel does not show already, styled by level.
+// the live panel does not show already, styled by level. Lines are styled
+// once, as they come (logSeq < 0 restyles them all, after a theme change).
 func (m *Model) logLines() []string {
+	fresh := m.run.LinesSince(m.logSeq)
+	if m.logSeq < 0 || len(fresh) == len(m.run.Log) {
+		m.logStyled = m.logStyled[:0]
+		fresh = m.run.Log
+	}
+	m.logStyled = append(m.logStyled, m.styleLines(fresh)...)
+	if over := len(m.logStyled) - runview.MaxLog; over > 0 {
+		m.logStyled = append(m.logStyled[:0], m.logStyled[over:]...)
+	}
+	m.logSeq = m.run.LogSeq
+	return m.logStyled
+}
+
+// styleLines styles log lines for the log pane.
+func (m *Model) styleLines(lines []runview.Line) []string {
 	st := m.c.styles
-	out := make([]string, 0, len(m.run.Log))
-	for _, l := range m.run.Log {
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
 		if l.Level == runview.LevelDetail {
 			continue
 		}
