@@ -250,7 +250,7 @@ func (s *State) applyStatus(ev steps.Event) {
 	}
 	// The engine puts a failed poll's error in the event (an error does not
 	// survive the journal); a Change made in-process may carry it too.
-	errText := ev.Err
+	errText := firstNonEmpty(ev.Err, ch.Error)
 	if errText == "" && ch.Err != nil {
 		errText = ch.Err.Error()
 	}
