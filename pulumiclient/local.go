@@ -52,6 +52,9 @@ type Options struct {
 	// NoDownloads sets PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION so a
 	// missing plugin is an error instead of a download.
 	NoDownloads bool
+	// Note is said of the stack wherever its backend is (StackInfo.Note),
+	// e.g. which program and provider a rehearsal on the real engine runs.
+	Note string
 	// InterruptGrace is how long a cancelled operation may take to stop
 	// after its interrupt (Ctrl-C) before the CLI and its plugins are
 	// killed; default 30 s. A kill leaves the stack locked, with pending
@@ -209,6 +212,7 @@ func (s *LocalStack) Info(ctx context.Context) (StackInfo, error) {
 		return info, fmt.Errorf("stack info: who am i: %w", cliError(err))
 	}
 	info.Backend = who.URL
+	info.Note = s.opts.Note
 	return info, nil
 }
 

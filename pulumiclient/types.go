@@ -98,6 +98,9 @@ type StackInfo struct {
 	// Environments lists the ESC environments the stack imports; when the
 	// config key comes from one, SetConfig must write there.
 	Environments []string
+	// Note says what else a person should know of this stack's engine
+	// (a rehearsal's program and provider); empty for a real run.
+	Note string
 }
 
 // LockState tells whether the stack can be updated.

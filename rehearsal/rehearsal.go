@@ -70,6 +70,9 @@ type Options struct {
 	// change nobody expects at a given time (default
 	// awsclient.DefaultPollInterval of simulated time).
 	PollInterval time.Duration
+	// Engine is the Pulumi engine the stacks run on; the zero value is the
+	// simulated engine.
+	Engine Engine
 }
 
 // World is everything a rehearsal runs against. Close stops it.
@@ -78,8 +81,8 @@ type World struct {
 	URL       string
 	AWS       *awsclient.Client
 	Poller    *awsclient.Poller
-	Data      *pulumiclient.SimStack
-	App       *pulumiclient.SimStack
+	Data      pulumiclient.Stack // a *SimStack, or a *LocalStack on the real engine
+	App       pulumiclient.Stack
 	Workspace pulumiclient.RehearsalWorkspace
 	Clock     clock.Clock
 	Dir       string // the world's directory
@@ -92,6 +95,7 @@ type World struct {
 	saveMu   sync.Mutex
 	lastSave time.Time
 	reqLog   *os.File
+	engine   Engine // with the pulumi CLI found
 }
 
 // meta is what Open needs besides the simulator's own state.
@@ -101,7 +105,16 @@ type meta struct {
 	Clock    string    `json:"clock"` // worldClock
 	Now      time.Time `json:"now"`   // the clock's reading at the last save
 	Stack    string    `json:"stack"`
+	Engine   string    `json:"engine,omitempty"` // "" is EngineSim
+	Pulumi   string    `json:"pulumi,omitempty"` // the CLI of EnginePulumi
 }
+
+// The rehearsal's AWS keys: datalayer's client and, on the real engine,
+// Pulumi's provider act with them (the simulator accepts any signature).
+const (
+	rehearsalKeyID     = "AKIAREHEARSAL0000000"
+	rehearsalSecretKey = "rehearsal-secret-key"
+)
 
 const (
 	simFile  = "sim.json"
@@ -123,6 +136,9 @@ func New(ctx context.Context, o Options) (*World, error) {
 		o.Stack = pulumiclient.RehearsalStack
 	}
 	w := &World{Options: o}
+	if err := w.findEngine(o.Engine, ""); err != nil {
+		return nil, err
+	}
 	if o.Persist && o.Name != "" && o.StateDir != "" {
 		w.Dir = WorldDir(o.StateDir, o.Name)
 		if _, err := os.Stat(filepath.Join(w.Dir, metaFile)); err == nil {
@@ -147,13 +163,26 @@ func New(ctx context.Context, o Options) (*World, error) {
 		return nil, fmt.Errorf("rehearsal: %w", err)
 	}
 	w.Sim = sim
-	ws, err := pulumiclient.NewRehearsalWorkspace(filepath.Join(w.Dir, "workspace"))
+	var ws pulumiclient.RehearsalWorkspace
+	if w.engine.Name == EnginePulumi {
+		ws, err = layOutYAMLWorkspace(filepath.Join(w.Dir, "workspace"), pulumiPathsOf(w.Dir).plugins)
+	} else {
+		ws, err = pulumiclient.NewRehearsalWorkspace(filepath.Join(w.Dir, "workspace"))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("rehearsal: %w", err)
 	}
+	ws.Stack = o.Stack
 	w.Workspace = ws
-	if err := w.start(ctx); err != nil {
+	if err := w.start(ctx, true); err != nil {
+		w.discard()
 		return nil, err
+	}
+	if w.engine.Name == EnginePulumi {
+		if err := w.seedQuietly(ctx); err != nil {
+			w.discard()
+			return nil, err
+		}
 	}
 	if o.Persist {
 		if err := w.Save(); err != nil {
@@ -184,6 +213,12 @@ func Open(ctx context.Context, dir string, o Options) (*World, error) {
 		o.Speed = m.Speed
 	}
 	w := &World{Options: o, Dir: dir}
+	e := o.Engine
+	e.Name = m.Engine
+	if err := w.findEngine(e, m.Pulumi); err != nil {
+		return nil, err
+	}
+	w.Options.Engine = w.engine
 	w.Clock = o.Clock
 	if w.Clock == nil {
 		w.Clock = clock.NewWall(o.Speed)
@@ -207,14 +242,65 @@ func Open(ctx context.Context, dir string, o Options) (*World, error) {
 		Root: root, DataDir: filepath.Join(root, "infrastructure", "data"),
 		AppDir: filepath.Join(root, "infrastructure", "application"), Stack: m.Stack,
 	}
-	if err := w.start(ctx); err != nil {
+	if err := w.start(ctx, false); err != nil {
+		w.Close()
 		return nil, err
 	}
 	return w, nil
 }
 
-// start serves the simulator and builds the clients.
-func (w *World) start(ctx context.Context) error {
+// findEngine settles the world's engine: for the real one, the pulumi CLI
+// (the one asked for, else the one the world last ran with while it is
+// still there, else PATH's) and its YAML language host.
+func (w *World) findEngine(e Engine, last string) error {
+	e.Name = e.name()
+	switch e.Name {
+	case EngineSim:
+	case EnginePulumi:
+		asked := e.Pulumi
+		if asked == "" && last != "" {
+			if _, err := os.Stat(last); err == nil {
+				asked = last
+			}
+		}
+		p, err := FindPulumi(asked)
+		if err != nil {
+			return fmt.Errorf("rehearsal: %w", err)
+		}
+		if _, ok := languageHost(p, "yaml"); !ok {
+			return fmt.Errorf("rehearsal: the pulumi CLI %s has no YAML language host (pulumi-language-yaml beside it or on PATH), which the rehearsal's program needs: "+
+				"Pulumi's own releases ship it; `bash tools/pulumi/build.sh` builds both", p)
+		}
+		e.Pulumi = p
+	default:
+		return fmt.Errorf("rehearsal: unknown engine %q: use %s", e.Name, strings.Join(Engines(), " or "))
+	}
+	w.engine = e
+	return nil
+}
+
+// seedQuietly seeds a real-engine world's stacks without the scenario
+// seeing it: its faults are off meanwhile, and the simulator's request
+// count is put back, so request-numbered faults hit the run where they
+// hit it on the simulated engine. Seeding only reads AWS.
+func (w *World) seedQuietly(ctx context.Context) error {
+	var before bytes.Buffer
+	if err := w.Sim.Save(&before); err != nil {
+		return fmt.Errorf("rehearsal: %w", err)
+	}
+	w.Sim.ClearFaults()
+	if err := w.seedPulumiStacks(ctx); err != nil {
+		return err
+	}
+	if err := w.Sim.Load(&before); err != nil {
+		return fmt.Errorf("rehearsal: %w", err)
+	}
+	return nil
+}
+
+// start serves the simulator and builds the clients; fresh makes the
+// real engine's stacks first.
+func (w *World) start(ctx context.Context, fresh bool) error {
 	w.ctx, w.cancel = context.WithCancel(ctx)
 	var handler http.Handler = w.Sim
 	if w.Options.Persist {
@@ -233,7 +319,7 @@ func (w *World) start(ctx context.Context) error {
 	w.URL = "http://" + addr
 	cfg := aws.Config{
 		Region:      "eu-west-2",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIAREHEARSAL0000000", "rehearsal-secret-key", ""),
+		Credentials: credentials.NewStaticCredentialsProvider(rehearsalKeyID, rehearsalSecretKey, ""),
 	}
 	// A short rename backoff in AWS time keeps the rehearsal brisk; the
 	// clock makes it short in real time too.
@@ -249,6 +335,9 @@ func (w *World) start(ctx context.Context) error {
 	// run would.
 	w.Poller = awsclient.NewPoller(w.AWS, w.Clock, awsclient.PollerOptions{Interval: w.Options.PollInterval})
 	go func() { _ = w.Poller.Run(w.ctx) }()
+	if w.engine.Name == EnginePulumi {
+		return w.openPulumiStacks(ctx, fresh)
+	}
 	so := pulumiclient.SimOptions{RDS: pulumiclient.NewSimRDSClient(w.URL, "eu-west-2"), Clock: w.Clock}
 	if w.Data, err = pulumiclient.OpenSim(w.Workspace.DataDir, w.Options.Stack, so); err != nil {
 		return fmt.Errorf("rehearsal: %w", err)
@@ -352,7 +441,8 @@ func (w *World) Save() error {
 	if err := os.Rename(tmp, filepath.Join(w.Dir, simFile)); err != nil {
 		return fmt.Errorf("rehearsal: save world: %w", err)
 	}
-	m, _ := json.Marshal(meta{Scenario: orDefault(w.Options.Scenario, "default"), Speed: w.Options.Speed, Clock: worldClock, Now: now, Stack: w.Options.Stack})
+	m, _ := json.Marshal(meta{Scenario: orDefault(w.Options.Scenario, "default"), Speed: w.Options.Speed, Clock: worldClock, Now: now, Stack: w.Options.Stack,
+		Engine: w.engine.Name, Pulumi: w.engine.Pulumi})
 	mt := filepath.Join(w.Dir, metaFile+".tmp")
 	if err := os.WriteFile(mt, m, 0o600); err != nil {
 		return fmt.Errorf("rehearsal: save world: %w", err)
@@ -414,6 +504,14 @@ func (w *World) Close() error {
 		errs = append(errs, os.RemoveAll(w.Dir))
 	}
 	return errors.Join(errs...)
+}
+
+// discard stops a world that could not be made and removes it: there is no
+// run to resume in it.
+func (w *World) discard() {
+	w.Options.Persist = false
+	w.temp = true
+	_ = w.Close()
 }
 
 func orDefault(s, d string) string {

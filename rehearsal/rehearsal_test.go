@@ -77,17 +77,33 @@ func runHeadlessIn(t *testing.T, o steps.Options, script answerer, prepare func(
 	return runHeadlessHook(t, o, script, prepare, nil)
 }
 
+// runHeadlessOn is runHeadlessIn on the engine e.
+func runHeadlessOn(t *testing.T, o steps.Options, script answerer, prepare func(*World), e Engine) result {
+	t.Helper()
+	return runHeadlessEngine(t, o, script, prepare, nil, e)
+}
+
 // runHeadlessHook is runHeadlessIn with a hook that sees every event as it
 // comes (to change the world at a given moment of the run).
 func runHeadlessHook(t *testing.T, o steps.Options, script answerer, prepare func(*World), hook func(*World, steps.Event)) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	return runHeadlessEngine(t, o, script, prepare, hook, Engine{})
+}
+
+// runHeadlessEngine is runHeadlessHook on the engine e.
+func runHeadlessEngine(t *testing.T, o steps.Options, script answerer, prepare func(*World), hook func(*World, steps.Event), e Engine) result {
+	t.Helper()
+	limit := 3 * time.Minute
+	if e.Name == EnginePulumi {
+		limit = 10 * time.Minute // each Pulumi operation starts the CLI, and cases share 2 cores
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	o.StateDir = t.TempDir()
 	if o.Speed == 0 {
 		o.Speed = 600
 	}
-	run, w, err := Start(context.Background(), o)
+	run, w, err := StartOn(context.Background(), o, e)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,11 +8,18 @@ import (
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
-// Start builds a persisted world for a new rehearsal run of o.Runbook and
-// returns the run (not started: call run.Start(ctx), then render its
-// events) and the world (Close it after run.Wait()). o.StateDir "" uses
-// steps.StateDir(); o.Stack "" is staging; o.Speed 0 is DefaultSpeed.
+// Start builds a persisted world for a new rehearsal run of o.Runbook on
+// the simulated engine; see StartOn.
 func Start(ctx context.Context, o steps.Options) (*steps.Run, *World, error) {
+	return StartOn(ctx, o, Engine{})
+}
+
+// StartOn builds a persisted world for a new rehearsal run of o.Runbook on
+// the engine e and returns the run (not started: call run.Start(ctx), then
+// render its events) and the world (Close it after run.Wait()).
+// o.StateDir "" uses steps.StateDir(); o.Stack "" is staging; o.Speed 0 is
+// DefaultSpeed.
+func StartOn(ctx context.Context, o steps.Options, e Engine) (*steps.Run, *World, error) {
 	o.Rehearsal = true
 	if o.Stack == "" {
 		o.Stack = pulumiclient.RehearsalStack
@@ -36,7 +43,7 @@ func Start(ctx context.Context, o steps.Options) (*steps.Run, *World, error) {
 	if _, err := steps.Get(o.Runbook); err != nil {
 		return nil, nil, err
 	}
-	w, err := New(ctx, Options{Scenario: o.Scenario, Speed: o.Speed, StateDir: o.StateDir, Name: o.RunID, Persist: true, Stack: o.Stack})
+	w, err := New(ctx, Options{Scenario: o.Scenario, Speed: o.Speed, StateDir: o.StateDir, Name: o.RunID, Persist: true, Stack: o.Stack, Engine: e})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -53,8 +60,15 @@ func Start(ctx context.Context, o steps.Options) (*steps.Run, *World, error) {
 
 // Resume reopens the rehearsal run runID ("" or "latest": the newest
 // unfinished run) with its persisted world, so operations in flight are
-// re-attached to in the same simulated AWS. Call run.Start(ctx) next.
+// re-attached to in the same simulated AWS, on the engine it ran on. Call
+// run.Start(ctx) next.
 func Resume(ctx context.Context, stateDir, runID string, yes bool) (*steps.Run, *World, error) {
+	return ResumeWith(ctx, stateDir, runID, yes, "")
+}
+
+// ResumeWith is Resume with the pulumi CLI to use when the rehearsal ran on
+// the real engine ("" keeps the one it ran with, else PATH's).
+func ResumeWith(ctx context.Context, stateDir, runID string, yes bool, pulumi string) (*steps.Run, *World, error) {
 	if stateDir == "" {
 		d, err := steps.StateDir()
 		if err != nil {
@@ -69,7 +83,7 @@ func Resume(ctx context.Context, stateDir, runID string, yes bool) (*steps.Run, 
 	if !info.Rehearsal {
 		return nil, nil, fmt.Errorf("resume: run %s ran against real AWS, not a rehearsal: resume it with its real clients (steps.Resume)", info.RunID)
 	}
-	w, err := Open(ctx, WorldDir(stateDir, info.RunID), Options{Speed: info.Speed})
+	w, err := Open(ctx, WorldDir(stateDir, info.RunID), Options{Speed: info.Speed, Engine: Engine{Pulumi: pulumi}})
 	if err != nil {
 		return nil, nil, err
 	}

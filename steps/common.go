@@ -129,6 +129,9 @@ func stackStep() *Step {
 				return fmt.Errorf("read stack: %w", err)
 			}
 			x.Say("stack %s/%s, backend %s", info.Project, info.Stack, orDefault(info.Backend, "(default)"))
+			if info.Note != "" {
+				x.Say("%s", info.Note)
+			}
 			if want := x.Options().Stack; info.Stack != "" && info.Stack != want && !strings.HasSuffix(info.Stack, "/"+want) {
 				return fmt.Errorf("the selected stack is %q but this run is for %q: run `pulumi stack select %s` in %s, then `datalayer resume`", info.Stack, want, want, d.Data.ProgramDir())
 			}

@@ -84,6 +84,7 @@ func TestExitCodes(t *testing.T) {
 		{"rehearse bad scenario", []string{"rehearse", "restore", "--scenario", "meteor"}, nil, ExitUsage, `--scenario "meteor"`},
 		{"rehearse bad speed", []string{"rehearse", "restore", "--speed", "-1"}, nil, ExitUsage, "--speed -1"},
 		{"rehearse bad method", []string{"rehearse", "restore", "--method", "magic"}, nil, ExitUsage, `--method "magic"`},
+		{"rehearse bad engine", []string{"rehearse", "deploy", "--engine", "terraform"}, nil, ExitUsage, `--engine "terraform": use one of sim, pulumi`},
 		{"method outside restore", []string{"rehearse", "deploy", "--method", "pulumi"}, nil, ExitUsage, "belong to the restore runbook"},
 		{"deploy needs a stack", []string{"deploy"}, nil, ExitUsage, `required flag(s) "stack" not set`},
 		{"yes refused on production", []string{"restore", "--stack", "production", "--yes"}, nil, ExitUsage, "never accepted on the production stack"},
@@ -399,6 +400,27 @@ func TestRehearseResumeReport(t *testing.T) {
 	r = execute(t, ctx, env, "resume")
 	if r.code != ExitFailed || !strings.Contains(r.errOut, "start one with") {
 		t.Fatalf("resume with nothing to resume: exit %d, %q", r.code, r.errOut)
+	}
+}
+
+// TestRehearsePulumiEngineNeedsACLI: --engine pulumi with no pulumi CLI on
+// PATH (and none configured) stops before anything starts, naming how to
+// get one and the engine that needs none.
+func TestRehearsePulumiEngineNeedsACLI(t *testing.T) {
+	isolateAWS(t)
+	t.Setenv("PATH", t.TempDir())
+	state := t.TempDir()
+	r := execute(t, context.Background(), map[string]string{"DATALAYER_STATE_DIR": state}, "rehearse", "deploy", "--engine", "pulumi", "--plain", "--yes")
+	if r.code != ExitUsage {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, ExitUsage, r.errOut)
+	}
+	for _, want := range []string{"no pulumi CLI found on PATH", "pulumi.binary", "tools/pulumi/build.sh", "leave out --engine pulumi"} {
+		if !strings.Contains(r.errOut, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, r.errOut)
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Join(state, "rehearsals")); len(entries) > 0 {
+		t.Errorf("a world was left behind: %v", entries)
 	}
 }
 

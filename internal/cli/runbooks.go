@@ -28,6 +28,7 @@ type runRequest struct {
 	Lost      string
 	Scenario  string
 	Speed     float64
+	Engine    string // rehearse: sim (default) or pulumi
 	Yes       bool
 	Plain     bool
 }
@@ -76,20 +77,32 @@ func (a *app) rehearseCmd() *cobra.Command {
 		Use:   "rehearse [deploy|upgrade|restore]",
 		Short: "Rehearse a runbook against the built-in simulator (no AWS, no Pulumi needed)",
 		Long: `Run a whole runbook against the built-in RDS simulator and the simulated Pulumi
-engine, with realistic AWS timings compressed by --speed. No credentials, no
-pulumi CLI, nothing outside this binary. Step timings are recorded for the real
-run's "expected vs elapsed". Without a runbook, on a terminal, a start screen
-asks which one.
+engine, with realistic AWS timings shrunk by --speed. No credentials, no
+pulumi CLI, nothing outside this binary. Step timings are recorded, in AWS
+time, for the real run's "expected vs elapsed". Without a runbook, on a
+terminal, a start screen asks which one.
+
+With --engine pulumi the stacks run on a real pulumi CLI (from PATH, or the
+config's pulumi.binary) through the same code as a real run, with datalayer
+serving the simulated AWS provider: a local file backend, a temporary
+PULUMI_HOME and plugins given by path, all inside the rehearsal's state
+directory; nothing is downloaded and nothing talks to real AWS. The program is
+Main.yaml, the YAML equivalent of the team's index.ts (the pulumi CLI runs it
+with its YAML language host).
 
 ` + scenarioHelp(),
 		Example: `  datalayer rehearse restore
   datalayer rehearse restore --method console --lost isolated
   datalayer rehearse upgrade --scenario upgrade-precheck-fails
-  datalayer rehearse deploy --plain --yes --speed 600`,
+  datalayer rehearse deploy --plain --yes --speed 600
+  datalayer rehearse restore --engine pulumi --method pulumi`,
 		Args:      optionalRunbookArg,
 		ValidArgs: runbookNames,
 		PreRunE: func(*cobra.Command, []string) error {
 			if err := checkScenario(req.Scenario); err != nil {
+				return err
+			}
+			if err := oneOf("engine", req.Engine, rehearsal.Engines()...); err != nil {
 				return err
 			}
 			return checkSpeed(req.Speed)
@@ -112,10 +125,12 @@ asks which one.
 	f.StringVar(&req.Lost, "lost", "", "what was lost: whole, critical, isolated or none (default: the wizard asks)")
 	f.StringVar(&req.Scenario, "scenario", "default", "simulator fault scenario")
 	f.Float64Var(&req.Speed, "speed", rehearsal.DefaultSpeed, "AWS operations take 1/N of their real duration; timestamps stay on the wall clock")
+	f.StringVar(&req.Engine, "engine", rehearsal.EngineSim, "Pulumi engine: sim (built in) or pulumi (a real pulumi CLI with datalayer's simulated AWS provider)")
 	f.BoolVar(&req.Plain, "plain", false, "line output instead of the full-screen UI (automatic when stdout is not a terminal)")
 	f.BoolVar(&req.Yes, "yes", false, "answer gates and decisions with the recommended choice")
 	a.completeRunFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("scenario", fixedCompletion(scenarioNames()...))
+	_ = cmd.RegisterFlagCompletionFunc("engine", fixedCompletion(rehearsal.Engines()...))
 	return cmd
 }
 
@@ -288,7 +303,10 @@ func (a *app) launch(ctx context.Context, req runRequest) error {
 	}
 	opts := engineOptions(req, l)
 	if req.Rehearsal {
-		run, world, err := rehearsal.Start(ctx, opts)
+		run, world, err := rehearsal.StartOn(ctx, opts, rehearsal.Engine{Name: req.Engine, Pulumi: l.Pulumi.Binary})
+		if errors.Is(err, rehearsal.ErrNoPulumi) {
+			return &UsageError{Err: fmt.Errorf("rehearse --engine pulumi: %w", err)}
+		}
 		if err != nil {
 			return fmt.Errorf("rehearse: %w", err)
 		}
@@ -324,7 +342,7 @@ func (a *app) resume(ctx context.Context, runID string, yes, plainOut bool) erro
 		return err
 	}
 	if info.Rehearsal {
-		run, world, err := rehearsal.Resume(ctx, l.StateDir, info.RunID, yes)
+		run, world, err := rehearsal.ResumeWith(ctx, l.StateDir, info.RunID, yes, l.Pulumi.Binary)
 		if err != nil {
 			return err
 		}
