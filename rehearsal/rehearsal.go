@@ -27,6 +27,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -348,15 +349,35 @@ func (w *World) start(ctx context.Context, fresh bool) error {
 	return nil
 }
 
-// statusWriter records the response status.
+// statusWriter records the response status, and the start of an error's
+// body for its code.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status  int
+	errBody []byte
 }
 
 func (s *statusWriter) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status >= 400 && len(s.errBody) < 4096 {
+		s.errBody = append(s.errBody, b[:min(len(b), 4096-len(s.errBody))]...)
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+var errorCode = regexp.MustCompile(`<Code>([^<]+)</Code>`)
+
+// code is the API error code of an error answer ("" for a success or a
+// dropped connection).
+func (s *statusWriter) code() string {
+	if m := errorCode.FindSubmatch(s.errBody); m != nil {
+		return string(m[1])
+	}
+	return ""
 }
 
 // Hijack lets the simulator drop a connection (network-loss scenario).
@@ -397,8 +418,14 @@ func (w *World) persisting(rw http.ResponseWriter, r *http.Request) {
 		if id := form.Get("DBSnapshotIdentifier"); id != "" {
 			line += " " + id
 		}
+		if id := form.Get("DBParameterGroupName"); id != "" {
+			line += " " + id
+		}
 		if id := form.Get("NewDBInstanceIdentifier"); id != "" {
 			line += " -> " + id
+		}
+		if c := sw.code(); c != "" {
+			line += " error=" + c
 		}
 		w.saveMu.Lock()
 		if w.reqLog != nil {
