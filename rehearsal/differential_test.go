@@ -46,10 +46,36 @@ var differentialCases = []differentialCase{
 	{name: "default deploy", opts: steps.Options{Runbook: "deploy"}},
 	{name: "default upgrade", opts: steps.Options{Runbook: "upgrade"}},
 	{name: "default restore pulumi", opts: steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up"}},
-	{name: "default restore console", opts: steps.Options{Runbook: "restore", Method: "console", Lost: "isolated"}},
+	{name: "default restore console", opts: steps.Options{Runbook: "restore", Method: "console", Lost: "isolated"},
+		known: []knownDifference{{
+			why: "Real side (finding for the restore runbook, and for SimStack, which does not show it): after the console swap and the state repair, " +
+				"the real provider's refresh reads the restored instance, whose maintenance window is RDS's default (a restore does not take the " +
+				"window; the program says Mon:00:00-Mon:03:00) and whose engine version 16.13 is above the program's 16.11, so the preview that must " +
+				"prove the repair proposes an update of engineVersion and maintenanceWindow and the repair-state step stops the run. The simulated " +
+				"engine's preview proposes nothing. The console restore would need a follow-up modify for the window (the export has it) and the " +
+				"program's engineVersion raised to what runs, before the repair's preview.",
+			what: []string{
+				"run: simulated engine done, pulumi CLI failed",
+				"first failed step: simulated engine none, pulumi CLI repair-state",
+				"step repair-state: simulated engine finished, pulumi CLI failed",
+			},
+		}}},
 	{name: "throttling restore pulumi", opts: steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "throttling"}},
 	{name: "network-loss restore pulumi", opts: steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "network-loss"}},
-	{name: "rename-refused restore console", opts: steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "rename-refused"}},
+	{name: "rename-refused restore console", opts: steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "rename-refused"},
+		known: []knownDifference{{
+			why: "Real side (finding for the restore runbook, and for SimStack, which does not show it): after the console swap and the state repair, " +
+				"the real provider's refresh reads the restored instance, whose maintenance window is RDS's default (a restore does not take the " +
+				"window; the program says Mon:00:00-Mon:03:00) and whose engine version 16.13 is above the program's 16.11, so the preview that must " +
+				"prove the repair proposes an update of engineVersion and maintenanceWindow and the repair-state step stops the run. The simulated " +
+				"engine's preview proposes nothing. The console restore would need a follow-up modify for the window (the export has it) and the " +
+				"program's engineVersion raised to what runs, before the repair's preview.",
+			what: []string{
+				"run: simulated engine done, pulumi CLI failed",
+				"first failed step: simulated engine none, pulumi CLI repair-state",
+				"step repair-state: simulated engine finished, pulumi CLI failed",
+			},
+		}}},
 	{name: "restore-incompatible-parameters restore pulumi", opts: steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "restore-incompatible-parameters"}},
 	{name: "upgrade-precheck-fails upgrade", opts: steps.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails"}},
 	{name: "final-snapshot-exists restore pulumi", opts: steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "final-snapshot-exists"}},
@@ -100,7 +126,11 @@ func TestDifferential(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			o := c.opts
-			o.Yes = true
+			// At --speed 60, as a person rehearses: the pulumi CLI's own
+			// seconds of real time stay minutes of AWS time, within the
+			// runbooks' limits (at 600 a 2-second CLI start is 20 AWS
+			// minutes, and "not found 5 minutes after a create" fires).
+			o.Yes, o.Speed = true, 60
 			sim := runCase(t, o, Engine{})
 			real := runCase(t, o, Engine{Name: EnginePulumi, Pulumi: tools.Pulumi})
 			mu.Lock()
@@ -293,6 +323,16 @@ func compareOutcomes(sim, real outcome) []string {
 // foundByTheTable is the history of what the table found and what fixed
 // it, kept in the generated file.
 const foundByTheTable = `
+## Not in the table
+
+- A Pulumi restore whose application is redeployed through CI (` + "`application.deploy: ci`" + `, the default):
+  its wait for the CI's deploy lasts up to 3 hours of AWS time, too long for CI. Tried by hand on
+  the real engine, it fails: the simulated CI deployed the new db-host, but a local file backend's
+  ` + "`pulumi stack history --json`" + ` numbers every update 0, so the runbook's watch, which looks for an
+  update numbered after the one before, never sees it (the simulated engine numbers its updates).
+  Any DIY backend (file, S3) is like that; Pulumi Cloud numbers them. A finding for the restore
+  runbook (watch by start time, or by config, not by version).
+
 ## Found by this table, and fixed
 
 - **default, throttling and network-loss restore pulumi** (first run of the table, before
