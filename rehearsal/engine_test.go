@@ -52,16 +52,16 @@ func TestPulumiEngineDeploy(t *testing.T) {
 	}
 }
 
-// TestPulumiEngineResume stops a console restore on the real engine as a
-// killed process would (its context ends, its world is closed) and resumes
-// it with `datalayer resume`'s code: the world reopens on the same pulumi
-// stacks, Pulumi's refresh and the state repair run on them, the run
-// finishes, and no AWS write happens twice.
+// TestPulumiEngineResume stops a Pulumi restore on the real engine as a
+// killed process would (its context ends, its world is closed) once its
+// `pulumi up` is done, and resumes it with `datalayer resume`'s code: the
+// world reopens on the same pulumi stacks, the application's `pulumi up`
+// runs on them, the run finishes, and no AWS write happens twice.
 func TestPulumiEngineResume(t *testing.T) {
 	tools := pulumitest.Tools(t)
 	dir := t.TempDir()
 	e := Engine{Name: EnginePulumi, Pulumi: tools.Pulumi}
-	o := steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true, Speed: 300, StateDir: dir}
+	o := steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Yes: true, Speed: 60, StateDir: dir}
 	run, w, err := StartOn(context.Background(), o, e)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func TestPulumiEngineResume(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		for ev := range run.Events() {
-			if ev.Type == steps.EventStepStarted && ev.StepID == "rename-new" {
+			if ev.Type == steps.EventStepFinished && ev.StepID == "up" {
 				cancel()
 			}
 		}
@@ -106,7 +106,7 @@ func TestPulumiEngineResume(t *testing.T) {
 	if w2.engine.Name != EnginePulumi || w2.engine.Pulumi != tools.Pulumi {
 		t.Fatalf("resumed on engine %+v, want the pulumi CLI it ran with", w2.engine)
 	}
-	for _, s := range []string{"rename-new", "state"} {
+	for _, s := range []string{"redeploy-app", "old-gone"} {
 		if !strings.Contains(text.String(), "step-finished "+s+" ") {
 			t.Errorf("step %s did not finish after the resume\n%s", s, text.String())
 		}
@@ -115,7 +115,7 @@ func TestPulumiEngineResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range map[string]int{"CreateDBSnapshot": 1, "RestoreDBInstanceFromDBSnapshot": 1, "ModifyDBInstance": 2} {
+	for k, v := range map[string]int{"CreateDBSnapshot": 1, "RestoreDBInstanceFromDBSnapshot": 1, "DeleteDBInstance": 1} {
 		if n[k] != v {
 			t.Errorf("%s reached AWS %d times, want %d (all: %v)\n%s", k, n[k], v, n, text.String())
 		}
