@@ -24,6 +24,10 @@ type LockFile struct {
 	Path string
 	// Holder says who took the lock, from the file: "user@host pid N".
 	Holder string
+	// PID and Host are the holder's process and machine, when the file
+	// says (0 and "" otherwise), so a caller can tell a dead holder.
+	PID  int
+	Host string
 }
 
 // FileBackendLocks lists the lock files of a stack in a file:// backend
@@ -54,7 +58,9 @@ func FileBackendLocks(backendURL, project, stack string) ([]LockFile, error) {
 		if parent != project && filepath.Dir(dir) != locks {
 			return nil
 		}
-		out = append(out, LockFile{Path: path, Holder: lockHolder(path)})
+		lf := LockFile{Path: path}
+		lf.Holder, lf.PID, lf.Host = lockHolder(path)
+		out = append(out, lf)
 		return nil
 	})
 	if err != nil {
@@ -64,10 +70,10 @@ func FileBackendLocks(backendURL, project, stack string) ([]LockFile, error) {
 	return out, nil
 }
 
-func lockHolder(path string) string {
+func lockHolder(path string) (holder string, pid int, host string) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return ""
+		return "", 0, ""
 	}
 	var l struct {
 		Pid       int    `json:"pid"`
@@ -76,9 +82,9 @@ func lockHolder(path string) string {
 		Timestamp string `json:"timestamp"`
 	}
 	if json.Unmarshal(b, &l) != nil {
-		return ""
+		return "", 0, ""
 	}
-	return fmt.Sprintf("%s@%s pid %d since %s", l.Username, l.Hostname, l.Pid, l.Timestamp)
+	return fmt.Sprintf("%s@%s pid %d since %s", l.Username, l.Hostname, l.Pid, l.Timestamp), l.Pid, l.Hostname
 }
 
 func fileBackendPath(backendURL string) (string, bool) {
@@ -104,7 +110,7 @@ func fileBackendPath(backendURL string) (string, bool) {
 // LockFromState explains a stack's lock files and pending operations with
 // the command that fixes them.
 func LockFromState(stack string, locks []LockFile, pending []apitype.OperationV2) LockState {
-	ls := LockState{Locked: len(locks) > 0}
+	ls := LockState{Locked: len(locks) > 0, Locks: locks}
 	creates := 0
 	for _, op := range pending {
 		ls.PendingOperations = append(ls.PendingOperations, string(op.Resource.URN))

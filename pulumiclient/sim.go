@@ -121,6 +121,9 @@ type simResource struct {
 type simPending struct {
 	URN  string `json:"urn"`
 	Type string `json:"type"`
+	// Inputs are the resource's inputs as the operation began (a create's
+	// checked inputs, with the identifier the provider chose).
+	Inputs map[string]any `json:"inputs,omitempty"`
 }
 
 // OpenSim selects a simulated stack of the program directory dir.
@@ -428,19 +431,7 @@ func (s *SimStack) EditState(_ context.Context, edit func(*State) error) error {
 			initErrors[r.ID] = r.InitErrors
 		}
 	}
-	view := &State{}
-	for _, r := range []struct {
-		res    *simResource
-		delete bool
-	}{{st.Instance, false}, {st.Old, true}} {
-		if r.res != nil {
-			view.Resources = append(view.Resources, StateResource{URN: r.res.URN, Type: InstanceType, ID: r.res.ID, Delete: r.delete,
-				Inputs: copyMap(r.res.Inputs), Outputs: copyMap(r.res.Outputs)})
-		}
-	}
-	for _, p := range st.Pending {
-		view.PendingOperations = append(view.PendingOperations, PendingOperation{Type: p.Type, URN: p.URN})
-	}
+	view := simStateView(st)
 	if err := edit(view); err != nil {
 		return err
 	}
@@ -459,12 +450,41 @@ func (s *SimStack) EditState(_ context.Context, edit func(*State) error) error {
 		*slot = &simResource{URN: r.URN, ID: r.ID, Inputs: copyMap(r.Inputs), Outputs: copyMap(r.Outputs), InitErrors: initErrors[r.ID]}
 	}
 	for _, p := range view.PendingOperations {
-		st.Pending = append(st.Pending, simPending{URN: p.URN, Type: p.Type})
+		st.Pending = append(st.Pending, simPending{URN: p.URN, Type: p.Type, Inputs: copyMap(p.Inputs)})
 	}
 	if err := s.save(st); err != nil {
 		return fmt.Errorf("edit state: %w", err)
 	}
 	return nil
+}
+
+// ReadState implements StateEditor: the simulated state as EditState shows
+// it, without the lock.
+func (s *SimStack) ReadState(context.Context) (*State, error) {
+	st, err := s.load()
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	return simStateView(st), nil
+}
+
+// simStateView shows the simulated state as a State: the instance, a
+// replaced instance pending deletion, and the pending operations.
+func simStateView(st *simState) *State {
+	view := &State{}
+	for _, r := range []struct {
+		res    *simResource
+		delete bool
+	}{{st.Instance, false}, {st.Old, true}} {
+		if r.res != nil {
+			view.Resources = append(view.Resources, StateResource{URN: r.res.URN, Type: InstanceType, ID: r.res.ID, Delete: r.delete,
+				Inputs: copyMap(r.res.Inputs), Outputs: copyMap(r.res.Outputs)})
+		}
+	}
+	for _, p := range st.Pending {
+		view.PendingOperations = append(view.PendingOperations, PendingOperation{Type: p.Type, URN: p.URN, Inputs: copyMap(p.Inputs)})
+	}
+	return view
 }
 
 // History implements Stack: the simulated engine's ups, newest first.

@@ -208,8 +208,8 @@ func settingsFromOutputs(o map[string]any) ProgramSettings {
 
 // pend records an operation as pending before it reaches AWS, as the
 // CLI's snapshot manager does; done removes it once it ended, well or not.
-func (s *SimStack) pend(st *simState, urn, typ string) {
-	st.Pending = append(st.Pending, simPending{URN: urn, Type: typ})
+func (s *SimStack) pend(st *simState, urn, typ string, inputs map[string]any) {
+	st.Pending = append(st.Pending, simPending{URN: urn, Type: typ, Inputs: copyMap(inputs)})
 	_ = s.save(st)
 }
 
@@ -681,7 +681,7 @@ func (s *SimStack) replace(run *simRun, st *simState, p simPlan, em emitter) err
 	if sg := outStr(old, "dbSubnetGroupName"); sg != "" {
 		in.DBSubnetGroupName = aws.String(sg)
 	}
-	s.pend(st, urn, "creating")
+	s.pend(st, urn, "creating", checked)
 	err := s.call(run.ctx, func(ctx context.Context) error {
 		_, err := s.opts.RDS.RestoreDBInstanceFromDBSnapshot(ctx, in)
 		return err
@@ -804,7 +804,7 @@ func (s *SimStack) deleteOld(run *simRun, st *simState, em emitter) error {
 		in.SkipFinalSnapshot = aws.Bool(false)
 		in.FinalDBSnapshotIdentifier = aws.String(prog.FinalSnapshotIdentifier)
 	}
-	s.pend(st, urn, "deleting")
+	s.pend(st, urn, "deleting", old.Inputs)
 	err := s.call(run.ctx, func(ctx context.Context) error {
 		_, err := s.opts.RDS.DeleteDBInstance(ctx, in)
 		return err
@@ -856,7 +856,7 @@ func (s *SimStack) update(run *simRun, st *simState, p simPlan, em emitter) erro
 		if slices.Contains(p.diffs, "parameterGroupName") {
 			in.DBParameterGroupName = aws.String(p.groups.instance)
 		}
-		s.pend(st, urn, "updating")
+		s.pend(st, urn, "updating", st.Instance.Inputs)
 		err := s.call(run.ctx, func(ctx context.Context) error {
 			_, err := s.opts.RDS.ModifyDBInstance(ctx, in)
 			return err

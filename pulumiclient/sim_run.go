@@ -188,7 +188,7 @@ func (s *SimStack) Lock(context.Context) (LockState, error) {
 	}
 	var locks []LockFile
 	if l != nil {
-		locks = append(locks, LockFile{Path: s.lockPath(), Holder: fmt.Sprintf("%s pid %d since %s", l.Host, l.Pid, l.Time.Format(time.RFC3339))})
+		locks = append(locks, LockFile{Path: s.lockPath(), Holder: fmt.Sprintf("%s pid %d since %s", l.Host, l.Pid, l.Time.Format(time.RFC3339)), PID: l.Pid, Host: l.Host})
 	}
 	return LockFromState(s.name, locks, pendingOps(st.Pending)), nil
 }

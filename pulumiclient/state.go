@@ -30,8 +30,83 @@ type StateResource struct {
 type PendingOperation struct {
 	Type string
 	URN  string
+	// Inputs are the resource's inputs as the operation began (a create's
+	// checked inputs: the AWS provider names the instance in Check, so a
+	// pending create of an instance carries its identifier). Read only: an
+	// edit keeps or drops the operation as it was.
+	Inputs map[string]any
 	// extra keeps the operation's resource as it was read.
 	extra json.RawMessage
+}
+
+// PendingIdentifier is the instance identifier a pending operation's inputs
+// name, "" when they name none.
+func (p PendingOperation) PendingIdentifier() string {
+	v, _ := p.Inputs["identifier"].(string)
+	return v
+}
+
+// AdoptReplacement records in the state what an interrupted
+// create-before-delete replacement left in AWS: the live resource with urn
+// becomes a pending delete (Pulumi's delete:true, which the next update
+// deletes, with the final snapshot its own state names) and, right after
+// it, a copy of it tracks the new instance (id, identifier, resource id;
+// inputs as given: the create's checked inputs), which a refresh then reads
+// in full. The pending create of urn is dropped. It is what the engine
+// itself records when such a create completes.
+func (s *State) AdoptReplacement(urn, resourceID, identifier string, inputs map[string]any) error {
+	at := -1
+	for i, r := range s.Resources {
+		if r.URN == urn && !r.Delete {
+			at = i
+		}
+	}
+	if at < 0 {
+		return fmt.Errorf("adopt the replacement: the state has no live resource %s", urn)
+	}
+	old := &s.Resources[at]
+	if old.ID == resourceID {
+		return fmt.Errorf("adopt the replacement: %s already tracks %s", urn, resourceID)
+	}
+	repl := old.Copy()
+	old.Delete = true
+	repl.ID = resourceID
+	if inputs != nil {
+		repl.Inputs = copyMap(inputs)
+	}
+	if repl.Outputs == nil {
+		repl.Outputs = map[string]any{}
+	}
+	// A created resource's outputs echo its inputs (snapshotIdentifier,
+	// finalSnapshotIdentifier...): AWS does not report them, so the
+	// refresh keeps them, and the next diff compares them with the program.
+	for k, v := range copyMap(repl.Inputs) {
+		repl.Outputs[k] = v
+	}
+	for k, v := range map[string]any{"identifier": identifier, "resourceId": resourceID} {
+		repl.Outputs[k] = v
+	}
+	// What names the old instance goes: the refresh reads the new one's.
+	for _, k := range []string{"address", "endpoint", "arn", "status"} {
+		delete(repl.Outputs, k)
+	}
+	if repl.Inputs != nil {
+		repl.Inputs["identifier"] = identifier
+	}
+	s.Resources = append(s.Resources[:at+1], append([]StateResource{repl}, s.Resources[at+1:]...)...)
+	s.DropPending(func(p PendingOperation) bool { return p.URN == urn && p.Type == "creating" })
+	return nil
+}
+
+// DropPending removes the pending operations drop says to.
+func (s *State) DropPending(drop func(PendingOperation) bool) {
+	kept := s.PendingOperations[:0]
+	for _, p := range s.PendingOperations {
+		if !drop(p) {
+			kept = append(kept, p)
+		}
+	}
+	s.PendingOperations = kept
 }
 
 // State is a stack's recorded state (what `pulumi stack export` holds),
@@ -94,6 +169,9 @@ type StateEditor interface {
 	// EditState reads the state, lets edit change it and writes it back.
 	// Nothing is written when edit returns an error.
 	EditState(ctx context.Context, edit func(*State) error) error
+	// ReadState reads the state without changing or locking anything (as
+	// `pulumi stack export`), e.g. to plan a repair before its gate.
+	ReadState(ctx context.Context) (*State, error)
 }
 
 // Known fields of an exported resource (apitype.ResourceV3); the rest is
@@ -161,10 +239,15 @@ func decodeState(deployment json.RawMessage) (st *State, top map[string]json.Raw
 	}
 	for _, op := range ops {
 		var res struct {
-			URN string `json:"urn"`
+			URN    string          `json:"urn"`
+			Inputs json.RawMessage `json:"inputs"`
 		}
 		_ = json.Unmarshal(op.Resource, &res)
-		st.PendingOperations = append(st.PendingOperations, PendingOperation{Type: op.Type, URN: res.URN, extra: op.Resource})
+		pend := PendingOperation{Type: op.Type, URN: res.URN, extra: op.Resource}
+		if len(res.Inputs) > 0 {
+			pend.Inputs, _ = decodeProps(res.Inputs)
+		}
+		st.PendingOperations = append(st.PendingOperations, pend)
 	}
 	return st, top, nil
 }
@@ -247,6 +330,19 @@ func encodeState(st *State, top map[string]json.RawMessage) (json.RawMessage, er
 		}
 	}
 	return json.Marshal(top)
+}
+
+// ReadState implements StateEditor with `pulumi stack export`.
+func (s *LocalStack) ReadState(ctx context.Context) (*State, error) {
+	u, err := s.stack.Export(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read state: export %s: %w", s.name, cliError(err))
+	}
+	st, _, err := decodeState(u.Deployment)
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	return st, nil
 }
 
 // EditState implements StateEditor with `pulumi stack export` and `pulumi

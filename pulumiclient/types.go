@@ -105,7 +105,10 @@ type StackInfo struct {
 
 // LockState tells whether the stack can be updated.
 type LockState struct {
-	Locked            bool
+	Locked bool
+	// Locks are the lock files held (a file backend, or the simulated
+	// engine): who holds them.
+	Locks             []LockFile
 	PendingOperations []string // URNs with pending operations
 	Fix               string   // the exact command that fixes it
 }

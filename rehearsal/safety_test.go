@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
@@ -39,6 +41,11 @@ func (s session) text() string {
 // would when stop says so (its context cancelled, its world closed).
 // deps, when not nil, changes the clients the run gets.
 func startUntil(t *testing.T, dir string, o steps.Options, deps func(steps.Deps) steps.Deps, stop func(steps.Event) bool) session {
+	return startUntilIn(t, dir, o, nil, deps, stop)
+}
+
+// startUntilIn is startUntil with a change to the world before the run.
+func startUntilIn(t *testing.T, dir string, o steps.Options, prepare func(*World), deps func(steps.Deps) steps.Deps, stop func(steps.Event) bool) session {
 	t.Helper()
 	o.StateDir, o.Rehearsal = dir, true
 	if o.Speed == 0 {
@@ -54,6 +61,9 @@ func startUntil(t *testing.T, dir string, o steps.Options, deps func(steps.Deps)
 	w, err := New(context.Background(), Options{Scenario: o.Scenario, Speed: o.Speed, StateDir: dir, Name: o.RunID, Persist: true, Stack: o.Stack})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if prepare != nil {
+		prepare(w)
 	}
 	d := w.Deps()
 	if deps != nil {
@@ -499,65 +509,88 @@ func waitFor(t *testing.T, c *events, ok func(steps.Event) bool) {
 // use (Pulumi's state, not the program) and its fix works when followed: a
 // separate update gives the existing instance a free name first, and the
 // restore finishes with the old instance's final snapshot under that name.
-// The old advice (change the name in the program) is caught before anything
-// is sent, and followed through to the end the same way.
+// The old advice (change the name in the program) no longer fails half-way:
+// the plan check stops it before anything is sent, and following that
+// check's advice leads to the guard's fix and a finished restore.
 func TestFinalSnapshotFixFollowedToTheEnd(t *testing.T) {
+	editName := func(t *testing.T, dataDir, from, to string) {
+		// As an engineer edits index.ts.
+		path := filepath.Join(dataDir, "index.ts")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited := strings.Replace(string(b), `finalSnapshotIdentifier: "`+from+`"`, `finalSnapshotIdentifier: "`+to+`"`, 1)
+		if edited == string(b) {
+			t.Fatalf("the program has no finalSnapshotIdentifier %q to change", from)
+		}
+		if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tt := range []struct {
-		name      string
-		byHand    string // finalSnapshotIdentifier changed in the program before the run
-		wantFinal string // prefix of the old instance's final snapshot
+		name   string
+		byHand string // finalSnapshotIdentifier changed in the program before the run
+		// firstErr: the first session stops with this, and its advice
+		// (put the name back) is followed before the resume.
+		firstErr string
 	}{
-		{name: "the guard's own fix", wantFinal: "final-before-deletion-"},
-		{name: "the name changed by hand in the program", byHand: "final-before-restore-2", wantFinal: "final-before-restore-2"},
+		{name: "the guard's own fix"},
+		{name: "the name changed by hand in the program", byHand: "final-before-restore-2",
+			firstErr: "the replacement also changes finalSnapshotIdentifier"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
 			o := steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true, AppDeploy: "up"}
-			r := runHeadlessIn(t, o, nil, func(w *World) {
-				if tt.byHand == "" {
-					return
+			var prepare func(*World)
+			if tt.byHand != "" {
+				prepare = func(w *World) { editName(t, w.Workspace.DataDir, "final-before-deletion", tt.byHand) }
+			}
+			r := startUntilIn(t, dir, o, prepare, nil, nil)
+			id := r.run.Info().RunID
+			if tt.firstErr != "" {
+				if r.err == nil || !strings.Contains(r.err.Error(), tt.firstErr) {
+					t.Fatalf("the first session: %v, want %q", r.err, tt.firstErr)
 				}
-				// As an engineer following the old advice edits index.ts.
-				path := filepath.Join(w.Workspace.DataDir, "index.ts")
-				b, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatal(err)
+				if n := requests(t, dir, id); n["RestoreDBInstanceFromDBSnapshot"] != 0 {
+					t.Fatalf("a restore was sent: %v", n)
 				}
-				edited := strings.Replace(string(b), `finalSnapshotIdentifier: "final-before-deletion"`, `finalSnapshotIdentifier: "`+tt.byHand+`"`, 1)
-				if edited == string(b) {
-					t.Fatal("the fixture program has no finalSnapshotIdentifier to change")
-				}
-				if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			})
+				editName(t, r.world.Workspace.DataDir, tt.byHand, "final-before-deletion")
+				r = resumeLatest(t, dir)
+			}
 			if r.err != nil {
 				t.Fatalf("the restore did not finish: %v\n%s", r.err, r.text())
 			}
+			w, err := Open(context.Background(), WorldDir(dir, id), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
 			ctx := context.Background()
-			if _, err := r.world.AWS.Instance(ctx, "app5ec7032"); err == nil {
+			if _, err := w.AWS.Instance(ctx, "app5ec7032"); err == nil {
 				t.Fatal("the old instance still exists")
 			}
-			snaps, err := r.world.AWS.Snapshots(ctx, "app5ec7032")
+			snaps, err := w.AWS.Snapshots(ctx, "app5ec7032")
 			if err != nil {
 				t.Fatal(err)
 			}
 			var final string
 			for _, s := range snaps {
-				if strings.HasPrefix(s.ID, tt.wantFinal) && s.ID != "final-before-deletion" {
+				if strings.HasPrefix(s.ID, "final-before-deletion-") {
 					final = s.ID
 				}
 			}
 			if final == "" {
-				t.Fatalf("no final snapshot %s* of the old instance among %v\n%s", tt.wantFinal, snaps, r.text())
+				t.Fatalf("no final snapshot final-before-deletion-* of the old instance among %v\n%s", snaps, r.text())
 			}
-			if _, err := r.world.AWS.Snapshot(ctx, "final-before-deletion"); err != nil {
+			if _, err := w.AWS.Snapshot(ctx, "final-before-deletion"); err != nil {
 				t.Fatalf("the snapshot that held the name is gone: %v", err)
 			}
-			n, _ := r.world.MutatingRequests()
+			n := requests(t, dir, id)
 			if n["RestoreDBInstanceFromDBSnapshot"] != 1 || n["DeleteDBInstance"] != 1 {
 				t.Fatalf("writes that reached AWS: %v", n)
 			}
-			set, err := steps.NewProgram(r.world.Workspace.DataDir).Settings()
+			set, err := steps.NewProgram(w.Workspace.DataDir).Settings()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -628,6 +661,158 @@ func TestEngineVersionBelowAWS(t *testing.T) {
 			}
 			if strings.Contains(r.text(), "Cannot upgrade") {
 				t.Fatalf("AWS was asked for a downgrade\n%s", r.text())
+			}
+		})
+	}
+}
+
+// cutOffUp is a data stack whose `pulumi up` never reaches AWS: the
+// process is killed after the journal recorded the update as issued and
+// before the update sent anything.
+type cutOffUp struct{ pulumiclient.Stack }
+
+func (c cutOffUp) Up(ctx context.Context, _ chan<- pulumiclient.Progress) (pulumiclient.Summary, error) {
+	<-ctx.Done()
+	return pulumiclient.Summary{Result: "cancelled"}, ctx.Err()
+}
+
+// Item 1: a deploy cut off after its `up` was recorded as issued, before
+// anything reached AWS. The resume does not take "issued" for "done": it
+// refreshes, previews, runs what is missing, and verifies against the
+// program and AWS, so AWS ends up running what the program asks for.
+func TestResumedDeployRunsWhatIsMissing(t *testing.T) {
+	dir := t.TempDir()
+	o := steps.Options{Runbook: "deploy", Yes: true}
+	behind := func(w *World) {
+		// AWS runs an older minor than the program's 16.11, and the state
+		// was refreshed (as the runbook says to): the deploy must upgrade.
+		w.Sim.Mutate(func(world *rdssim.World) { world.Instance("app5ec7032").EngineVersion = "16.9" })
+		if _, err := w.Data.Refresh(context.Background(), false, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := startUntilIn(t, dir, o, behind, func(d steps.Deps) steps.Deps {
+		d.Data = cutOffUp{d.Data}
+		return d
+	}, isIssued("pulumi-up:up"))
+	if first.err == nil {
+		t.Fatalf("the first session finished\n%s", first.text())
+	}
+	id := first.run.Info().RunID
+	if n := requests(t, dir, id); n["ModifyDBInstance"] != 0 {
+		t.Fatalf("the cut-off update reached AWS: %v", n)
+	}
+
+	second := resumeLatest(t, dir)
+	if second.err != nil {
+		t.Fatalf("resume: %v\n%s", second.err, second.text())
+	}
+	for _, want := range []string{"the interrupted update left this to do", "update aws:rds/instance:Instance app (changes engineVersion)",
+		"a preview after finishing the update proposes no change", "a preview proposes no change: the program is applied"} {
+		if !strings.Contains(second.text(), want) {
+			t.Errorf("the resumed run does not say %q\n%s", want, second.text())
+		}
+	}
+	if n := requests(t, dir, id); n["ModifyDBInstance"] != 1 {
+		t.Fatalf("the missing update reached AWS %d times, want once: %v", n["ModifyDBInstance"], n)
+	}
+	w, err := Open(context.Background(), WorldDir(dir, id), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	in, err := w.AWS.Instance(context.Background(), "app5ec7032")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.EngineVersion != "16.11" {
+		t.Fatalf("the run said done while AWS runs %s, not the program's 16.11", in.EngineVersion)
+	}
+}
+
+// Item 7: a Pulumi restore whose `up` is cut off or fails half-way is
+// finished by `resume`: it finds out from AWS what the interrupted
+// operations did, repairs Pulumi's state itself behind a gate (the stale
+// lock, the pending create, the half-done replacement) and carries the
+// restore to its end, with the restore sent once. No advice it prints
+// needs a pulumi CLI (a rehearsal has none).
+func TestPulumiRestoreCutOffIsFinishedByResume(t *testing.T) {
+	isPulumi := func(op pulumiclient.Op, status pulumiclient.ProgressStatus) func(steps.Event) bool {
+		return func(e steps.Event) bool {
+			return e.Type == steps.EventPulumi && e.StepID == "up" && e.Pulumi != nil && e.Pulumi.Type == pulumiclient.InstanceType &&
+				e.Pulumi.Op == op && e.Pulumi.Status == status
+		}
+	}
+	for _, tt := range []struct {
+		name    string
+		stop    func(steps.Event) bool
+		fault   *rdssim.Fault
+		wantErr string // the first session's error
+	}{
+		{name: "killed while the restored instance is being created", stop: isPulumi(pulumiclient.OpCreateReplacement, pulumiclient.StepStarted)},
+		{name: "killed once the restored instance is up", stop: isPulumi(pulumiclient.OpCreateReplacement, pulumiclient.StepDone)},
+		{name: "killed while the old instance is being deleted", stop: isPulumi(pulumiclient.OpDeleteReplaced, pulumiclient.StepStarted)},
+		{name: "the update failed deleting the old instance",
+			fault:   &rdssim.Fault{Name: "delete-refused", Actions: []string{"DeleteDBInstance"}, Code: "InternalFailure", Status: 500, Times: 40},
+			wantErr: "pulumi up failed during the delete-replaced of aws:rds/instance:Instance app"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			o := steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}
+			var prepare func(*World)
+			if tt.fault != nil {
+				prepare = func(w *World) { w.Sim.InjectFault(*tt.fault) }
+			}
+			first := startUntilIn(t, dir, o, prepare, nil, tt.stop)
+			if first.err == nil {
+				t.Fatalf("the first session finished\n%s", first.text())
+			}
+			if tt.wantErr != "" && (!strings.Contains(first.err.Error(), tt.wantErr) || !strings.Contains(first.err.Error(), "datalayer resume")) {
+				t.Fatalf("the failed update says %v; want %q and the resume", first.err, tt.wantErr)
+			}
+			id := first.run.Info().RunID
+
+			second := resumeLatest(t, dir)
+			if second.err != nil {
+				t.Fatalf("resume: %v\n%s", second.err, second.text())
+			}
+			out := second.text() + first.text()
+			for _, bad := range []string{"pulumi stack export", "pulumi refresh --clear-pending-creates", "pulumi cancel", "pulumi stack import"} {
+				if strings.Contains(out, bad) {
+					t.Errorf("a rehearsal printed advice it cannot follow (%q)\n%s", bad, out)
+				}
+			}
+			n := requests(t, dir, id)
+			if n["RestoreDBInstanceFromDBSnapshot"] != 1 || n["DeleteDBInstance"] != 1 {
+				t.Fatalf("writes that reached AWS: %v (the restore and the delete once each)", n)
+			}
+			w, err := Open(context.Background(), WorldDir(dir, id), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			ctx := context.Background()
+			if _, err := w.AWS.Instance(ctx, "app5ec7032"); err == nil {
+				t.Fatal("the old instance still exists")
+			}
+			if _, err := w.AWS.Snapshot(ctx, "final-before-deletion"); err != nil {
+				t.Fatalf("no final snapshot of the old instance: %v", err)
+			}
+			exp, err := w.Data.Export(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := w.AWS.Instance(ctx, exp.Identifier)
+			if err != nil || in.ResourceID != exp.ID {
+				t.Fatalf("Pulumi's state tracks %s (%s), AWS says %+v, %v", exp.Identifier, exp.ID, in, err)
+			}
+			host, _, err := w.App.GetConfig(ctx, "db-host")
+			if err != nil || !strings.HasPrefix(host, exp.Identifier+".") {
+				t.Fatalf("the application's db-host is %q, not the restored %s", host, exp.Identifier)
+			}
+			lock, err := w.Data.Lock(ctx)
+			if err != nil || lock.Locked || len(lock.PendingOperations) > 0 {
+				t.Fatalf("the stack is left locked or with pending operations: %+v %v", lock, err)
 			}
 		})
 	}

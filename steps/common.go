@@ -200,38 +200,26 @@ func stackStep() *Step {
 // upKey is the journal key of a stack update.
 func upKey(stack pulumiclient.Stack, step string) string { return "pulumi-up:" + step }
 
-// runUp runs `pulumi up` once. When an earlier session issued it and was
-// interrupted, it is not started again: the stack's lock is checked and the
-// caller re-attaches by polling AWS (reattached is true).
-func runUp(x *Exec, stack pulumiclient.Stack, each func(pulumiclient.Progress)) (sum pulumiclient.Summary, reattached bool, err error) {
+// runUp runs `pulumi up` once. When an earlier session issued it and did
+// not see it end (cut off, or failed), it is not simply started again:
+// resumeUp finds out from AWS and the stack what it did, repairs the
+// state behind a gate, and runs only what is missing (resumed is true).
+func runUp(x *Exec, stack pulumiclient.Stack, each func(pulumiclient.Progress)) (sum pulumiclient.Summary, resumed bool, err error) {
+	return runUpWith(x, stack, upResume{}, each)
+}
+
+// runUpWith is runUp with what the runbook knows for a resume.
+func runUpWith(x *Exec, stack pulumiclient.Stack, hooks upResume, each func(pulumiclient.Progress)) (sum pulumiclient.Summary, resumed bool, err error) {
 	key := upKey(stack, x.s.ID)
 	if _, ok := x.Issued(key); ok {
-		x.Warn("an earlier session started this update and was interrupted; it is not started again")
-		lock, lerr := stack.Lock(x.Ctx())
-		if lerr != nil {
-			return sum, true, fmt.Errorf("check the stack lock: %w", lerr)
-		}
-		if lock.Locked || len(lock.PendingOperations) > 0 {
-			return sum, true, fmt.Errorf("the interrupted update left the stack locked or with pending operations (%s): %s; then `datalayer resume`",
-				strings.Join(lock.PendingOperations, ", "), orDefault(lock.Fix, "run `pulumi cancel`, then `pulumi refresh`"))
-		}
-		return sum, true, nil
+		sum, err = resumeUp(x, stack, hooks, each)
+		return sum, true, err
 	}
 	if err := x.Issue(key, map[string]any{"program": stack.ProgramDir(), "at": x.Clock().Now()}); err != nil {
 		return sum, false, err
 	}
-	ch, wait := x.Progress(each)
-	sum, err = stack.Up(x.Ctx(), ch)
-	close(ch)
-	wait()
-	if err != nil {
-		return sum, false, fmt.Errorf("pulumi up: %w", err)
-	}
-	if sum.Result != "" && sum.Result != "succeeded" {
-		return sum, false, fmt.Errorf("pulumi up ended %s", sum.Result)
-	}
-	x.Say("pulumi up %s in %s: %s", orDefault(sum.Result, "finished"), round(sum.Duration), changesText(sum.Changes))
-	return sum, false, nil
+	sum, err = upOnce(x, stack, each)
+	return sum, false, err
 }
 
 // upIssuedAt is when an earlier session recorded this step's `pulumi up` as
@@ -417,14 +405,7 @@ func upStep(id, title string) *Step {
 		Explanation: "Applies the program to AWS and streams Pulumi's progress. Pulumi only compares with its " +
 			"recorded state, which is why the refresh came first.",
 		Do: func(x *Exec) error {
-			_, reattached, err := runUp(x, x.Deps().Data, nil)
-			if err != nil {
-				return err
-			}
-			if reattached {
-				x.Say("re-attached: watching the instance instead of running the update again")
-				_, err = x.waitAvailable(x.Get("instance"), waitModify)
-			}
+			_, _, err := runUp(x, x.Deps().Data, nil)
 			return err
 		},
 	}

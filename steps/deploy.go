@@ -29,14 +29,19 @@ func deployRunbook() *Runbook {
 
 func verifyDeployStep() *Step {
 	return &Step{
-		ID: "verify", Title: "Check the instance is available with the expected settings", Kind: KindCheck, Phase: PhaseVerify,
-		Needs:    []string{"instance"},
-		Commands: []string{"aws rds describe-db-instances --db-instance-identifier {instance} --query 'DBInstances[0].[DBInstanceStatus,EngineVersion,DBParameterGroups[0].DBParameterGroupName]'"},
-		Explanation: "Waits for the instance to be `available`, then compares the engine version and the " +
-			"parameter group with what the stack says. A later minor version in AWS is expected (AWS applies " +
-			"minors on its own) and only noted; another major or an older version is an error. Changes AWS " +
-			"holds for the maintenance window (the program leaves `applyImmediately` unset, Pulumi's default) " +
-			"are named with the window's next date, and can be applied now behind a typed confirmation.",
+		ID: "verify", Title: "Check AWS runs what the program asks for", Kind: KindCheck, Phase: PhaseVerify,
+		Needs: []string{"instance"},
+		Commands: []string{
+			"aws rds describe-db-instances --db-instance-identifier {instance} --query 'DBInstances[0].[DBInstanceStatus,EngineVersion,DBParameterGroups[0].DBParameterGroupName]'",
+			"pulumi preview --stack {stack}   # must propose no change",
+		},
+		Explanation: "Waits for the instance to be `available`, then checks it against the program, never against " +
+			"what was read before the update: the engine version AWS runs must be the program's (a later minor " +
+			"is expected, AWS applies those on its own; one pending for the maintenance window is named), and a " +
+			"preview must propose no change, so nothing the program asks for is left undone. The parameter group " +
+			"must be the one Pulumi's state, written by this update, records. Changes AWS holds for the " +
+			"maintenance window (the program leaves `applyImmediately` unset, Pulumi's default) are named with " +
+			"the window's next date, and can be applied now behind a typed confirmation.",
 		Do: func(x *Exec) error {
 			in, err := x.WaitAvailable(x.Get("instance"))
 			if err != nil {
@@ -49,26 +54,50 @@ func verifyDeployStep() *Step {
 					return err
 				}
 			}
+			x.Say("%s is available: postgres %s, %s, parameter group %s", in.ID, in.EngineVersion, in.Class, in.ParameterGroup)
+			want := x.Get("code-version")
+			if p := x.Deps().Program; p != nil {
+				if ps, err := p.Settings(); err == nil && ps.EngineVersion != "" {
+					want = ps.EngineVersion
+				}
+			}
+			switch {
+			case want == "" || versionSatisfies(in.EngineVersion, want):
+			case in.Pending.EngineVersion != "" && versionSatisfies(in.Pending.EngineVersion, want):
+				x.Say("engine version %s is pending for the maintenance window (AWS runs %s until then)", in.Pending.EngineVersion, in.EngineVersion)
+			default:
+				return fmt.Errorf("AWS runs postgres %s but the program asks for %s: the update did not reach AWS, or AWS refused it (read the RDS events of %s); nothing says it is done",
+					in.EngineVersion, want, in.ID)
+			}
+			plan, err := previewStack(x, x.Deps().Data, "to verify the deploy")
+			if err != nil {
+				return err
+			}
+			if hasChanges(plan) {
+				return fmt.Errorf("a preview still proposes changes, so the program is not fully applied:\n%sapply them with `datalayer deploy --stack %s`",
+					planText(plan), x.Options().Stack)
+			}
+			x.Say("a preview proposes no change: the program is applied")
 			exp, err := x.Deps().Data.Export(x.Ctx())
 			if err != nil {
 				return fmt.Errorf("read the stack export: %w", err)
 			}
-			x.Say("%s is available: postgres %s, %s, parameter group %s", in.ID, in.EngineVersion, in.Class, in.ParameterGroup)
-			if exp.EngineVersion != "" && in.EngineVersion != exp.EngineVersion && in.Pending.EngineVersion == exp.EngineVersion {
-				x.Say("engine version %s is pending for the maintenance window (AWS runs %s until then)", exp.EngineVersion, in.EngineVersion)
-			} else if exp.EngineVersion != "" && in.EngineVersion != exp.EngineVersion {
-				cmp := compareVersions(in.EngineVersion, exp.EngineVersion)
-				if major(in.EngineVersion) != major(exp.EngineVersion) || cmp < 0 {
-					return fmt.Errorf("engine version is %s in AWS but the stack expects %s", in.EngineVersion, exp.EngineVersion)
-				}
-				x.Warn("AWS runs %s while the code says %s: AWS applied minor versions on its own (version drift); consider bumping engineVersion in index.ts", in.EngineVersion, exp.EngineVersion)
-			}
 			if exp.ParameterGroup != "" && in.ParameterGroup != exp.ParameterGroup {
-				return fmt.Errorf("parameter group is %s in AWS but the stack expects %s", in.ParameterGroup, exp.ParameterGroup)
+				return fmt.Errorf("parameter group is %s in AWS but Pulumi's state records %s", in.ParameterGroup, exp.ParameterGroup)
 			}
 			return nil
 		},
 	}
+}
+
+// versionSatisfies reports whether the version AWS runs is the one the
+// program asks for: the same, a later minor of the same major (AWS applies
+// those on its own), or any minor of a major-only request ("16").
+func versionSatisfies(running, program string) bool {
+	if running == program || strings.HasPrefix(running, program+".") {
+		return true
+	}
+	return major(running) == major(program) && compareVersions(running, program) > 0
 }
 
 // major returns the major part of a postgres version ("16.13" -> "16").

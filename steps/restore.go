@@ -499,13 +499,19 @@ func upRestoreStep() *Step {
 					x.Set("new-instance", id)
 				})
 			}
-			_, reattached, err := runUp(x, x.Deps().Data, named)
+			_, resumed, err := runUpWith(x, x.Deps().Data, upResume{created: restoreCreated(old)}, named)
 			if err != nil {
 				return err
 			}
-			if reattached {
-				if err := reattachRestore(x, old); err != nil {
-					return err
+			if resumed {
+				// The repaired, refreshed state names the replacement.
+				exp, err := x.Deps().Data.Export(x.Ctx())
+				if err != nil {
+					return fmt.Errorf("read the stack export for the replacement's name: %w", err)
+				}
+				if exp.Identifier != "" && exp.Identifier != old && exp.Identifier != x.Get("new-instance") {
+					x.Say("the stack's state names the replacement %s", exp.Identifier)
+					x.Set("new-instance", exp.Identifier)
 				}
 			}
 			if !x.Has("new-instance") {
@@ -525,69 +531,28 @@ func upRestoreStep() *Step {
 	}
 }
 
-// reattachRestore continues a Pulumi-method restore whose `pulumi up` was
-// interrupted, without asking AWS for a second restore.
-func reattachRestore(x *Exec, old string) error {
-	d := x.Deps()
-	exp, err := d.Data.Export(x.Ctx())
-	if err != nil {
-		return fmt.Errorf("read the stack export after the interruption: %w", err)
-	}
-	if exp.Identifier == "" || exp.Identifier == old {
-		// Pulumi's state still holds the old instance: the interrupted
-		// update may have left a restored instance Pulumi does not know.
-		orphan := x.Get("new-instance")
-		if orphan == "" {
-			cands, err := restoreCandidates(x, old, x.Get("snapshot"), upIssuedAt(x))
-			if err != nil {
-				return err
-			}
-			switch len(cands) {
-			case 0:
-				return errors.New("the interrupted update left no new instance in AWS and Pulumi's state still holds the old one: it is safe to start the restore again (`datalayer restore`)")
-			case 1:
-				orphan = cands[0]
-			default:
-				return fmt.Errorf("the interrupted update may have asked AWS for a new instance, and %d instances created since then could be it (%s): they cannot be told apart from AWS alone. "+
-					"Find the one restored from %s in the console (its events say \"Restored from snapshot\"), then import or delete it before a new restore", len(cands), strings.Join(cands, ", "), x.Get("snapshot"))
-			}
+// restoreCreated finds, for a resume, the instance an interrupted restore
+// asked AWS for when Pulumi's pending create does not name it: an instance
+// created since the update began, restored from this snapshot. Several such
+// cannot be told apart from AWS alone (known is false then).
+func restoreCreated(old string) func(x *Exec, op pulumiclient.PendingOperation) (string, bool, error) {
+	return func(x *Exec, op pulumiclient.PendingOperation) (string, bool, error) {
+		if id := x.Get("new-instance"); id != "" {
+			return id, true, nil // named by Pulumi's own events before the interruption
 		}
-		return fmt.Errorf("the interrupted update asked AWS for %s, but Pulumi's state does not know it; running the update again would restore a second instance. "+
-			"Either import it (`pulumi import aws:rds/instance:Instance app <its resource id>` after removing the old one from the state), "+
-			"or delete it (`aws rds delete-db-instance --db-instance-identifier %s --skip-final-snapshot`) and start a new restore", orphan, orphan)
+		cands, err := restoreCandidates(x, old, x.Get("snapshot"), upIssuedAt(x))
+		if err != nil {
+			return "", false, err
+		}
+		switch len(cands) {
+		case 0:
+			return "", true, nil
+		case 1:
+			return cands[0], true, nil
+		}
+		x.Warn("%d instances created since the update began could be the restore it asked for (%s): they cannot be told apart from AWS alone", len(cands), strings.Join(cands, ", "))
+		return "", false, nil
 	}
-	x.Set("new-instance", exp.Identifier)
-	x.Say("Pulumi's state already holds the restored instance %s", exp.Identifier)
-	in, err := d.AWS.Instance(x.Ctx(), old)
-	switch {
-	case IsNotFound(err):
-		x.Say("%s is already deleted", old)
-		return nil
-	case err != nil:
-		return fmt.Errorf("look up %s: %w", old, err)
-	case in.Status == "deleting":
-		x.Say("%s is being deleted: watching it instead of running the update again", old)
-		return nil
-	}
-	// The replacement is recorded but the old instance was not deleted:
-	// another `up` only deletes the replaced instance (no second restore).
-	key := upKey(nil, x.s.ID) + ":finish"
-	if _, ok := x.Issued(key); ok {
-		x.Say("the deletion of %s was already requested: watching it", old)
-		return nil
-	}
-	x.Say("finishing the interrupted update: Pulumi only has to delete %s", old)
-	if err := x.Issue(key, map[string]any{"delete": old}); err != nil {
-		return err
-	}
-	ch, wait := x.Progress(nil)
-	_, err = d.Data.Up(x.Ctx(), ch)
-	close(ch)
-	wait()
-	if err != nil {
-		return fmt.Errorf("pulumi up (finishing the replacement): %w", err)
-	}
-	return nil
 }
 
 // replacementIdentifier picks the new instance's identifier out of a
