@@ -1,6 +1,7 @@
 package tui
 
 import (
+	tea "charm.land/bubbletea/v2"
 	"context"
 	"strings"
 	"sync"
@@ -110,7 +111,7 @@ func TestRealEngineRehearsal(t *testing.T) {
 						prompts++
 					}
 					answered[p.ID] = time.Now()
-					answerOnScreen(t, tm, r, p)
+					answerOnScreen(t, tm, r, s, p)
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
@@ -142,24 +143,48 @@ func TestRealEngineRehearsal(t *testing.T) {
 	}
 }
 
-// answerOnScreen waits for the prompt's screen, then answers it with keys: the
-// recommendation for decisions, a tick for manual steps, the name for gates.
-func answerOnScreen(t *testing.T, tm *teatest.TestModel, r *recorder, p *steps.Prompt) {
+// answerOnScreen waits until the screen shows this prompt (the frame drawn
+// last: an earlier gate may have asked for the same name), then answers it
+// with keys: the recommendation for decisions, a tick for manual steps, the
+// name for gates (typed into an emptied input, since an earlier try may have
+// left text in it). It answers nothing when the prompt closes meanwhile
+// (the engine answers a manual step it sees done, e.g. the application's
+// redeploy in the stack's history).
+func answerOnScreen(t *testing.T, tm *teatest.TestModel, r *recorder, s *watchedSession, p *steps.Prompt) {
 	t.Helper()
+	// The step's title is in the box's first line; the prompt's own title
+	// may be cut at the box's width, so only its start is looked for.
+	title := []rune(p.Title)
+	start := string(title[:min(len(title), 30)])
+	expect := firstNonEmpty(p.Expect, "yes")
+	var want []string
 	switch p.Kind {
 	case steps.PromptGate:
-		expect := p.Expect
-		if expect == "" {
-			expect = "yes"
+		want = []string{"Gate ·", start, "Type " + expect + " to go on"}
+	case steps.PromptManual:
+		want = []string{"Your turn ·", start}
+	default:
+		want = []string{"Decision ·"}
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if open, _ := s.open(); open == nil || open.ID != p.ID {
+			return
 		}
-		waitFor(t, r, "Type "+expect+" to go on")
+		if frameShows(r.lastFrame(), want...) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prompt %q is open but not on the screen:\n%s", p.ID, r.lastFrame())
+		}
+	}
+	switch p.Kind {
+	case steps.PromptGate:
+		tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
 		tm.Type(expect)
 		tm.Send(press("enter"))
 	case steps.PromptManual:
-		waitFor(t, r, "Your turn ·")
 		tm.Send(press("x"))
 	default:
-		waitFor(t, r, "Decision ·")
 		tm.Send(press("enter"))
 	}
 }

@@ -295,13 +295,10 @@ func (m promptModel) Update(msg tea.Msg) (promptModel, tea.Cmd, promptResult) {
 func (m promptModel) gateKey(msg tea.KeyPressMsg) (promptModel, tea.Cmd, promptResult) {
 	k := m.c.keys
 	expect := m.expect()
+	if sm, ok := m.scrollKey(msg); ok {
+		return sm, nil, promptResult{}
+	}
 	switch {
-	case key.Matches(msg, k.PageDown):
-		m.scroll = min(m.scroll+5, m.maxScroll())
-		return m, nil, promptResult{}
-	case key.Matches(msg, k.PageUp):
-		m.scroll = max(0, m.scroll-5)
-		return m, nil, promptResult{}
 	case key.Matches(msg, k.Back):
 		return m, nil, promptResult{answer: &steps.Answer{PromptID: m.p.ID, Value: DeclinedValue}}
 	case key.Matches(msg, k.Confirm):
@@ -322,6 +319,19 @@ func (m promptModel) gateKey(msg tea.KeyPressMsg) (promptModel, tea.Cmd, promptR
 	return m, cmd, promptResult{}
 }
 
+// scrollKey scrolls a long body with pgup/pgdn; ok says the key did.
+func (m promptModel) scrollKey(msg tea.KeyPressMsg) (promptModel, bool) {
+	switch k := m.c.keys; {
+	case key.Matches(msg, k.PageDown):
+		m.scroll = min(m.scroll+5, m.maxScroll())
+	case key.Matches(msg, k.PageUp):
+		m.scroll = max(0, m.scroll-5)
+	default:
+		return m, false
+	}
+	return m, true
+}
+
 func (m promptModel) expect() string {
 	return firstNonEmpty(m.p.Expect, "yes")
 }
@@ -329,13 +339,8 @@ func (m promptModel) expect() string {
 // manualKey handles a key in a manual step: tick it, skip it, add a note.
 func (m promptModel) manualKey(msg tea.KeyPressMsg) (promptModel, tea.Cmd, promptResult) {
 	k := m.c.keys
-	switch {
-	case key.Matches(msg, k.PageDown):
-		m.scroll = min(m.scroll+5, m.maxScroll())
-		return m, nil, promptResult{}
-	case key.Matches(msg, k.PageUp):
-		m.scroll = max(0, m.scroll-5)
-		return m, nil, promptResult{}
+	if sm, ok := m.scrollKey(msg); ok {
+		return sm, nil, promptResult{}
 	}
 	if m.editing {
 		switch {

@@ -78,18 +78,27 @@ func (r *startRecorder) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // View implements tea.Model.
 func (r *startRecorder) View() tea.View { return r.add(r.StartModel.View()) }
 
-// frameLog keeps the text of every frame drawn.
+// frameLog keeps the text of every frame drawn, and of the last one.
 type frameLog struct {
 	mu     sync.Mutex
 	frames strings.Builder
+	last   string
 }
 
 func (l *frameLog) add(v tea.View) tea.View {
+	text := ansi.Strip(v.Content)
 	l.mu.Lock()
-	l.frames.WriteString(ansi.Strip(v.Content))
+	l.frames.WriteString(text)
 	l.frames.WriteByte('\n')
+	l.last = text
 	l.mu.Unlock()
 	return v
+}
+
+func (l *frameLog) lastFrame() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last
 }
 
 func (l *frameLog) drawn() string {
@@ -124,6 +133,16 @@ func waitFor(t *testing.T, r interface{ drawn() string }, text ...string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// frameShows reports whether a frame shows every text.
+func frameShows(frame string, text ...string) bool {
+	for _, s := range text {
+		if !strings.Contains(frame, s) {
+			return false
+		}
+	}
+	return true
 }
 
 func tail(s string, n int) string {
