@@ -240,7 +240,7 @@ func (s *Sim) handle(seq int64, action, version, key string, p params, reqID str
 	var res any
 	switch {
 	case action == "GetCallerIdentity" && version == stsVersion:
-		res = s.getCallerIdentity()
+		res = s.getCallerIdentity(key)
 	case action == "":
 		return nil, ns, errf(400, "MissingAction", "Missing Action"), false
 	default:
@@ -340,11 +340,15 @@ type xCallerIdentity struct {
 	Account string
 }
 
-func (s *Sim) getCallerIdentity() xCallerIdentity {
-	user := s.world.CallerARN[strings.LastIndex(s.world.CallerARN, "/")+1:]
+func (s *Sim) getCallerIdentity(key string) xCallerIdentity {
+	arn := s.world.CallerARN
+	if a, ok := s.world.Callers[key]; ok && a != "" {
+		arn = a
+	}
+	user := arn[strings.LastIndex(arn, "/")+1:]
 	sum := sha256.Sum256([]byte(user))
 	return xCallerIdentity{
-		Arn:     s.world.CallerARN,
+		Arn:     arn,
 		UserID:  "AIDA" + strings.ToUpper(fmt.Sprintf("%x", sum[:8])),
 		Account: s.world.Account,
 	}

@@ -35,11 +35,15 @@ const (
 // returns. Tests change it out of band through Sim.Mutate; Save and Load
 // write and read it as JSON.
 type World struct {
-	Region          string            `json:"region"`
-	Account         string            `json:"account"`
-	Scenario        string            `json:"scenario"`
-	CallerARN       string            `json:"callerArn"` // what STS GetCallerIdentity answers
-	Start           time.Time         `json:"start"`     // the clock's reading when the world was made
+	Region    string `json:"region"`
+	Account   string `json:"account"`
+	Scenario  string `json:"scenario"`
+	CallerARN string `json:"callerArn"` // what STS GetCallerIdentity answers
+	// Callers maps access key ids to the principal ARN GetCallerIdentity
+	// answers for them (in the world's account); other keys get CallerARN.
+	// It lets a test tell apart who made each request (two profiles).
+	Callers         map[string]string `json:"callers,omitempty"`
+	Start           time.Time         `json:"start"` // the clock's reading when the world was made
 	Instances       []*Instance       `json:"instances"`
 	Snapshots       []*Snapshot       `json:"snapshots"`
 	ParameterGroups []*ParameterGroup `json:"parameterGroups"`
