@@ -104,7 +104,9 @@ func ToProgress(ev events.EngineEvent) (Progress, bool) {
 		p.Status = StepFailed
 	case ev.DiagnosticEvent != nil:
 		d := ev.DiagnosticEvent
-		if d.Ephemeral {
+		// Debug lines ("Registering resource ...") are what `pulumi up`
+		// hides without --debug; the event stream carries them regardless.
+		if d.Ephemeral || strings.HasPrefix(d.Severity, "debug") {
 			return p, false
 		}
 		p.Status = Diagnostic
@@ -117,9 +119,10 @@ func ToProgress(ev events.EngineEvent) (Progress, bool) {
 	case ev.SummaryEvent != nil:
 		p.Status = Summarised
 		p.Message = string(ev.SummaryEvent.Result)
-	case ev.CancelEvent != nil:
-		p.Status, p.Severity, p.Message = Diagnostic, "warning", "the operation was cancelled"
 	default:
+		// CancelEvent ends every event stream, successful or not (the
+		// engine's "no more events"); an interrupted operation shows in
+		// its summary and its error instead.
 		return p, false
 	}
 	return p, true
