@@ -1,7 +1,6 @@
 package pulumiclient
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -548,7 +547,30 @@ func newCLICommand(ctx context.Context, path string, grace time.Duration) (*cliC
 // Version implements auto.PulumiCommand.
 func (c *cliCommand) Version() semver.Version { return c.version }
 
+// ProcessStarted describes a pulumi CLI process that has just started.
+type ProcessStarted struct {
+	PID     int
+	Args    []string
+	Started time.Time
+}
+
+type processObserverKey struct{}
+
+// WithProcessObserver returns a context under which every pulumi CLI
+// process this package starts is reported to observe right after it
+// started, so a caller can record its pid (e.g. in a journal) and a later
+// session can tell whether it still runs.
+func WithProcessObserver(ctx context.Context, observe func(ProcessStarted)) context.Context {
+	return context.WithValue(ctx, processObserverKey{}, observe)
+}
+
 // Run implements auto.PulumiCommand.
+//
+// The CLI writes its output to files rather than to pipes read by this
+// process: if datalayer dies (SIGKILL, a lost terminal), a pipe would break
+// and the CLI's next write would kill it half-way through an update; with
+// files it stops as after Ctrl-C (on Linux the kernel interrupts it) or
+// finishes, and leaves no lock behind.
 func (c *cliCommand) Run(ctx context.Context, workdir string, stdin io.Reader, additionalOutput, additionalErrorOutput []io.Writer,
 	additionalEnv []string, args ...string,
 ) (string, string, int, error) {
@@ -560,13 +582,35 @@ func (c *cliCommand) Run(ctx context.Context, workdir string, stdin io.Reader, a
 	env := append(os.Environ(), additionalEnv...)
 	env = append(env, "PULUMI_AUTOMATION_API=true", "PATH="+filepath.Dir(c.path)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = io.MultiWriter(append(additionalOutput, &stdout)...)
-	cmd.Stderr = io.MultiWriter(append(additionalErrorOutput, &stderr)...)
+	outFile, err := os.CreateTemp("", "datalayer-pulumi-stdout-*")
+	if err != nil {
+		return "", "", -2, fmt.Errorf("pulumi %s: output file: %w", firstArg(args), err)
+	}
+	errFile, err := os.CreateTemp("", "datalayer-pulumi-stderr-*")
+	if err != nil {
+		_ = outFile.Close()
+		_ = os.Remove(outFile.Name())
+		return "", "", -2, fmt.Errorf("pulumi %s: output file: %w", firstArg(args), err)
+	}
+	defer func() {
+		_ = outFile.Close()
+		_ = errFile.Close()
+		_ = os.Remove(outFile.Name())
+		_ = os.Remove(errFile.Name())
+	}()
+	cmd.Stdout, cmd.Stderr = outFile, errFile
+	if len(additionalOutput) > 0 || len(additionalErrorOutput) > 0 {
+		// Progress streams want the text as it comes: pipes then.
+		cmd.Stdout = io.MultiWriter(append(additionalOutput, outFile)...)
+		cmd.Stderr = io.MultiWriter(append(additionalErrorOutput, errFile)...)
+	}
 	cmd.Stdin = stdin
 	setProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		return "", "", -2, err
+	}
+	if observe, ok := ctx.Value(processObserverKey{}).(func(ProcessStarted)); ok && observe != nil {
+		observe(ProcessStarted{PID: cmd.Process.Pid, Args: slices.Clone(args), Started: time.Now()})
 	}
 	exited := make(chan struct{})
 	go func() {
@@ -584,7 +628,7 @@ func (c *cliCommand) Run(ctx context.Context, workdir string, stdin io.Reader, a
 			}
 		}
 	}()
-	err := cmd.Wait()
+	err = cmd.Wait()
 	close(exited)
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
@@ -596,5 +640,16 @@ func (c *cliCommand) Run(ctx context.Context, workdir string, stdin io.Reader, a
 	} else if err == nil {
 		code = 0
 	}
-	return stdout.String(), stderr.String(), code, err
+	stdout, _ := os.ReadFile(outFile.Name())
+	stderr, _ := os.ReadFile(errFile.Name())
+	return string(stdout), string(stderr), code, err
+}
+
+func firstArg(args []string) string {
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			return a
+		}
+	}
+	return ""
 }

@@ -87,6 +87,21 @@ func lockHolder(path string) (holder string, pid int, host string) {
 	return fmt.Sprintf("%s@%s pid %d since %s", l.Username, l.Hostname, l.Pid, l.Timestamp), l.Pid, l.Hostname
 }
 
+// runningHere returns the pid of a lock holder still running on this
+// machine, or 0.
+func runningHere(locks []LockFile) int {
+	host, err := os.Hostname()
+	if err != nil {
+		return 0
+	}
+	for _, l := range locks {
+		if l.Host == host && ProcessRunning(l.PID, "pulumi") {
+			return l.PID
+		}
+	}
+	return 0
+}
+
 func fileBackendPath(backendURL string) (string, bool) {
 	if !strings.HasPrefix(backendURL, "file://") {
 		return "", false
@@ -119,6 +134,12 @@ func LockFromState(stack string, locks []LockFile, pending []apitype.OperationV2
 		}
 	}
 	var fixes []string
+	if ls.RunningPID = runningHere(locks); ls.RunningPID != 0 {
+		// An update is in progress: cancelling it would leave its
+		// operations half done. Waiting is the fix.
+		ls.Fix = fmt.Sprintf("an update is running right now (pulumi, pid %d on this machine): let it finish — do not run pulumi cancel — then check again", ls.RunningPID)
+		return ls
+	}
 	if ls.Locked {
 		holders := make([]string, 0, len(locks))
 		for _, l := range locks {

@@ -2,7 +2,10 @@
 
 package pulumiclient
 
-import "os/exec"
+import (
+	"os"
+	"os/exec"
+)
 
 func setProcessGroup(*exec.Cmd) {}
 
@@ -18,4 +21,17 @@ func killGroup(cmd *exec.Cmd) error {
 		return nil
 	}
 	return cmd.Process.Kill()
+}
+
+// ProcessRunning reports whether process pid is alive.
+func ProcessRunning(pid int, _ string) bool {
+	if pid <= 0 {
+		return false
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	_ = p.Release()
+	return true
 }

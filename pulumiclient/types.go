@@ -111,6 +111,10 @@ type LockState struct {
 	Locks             []LockFile
 	PendingOperations []string // URNs with pending operations
 	Fix               string   // the exact command that fixes it
+	// RunningPID is the pid of the pulumi CLI holding the lock when it
+	// still runs on this machine (an update in progress, e.g. one left
+	// finishing by a killed datalayer); 0 otherwise. Never cancel it.
+	RunningPID int
 }
 
 // ExportedInstance is the RDS instance's settings read from `pulumi stack

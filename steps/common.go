@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -137,16 +138,20 @@ func stackStep() *Step {
 			}
 			x.Say("stack config: aws:profile %s, aws:region %s", orDefault(info.AWSProfile, "(not set)"), orDefault(info.AWSRegion, "(not set)"))
 			id := x.r.Info().Identity
-			if id != nil {
+			if id != nil && d.PulumiIdentity != nil {
+				if err := checkPulumiIdentity(x, *id, info); err != nil {
+					return err
+				}
+			} else if id != nil {
 				if !identityFits(*id, info.AWSProfile) {
 					return fmt.Errorf("wrong credentials: stack %s expects AWS profile %q, but the credentials in use (%s) act as %s. "+
 						"Fix: export the access keys of %s (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION=%s) or run with AWS_PROFILE=%s and no AWS_ACCESS_KEY_ID in the environment, then start again",
 						info.Stack, info.AWSProfile, orDefault(id.CredentialSource, "unknown source"), id.ARN, info.AWSProfile, orDefault(info.AWSRegion, "eu-west-2"), info.AWSProfile)
 				}
-				if info.AWSRegion != "" && id.Region != "" && info.AWSRegion != id.Region {
-					return fmt.Errorf("wrong region: stack %s is in %s but the AWS client uses %s: export AWS_REGION=%s and start again", info.Stack, info.AWSRegion, id.Region, info.AWSRegion)
-				}
 				x.Say("the credentials fit the stack's profile")
+			}
+			if id != nil && info.AWSRegion != "" && id.Region != "" && info.AWSRegion != id.Region {
+				return fmt.Errorf("wrong region: stack %s is in %s but the AWS client uses %s: export AWS_REGION=%s (or pass --region %s) and start again", info.Stack, info.AWSRegion, id.Region, info.AWSRegion, info.AWSRegion)
 			}
 			lock, err := d.Data.Lock(x.Ctx())
 			if err != nil {
@@ -197,6 +202,34 @@ func stackStep() *Step {
 	}
 }
 
+// checkPulumiIdentity asks who the pulumi CLI's AWS provider will act as
+// (the stack's aws:profile, else the environment the CLI is given) and
+// stops the run when that is not the identity datalayer acts as and showed:
+// the runbook's first gotcha was Pulumi quietly using another profile.
+func checkPulumiIdentity(x *Exec, id awsclient.Identity, info pulumiclient.StackInfo) error {
+	pid, err := x.Deps().PulumiIdentity(x.Ctx(), info.AWSProfile)
+	if err != nil {
+		if info.AWSProfile != "" {
+			return fmt.Errorf("stack %s names AWS profile %q (aws:profile), which Pulumi uses over exported keys, but it does not work here: %w. "+
+				"Fix: configure it (`aws configure --profile %s`), or remove aws:profile from Pulumi.%s.yaml and export that identity's keys, then start again",
+				info.Stack, info.AWSProfile, err, info.AWSProfile, info.Stack)
+		}
+		return fmt.Errorf("find out who Pulumi will act as: %w", err)
+	}
+	if pid.Account != id.Account || pid.ARN != id.ARN {
+		why := "the environment the pulumi CLI gets"
+		fix := "run datalayer and Pulumi with the same credentials"
+		if info.AWSProfile != "" {
+			why = fmt.Sprintf("stack %s's aws:profile %q, which the AWS provider uses over exported keys", info.Stack, info.AWSProfile)
+			fix = fmt.Sprintf("run with --profile %s (or AWS_PROFILE=%s and no exported keys), or set aws:profile in Pulumi.%s.yaml to the profile you mean", info.AWSProfile, info.AWSProfile, info.Stack)
+		}
+		return fmt.Errorf("wrong credentials: Pulumi would act as %s (account %s, from %s) but datalayer acts as %s (account %s, %s). Nothing was changed. Fix: %s, then start again",
+			pid.ARN, pid.Account, why, id.ARN, id.Account, orDefault(id.CredentialSource, "unknown source"), fix)
+	}
+	x.Say("Pulumi will act as the same identity (%s%s)", pid.ARN, profileText(info.AWSProfile))
+	return nil
+}
+
 // upKey is the journal key of a stack update.
 func upKey(stack pulumiclient.Stack, step string) string { return "pulumi-up:" + step }
 
@@ -234,6 +267,44 @@ func upIssuedAt(x *Exec) time.Time {
 	}
 	_ = json.Unmarshal([]byte(facts), &f)
 	return f.At
+}
+
+// waitForRunningUpdate waits while the pulumi CLI that an interrupted
+// session started for key still runs on this machine (by the pid the
+// journal recorded, or the one holding the stack's lock). After a SIGKILL
+// of datalayer that CLI is finishing its in-flight operations: cancelling
+// it, or starting another update, would leave them half done.
+func waitForRunningUpdate(x *Exec, stack pulumiclient.Stack, key string) error {
+	pid := 0
+	if facts, ok := x.Issued(key + ":process"); ok {
+		var f struct {
+			PID  int    `json:"pid"`
+			Host string `json:"host"`
+		}
+		_ = json.Unmarshal([]byte(facts), &f)
+		if host, _ := os.Hostname(); f.Host == host && pulumiclient.ProcessRunning(f.PID, "pulumi") {
+			pid = f.PID
+		}
+	}
+	if pid == 0 {
+		if lock, err := stack.Lock(x.Ctx()); err == nil {
+			pid = lock.RunningPID
+		}
+	}
+	if pid == 0 {
+		return nil
+	}
+	x.Warn("the update the interrupted session started is still running (pulumi, pid %d): waiting for it to end — it is neither cancelled nor started again", pid)
+	start := x.Clock().Now()
+	for pulumiclient.ProcessRunning(pid, "pulumi") {
+		select {
+		case <-x.Ctx().Done():
+			return fmt.Errorf("stopped waiting for pulumi (pid %d), which still runs: %w", pid, x.Ctx().Err())
+		case <-x.Clock().After(time.Second):
+		}
+	}
+	x.Say("pulumi (pid %d) has ended after %s more", pid, round(x.Clock().Now().Sub(start)))
+	return nil
 }
 
 func changesText(m map[pulumiclient.Op]int) string {

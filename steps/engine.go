@@ -94,6 +94,11 @@ type Deps struct {
 	// JournalFile opens the journal's file for appending; nil opens it on
 	// the file system. Tests give a disk that fills up.
 	JournalFile func(path string) (JournalFile, error)
+	// PulumiIdentity asks AWS who the pulumi CLI's AWS provider acts as
+	// when the stack's config names aws:profile stackProfile ("" when it
+	// names none): the credentials it resolves from the environment the
+	// CLI is given and that profile. Nil when the stacks are simulated.
+	PulumiIdentity func(ctx context.Context, stackProfile string) (awsclient.Identity, error)
 }
 
 // Options choose the runbook, the stack and the pre-answers of a run.

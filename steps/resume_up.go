@@ -3,6 +3,7 @@ package steps
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,6 +49,11 @@ type stateRepair struct {
 func resumeUp(x *Exec, stack pulumiclient.Stack, hooks upResume, each func(pulumiclient.Progress)) (pulumiclient.Summary, error) {
 	var sum pulumiclient.Summary
 	x.Warn("an earlier session started this update and did not see it end: AWS and Pulumi's state say what it did before anything is sent again")
+	// The journal names the CLI that update ran in: a killed datalayer
+	// leaves it finishing, with or without a lock file to tell.
+	if err := waitForRunningUpdate(x, stack, upKey(stack, x.s.ID)); err != nil {
+		return sum, err
+	}
 	stale, err := interruptedLock(x, stack)
 	if err != nil {
 		return sum, err
@@ -432,7 +438,15 @@ func upOnce(x *Exec, stack pulumiclient.Stack, each func(pulumiclient.Progress))
 			each(p)
 		}
 	})
-	sum, err := stack.Up(x.Ctx(), ch)
+	key := upKey(stack, x.s.ID) + ":process"
+	ctx := pulumiclient.WithProcessObserver(x.Ctx(), func(ps pulumiclient.ProcessStarted) {
+		if slices.Contains(ps.Args, "up") {
+			host, _ := os.Hostname()
+			// Best effort: resume also finds the pid in the lock file.
+			_ = x.Issue(key, map[string]any{"pid": ps.PID, "host": host, "at": ps.Started})
+		}
+	})
+	sum, err := stack.Up(ctx, ch)
 	close(ch)
 	wait()
 	if err == nil && sum.Result != "" && sum.Result != "succeeded" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -60,12 +61,12 @@ func (a *app) realDeps(ctx context.Context, l config.Loaded, stack string) (step
 	if err != nil {
 		return steps.Deps{}, nil, err
 	}
-	popts := pulumiclient.Options{Pulumi: l.Pulumi.Binary, BackendURL: l.Pulumi.BackendURL}
+	popts := pulumiclient.Options{Pulumi: l.Pulumi.Binary, BackendURL: l.Pulumi.BackendURL, Env: pulumiAWSEnv(l)}
 	data, err := pulumiclient.OpenLocal(ctx, dataDir, stack, popts)
 	if err != nil {
 		return steps.Deps{}, nil, fmt.Errorf("data stack: %w", err)
 	}
-	deps := steps.Deps{AWS: client, Data: data, Program: steps.NewProgram(dataDir), Clock: clock.Real{}}
+	deps := steps.Deps{AWS: client, Data: data, Program: steps.NewProgram(dataDir), Clock: clock.Real{}, PulumiIdentity: a.pulumiIdentity(l)}
 	if appDir, err := programDir("application.dir", l.Application.Dir); err == nil {
 		app, err := pulumiclient.OpenLocal(ctx, appDir, stack, popts)
 		if err != nil {
@@ -79,6 +80,51 @@ func (a *app) realDeps(ctx context.Context, l config.Loaded, stack string) (step
 	go func() { _ = poller.Run(pctx) }()
 	deps.Poller = poller
 	return deps, stop, nil
+}
+
+// pulumiAWSEnv is what the pulumi CLI must be told so that its AWS
+// provider acts as datalayer's own client does: the region datalayer uses,
+// the profile given with --profile (which beats exported keys, as it does
+// for datalayer, so the keys are blanked), and an endpoint given by flag or
+// config file. Settings that came from the environment reach the CLI as
+// they are.
+func pulumiAWSEnv(l config.Loaded) map[string]string {
+	env := map[string]string{}
+	if l.Region != "" {
+		env["AWS_REGION"] = l.Region
+		env["AWS_DEFAULT_REGION"] = l.Region
+	}
+	if l.Profile != "" {
+		env["AWS_PROFILE"] = l.Profile
+		env["AWS_DEFAULT_PROFILE"] = l.Profile
+		env["AWS_ACCESS_KEY_ID"] = ""
+		env["AWS_SECRET_ACCESS_KEY"] = ""
+		env["AWS_SESSION_TOKEN"] = ""
+	}
+	if l.Endpoint != "" && !strings.HasPrefix(l.Sources["endpoint"], "$") {
+		env["AWS_ENDPOINT_URL_RDS"] = l.Endpoint
+		env["AWS_ENDPOINT_URL_STS"] = l.Endpoint
+	}
+	return env
+}
+
+// pulumiIdentity resolves the identity the pulumi CLI's AWS provider acts
+// as. A stack's aws:profile beats exported keys there (the provider loads
+// it as an explicit profile, hashicorp/aws-sdk-go-base v2), as --profile
+// does for datalayer; without one the provider takes what the environment
+// the CLI gets says, which pulumiAWSEnv made datalayer's own choice.
+func (a *app) pulumiIdentity(l config.Loaded) func(ctx context.Context, stackProfile string) (awsclient.Identity, error) {
+	return func(ctx context.Context, stackProfile string) (awsclient.Identity, error) {
+		lo := awsLoadOptions(l)
+		if stackProfile != "" {
+			lo.Profile = stackProfile
+		}
+		c, err := awsclient.Load(ctx, lo)
+		if err != nil {
+			return awsclient.Identity{}, err
+		}
+		return c.Identity(ctx)
+	}
 }
 
 // programDir checks that a Pulumi program directory exists.

@@ -129,10 +129,7 @@ func (a *app) completeStacks(*cobra.Command, []string, string) ([]string, cobra.
 // from the environment are the SDK's own to read (an explicit profile would
 // beat exported keys, and AWS_ENDPOINT_URL_RDS must not redirect STS).
 func (a *app) awsClient(ctx context.Context, l config.Loaded) (*awsclient.Client, error) {
-	lo := awsclient.LoadOptions{Region: l.Region, Profile: l.Profile}
-	if !strings.HasPrefix(l.Sources["endpoint"], "$") {
-		lo.Endpoint = l.Endpoint
-	}
+	lo := awsLoadOptions(l)
 	// Eight tries (backoff up to 20 s) instead of the SDK's three: a
 	// throttling burst shared with the console and other tools should cost a
 	// runbook step some seconds, not the step. AWS_MAX_ATTEMPTS still wins.
@@ -145,6 +142,16 @@ func (a *app) awsClient(ctx context.Context, l config.Loaded) (*awsclient.Client
 		return nil, fmt.Errorf("aws: %w", err)
 	}
 	return c, nil
+}
+
+// awsLoadOptions are the AWS settings of the configuration that the SDK
+// would not find by itself in the environment.
+func awsLoadOptions(l config.Loaded) awsclient.LoadOptions {
+	lo := awsclient.LoadOptions{Region: l.Region, Profile: l.Profile}
+	if !strings.HasPrefix(l.Sources["endpoint"], "$") {
+		lo.Endpoint = l.Endpoint
+	}
+	return lo
 }
 
 // statusReport is what `status` prints; its JSON form is stable for scripts.
