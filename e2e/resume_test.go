@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,25 +14,13 @@ import (
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
-// build compiles the binary once per test run.
-func build(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "datalayer")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = ".."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestKillMidRestoreThenResume kills `datalayer rehearse restore` with
 // SIGKILL while the restored instance is being created, runs `datalayer
 // resume`, and checks the restore finishes with no AWS operation issued
 // twice: the simulator's log of mutating requests (kept in the state
 // directory across both processes) and the journal agree.
 func TestKillMidRestoreThenResume(t *testing.T) {
-	bin := build(t)
+	bin := binary(t)
 	state := t.TempDir()
 	env := append(os.Environ(), "DATALAYER_STATE_DIR="+state, "NO_COLOR=1")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -55,18 +54,6 @@ func (x *tmux) typeText(text string, keys ...string) {
 	}
 }
 
-// buildBinary builds the datalayer command from the module root.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "datalayer")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = ".."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 var (
 	gateRE     = regexp.MustCompile(`Type (\S+) to go on`)
 	exitRE     = regexp.MustCompile(`datalayer exited with status (\d+)`)
@@ -87,7 +74,7 @@ func TestRehearseRestoreInTmux(t *testing.T) {
 		{name: "pulumi method", args: []string{"rehearse", "restore", "--speed", "120"}},
 		{name: "console method", args: []string{"rehearse", "restore", "--speed", "120", "--method", "console"}},
 	}
-	bin := buildBinary(t)
+	bin := binary(t)
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			state := t.TempDir()
