@@ -90,12 +90,14 @@ func ToProgress(ev events.EngineEvent) (Progress, bool) {
 			p.Inputs = StripSecrets(md.New.Inputs)
 		}
 	case ev.ResOutputsEvent != nil:
+		if ev.ResOutputsEvent.Planning {
+			// A preview reports each planned step twice (before and
+			// "after"); the first says it all.
+			return p, false
+		}
 		md := ev.ResOutputsEvent.Metadata
 		fillStep(&p, md)
 		p.Status = StepDone
-		if ev.ResOutputsEvent.Planning {
-			p.Status = StepPlanned
-		}
 		if md.New != nil {
 			p.Outputs = StripSecrets(md.New.Outputs)
 		}
