@@ -43,19 +43,23 @@ const (
 	dockerARN     = "arn:aws:iam::123456789012:user/docker-user"
 	dbPassword    = "e2e-db-password-5c2f9a1e77"
 	finalSnapshot = "final-before-deletion"
-	paramGroup16  = "postgres16-force-ssl-off"
+	paramGroup16  = "staging-postgres16-force-ssl-off"
 )
 
 // dataMain is the data program, equivalent to the team's index.ts for
 // what the test provider implements: the parameter group that turns
 // rds.force_ssl off and the auto-named instance that keeps a final
 // snapshot when it is deleted.
-const dataMain = `resources:
+const dataMain = `config:
+  db-password:
+    type: String
+    secret: true
+resources:
   # The default postgres16 group enforces SSL; our containers connect without it.
   parameterGroup:
     type: aws:rds:ParameterGroup
     properties:
-      name: postgres16-force-ssl-off
+      name: staging-postgres16-force-ssl-off
       family: postgres16
       parameters:
         - name: rds.force_ssl
@@ -91,9 +95,6 @@ runtime: yaml
 description: The data layer, an RDS Postgres instance
 config:
   aws:region: eu-west-2
-  db-password:
-    type: string
-    secret: true
 plugins:
   providers:
     - name: aws
@@ -106,10 +107,14 @@ runtime: yaml
 description: The application layer; reads the database host from config
 config:
   aws:region: eu-west-2
+`
+
+const appMain = `config:
   db-host:
-    type: string
+    type: String
     secret: true
 outputs:
+  # The data layer's instance endpoint, e.g. app5ec7032.c9akciq32x1z.eu-west-2.rds.amazonaws.com.
   databaseHost: ${db-host}
 `
 
@@ -306,6 +311,7 @@ func (p *prod) writeRepo() {
 	write(t, filepath.Join(p.dataDir, "Pulumi.yaml"), dataProject(p.tools))
 	write(t, filepath.Join(p.dataDir, "Main.yaml"), dataMain)
 	write(t, filepath.Join(p.appDir, "Pulumi.yaml"), appProject)
+	write(t, filepath.Join(p.appDir, "Main.yaml"), appMain)
 	write(t, filepath.Join(p.root, "README.md"), "# the team's repository (e2e fixture)\n")
 	p.git("init", "-q", "-b", "main")
 	p.git("config", "user.name", "On-call Engineer")

@@ -2,6 +2,7 @@ package pulumiclient
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,6 +45,39 @@ func TestLockFromState(t *testing.T) {
 	}
 }
 
+// TestLockHeldByARunningUpdate: a lock whose holder still runs on this
+// machine is an update in progress (e.g. the CLI a killed datalayer left
+// finishing): the fix is to wait, never `pulumi cancel`. A holder that is
+// gone is a stale lock, and cancel is the fix.
+func TestLockHeldByARunningUpdate(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// This test binary (pulumiclient.test) stands for a running pulumi.
+	running := LockFile{Path: "/b/x.json", Holder: "me@" + host + " pid", PID: os.Getpid(), Host: host}
+	ls := LockFromState("staging", []LockFile{running}, []apitype.OperationV2{{Type: apitype.OperationTypeCreating, Resource: apitype.ResourceV3{URN: urnApp}}})
+	if !ls.Locked || ls.RunningPID != os.Getpid() || strings.Contains(ls.Fix, "pulumi cancel --stack") || !strings.Contains(ls.Fix, "let it finish") ||
+		len(ls.PendingOperations) != 1 {
+		t.Errorf("running holder: %+v", ls)
+	}
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := running
+	stale.PID = gone.Process.Pid
+	ls = LockFromState("staging", []LockFile{stale}, nil)
+	if ls.RunningPID != 0 || !strings.Contains(ls.Fix, "pulumi cancel --stack staging") {
+		t.Errorf("stale holder: %+v", ls)
+	}
+	elsewhere := running
+	elsewhere.Host = host + "-other"
+	if ls = LockFromState("staging", []LockFile{elsewhere}, nil); ls.RunningPID != 0 || !strings.Contains(ls.Fix, "make sure no other update is running") {
+		t.Errorf("holder on another machine: %+v", ls)
+	}
+}
+
 func TestFileBackendLocks(t *testing.T) {
 	root := t.TempDir()
 	write := func(rel, body string) {
@@ -62,7 +96,8 @@ func TestFileBackendLocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || !strings.HasSuffix(got[0].Path, "a1.json") || got[0].Holder != "ci@runner pid 42 since 2026-11-25T22:00:00Z" {
+	if len(got) != 1 || !strings.HasSuffix(got[0].Path, "a1.json") || got[0].Holder != "ci@runner pid 42 since 2026-11-25T22:00:00Z" ||
+		got[0].PID != 42 || got[0].Host != "runner" {
 		t.Errorf("locks = %+v", got)
 	}
 	if got, _ := FileBackendLocks("file://"+t.TempDir(), "data", "staging"); len(got) != 0 {

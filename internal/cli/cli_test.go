@@ -91,6 +91,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad config from env", []string{"status"}, map[string]string{"AWS_REGION": "mars"}, ExitUsage, "$AWS_REGION: region"},
 		{"missing config file", []string{"status", "--config", "/nonexistent/datalayer.yaml"}, nil, ExitUsage, "config file"},
 		{"sim bad scenario", []string{"sim", "--scenario", "meteor"}, nil, ExitUsage, `--scenario "meteor"`},
+		{"sim bad caller", []string{"sim", "--caller", "AKIDONLY"}, nil, ExitUsage, `--caller "AKIDONLY": give ACCESS_KEY_ID=ARN`},
 		{"report extra args", []string{"report", "a", "b"}, nil, ExitUsage, "accepts at most 1 arg"},
 	}
 	for _, tt := range tests {
