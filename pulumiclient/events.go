@@ -68,6 +68,27 @@ func stripValue(v any) (any, bool) {
 	return v, true
 }
 
+// plannedOnce drops a planned step that repeats the one before it for the
+// same resource: a preview reports each step twice (before and after), and
+// the second adds nothing unless it differs (a refresh's "refresh" becomes
+// an "update" with the drifted properties).
+type plannedOnce struct{ seen map[string]bool }
+
+func (d *plannedOnce) keep(p Progress) bool {
+	if p.Status != StepPlanned {
+		return true
+	}
+	if d.seen == nil {
+		d.seen = map[string]bool{}
+	}
+	k := p.URN + "\x00" + string(p.Op) + "\x00" + strings.Join(p.Keys, ",") + "\x00" + strings.Join(p.Diffs, ",")
+	if d.seen[k] {
+		return false
+	}
+	d.seen[k] = true
+	return true
+}
+
 // ToProgress turns one engine event into a Progress value; ok is false for
 // events the runbooks do not show (prelude, policy, stdout noise...).
 func ToProgress(ev events.EngineEvent) (Progress, bool) {
@@ -90,14 +111,12 @@ func ToProgress(ev events.EngineEvent) (Progress, bool) {
 			p.Inputs = StripSecrets(md.New.Inputs)
 		}
 	case ev.ResOutputsEvent != nil:
-		if ev.ResOutputsEvent.Planning {
-			// A preview reports each planned step twice (before and
-			// "after"); the first says it all.
-			return p, false
-		}
 		md := ev.ResOutputsEvent.Metadata
 		fillStep(&p, md)
 		p.Status = StepDone
+		if ev.ResOutputsEvent.Planning {
+			p.Status = StepPlanned
+		}
 		if md.New != nil {
 			p.Outputs = StripSecrets(md.New.Outputs)
 		}

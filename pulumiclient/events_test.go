@@ -25,7 +25,7 @@ func TestToProgressShowsWhatMatters(t *testing.T) {
 	}{
 		{"debug line", diag("debug", "Registering resource: t=aws:rds/instance:Instance, name=app, custom=true, remote=false\n"), false, "", ""},
 		{"end of stream", events.EngineEvent{EngineEvent: apitype.EngineEvent{CancelEvent: &apitype.CancelEvent{}}}, false, "", ""},
-		{"planned step, second report", events.EngineEvent{EngineEvent: apitype.EngineEvent{ResOutputsEvent: &apitype.ResOutputsEvent{Metadata: md, Planning: true}}}, false, "", ""},
+		{"planned step, second report", events.EngineEvent{EngineEvent: apitype.EngineEvent{ResOutputsEvent: &apitype.ResOutputsEvent{Metadata: md, Planning: true}}}, true, StepPlanned, ""},
 		{"planned step", events.EngineEvent{EngineEvent: apitype.EngineEvent{ResourcePreEvent: &apitype.ResourcePreEvent{Metadata: md, Planning: true}}}, true, StepPlanned, ""},
 		{"step done", events.EngineEvent{EngineEvent: apitype.EngineEvent{ResOutputsEvent: &apitype.ResOutputsEvent{Metadata: md}}}, true, StepDone, ""},
 		{"warning", diag("warning", "deprecated input\n"), true, Diagnostic, "warning"},
@@ -43,5 +43,29 @@ func TestToProgressShowsWhatMatters(t *testing.T) {
 				t.Errorf("progress = %+v, want status %s severity %q", p, tt.status, tt.severity)
 			}
 		})
+	}
+}
+
+// TestPlannedStepsShownOnce: the engine reports each planned step of a
+// preview twice; it is shown once, unless the second report differs (a
+// refresh's drift, with the properties that drifted).
+func TestPlannedStepsShownOnce(t *testing.T) {
+	urn := "urn:pulumi:staging::data::aws:rds/instance:Instance::app"
+	var d plannedOnce
+	for i, tt := range []struct {
+		p    Progress
+		keep bool
+	}{
+		{Progress{URN: urn, Op: OpCreateReplacement, Status: StepPlanned, Keys: []string{"snapshotIdentifier"}}, true},
+		{Progress{URN: urn, Op: OpCreateReplacement, Status: StepPlanned, Keys: []string{"snapshotIdentifier"}}, false},
+		{Progress{URN: urn, Op: OpReplace, Status: StepPlanned, Keys: []string{"snapshotIdentifier"}}, true},
+		{Progress{URN: urn, Op: "refresh", Status: StepPlanned}, true},
+		{Progress{URN: urn, Op: OpUpdate, Status: StepPlanned, Diffs: []string{"backupRetentionPeriod"}}, true},
+		{Progress{URN: urn, Op: OpUpdate, Status: StepStarted}, true},
+		{Progress{URN: urn, Op: OpUpdate, Status: StepStarted}, true},
+	} {
+		if got := d.keep(tt.p); got != tt.keep {
+			t.Errorf("event %d (%s %s): keep = %v, want %v", i, tt.p.Status, tt.p.Op, got, tt.keep)
+		}
 	}
 }

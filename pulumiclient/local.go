@@ -463,9 +463,10 @@ type pump struct {
 
 func newPump(progress chan<- Progress, on func(events.EngineEvent)) *pump {
 	p := &pump{ch: make(chan events.EngineEvent), stop: make(chan struct{}), done: make(chan struct{})}
+	var once plannedOnce
 	handle := func(ev events.EngineEvent) {
 		on(ev)
-		if pr, ok := ToProgress(ev); ok && progress != nil {
+		if pr, ok := ToProgress(ev); ok && progress != nil && once.keep(pr) {
 			if pr.Time.IsZero() {
 				pr.Time = time.Now()
 			}

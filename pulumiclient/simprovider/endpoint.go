@@ -1,6 +1,7 @@
 package simprovider
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 )
@@ -40,9 +42,13 @@ type settings struct {
 	region      string // AWS_REGION; the stack's aws:region wins
 	key, secret string
 	token       string
-	poll        time.Duration
-	timeout     time.Duration
-	maxAttempts int
+	// profile, credentialsFile and configFile are AWS_PROFILE,
+	// AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE: where a profile's
+	// keys are read from.
+	profile, credentialsFile, configFile string
+	poll                                 time.Duration
+	timeout                              time.Duration
+	maxAttempts                          int
 }
 
 // Endpoint returns the RDS endpoint override the provider must use, or an
@@ -73,21 +79,23 @@ func settingsFromEnv(getenv func(string) string) (settings, error) {
 		return settings{}, err
 	}
 	s := settings{
-		endpoint:    ep,
-		region:      getenv("AWS_REGION"),
-		key:         getenv("AWS_ACCESS_KEY_ID"),
-		secret:      getenv("AWS_SECRET_ACCESS_KEY"),
-		token:       getenv("AWS_SESSION_TOKEN"),
-		poll:        durationFrom(getenv(EnvPoll), 100*time.Millisecond),
-		timeout:     durationFrom(getenv(EnvTimeout), 10*time.Minute),
-		maxAttempts: MaxAttempts,
+		endpoint:        ep,
+		region:          getenv("AWS_REGION"),
+		key:             getenv("AWS_ACCESS_KEY_ID"),
+		secret:          getenv("AWS_SECRET_ACCESS_KEY"),
+		token:           getenv("AWS_SESSION_TOKEN"),
+		profile:         getenv("AWS_PROFILE"),
+		credentialsFile: getenv("AWS_SHARED_CREDENTIALS_FILE"),
+		configFile:      getenv("AWS_CONFIG_FILE"),
+		poll:            durationFrom(getenv(EnvPoll), 100*time.Millisecond),
+		timeout:         durationFrom(getenv(EnvTimeout), 10*time.Minute),
+		maxAttempts:     MaxAttempts,
 	}
 	if n, err := strconv.Atoi(getenv("AWS_MAX_ATTEMPTS")); err == nil && n > 0 {
 		s.maxAttempts = n
 	}
 	if s.key == "" || s.secret == "" {
-		// The simulator accepts any signature; never fall back to a profile.
-		s.key, s.secret, s.token = "AKIDSIMULATEDPROVIDER", "simulated-provider-secret", ""
+		s.key, s.secret, s.token = "", "", ""
 	}
 	return s, nil
 }
@@ -115,9 +123,52 @@ func NewRetryer(maxAttempts int) aws.Retryer {
 	})
 }
 
-// newRDSClient builds an RDS client for the endpoint override, in region.
-// It never reads shared config or profiles.
+// Dummy credentials sign the requests when no profile or key is found: the
+// simulator accepts any signature.
+const (
+	dummyKey    = "AKIDSIMULATEDPROVIDER"
+	dummySecret = "simulated-provider-secret"
+)
+
+// credentials resolves the credentials the real AWS provider would use
+// (hashicorp/aws-sdk-go-base v2, which @pulumi/aws inherits): the stack's
+// aws:profile beats exported keys; without one, exported keys, then
+// AWS_PROFILE. Only a profile's static keys are read from the shared files;
+// a profile that is missing or holds no keys (SSO, a role) gives the dummy
+// keys, so a rehearsal never needs an AWS set-up. The endpoint always stays
+// the simulator's.
+func (s settings) credentials(stackProfile string) aws.CredentialsProvider {
+	profile := stackProfile
+	if profile == "" && s.key == "" {
+		profile = s.profile
+	}
+	if profile != "" {
+		sc, err := config.LoadSharedConfigProfile(context.Background(), profile, func(o *config.LoadSharedConfigOptions) {
+			if s.credentialsFile != "" {
+				o.CredentialsFiles = []string{s.credentialsFile}
+			}
+			if s.configFile != "" {
+				o.ConfigFiles = []string{s.configFile}
+			}
+		})
+		if err == nil && sc.Credentials.HasKeys() {
+			return credentials.NewStaticCredentialsProvider(sc.Credentials.AccessKeyID, sc.Credentials.SecretAccessKey, sc.Credentials.SessionToken)
+		}
+	}
+	if s.key != "" {
+		return credentials.NewStaticCredentialsProvider(s.key, s.secret, s.token)
+	}
+	return credentials.NewStaticCredentialsProvider(dummyKey, dummySecret, "")
+}
+
+// newRDSClient builds an RDS client for the endpoint override, in region,
+// with the exported keys or AWS_PROFILE's (see credentials).
 func (s settings) newRDSClient(region string) *rds.Client {
+	return s.newRDSClientAs(region, "")
+}
+
+// newRDSClientAs is newRDSClient for a stack that names aws:profile.
+func (s settings) newRDSClientAs(region, stackProfile string) *rds.Client {
 	if region == "" {
 		region = s.region
 	}
@@ -127,7 +178,7 @@ func (s settings) newRDSClient(region string) *rds.Client {
 	return rds.New(rds.Options{
 		Region:       region,
 		BaseEndpoint: aws.String(s.endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider(s.key, s.secret, s.token),
+		Credentials:  s.credentials(stackProfile),
 		Retryer:      NewRetryer(s.maxAttempts),
 	})
 }

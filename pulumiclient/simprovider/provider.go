@@ -23,6 +23,7 @@ type server struct {
 
 	mu          sync.Mutex
 	region      string // the stack's aws:region
+	profile     string // the stack's aws:profile
 	maxAttempts int    // the stack's aws:maxRetries
 }
 
@@ -58,13 +59,13 @@ func (s *server) typeOf(urn, typ string) (resourceType, []field, string, error) 
 
 func (s *server) client() *rds.Client {
 	s.mu.Lock()
-	region, attempts := s.region, s.maxAttempts
+	region, profile, attempts := s.region, s.profile, s.maxAttempts
 	s.mu.Unlock()
 	set := s.set
 	if attempts > 0 && set.maxAttempts == MaxAttempts {
 		set.maxAttempts = attempts // AWS_MAX_ATTEMPTS wins over the stack's config
 	}
-	return set.newRDSClient(region)
+	return set.newRDSClientAs(region, profile)
 }
 
 func (s *server) waiter() waiter { return waiter{poll: s.set.poll, timeout: s.set.timeout} }
@@ -177,17 +178,18 @@ func (s *server) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*pul
 }
 
 // Configure implements pulumirpc.ResourceProviderServer: the stack's
-// aws:region and aws:maxRetries apply; aws:profile is accepted and
-// ignored (credentials come from the environment, or are dummies).
+// aws:region, aws:profile (whose keys beat exported ones, as in the real
+// provider) and aws:maxRetries apply.
 func (s *server) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
 	args, err := unmarshal(req.GetArgs(), "config")
 	if err != nil {
 		return nil, err
 	}
 	region := props(args).str("region")
+	profile := props(args).str("profile")
 	attempts, _ := props(args).num("maxRetries")
 	s.mu.Lock()
-	s.region, s.maxAttempts = region, attempts
+	s.region, s.profile, s.maxAttempts = region, profile, attempts
 	s.mu.Unlock()
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true, AcceptResources: true}, nil
 }
