@@ -113,7 +113,7 @@ func TestProdKillDuringUpThenResume(t *testing.T) {
 			args:   []string{"restore", "--stack", "staging", "--method", "pulumi", "--lost", "whole"},
 			action: "RestoreDBInstanceFromDBSnapshot",
 			check: func(t *testing.T, p *prod, out string) {
-				p.checkPulumiRestore(out)
+				p.checkPulumiRestoreOps(out, false)
 			},
 		},
 	}
@@ -142,24 +142,56 @@ func TestProdKillDuringUpThenResume(t *testing.T) {
 			if pid == 0 {
 				t.Fatal("the journal does not name the pulumi CLI process of the up")
 			}
-			orphanAlive := pulumiclient.ProcessRunning(pid, "pulumi")
-			t.Logf("pulumi up (pid %d) still running right after the kill: %v", pid, orphanAlive)
+			// The CLI outlives the killed datalayer: it finishes the update it
+			// was confirmed for (resume waits for it).
+			if !pulumiclient.ProcessRunning(pid, "pulumi") {
+				t.Errorf("pulumi up (pid %d) died with datalayer", pid)
+			}
+			// Learn when it ends, to know whether resume had to wait.
+			orphanEnded := make(chan time.Time, 1)
+			go func() {
+				for pulumiclient.ProcessRunning(pid, "pulumi") {
+					time.Sleep(50 * time.Millisecond)
+				}
+				orphanEnded <- time.Now()
+			}()
+			var upStarted time.Time
+			var upOnce sync.Once
 
-			out, code := p.plain(8*time.Minute, p.chooseSnapshot(nil), "resume")
+			second := p.startPlain(p.chooseSnapshot(nil), func(line string, _ *plainRun) {
+				if strings.Contains(line, "▶ up:") {
+					upOnce.Do(func() { upStarted = time.Now() })
+				}
+			}, "resume")
+			select {
+			case <-second.done:
+			case <-time.After(8 * time.Minute):
+				second.Kill()
+				t.Fatalf("resume did not finish:\n%s", second.Output())
+			}
+			out, code := second.Output(), second.Wait()
 			t.Logf("resume:\n%s", out)
 			if code != 0 {
 				t.Fatalf("resume exited %d", code)
 			}
-			if pulumiclient.ProcessRunning(pid, "pulumi") {
-				t.Errorf("the first session's pulumi (pid %d) still runs after the resume", pid)
-			}
 			if strings.Contains(out, "pulumi cancel") {
 				t.Errorf("resume advises pulumi cancel")
 			}
-			if orphanAlive && !strings.Contains(out, "still running") {
-				t.Errorf("resume did not say it waited for the update still running")
+			select {
+			case ended := <-orphanEnded:
+				// Still running when resume reached the up step: it must
+				// have waited for it, and said so.
+				if !upStarted.IsZero() && ended.After(upStarted) && !strings.Contains(out, "still running") {
+					t.Errorf("pulumi (pid %d) ran until %s, after resume's up step began (%s), and resume did not say it waited",
+						pid, ended.Format(time.StampMilli), upStarted.Format(time.StampMilli))
+				}
+			case <-time.After(10 * time.Second):
+				t.Errorf("the first session's pulumi (pid %d) still runs after the resume", pid)
 			}
 			tt.check(t, p, first.Output()+out)
+			if h := p.updates(p.dataDir); h["update"] != 2 || h["update:succeeded"] != 2 {
+				t.Errorf("the data stack's history has %v; want the set-up's update and one more, both succeeded (no up twice)", h)
+			}
 			if ls := p.lockFiles(); len(ls) > 0 {
 				t.Errorf("lock files left: %v", ls)
 			}

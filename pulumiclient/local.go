@@ -568,10 +568,10 @@ func WithProcessObserver(ctx context.Context, observe func(ProcessStarted)) cont
 // Run implements auto.PulumiCommand.
 //
 // The CLI writes its output to files rather than to pipes read by this
-// process: if datalayer dies (SIGKILL, a lost terminal), a pipe would break
-// and the CLI's next write would kill it half-way through an update; with
-// files it stops as after Ctrl-C (on Linux the kernel interrupts it) or
-// finishes, and leaves no lock behind.
+// process: if datalayer dies (SIGKILL, a crash), a pipe would break and the
+// CLI's next line would kill it half-way through an update, leaving the
+// stack locked with pending operations; with files it finishes the update
+// cleanly and `datalayer resume` waits for it.
 func (c *cliCommand) Run(ctx context.Context, workdir string, stdin io.Reader, additionalOutput, additionalErrorOutput []io.Writer,
 	additionalEnv []string, args ...string,
 ) (string, string, int, error) {

@@ -1,4 +1,4 @@
-//go:build linux
+//go:build !windows
 
 package pulumiclient
 
@@ -21,11 +21,11 @@ const fakeCLI = `#!/bin/sh
 trap 'echo interrupted > "$FAKE_MARK"; exit 130' INT
 echo started > "$FAKE_MARK.started"
 i=0
-while [ $i -lt 300 ]; do echo "updating $i"; echo "progress $i" >&2; sleep 0.1; i=$((i+1)); done
+while [ $i -lt 30 ]; do echo "updating $i"; echo "progress $i" >&2; sleep 0.1; i=$((i+1)); done
 echo finished > "$FAKE_MARK"
 `
 
-// TestHelperCLIParent is not a test: TestCLIStopsWhenDatalayerDies runs
+// TestHelperCLIParent is not a test: TestCLIFinishesWhenDatalayerDies runs
 // the test binary as a stand-in datalayer that starts the fake CLI and
 // waits, to be killed.
 func TestHelperCLIParent(t *testing.T) {
@@ -38,12 +38,14 @@ func TestHelperCLIParent(t *testing.T) {
 	t.Fatal("the fake CLI ended while its parent was alive")
 }
 
-// TestCLIStopsWhenDatalayerDies: when datalayer is killed (SIGKILL) while
-// the pulumi CLI runs, the CLI is interrupted as Ctrl-C would (and so
-// stops cleanly, releasing its lock) instead of running on unwatched; and
-// its output no longer goes to a pipe whose reader died, which used to kill
-// it at its next line, half-way through an update.
-func TestCLIStopsWhenDatalayerDies(t *testing.T) {
+// TestCLIFinishesWhenDatalayerDies: when datalayer is killed (SIGKILL)
+// while the pulumi CLI runs, the CLI finishes its work cleanly. Its output
+// used to go to a pipe whose reader died with datalayer, which killed it at
+// its next line, half-way through an update (stack locked, pending
+// operations). It is not signalled either: Linux's parent-death signal
+// would reach it once per dying thread of the Go parent, and pulumi's
+// second SIGINT terminates it at once.
+func TestCLIFinishesWhenDatalayerDies(t *testing.T) {
 	dir := t.TempDir()
 	script := filepath.Join(dir, "pulumi")
 	if err := os.WriteFile(script, []byte(fakeCLI), 0o755); err != nil {
@@ -63,8 +65,8 @@ func TestCLIStopsWhenDatalayerDies(t *testing.T) {
 	}
 	_ = parent.Wait()
 	got := waitFile(t, mark, 20*time.Second)
-	if strings.TrimSpace(got) != "interrupted" {
-		t.Fatalf("the CLI ended %q after datalayer died, want interrupted", got)
+	if strings.TrimSpace(got) != "finished" {
+		t.Fatalf("the CLI ended %q after datalayer died, want finished", got)
 	}
 }
 

@@ -12,11 +12,17 @@ import (
 )
 
 // setProcessGroup puts the CLI in its own process group, so a terminal's
-// Ctrl-C reaches it only through the context (and thus only once), and asks
-// the kernel to interrupt it if datalayer dies first (where it can).
+// Ctrl-C reaches it only through the context (and thus only once).
+//
+// No parent-death signal is asked for: for a multi-threaded parent such as
+// a Go program, Linux sends it again each time a dying thread hands the
+// child to another (PR_SET_PDEATHSIG follows the thread, not the process),
+// and a second SIGINT makes pulumi terminate at once, leaving the stack
+// locked with pending operations. A CLI whose datalayer died finishes the
+// update it was confirmed for; its pid is in the journal and its lock says
+// it runs, so `datalayer resume` waits for it and no one is told to cancel it.
 func setProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	setDeathSignal(cmd.SysProcAttr)
 }
 
 // interrupt asks the CLI to stop as Ctrl-C does; it then cancels the update
