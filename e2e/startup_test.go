@@ -164,7 +164,7 @@ func startupEnv(t *testing.T) []string {
 // the bound. Ctrl-C at the first frame, with nothing in flight in AWS or
 // Pulumi, ends the run at once with status 130 and the resume command.
 func TestStartupOnSilentTerminal(t *testing.T) {
-	bin := buildBinary(t)
+	bin := binary(t)
 
 	t.Run("version", func(t *testing.T) {
 		s := startSilent(t, bin, startupEnv(t), "version")
