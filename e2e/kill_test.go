@@ -204,7 +204,7 @@ func (p *prod) lockFiles() []string {
 	var out []string
 	backend := strings.TrimPrefix(p.env["PULUMI_BACKEND_URL"], "file://")
 	_ = filepath.WalkDir(filepath.Join(backend, ".pulumi", "locks"), func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".json") {
 			out = append(out, path)
 		}
 		return nil

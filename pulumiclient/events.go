@@ -99,6 +99,11 @@ func ToProgress(ev events.EngineEvent) (Progress, bool) {
 	p := Progress{Time: at}
 	switch {
 	case ev.Error != nil:
+		if strings.Contains(ev.Error.Error(), "context canceled") {
+			// The stream ends so when the operation is interrupted; the
+			// operation's own error says what happened.
+			return p, false
+		}
 		p.Status, p.Severity, p.Message = Diagnostic, "error", "event stream: "+ev.Error.Error()
 	case ev.ResourcePreEvent != nil:
 		md := ev.ResourcePreEvent.Metadata

@@ -409,7 +409,10 @@ func EnvSetCommand(env, project, key, value string, secret bool) []string {
 func (s *LocalStack) opError(ctx context.Context, op string, err error) error {
 	err = cliError(err)
 	if ctx.Err() != nil {
-		return fmt.Errorf("pulumi %s was interrupted: %w; before the next update check the stack's lock and pending operations, then run `pulumi refresh --stack %s`", op, err, s.name)
+		if strings.Contains(err.Error(), "signal: killed") {
+			return fmt.Errorf("pulumi %s was interrupted and did not stop within %s (pulumi.interrupt_grace), so it was killed: the stack is left locked, with the operations it had in flight pending in its state; `datalayer resume` says how to clear them", op, s.cmd.grace)
+		}
+		return fmt.Errorf("pulumi %s was interrupted: %w; it stopped after finishing the operations it had in flight", op, err)
 	}
 	if auto.IsConcurrentUpdateError(err) || strings.Contains(err.Error(), "currently locked") {
 		// Use a fresh context: the caller's may be near its end.
@@ -423,19 +426,29 @@ func (s *LocalStack) opError(ctx context.Context, op string, err error) error {
 	return fmt.Errorf("pulumi %s: %w", op, err)
 }
 
-// cliError shortens an Automation API error to the CLI's own message.
+// cliError shortens an Automation API error (its message carries the CLI's
+// whole stdout) to the CLI's own message and the end of its stderr.
 func cliError(err error) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	if i := strings.Index(msg, "\nstderr: "); i >= 0 {
-		stderr := strings.TrimSpace(msg[i+len("\nstderr: "):])
-		if stderr != "" {
-			return fmt.Errorf("%w (%s)", errors.Unwrap(err), lastLines(stderr, 6))
-		}
+	i := strings.Index(msg, "\ncode: ")
+	if i < 0 {
+		return err
 	}
-	return err
+	inner := errors.Unwrap(err)
+	if inner == nil {
+		inner = errors.New(msg[:i])
+	}
+	stderr := ""
+	if j := strings.Index(msg, "\nstderr: "); j >= 0 {
+		stderr = strings.TrimSpace(msg[j+len("\nstderr: "):])
+	}
+	if stderr != "" {
+		return fmt.Errorf("%w (%s)", inner, lastLines(stderr, 6))
+	}
+	return inner
 }
 
 func lastLines(s string, n int) string {

@@ -158,7 +158,7 @@ func stackStep() *Step {
 				return fmt.Errorf("check the stack lock: %w", err)
 			}
 			if lock.Locked || len(lock.PendingOperations) > 0 {
-				return fmt.Errorf("the stack is locked or has pending operations (%s): %s", strings.Join(lock.PendingOperations, ", "), orDefault(lock.Fix, "run `pulumi cancel` and `pulumi refresh`"))
+				return fmt.Errorf("the stack is locked or has pending operations (%s): in %s, %s", strings.Join(lock.PendingOperations, ", "), d.Data.ProgramDir(), orDefault(lock.Fix, "run `pulumi cancel` and `pulumi refresh`"))
 			}
 			exp, err := d.Data.Export(x.Ctx())
 			if err != nil {

@@ -61,7 +61,7 @@ func (a *app) realDeps(ctx context.Context, l config.Loaded, stack string) (step
 	if err != nil {
 		return steps.Deps{}, nil, err
 	}
-	popts := pulumiclient.Options{Pulumi: l.Pulumi.Binary, BackendURL: l.Pulumi.BackendURL, Env: pulumiAWSEnv(l)}
+	popts := pulumiclient.Options{Pulumi: l.Pulumi.Binary, BackendURL: l.Pulumi.BackendURL, Env: pulumiAWSEnv(l), InterruptGrace: l.Pulumi.InterruptGrace.Duration()}
 	data, err := pulumiclient.OpenLocal(ctx, dataDir, stack, popts)
 	if err != nil {
 		return steps.Deps{}, nil, fmt.Errorf("data stack: %w", err)

@@ -142,6 +142,10 @@ type Pulumi struct {
 	BackendURL string `yaml:"backend_url"`
 	// Binary is the pulumi CLI to run; empty finds it on PATH.
 	Binary string `yaml:"binary"`
+	// InterruptGrace is how long a `pulumi up` interrupted by Ctrl-C may
+	// take to stop (its in-flight operations finish, the lock is released)
+	// before datalayer kills it, leaving the lock and pending operations.
+	InterruptGrace Duration `yaml:"interrupt_grace"`
 }
 
 // Duration is a time.Duration written as "10s" or "1m30s".
@@ -163,6 +167,7 @@ func Default() Config {
 	return Config{
 		Region:       "eu-west-2",
 		PollInterval: Duration(10 * time.Second),
+		Pulumi:       Pulumi{InterruptGrace: Duration(30 * time.Second)},
 		Data:         Program{Dir: "infrastructure/data", Project: "data"},
 		Application: Application{
 			Program:   Program{Dir: "infrastructure/application", Project: "application"},
@@ -289,6 +294,9 @@ func (c Config) Validate() error {
 	}
 	if d := time.Duration(c.PollInterval); d < time.Second || d > 10*time.Minute {
 		bad("poll_interval", "%s is outside 1s..10m; AWS shows changes within seconds and throttles fast polling", d)
+	}
+	if d := time.Duration(c.Pulumi.InterruptGrace); d < time.Second || d > time.Hour {
+		bad("pulumi.interrupt_grace", "%s is outside 1s..1h; an RDS operation in flight can take many minutes to finish", d)
 	}
 	checkProgram := func(path string, p Program) {
 		if strings.TrimSpace(p.Dir) == "" {

@@ -57,7 +57,7 @@ func TestParseFull(t *testing.T) {
 			NightlySynced: []string{},
 		},
 		MaintenanceMode: MaintenanceMode{Command: "./scripts/maintenance --site planx"},
-		Pulumi:          Pulumi{BackendURL: "file:///srv/pulumi", Binary: "/opt/pulumi/bin/pulumi"},
+		Pulumi:          Pulumi{BackendURL: "file:///srv/pulumi", Binary: "/opt/pulumi/bin/pulumi", InterruptGrace: Duration(2 * time.Minute)},
 		Upgrade: Upgrade{SpotChecks: SpotChecks{
 			QueriesFile: "infra/db/spot-checks.yaml", DatabaseURLEnv: "STAGING_DB_URL",
 			SlowdownThreshold: 2, StatementTimeout: Duration(time.Minute),
@@ -155,6 +155,7 @@ func TestValidateErrors(t *testing.T) {
 		{"maintenance shell", func(c *Config) { c.MaintenanceMode.Command = "curl x | sh" }, "maintenance_mode.command"},
 		{"instance", func(c *Config) { c.Stacks[0].Instance = "app--1" }, "stacks[0].instance"},
 		{"backend", func(c *Config) { c.Pulumi.BackendURL = "nowhere" }, "pulumi.backend_url"},
+		{"interrupt grace", func(c *Config) { c.Pulumi.InterruptGrace = Duration(0) }, "pulumi.interrupt_grace"},
 		{"profile", func(c *Config) { c.Profile = "a b" }, "profile"},
 		{"database url env", func(c *Config) { c.Upgrade.SpotChecks.DatabaseURLEnv = "DB URL" }, "upgrade.spot_checks.database_url_env"},
 		{"slowdown threshold", func(c *Config) { c.Upgrade.SpotChecks.SlowdownThreshold = 0.5 }, "upgrade.spot_checks.slowdown_threshold"},
