@@ -1,6 +1,9 @@
 package pulumiclient
 
 import (
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
@@ -69,3 +72,46 @@ func TestPlannedStepsShownOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIErrorKeepsTheDiagnostics: an Automation API error carries the
+// CLI's whole output; what is kept is the CLI's own message and its
+// errors (on stderr, or the update's diagnostics on stdout), not pages of
+// progress.
+func TestCLIErrorKeepsTheDiagnostics(t *testing.T) {
+	stdout := "Updating (staging):\n ~ aws:rds:Instance app updating (0s)\n ~ aws:rds:Instance app **updating failed** error: restore: DBSnapshotNotFound: no-such-snapshot\nDiagnostics:\n  aws:rds:Instance (app):\n    error: restore: DBSnapshotNotFound: no-such-snapshot\n  pulumi:pulumi:Stack (data-staging):\n    error: update failed\nResources:\n    2 unchanged\n"
+	tests := []struct {
+		name, stdout, stderr string
+		want, not            []string
+	}{
+		{"diagnostics on stdout", stdout, "", []string{"failed to run update", "DBSnapshotNotFound", "update failed"}, []string{"Updating (staging)", "unchanged"}},
+		{"stderr", "lots of progress\n", "error: the stack is currently locked by 1 lock(s)\n", []string{"currently locked"}, []string{"lots of progress"}},
+		{"interrupted", "^C received; cancelling.\n@ updating....\n", "", []string{"failed to run update"}, []string{"^C received", "updating"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := fmt.Errorf("failed to run update: %w", errors.New("exit status 1"))
+			err := cliError(autoLike{err: raw, stdout: tt.stdout, stderr: tt.stderr})
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%q lacks %q", err, w)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(err.Error(), n) {
+					t.Errorf("%q still has %q", err, n)
+				}
+			}
+		})
+	}
+}
+
+// autoLike formats like the Automation API's error.
+type autoLike struct {
+	err            error
+	stdout, stderr string
+}
+
+func (a autoLike) Error() string {
+	return fmt.Sprintf("%s\ncode: 1\nstdout: %s\nstderr: %s\n", a.err, a.stdout, a.stderr)
+}
+func (a autoLike) Unwrap() error { return a.err }

@@ -441,14 +441,44 @@ func cliError(err error) error {
 	if inner == nil {
 		inner = errors.New(msg[:i])
 	}
-	stderr := ""
+	stdout, stderr := "", ""
 	if j := strings.Index(msg, "\nstderr: "); j >= 0 {
 		stderr = strings.TrimSpace(msg[j+len("\nstderr: "):])
+		if k := strings.Index(msg[:j], "\nstdout: "); k >= 0 {
+			stdout = msg[k+len("\nstdout: ") : j]
+		}
 	}
-	if stderr != "" {
+	switch {
+	case stderr != "":
 		return fmt.Errorf("%w (%s)", inner, lastLines(stderr, 6))
+	case errorLines(stdout) != "":
+		// The CLI prints a failed update's diagnostics on stdout.
+		return fmt.Errorf("%w (%s)", inner, errorLines(stdout))
 	}
 	return inner
+}
+
+// errorLines returns the distinct "error: ..." lines of the CLI's output,
+// the last few, joined.
+func errorLines(out string) string {
+	var lines []string
+	seen := map[string]bool{}
+	for _, l := range strings.Split(out, "\n") {
+		l = strings.TrimSpace(l)
+		if i := strings.Index(l, "error: "); i >= 0 {
+			l = l[i:]
+		} else {
+			continue
+		}
+		if !seen[l] {
+			seen[l] = true
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) > 4 {
+		lines = lines[len(lines)-4:]
+	}
+	return strings.Join(lines, " | ")
 }
 
 func lastLines(s string, n int) string {
