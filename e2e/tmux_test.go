@@ -89,7 +89,7 @@ func TestRehearseRestoreInTmux(t *testing.T) {
 
 			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 			defer cancel()
-			final, answered := drive(ctx, t, x)
+			final, answered := drive(ctx, t, x, nil)
 			t.Logf("answered %d prompts; final screen:\n%s", answered, final)
 
 			for _, want := range []string{"Run finished", "datalayer report", "REHEARSAL"} {
@@ -127,8 +127,9 @@ func TestRehearseRestoreInTmux(t *testing.T) {
 }
 
 // drive answers prompts until the run ends, and returns the final screen
-// and how many prompts it answered.
-func drive(ctx context.Context, t *testing.T, x *tmux) (string, int) {
+// and how many prompts it answered. onScreen, when given, sees every screen
+// captured on the way (to check no frame shows a secret).
+func drive(ctx context.Context, t *testing.T, x *tmux, onScreen func(string)) (string, int) {
 	t.Helper()
 	var last string
 	answered := 0
@@ -136,6 +137,9 @@ func drive(ctx context.Context, t *testing.T, x *tmux) (string, int) {
 	lastAt := time.Time{}
 	for {
 		s := x.screen()
+		if onScreen != nil {
+			onScreen(s)
+		}
 		last = s
 		if finishedRE.MatchString(s) {
 			return s, answered
