@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,12 +18,12 @@ import (
 //     stack stays locked (the lock file of a dead pulumi) with the
 //     instance's update as a pending operation. datalayer exits 130 naming
 //     `datalayer resume`.
-//  2. `datalayer resume` does not run the update again: it stops on the
-//     lock and pending operation with the commands that clear them, and
-//     where to run them.
-//  3. Following them (pulumi cancel; drop the pending operation once AWS
-//     shows the modify done; pulumi refresh) and resuming again finishes
-//     the run, with the one modify AWS accepted.
+//  2. `datalayer resume` does not run the update again: it names the lock
+//     of the dead pulumi and the pending operation, repairs Pulumi's record
+//     behind a typed confirmation (as `pulumi cancel` and dropping the
+//     pending operation would), waits for AWS to finish the modify,
+//     refreshes, and ends when a preview shows nothing left: the one modify
+//     AWS accepted, no lock left.
 func TestProdCtrlCDuringLongUp(t *testing.T) {
 	t.Parallel()
 	p := newProd(t, prodOptions{Deployed: true, StackProfile: true, Speed: 10, Config: "  interrupt_grace: 3s\n"})
@@ -73,47 +71,42 @@ func TestProdCtrlCDuringLongUp(t *testing.T) {
 		t.Errorf("lock files after a pulumi killed past its grace: %v; want its one lock", locks)
 	}
 
-	// The path offered: resume says what to run, and where.
-	out2, code := p.plain(5*time.Minute, nil, "resume")
-	t.Logf("first resume (exit %d):\n%s", code, out2)
-	if code != 1 {
-		t.Fatalf("resume over a locked stack exited %d, want 1", code)
+	if !strings.Contains(out1, "interrupt_grace") {
+		t.Errorf("the interrupted deploy does not say pulumi was killed after the interrupt grace")
 	}
-	cmds := offeredCommands(out2)
-	t.Logf("commands offered: %q", cmds)
-	if len(cmds) == 0 || !strings.Contains(strings.Join(cmds, "\n"), "pulumi cancel --stack staging") {
-		t.Fatalf("resume offers no pulumi cancel:\n%s", out2)
+
+	// The path offered: `datalayer resume`. It does not run the update
+	// again: it shows what the interrupted update left (the lock of a dead
+	// pulumi, the pending update), repairs Pulumi's record behind a typed
+	// confirmation, waits for AWS to finish the modify, refreshes, and
+	// finishes when a preview shows nothing left.
+	var gates []string
+	r := p.startPlain(func(pp plainPrompt) (string, bool) {
+		gates = append(gates, pp.Title)
+		return "", false
+	}, nil, "resume")
+	select {
+	case <-r.done:
+	case <-time.After(8 * time.Minute):
+		r.Kill()
+		t.Fatalf("resume did not finish:\n%s", r.Output())
 	}
-	if !strings.Contains(out2, "infrastructure/data") {
-		t.Errorf("the advice does not say where to run the commands")
-	}
-	if got := accepted(p.requests())["ModifyDBInstance"]; got != before+1 {
-		t.Errorf("ModifyDBInstance accepted %d times, want %d: resume must not update again", got, before+1)
-	}
-	// As the advice says: check in AWS that the modify finished first.
-	p.waitFor("the class change to finish in AWS", 3*time.Minute, func() bool {
-		in, ok := p.instance(p.Instance)
-		return ok && in.Status == "available" && in.DBInstanceClass == "db.t3.medium"
-	})
-	for _, c := range cmds {
-		if strings.HasPrefix(c, "pulumi cancel") || strings.HasPrefix(c, "pulumi refresh") {
-			// A person confirms at pulumi's prompt; without a terminal,
-			// --yes is that confirmation.
-			c += " --yes"
-		}
-		sh := exec.Command("sh", "-c", c)
-		sh.Dir = p.dataDir
-		sh.Env = p.environ(nil)
-		o, err := sh.CombinedOutput()
-		t.Logf("$ %s\n%s", c, o)
-		if err != nil {
-			t.Fatalf("the offered command %q failed: %v", c, err)
-		}
-	}
-	out3, code := p.plain(5*time.Minute, nil, "resume")
-	t.Logf("second resume (exit %d):\n%s", code, out3)
+	out2, code := r.Output(), r.Wait()
+	t.Logf("resume (exit %d):\n%s", code, out2)
 	if code != 0 {
-		t.Fatalf("resume after following the advice exited %d", code)
+		t.Fatalf("resume after Ctrl-C exited %d", code)
+	}
+	repairAsked := false
+	for _, g := range gates {
+		if strings.Contains(g, "Repair Pulumi's state") {
+			repairAsked = true
+		}
+	}
+	if !repairAsked {
+		t.Errorf("resume repaired the stack without a typed confirmation (prompts: %q)", gates)
+	}
+	if strings.Contains(out2, "pulumi cancel --stack") && !strings.Contains(out2, "as `pulumi cancel` does") {
+		t.Errorf("resume advises pulumi cancel instead of offering the repair")
 	}
 	in, _ := p.instance(p.Instance)
 	if in.DBInstanceClass != "db.t3.medium" || in.Status != "available" {
@@ -128,24 +121,7 @@ func TestProdCtrlCDuringLongUp(t *testing.T) {
 	if ops, other := p.previewOps(); len(ops) > 0 || len(other) > 0 {
 		t.Errorf("a preview after the run still proposes %v / %v", ops, other)
 	}
-	for where, text := range map[string]string{"the output": out1 + out2 + out3, "the journals": p.journals()} {
+	for where, text := range map[string]string{"the output": out1 + out2, "the journals": p.journals()} {
 		p.noSecrets(where, text, p.secrets())
 	}
-}
-
-// offeredCommands picks the pulumi commands datalayer's advice names
-// ("run: CMD", "; then CMD"), in order, from the first line giving it.
-func offeredCommands(out string) []string {
-	var cmds []string
-	re := regexp.MustCompile(`(?:run: |; then )(pulumi [^;]+)`)
-	for _, l := range strings.Split(out, "\n") {
-		if !strings.Contains(l, "pulumi cancel --stack") {
-			continue
-		}
-		for _, m := range re.FindAllStringSubmatch(l, -1) {
-			cmds = append(cmds, strings.TrimSpace(m[1]))
-		}
-		break
-	}
-	return cmds
 }
