@@ -203,11 +203,11 @@ func TestProdRestorePulumiCIPlain(t *testing.T) {
 func (p *prod) checkConsoleRestore(out string, original awsInstance) {
 	t := p.t
 	in, ok := p.instance(p.Instance)
-	if !ok || in.Status != "available" || in.DbiResourceId == original.DbiResourceId {
-		t.Fatalf("%s after the swap: %+v (exists %v); the original's resource id %s", p.Instance, in, ok, original.DbiResourceId)
+	if !ok || in.Status != "available" || in.DbiResourceID == original.DbiResourceID {
+		t.Fatalf("%s after the swap: %+v (exists %v); the original's resource id %s", p.Instance, in, ok, original.DbiResourceID)
 	}
 	kept, ok := p.instance(p.Instance + "-original")
-	if !ok || kept.DbiResourceId != original.DbiResourceId {
+	if !ok || kept.DbiResourceID != original.DbiResourceID {
 		t.Errorf("the original is not kept as %s-original: %+v (exists %v)", p.Instance, kept, ok)
 	}
 	// Every setting of the export holds on the restored instance.

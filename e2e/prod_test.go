@@ -10,7 +10,6 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -436,7 +435,7 @@ type awsInstance struct {
 	DBInstanceIdentifier string
 	DBInstanceStatus     string
 	EngineVersion        string
-	DbiResourceId        string
+	DbiResourceID        string `json:"DbiResourceId"`
 	DBParameterGroups    []struct{ DBParameterGroupName, ParameterApplyStatus string }
 	Endpoint             struct {
 		Address string
@@ -446,9 +445,11 @@ type awsInstance struct {
 	MultiAZ               bool
 	PubliclyAccessible    bool
 	DBInstanceClass       string
-	VpcSecurityGroups     []struct{ VpcSecurityGroupId string }
-	DBSubnetGroup         struct{ DBSubnetGroupName string }
-	Status                string `json:"-"`
+	VpcSecurityGroups     []struct {
+		VpcSecurityGroupID string `json:"VpcSecurityGroupId"`
+	}
+	DBSubnetGroup struct{ DBSubnetGroupName string }
+	Status        string `json:"-"`
 }
 
 type awsSnapshot struct {
@@ -476,20 +477,6 @@ func (p *prod) instance(id string) (awsInstance, bool) {
 	in := r.DBInstances[0]
 	in.Status = in.DBInstanceStatus
 	return in, true
-}
-
-// instances lists every instance's identifier and status.
-func (p *prod) instances() map[string]string {
-	p.t.Helper()
-	var r struct{ DBInstances []awsInstance }
-	if err := json.Unmarshal(p.aws("rds", "describe-db-instances"), &r); err != nil {
-		p.t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, in := range r.DBInstances {
-		out[in.DBInstanceIdentifier] = in.DBInstanceStatus
-	}
-	return out
 }
 
 func (p *prod) snapshot(id string) (awsSnapshot, bool) {
@@ -825,13 +812,6 @@ func (p *prod) plain(limit time.Duration, answer answerer, args ...string) (stri
 		p.t.Fatalf("datalayer %s did not finish in %s:\n%s", strings.Join(args, " "), limit, r.Output())
 	}
 	return r.Output(), r.Wait()
-}
-
-// timeout is a context for a test's commands.
-func timeout(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 func mustJSON(t *testing.T, b []byte, v any) {

@@ -920,7 +920,11 @@ func (r *Run) run(ctx context.Context) {
 		fin.Text = "failed"
 		fin.Err = err.Error()
 	}
-	r.emitTo(fin, journal)
+	if jerr := r.emitTo(fin, journal); jerr != nil && err == nil {
+		// "done" that did not reach the journal: a resume would redo the run's
+		// last records, so the run does not report success.
+		err = jerr
+	}
 	if err == nil && !r.opts.Production {
 		r.saveTimings()
 	}
@@ -1046,8 +1050,7 @@ func (r *Run) runGroup(ctx context.Context, unit []*Step) error {
 
 func (r *Run) runStep(ctx context.Context, s *Step) error {
 	if !s.OnPath(r.decided()) {
-		r.emitTo(Event{Type: EventStepSkipped, StepID: s.ID, Text: "not on this path: " + condText(s.If)}, r.prior == nil || !r.prior.done[s.ID])
-		return nil
+		return r.emitTo(Event{Type: EventStepSkipped, StepID: s.ID, Text: "not on this path: " + condText(s.If)}, r.prior == nil || !r.prior.done[s.ID])
 	}
 	if r.prior != nil && r.prior.done[s.ID] && r.haveAll(s.Produces) {
 		r.queueEvent(Event{Time: r.clk.Now(), Type: EventStepFinished, StepID: s.ID, Text: "done before the interruption", Resumed: true})

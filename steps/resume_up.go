@@ -99,7 +99,7 @@ func resumeUp(x *Exec, stack pulumiclient.Stack, hooks upResume, each func(pulum
 	if adopted(repairs) && createsInstance(plan) {
 		// AWS has the replacement the interrupted update made: another
 		// replacement would make a second one.
-		return sum, fmt.Errorf("Pulumi's state now records the instance the interrupted update made, yet the preview still replaces it:\n%s"+
+		return sum, fmt.Errorf("the state of Pulumi now records the instance the interrupted update made, yet the preview still replaces it:\n%s"+
 			"running it would make a second instance. Nothing was sent. The program and the recorded inputs differ in something that forces a replacement: compare them (`datalayer report %s` shows the repair) before going on",
 			planText(plan), x.r.opts.RunID)
 	}
@@ -176,7 +176,7 @@ func interruptedLock(x *Exec, stack pulumiclient.Stack) (*staleLock, error) {
 			if x.Options().Rehearsal {
 				fix = "wait for the process holding it to end, or start a new rehearsal with `datalayer rehearse " + x.Options().Runbook + "`"
 			}
-			return nil, fmt.Errorf("Pulumi's lock on stack %s is held by %s, which cannot be checked from here: another update may be running. Nothing was changed. Fix: %s; then `datalayer resume %s`",
+			return nil, fmt.Errorf("the Pulumi lock on stack %s is held by %s, which cannot be checked from here: another update may be running. Nothing was changed. Fix: %s; then `datalayer resume %s`",
 				x.Options().Stack, orDefault(strings.Join(unknown, ", "), "an unnamed holder"), fix, x.r.opts.RunID)
 		case len(running) > 0:
 			if waited == 0 || waited%time.Minute == 0 {

@@ -1,13 +1,13 @@
 package tui
 
 import (
-	tea "charm.land/bubbletea/v2"
 	"context"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/datalayer-tool/datalayer/rehearsal"
