@@ -3,6 +3,7 @@ package simprovider
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -54,6 +55,10 @@ func TestDiffNamesOnlyWhatTheProgramChanged(t *testing.T) {
 		edit(db)
 		return instanceState(teamProgram(), db)
 	}
+	pitrProgram := func(at string) resource.PropertyMap {
+		return with(func(m resource.PropertyMap) { m["restoreToPointInTime"] = pitrProp("app5ec7032", at) })
+	}
+	pitrState := instanceState(pitrProgram("2026-12-02T14:01:00Z"), deployedInstance())
 	tests := []struct {
 		name    string
 		state   resource.PropertyMap
@@ -84,6 +89,14 @@ func TestDiffNamesOnlyWhatTheProgramChanged(t *testing.T) {
 		{name: "snapshot removed: computed, no change", state: instanceState(with(func(m resource.PropertyMap) {
 			m["snapshotIdentifier"] = resource.NewStringProperty("pre-release-x")
 		}), deployedInstance()), program: teamProgram()},
+		{name: "point-in-time restore added: replaced", state: state,
+			program: with(func(m resource.PropertyMap) { m["restoreToPointInTime"] = pitrProp("app5ec7032", "2026-12-02T14:01:00Z") }),
+			want:    map[string]pulumirpc.PropertyDiff_Kind{"restoreToPointInTime": pulumirpc.PropertyDiff_ADD_REPLACE}},
+		{name: "point-in-time restore kept: no change", state: pitrState, program: pitrProgram("2026-12-02T14:01:00Z")},
+		{name: "point-in-time restore to another time: replaced", state: pitrState, program: pitrProgram("2026-12-02T14:30:00Z"),
+			want: map[string]pulumirpc.PropertyDiff_Kind{"restoreToPointInTime": pulumirpc.PropertyDiff_UPDATE_REPLACE}},
+		{name: "point-in-time restore removed: replaced (not computed, hashicorp/terraform-provider-aws#34522)", state: pitrState,
+			program: teamProgram(), want: map[string]pulumirpc.PropertyDiff_Kind{"restoreToPointInTime": pulumirpc.PropertyDiff_DELETE_REPLACE}},
 		{name: "drift after refresh: the way back", state: drifted(func(db *rdstypes.DBInstance) { db.DBInstanceClass = aws.String("db.t3.medium") }),
 			program: teamProgram(), want: map[string]pulumirpc.PropertyDiff_Kind{"instanceClass": pulumirpc.PropertyDiff_UPDATE}},
 		{name: "AWS auto-applied a minor: the program's older minor is a change", state: drifted(func(db *rdstypes.DBInstance) {
@@ -166,6 +179,59 @@ func TestCheckAutoNamesLikeThePulumiAWSProvider(t *testing.T) {
 	pg, _ := parameterGroup{}.check("parameterGroup", nil, resource.NewPropertyMapFromMap(map[string]any{"family": "postgres16"}), seed)
 	if n := props(pg).str("name"); !regexp.MustCompile(`^parametergroup-[0-9a-f]{7}$`).MatchString(n) || props(pg).str("description") != "Managed by Pulumi" {
 		t.Errorf("parameter group = %v", pg)
+	}
+}
+
+// pitrProp is a restoreToPointInTime block from an instance at a time.
+func pitrProp(source, at string) resource.PropertyValue {
+	return resource.NewObjectProperty(resource.NewPropertyMapFromMap(map[string]any{
+		"sourceDbInstanceIdentifier": source, "restoreTime": at,
+	}))
+}
+
+func TestCheckPointInTimeLikeTheTFSchema(t *testing.T) {
+	block := func(m map[string]any) resource.PropertyValue {
+		return resource.NewObjectProperty(resource.NewPropertyMapFromMap(m))
+	}
+	tests := []struct {
+		name  string
+		extra map[string]any
+		want  string // a failure's reason holds this; "" for none
+	}{
+		{"by identifier at a time", map[string]any{"restoreToPointInTime": pitrProp("app5ec7032", "2026-12-02T14:01:00Z")}, ""},
+		{"by resource id, latest", map[string]any{"restoreToPointInTime": block(map[string]any{
+			"sourceDbiResourceId": "db-ABC", "useLatestRestorableTime": true})}, ""},
+		{"with a snapshot", map[string]any{"snapshotIdentifier": "s", "restoreToPointInTime": pitrProp("app", "2026-12-02T14:01:00Z")},
+			"restoreToPointInTime conflicts with snapshotIdentifier"},
+		{"a local time", map[string]any{"restoreToPointInTime": pitrProp("app", "2026-12-02T15:01:00+01:00")}, "not a UTC time in RFC 3339"},
+		{"not a time", map[string]any{"restoreToPointInTime": pitrProp("app", "20 minutes ago")}, "not a UTC time in RFC 3339"},
+		{"time and latest", map[string]any{"restoreToPointInTime": block(map[string]any{
+			"sourceDbInstanceIdentifier": "app", "restoreTime": "2026-12-02T14:01:00Z", "useLatestRestorableTime": true})},
+			"restoreTime conflicts with useLatestRestorableTime"},
+		{"no source", map[string]any{"restoreToPointInTime": block(map[string]any{"useLatestRestorableTime": true})}, "give exactly one of"},
+		{"two sources", map[string]any{"restoreToPointInTime": block(map[string]any{
+			"sourceDbInstanceIdentifier": "app", "sourceDbiResourceId": "db-ABC", "useLatestRestorableTime": true})}, "give exactly one of"},
+		{"not an object", map[string]any{"restoreToPointInTime": "app"}, "wrong type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := teamProgram()
+			for k, v := range tt.extra {
+				if pv, ok := v.(resource.PropertyValue); ok {
+					m[resource.PropertyKey(k)] = pv
+				} else {
+					m[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+				}
+			}
+			var reasons []string
+			for _, f := range checkTypes(instanceFields, m) {
+				reasons = append(reasons, f.Reason)
+			}
+			got := strings.Join(reasons, "; ")
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Errorf("failures = %q, want one with %q", got, tt.want)
+			}
+		})
 	}
 }
 

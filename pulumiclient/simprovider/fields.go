@@ -14,6 +14,7 @@ const (
 	InstanceType       = "aws:rds/instance:Instance"
 	ParameterGroupType = "aws:rds/parameterGroup:ParameterGroup"
 	parameterType      = "aws:rds/ParameterGroupParameter:ParameterGroupParameter"
+	pointInTimeType    = "aws:rds/InstanceRestoreToPointInTime:InstanceRestoreToPointInTime"
 )
 
 // kind is a property's type.
@@ -23,9 +24,10 @@ const (
 	kString kind = iota
 	kInt
 	kBool
-	kStringSet  // a set of strings (order does not matter)
-	kStringMap  // tags
-	kParameters // a parameter group's parameters: a set of objects
+	kStringSet   // a set of strings (order does not matter)
+	kStringMap   // tags
+	kParameters  // a parameter group's parameters: a set of objects
+	kPointInTime // restoreToPointInTime: one object (a MaxItems 1 block in TF)
 )
 
 // field is one property of a resource, with the traits of the real
@@ -44,6 +46,9 @@ type field struct {
 	secret   bool
 	output   bool
 	desc     string
+	// conflicts are the inputs that may not be set with this one
+	// (ConflictsWith in the TF schema).
+	conflicts []string
 }
 
 // instanceFields are aws:rds/instance:Instance's properties (the subset the
@@ -70,8 +75,13 @@ var instanceFields = []field{
 	{name: "password", kind: kString, secret: true, desc: "Master user password."},
 	{name: "port", kind: kInt, computed: true, desc: "Database port."},
 	{name: "publiclyAccessible", kind: kBool, desc: "Reachable from outside the VPC."},
+	// restore_to_point_in_time: Optional, ForceNew, not Computed, MaxItems
+	// 1, ConflictsWith snapshot_identifier: a change or a removal replaces
+	// the instance (hashicorp/terraform-provider-aws#34522).
+	{name: "restoreToPointInTime", kind: kPointInTime, forceNew: true, conflicts: []string{"snapshotIdentifier"},
+		desc: "Create the instance as a point-in-time restore of another (create only: a change or a removal replaces it)."},
 	{name: "skipFinalSnapshot", kind: kBool, desc: "Delete without a final snapshot."},
-	{name: "snapshotIdentifier", kind: kString, computed: true, forceNew: true, desc: "Create the instance from this snapshot (its name, not its ARN)."},
+	{name: "snapshotIdentifier", kind: kString, computed: true, forceNew: true, conflicts: []string{"restoreToPointInTime"}, desc: "Create the instance from this snapshot (its name, not its ARN)."},
 	{name: "storageEncrypted", kind: kBool, forceNew: true, desc: "Encrypt storage."},
 	{name: "storageType", kind: kString, computed: true, desc: "Storage type, e.g. gp3."},
 	{name: "tags", kind: kStringMap, desc: "Tags."},
@@ -119,6 +129,8 @@ func (f field) typeSpec() map[string]any {
 		t = map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}}
 	case kParameters:
 		t = map[string]any{"type": "array", "items": map[string]any{"$ref": "#/types/" + parameterType}}
+	case kPointInTime:
+		t = map[string]any{"$ref": "#/types/" + pointInTimeType}
 	}
 	if f.desc != "" {
 		t["description"] = f.desc
@@ -193,7 +205,29 @@ func Schema() ([]byte, error) {
 				},
 				"required": []string{"name", "value"},
 			},
+			pointInTimeType: map[string]any{
+				"type":       "object",
+				"properties": pointInTimeSpec(),
+			},
 		},
 	}
 	return json.Marshal(spec)
+}
+
+// pointInTimeFields are the block's properties, as in @pulumi/aws's
+// InstanceRestoreToPointInTime (all optional; TF restore_to_point_in_time).
+var pointInTimeFields = []struct{ name, typ, desc string }{
+	{"restoreTime", "string", "The time to restore to (RFC 3339, UTC); not with useLatestRestorableTime."},
+	{"sourceDbInstanceAutomatedBackupsArn", "string", "The ARN of the automated backups to restore from."},
+	{"sourceDbInstanceIdentifier", "string", "The identifier of the source instance; it must exist."},
+	{"sourceDbiResourceId", "string", "The resource id (db-...) of the source instance, which may have been deleted if its automated backups were retained."},
+	{"useLatestRestorableTime", "boolean", "Restore to the latest restorable time; not with restoreTime."},
+}
+
+func pointInTimeSpec() map[string]any {
+	out := map[string]any{}
+	for _, f := range pointInTimeFields {
+		out[f.name] = map[string]any{"type": f.typ, "description": f.desc}
+	}
+	return out
 }

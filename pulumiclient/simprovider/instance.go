@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -77,7 +78,7 @@ func EngineVersionFromAWS(program, actual, pending string) string {
 // echoedInputs are inputs AWS does not report: the state carries them from
 // the program (create, update) or from the previous state (read).
 var echoedInputs = []string{"allowMajorVersionUpgrade", "applyImmediately", "finalSnapshotIdentifier",
-	"skipFinalSnapshot", "snapshotIdentifier", "password", "tags"}
+	"skipFinalSnapshot", "snapshotIdentifier", "restoreToPointInTime", "password", "tags"}
 
 // instanceState is the resource's state: what AWS reports about db, with
 // the inputs AWS does not report carried from prior.
@@ -191,13 +192,28 @@ func (r instance) create(ctx context.Context, urn string, news resource.Property
 	}
 	c := r.env.client()
 	w := r.env.waiter()
-	if snap := in.str("snapshotIdentifier"); snap != "" {
-		r.env.status(ctx, urn, "restoring %s from snapshot %s", id, snap)
-		out, err := c.RestoreDBInstanceFromDBSnapshot(ctx, restoreInput(id, in))
-		if err != nil {
-			return "", nil, fmt.Errorf("creating RDS DB Instance (restore from snapshot) (%s): %w", id, err)
+	pt, pitr := in.pointInTime("restoreToPointInTime")
+	if snap := in.str("snapshotIdentifier"); snap != "" || pitr {
+		var rid string
+		if pitr {
+			r.env.status(ctx, urn, "restoring %s to a point in time of %s", id, firstNonEmpty(pt.SourceID, pt.SourceResourceID, pt.SourceARN))
+			pin, err := pointInTimeInput(id, in, pt)
+			if err != nil {
+				return "", nil, fmt.Errorf("creating RDS DB Instance (restore to point-in-time) (%s): %w", id, err)
+			}
+			out, err := c.RestoreDBInstanceToPointInTime(ctx, pin)
+			if err != nil {
+				return "", nil, fmt.Errorf("creating RDS DB Instance (restore to point-in-time) (%s): %w", id, err)
+			}
+			rid = resourceIDOf(out.DBInstance, id)
+		} else {
+			r.env.status(ctx, urn, "restoring %s from snapshot %s", id, snap)
+			out, err := c.RestoreDBInstanceFromDBSnapshot(ctx, restoreInput(id, in))
+			if err != nil {
+				return "", nil, fmt.Errorf("creating RDS DB Instance (restore from snapshot) (%s): %w", id, err)
+			}
+			rid = resourceIDOf(out.DBInstance, id)
 		}
-		rid := resourceIDOf(out.DBInstance, id)
 		db, err := w.available(ctx, c, rid, "create")
 		if err != nil {
 			return r.partial(news, db, err)
@@ -328,6 +344,54 @@ func restoreInput(id string, in props) *rds.RestoreDBInstanceFromDBSnapshotInput
 		Port:                 int32p(in, "port"),
 		VpcSecurityGroupIds:  in.strs("vpcSecurityGroupIds"),
 	}
+}
+
+// pointInTimeInput is the point-in-time restore call, with the settings
+// RestoreDBInstanceToPointInTime takes (terraform-provider-aws
+// resourceInstanceCreate, restore_to_point_in_time); the rest follows in
+// the same modify as after a snapshot restore.
+func pointInTimeInput(id string, in props, pt pointInTime) (*rds.RestoreDBInstanceToPointInTimeInput, error) {
+	pin := &rds.RestoreDBInstanceToPointInTimeInput{
+		TargetDBInstanceIdentifier: aws.String(id),
+		DBInstanceClass:            aws.String(in.str("instanceClass")),
+		DeletionProtection:         aws.Bool(orFalse(in, "deletionProtection")),
+		PubliclyAccessible:         aws.Bool(orFalse(in, "publiclyAccessible")),
+		Tags:                       toTags(in.strMap("tags")),
+		DBSubnetGroupName:          strp(in, "dbSubnetGroupName"),
+		MultiAZ:                    boolp(in, "multiAz"),
+		DBParameterGroupName:       strp(in, "parameterGroupName"),
+		Port:                       int32p(in, "port"),
+		VpcSecurityGroupIds:        in.strs("vpcSecurityGroupIds"),
+		StorageType:                strp(in, "storageType"),
+		Engine:                     lower(strp(in, "engine")),
+	}
+	switch {
+	case pt.SourceID != "":
+		pin.SourceDBInstanceIdentifier = aws.String(pt.SourceID)
+	case pt.SourceResourceID != "":
+		pin.SourceDbiResourceId = aws.String(pt.SourceResourceID)
+	default:
+		pin.SourceDBInstanceAutomatedBackupsArn = aws.String(pt.SourceARN)
+	}
+	if pt.UseLatest {
+		pin.UseLatestRestorableTime = aws.Bool(true)
+	} else if pt.RestoreTime != "" {
+		t, err := time.Parse(time.RFC3339, pt.RestoreTime)
+		if err != nil {
+			return nil, fmt.Errorf("restoreTime %q: %w", pt.RestoreTime, err)
+		}
+		pin.RestoreTime = aws.Time(t.UTC())
+	}
+	return pin, nil
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // postRestoreModify is the modify the real provider sends once a restored

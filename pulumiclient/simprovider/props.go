@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -159,8 +160,79 @@ func (p props) canonical(f field) any {
 		}
 		sort.Strings(s)
 		return append([]string{}, s...)
+	case kPointInTime:
+		pt, _ := p.pointInTime(f.name)
+		return pt.String()
 	}
 	return nil
+}
+
+// pointInTime is a restoreToPointInTime block.
+type pointInTime struct {
+	RestoreTime, SourceARN, SourceID, SourceResourceID string
+	UseLatest                                          bool
+}
+
+// String is the block in a comparable form; "" when empty.
+func (pt pointInTime) String() string {
+	var parts []string
+	for _, kv := range [][2]string{{"restoreTime", pt.RestoreTime}, {"sourceDbInstanceAutomatedBackupsArn", pt.SourceARN},
+		{"sourceDbInstanceIdentifier", pt.SourceID}, {"sourceDbiResourceId", pt.SourceResourceID}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+	}
+	if pt.UseLatest {
+		parts = append(parts, "useLatestRestorableTime=true")
+	}
+	return strings.Join(parts, ",")
+}
+
+// pointInTime reads the block at k; ok is false when it is not set (an
+// empty object, or a list holding one, counts as set).
+func (p props) pointInTime(k string) (pointInTime, bool) {
+	v, ok := p.value(k)
+	if !ok {
+		return pointInTime{}, false
+	}
+	if v.IsArray() && len(v.ArrayValue()) == 1 {
+		v = v.ArrayValue()[0]
+	}
+	if !v.IsObject() {
+		return pointInTime{}, false
+	}
+	o := props(v.ObjectValue())
+	latest, _ := o.boolean("useLatestRestorableTime")
+	return pointInTime{RestoreTime: o.str("restoreTime"), SourceARN: o.str("sourceDbInstanceAutomatedBackupsArn"),
+		SourceID: o.str("sourceDbInstanceIdentifier"), SourceResourceID: o.str("sourceDbiResourceId"), UseLatest: latest}, true
+}
+
+// pointInTimeFailures checks a restoreToPointInTime block as the TF schema
+// does: restore_time a UTC RFC 3339 time, not with
+// use_latest_restorable_time; the source given once (the API's rule).
+func pointInTimeFailures(k string, pt pointInTime) []*pulumirpc.CheckFailure {
+	var out []*pulumirpc.CheckFailure
+	fail := func(reason string) {
+		out = append(out, &pulumirpc.CheckFailure{Property: k, Reason: reason})
+	}
+	if pt.RestoreTime != "" {
+		if t, err := time.Parse(time.RFC3339, pt.RestoreTime); err != nil || t.Location() != time.UTC {
+			fail(fmt.Sprintf("%s.restoreTime %q is not a UTC time in RFC 3339 format (e.g. 2026-12-02T14:01:00Z)", k, pt.RestoreTime))
+		}
+		if pt.UseLatest {
+			fail(fmt.Sprintf("%s: restoreTime conflicts with useLatestRestorableTime", k))
+		}
+	}
+	n := 0
+	for _, s := range []string{pt.SourceARN, pt.SourceID, pt.SourceResourceID} {
+		if s != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		fail(fmt.Sprintf("%s: give exactly one of sourceDbInstanceIdentifier, sourceDbiResourceId and sourceDbInstanceAutomatedBackupsArn", k))
+	}
+	return out
 }
 
 func isZero(v any) bool {
@@ -351,9 +423,19 @@ func checkTypes(fields []field, news resource.PropertyMap) []*pulumirpc.CheckFai
 			good = v.IsArray()
 		case kStringMap:
 			good = v.IsObject()
+		case kPointInTime:
+			var pt pointInTime
+			if pt, good = n.pointInTime(f.name); good {
+				out = append(out, pointInTimeFailures(f.name, pt)...)
+			}
 		}
 		if !good {
 			out = append(out, &pulumirpc.CheckFailure{Property: f.name, Reason: fmt.Sprintf("%s has the wrong type (%s)", f.name, v.TypeString())})
+		}
+		for _, c := range f.conflicts {
+			if n.has(c) && f.name < c { // each pair once
+				out = append(out, &pulumirpc.CheckFailure{Property: f.name, Reason: fmt.Sprintf("%s conflicts with %s: set one of them", f.name, c)})
+			}
 		}
 	}
 	return out

@@ -2,9 +2,11 @@ package simprovider
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -274,5 +276,80 @@ func TestWritePluginDirLinksTheBinary(t *testing.T) {
 	}
 	if err := WritePluginDir(dir, filepath.Join(dir, "missing")); err == nil {
 		t.Error("a plugin dir for a missing binary was written")
+	}
+}
+
+// TestPointInTimeRestoreLikeTheRealProvider: restoreToPointInTime creates
+// the instance with RestoreDBInstanceToPointInTime and the program's
+// settings (not AWS's defaults), AWS records the restore's source, and the
+// state keeps the block (AWS does not report it) so the next diff is none.
+func TestPointInTimeRestoreLikeTheRealProvider(t *testing.T) {
+	w := newWorld(t)
+	src, err := w.rds.DescribeDBInstances(w.ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(rdssim.DefaultInstanceID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := aws.ToTime(src.DBInstances[0].LatestRestorableTime)
+	if latest.IsZero() {
+		t.Fatal("the default instance has no LatestRestorableTime")
+	}
+	at := latest.Add(-time.Minute).UTC().Format(time.RFC3339)
+
+	tests := []struct {
+		name  string
+		block map[string]any
+		fails string
+	}{
+		{"at a time", map[string]any{"sourceDbInstanceIdentifier": rdssim.DefaultInstanceID, "restoreTime": at}, ""},
+		{"latest", map[string]any{"sourceDbInstanceIdentifier": rdssim.DefaultInstanceID, "useLatestRestorableTime": true}, ""},
+		{"before the window", map[string]any{"sourceDbInstanceIdentifier": rdssim.DefaultInstanceID, "restoreTime": "2001-01-01T00:00:00Z"}, "InvalidRestoreFault"},
+		{"no such source", map[string]any{"sourceDbInstanceIdentifier": "no-such-instance", "useLatestRestorableTime": true}, "DBInstanceNotFound"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := fmt.Sprintf("pitr%d", i)
+			inputs := w.check(InstanceType, name, nil, program(map[string]any{
+				"restoreToPointInTime": tt.block, "engineVersion": "16", "backupRetentionPeriod": 7}))
+			id, state, err := w.create(InstanceType, name, inputs)
+			if tt.fails != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.fails) || !strings.Contains(err.Error(), "restore to point-in-time") {
+					t.Fatalf("create = %v; want the provider's error with AWS's %s", err, tt.fails)
+				}
+				if _, ok := w.instance(props(inputs).str("identifier")); ok {
+					t.Errorf("a refused restore left an instance")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			ident := props(state).str("identifier")
+			if !strings.HasPrefix(id, "db-") || props(state).str("parameterGroupName") != "postgres16-force-ssl-off" ||
+				!slices.Equal(props(state).strs("vpcSecurityGroupIds"), []string{rdssim.DefaultSecurityGrp}) {
+				t.Errorf("state = %v; want the program's parameter and security groups, not AWS's defaults", state)
+			}
+			if n, _ := props(state).num("backupRetentionPeriod"); n != 7 {
+				t.Errorf("retention %d after the follow-up modify; want 7", n)
+			}
+			pt, ok := props(state).pointInTime("restoreToPointInTime")
+			if !ok || pt.SourceID != rdssim.DefaultInstanceID {
+				t.Errorf("the state lost the block: %v", state["restoreToPointInTime"])
+			}
+			if d := (instance{}).diff(state, inputs); len(d) != 0 {
+				t.Errorf("diff after the create = %v; want none", d)
+			}
+			evs, err := w.rds.DescribeEvents(w.ctx, &rds.DescribeEventsInput{SourceIdentifier: aws.String(ident), SourceType: "db-instance", Duration: aws.Int32(60)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "Restored from DB instance " + rdssim.DefaultInstanceID + " to " + ident + "."
+			found := false
+			for _, e := range evs.Events {
+				found = found || aws.ToString(e.Message) == want
+			}
+			if !found {
+				t.Errorf("no event %q on %s", want, ident)
+			}
+		})
 	}
 }
