@@ -117,6 +117,13 @@ func instanceFromResource(r apitype.ResourceV3) ExportedInstance {
 		Tags:                    strMap(o, "tags"),
 		Protect:                 r.Protect,
 	}
+	if m, ok := o["restoreToPointInTime"].(map[string]any); ok {
+		pt := &PointInTime{}
+		for k, v := range m {
+			pt.setField(k, fmt.Sprint(v))
+		}
+		e.RestoreToPointInTime = pt
+	}
 	if e.Identifier == "" && !strings.HasPrefix(e.ID, "db-") {
 		e.Identifier = e.ID
 	}

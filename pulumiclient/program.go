@@ -51,16 +51,85 @@ type ProgramSettings struct {
 	FinalSnapshotIdentifier string
 	SkipFinalSnapshot       *bool
 	DeletionProtection      *bool
-	Raw                     map[string]string
+	// RestoreToPointInTime is the restoreToPointInTime block; nil when
+	// the program has none.
+	RestoreToPointInTime *PointInTime
+	Raw                  map[string]string
+}
+
+// PointInTime is a restoreToPointInTime block: the source (an instance by
+// identifier, or by resource id when it was deleted and its automated
+// backups retained) and the time (RFC 3339 UTC) or the latest restorable
+// time.
+type PointInTime struct {
+	SourceInstanceID string `json:"sourceDbInstanceIdentifier,omitempty"`
+	SourceResourceID string `json:"sourceDbiResourceId,omitempty"`
+	RestoreTime      string `json:"restoreTime,omitempty"`
+	UseLatest        bool   `json:"useLatestRestorableTime,omitempty"`
+}
+
+// IsZero reports an empty block (an edit with it removes the block).
+func (pt PointInTime) IsZero() bool { return pt == PointInTime{} }
+
+// Source is the block's source: the identifier, else the resource id.
+func (pt PointInTime) Source() string {
+	if pt.SourceInstanceID != "" {
+		return pt.SourceInstanceID
+	}
+	return pt.SourceResourceID
+}
+
+// String describes the block in words.
+func (pt PointInTime) String() string {
+	when := pt.RestoreTime
+	if pt.UseLatest {
+		when = "the latest restorable time"
+	}
+	return pt.Source() + " as of " + when
+}
+
+// fields are the block's properties in the program's order.
+func (pt PointInTime) fields() [][2]string {
+	var out [][2]string
+	if pt.SourceInstanceID != "" {
+		out = append(out, [2]string{"sourceDbInstanceIdentifier", pt.SourceInstanceID})
+	}
+	if pt.SourceResourceID != "" {
+		out = append(out, [2]string{"sourceDbiResourceId", pt.SourceResourceID})
+	}
+	if pt.RestoreTime != "" {
+		out = append(out, [2]string{"restoreTime", pt.RestoreTime})
+	}
+	return out
+}
+
+func (pt *PointInTime) setField(k, v string) {
+	switch k {
+	case "sourceDbInstanceIdentifier":
+		pt.SourceInstanceID = v
+	case "sourceDbiResourceId":
+		pt.SourceResourceID = v
+	case "restoreTime":
+		pt.RestoreTime = v
+	case "useLatestRestorableTime":
+		pt.UseLatest = strings.TrimSpace(v) == "true"
+	}
 }
 
 // ProgramEdit says what to change. A nil field is left alone; an empty
-// SnapshotIdentifier removes the property.
+// SnapshotIdentifier or RestoreToPointInTime removes the property. The two
+// conflict (the provider refuses both): setting one removes the other.
 type ProgramEdit struct {
 	SnapshotIdentifier      *string
 	EngineVersion           *string
 	FinalSnapshotIdentifier *string
+	RestoreToPointInTime    *PointInTime
 }
+
+// SetPointInTime returns an edit that sets restoreToPointInTime (and
+// removes a snapshotIdentifier, which conflicts with it); a zero block
+// removes it.
+func SetPointInTime(pt PointInTime) ProgramEdit { return ProgramEdit{RestoreToPointInTime: &pt} }
 
 // SetSnapshot returns an edit that sets snapshotIdentifier ("" removes it).
 func SetSnapshot(id string) ProgramEdit { return ProgramEdit{SnapshotIdentifier: &id} }
@@ -153,15 +222,75 @@ func (p *Program) Settings() ProgramSettings {
 			lit[pr.key.Value] = pr.val.Value
 		}
 	}
+	var pitr *PointInTime
+	if p.ts != nil {
+		if pr, ok := p.ts.find("restoreToPointInTime"); ok {
+			pitr = tsPointInTime(p.src[pr.valStart:pr.valEnd])
+		}
+	} else if pr, ok := p.yml.find("restoreToPointInTime"); ok && pr.val.Kind == yaml.MappingNode {
+		pitr = &PointInTime{}
+		for j := 0; j+1 < len(pr.val.Content); j += 2 {
+			pitr.setField(pr.val.Content[j].Value, pr.val.Content[j+1].Value)
+		}
+	}
 	s := ProgramSettings{
 		EngineVersion:           lit["engineVersion"],
 		SnapshotIdentifier:      lit["snapshotIdentifier"],
 		FinalSnapshotIdentifier: lit["finalSnapshotIdentifier"],
 		SkipFinalSnapshot:       boolLit(lit["skipFinalSnapshot"]),
 		DeletionProtection:      boolLit(lit["deletionProtection"]),
+		RestoreToPointInTime:    pitr,
 		Raw:                     raw,
 	}
 	return s
+}
+
+// tsPointInTime reads an object literal such as
+// `{ sourceDbInstanceIdentifier: "app", restoreTime: "..." }`; nil when
+// the value is not one.
+func tsPointInTime(v []byte) *PointInTime {
+	m := tsMask(v)
+	open := bytes.IndexByte(m, '{')
+	if open < 0 || strings.TrimSpace(string(m[:open])) != "" {
+		return nil
+	}
+	closeAt := matchBrace(m, open)
+	if closeAt < 0 {
+		return nil
+	}
+	pt := &PointInTime{}
+	for _, pr := range tsSplitProps(v, m, open, closeAt) {
+		val := string(v[pr.valStart:pr.valEnd])
+		if s, ok := tsStringLiteral(val); ok {
+			val = s
+		}
+		pt.setField(pr.key, val)
+	}
+	return pt
+}
+
+// tsPointInTimeLit writes a block as a one-line object literal.
+func (inst *tsInstance) pointInTimeLit(pt PointInTime) string {
+	var parts []string
+	for _, kv := range pt.fields() {
+		parts = append(parts, kv[0]+": "+inst.lit(kv[1]))
+	}
+	if pt.UseLatest {
+		parts = append(parts, "useLatestRestorableTime: true")
+	}
+	return "{ " + strings.Join(parts, ", ") + " }"
+}
+
+// yamlPointInTimeLit writes a block as a one-line flow mapping.
+func yamlPointInTimeLit(pt PointInTime) string {
+	var parts []string
+	for _, kv := range pt.fields() {
+		parts = append(parts, kv[0]+": "+strconv.Quote(kv[1]))
+	}
+	if pt.UseLatest {
+		parts = append(parts, "useLatestRestorableTime: true")
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 func boolLit(s string) *bool {
@@ -195,19 +324,50 @@ func (p *Program) Apply(e ProgramEdit) (*Patch, error) {
 	var err error
 	out := append([]byte(nil), p.src...)
 	cur := p
+	none := ""
+	// snapshotIdentifier and restoreToPointInTime conflict: setting one
+	// removes the other.
+	var pitrRaw *string
+	if e.RestoreToPointInTime != nil {
+		pitrRaw = &none
+		if !e.RestoreToPointInTime.IsZero() {
+			pt := *e.RestoreToPointInTime
+			if pt.Source() == "" || (pt.RestoreTime == "") == !pt.UseLatest {
+				return nil, fmt.Errorf("patch program: restoreToPointInTime needs a source and either a restore time or the latest restorable time")
+			}
+			if e.SnapshotIdentifier == nil {
+				e.SnapshotIdentifier = &none
+			}
+		}
+	} else if e.SnapshotIdentifier != nil && *e.SnapshotIdentifier != "" {
+		pitrRaw = &none
+	}
 	for _, step := range []struct {
 		key string
 		val *string
-	}{{"engineVersion", e.EngineVersion}, {"snapshotIdentifier", e.SnapshotIdentifier}, {"finalSnapshotIdentifier", e.FinalSnapshotIdentifier}} {
+	}{{"engineVersion", e.EngineVersion}, {"snapshotIdentifier", e.SnapshotIdentifier}, {"restoreToPointInTime", pitrRaw}, {"finalSnapshotIdentifier", e.FinalSnapshotIdentifier}} {
 		if step.val == nil {
 			continue
 		}
-		if step.key != "snapshotIdentifier" && *step.val == "" {
+		if step.key != "snapshotIdentifier" && step.key != "restoreToPointInTime" && *step.val == "" {
 			return nil, fmt.Errorf("patch program: an empty %s is not allowed; give a value", step.key)
 		}
-		if cur.ts != nil {
+		switch {
+		case step.key == "restoreToPointInTime" && cur.ts != nil:
+			if pt := e.RestoreToPointInTime; pt != nil && !pt.IsZero() {
+				out, err = cur.ts.setRaw(out, step.key, cur.ts.pointInTimeLit(*pt))
+			} else {
+				out, err = cur.ts.set(out, step.key, "")
+			}
+		case step.key == "restoreToPointInTime":
+			raw := ""
+			if pt := e.RestoreToPointInTime; pt != nil && !pt.IsZero() {
+				raw = yamlPointInTimeLit(*pt)
+			}
+			out, err = cur.yml.setBlock(out, step.key, raw)
+		case cur.ts != nil:
 			out, err = cur.ts.set(out, step.key, *step.val)
-		} else {
+		default:
 			out, err = cur.yml.set(out, step.key, *step.val)
 		}
 		if err != nil {
@@ -726,6 +886,23 @@ func (inst *yamlInstance) setRaw(src []byte, key, raw string) ([]byte, error) {
 	}
 	nl := indent + key + ": " + raw + "\n"
 	lines = append(lines[:at], append([]string{nl}, lines[at:]...)...)
+	return []byte(strings.Join(lines, "")), nil
+}
+
+// setBlock changes, adds or (raw "") removes a property whose value may
+// span lines (a mapping): the old value's lines are replaced by one line.
+func (inst *yamlInstance) setBlock(src []byte, key, raw string) ([]byte, error) {
+	p, exists := inst.find(key)
+	if !exists || (p.val.Kind == yaml.ScalarNode && p.val.Line == p.key.Line) {
+		return inst.setRaw(src, key, raw)
+	}
+	lines := strings.SplitAfter(string(src), "\n")
+	first, last := p.key.Line-1, lastLine(p.val)-1
+	var with []string
+	if raw != "" {
+		with = []string{strings.Repeat(" ", p.key.Column-1) + key + ": " + raw + "\n"}
+	}
+	lines = append(lines[:first], append(with, lines[last+1:]...)...)
 	return []byte(strings.Join(lines, "")), nil
 }
 

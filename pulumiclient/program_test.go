@@ -70,6 +70,16 @@ func TestProgramApply(t *testing.T) {
 		{"add snapshot last property without comma", "oneline.ts", SetSnapshot("snap-1"), ProgramSettings{SnapshotIdentifier: "snap-1", EngineVersion: "16.3"}},
 		{"add snapshot yaml", "data-Pulumi.yaml", SetSnapshot("pre-release-2026-11-22"), ProgramSettings{SnapshotIdentifier: "pre-release-2026-11-22", EngineVersion: "16.11"}},
 		{"bump engine yaml keeps comment", "data-Pulumi.yaml", SetEngineVersion("17.6"), ProgramSettings{EngineVersion: "17.6"}},
+		{"add point in time ts", "planx-index.ts", SetPointInTime(PointInTime{SourceInstanceID: "app5ec7032", RestoreTime: "2026-12-02T14:01:00Z"}),
+			ProgramSettings{EngineVersion: "16.11", RestoreToPointInTime: &PointInTime{SourceInstanceID: "app5ec7032", RestoreTime: "2026-12-02T14:01:00Z"}}},
+		{"point in time replaces snapshot ts", "restoring.ts", SetPointInTime(PointInTime{SourceResourceID: "db-ABC", UseLatest: true}),
+			ProgramSettings{EngineVersion: "16.7", RestoreToPointInTime: &PointInTime{SourceResourceID: "db-ABC", UseLatest: true}}},
+		{"add point in time yaml", "data-Pulumi.yaml", SetPointInTime(PointInTime{SourceInstanceID: "app5ec7032", RestoreTime: "2026-12-02T14:01:00Z"}),
+			ProgramSettings{EngineVersion: "16.11", RestoreToPointInTime: &PointInTime{SourceInstanceID: "app5ec7032", RestoreTime: "2026-12-02T14:01:00Z"}}},
+		{"change point in time yaml", "pitr-Pulumi.yaml", SetPointInTime(PointInTime{SourceInstanceID: "app1234567", RestoreTime: "2026-12-03T09:00:00Z"}),
+			ProgramSettings{EngineVersion: "16.11", RestoreToPointInTime: &PointInTime{SourceInstanceID: "app1234567", RestoreTime: "2026-12-03T09:00:00Z"}}},
+		{"snapshot replaces point in time yaml", "pitr-Pulumi.yaml", SetSnapshot("pre-release-2026-11-22"),
+			ProgramSettings{SnapshotIdentifier: "pre-release-2026-11-22", EngineVersion: "16.11"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,9 +99,13 @@ func TestProgramApply(t *testing.T) {
 			if got.SnapshotIdentifier != tt.want.SnapshotIdentifier || got.EngineVersion != tt.want.EngineVersion {
 				t.Errorf("after patch: snapshot %q engine %q, want %q %q", got.SnapshotIdentifier, got.EngineVersion, tt.want.SnapshotIdentifier, tt.want.EngineVersion)
 			}
+			if (got.RestoreToPointInTime == nil) != (tt.want.RestoreToPointInTime == nil) ||
+				got.RestoreToPointInTime != nil && *got.RestoreToPointInTime != *tt.want.RestoreToPointInTime {
+				t.Errorf("after patch: restoreToPointInTime %+v, want %+v", got.RestoreToPointInTime, tt.want.RestoreToPointInTime)
+			}
 			// Everything else is untouched.
 			for k, v := range p.Settings().Raw {
-				if k == "snapshotIdentifier" || k == "engineVersion" {
+				if k == "snapshotIdentifier" || k == "engineVersion" || k == "restoreToPointInTime" {
 					continue
 				}
 				if got.Raw[k] != v {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -159,6 +160,9 @@ func instanceOutputs(db *rdstypes.DBInstance, prog ProgramSettings, inputs map[s
 	o["snapshotIdentifier"] = prog.SnapshotIdentifier
 	o["finalSnapshotIdentifier"] = prog.FinalSnapshotIdentifier
 	o["skipFinalSnapshot"] = prog.SkipFinalSnapshot != nil && *prog.SkipFinalSnapshot
+	if pt := prog.RestoreToPointInTime; pt != nil {
+		o["restoreToPointInTime"] = pointInTimeMap(*pt)
+	}
 	for k, v := range inputs {
 		if _, ok := o[k]; !ok {
 			o[k] = v
@@ -203,7 +207,34 @@ func settingsFromOutputs(o map[string]any) ProgramSettings {
 	if b, ok := o["deletionProtection"].(bool); ok {
 		s.DeletionProtection = &b
 	}
+	if m, ok := o["restoreToPointInTime"].(map[string]any); ok {
+		pt := &PointInTime{}
+		for k, v := range m {
+			pt.setField(k, fmt.Sprint(v))
+		}
+		s.RestoreToPointInTime = pt
+	}
 	return s
+}
+
+// pointInTimeMap is a restoreToPointInTime block as the state holds it.
+func pointInTimeMap(pt PointInTime) map[string]any {
+	m := map[string]any{}
+	for _, kv := range pt.fields() {
+		m[kv[0]] = kv[1]
+	}
+	if pt.UseLatest {
+		m["useLatestRestorableTime"] = true
+	}
+	return m
+}
+
+// samePointInTime compares two blocks, nil meaning none.
+func samePointInTime(a, b *PointInTime) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // pend records an operation as pending before it reaches AWS, as the
@@ -389,6 +420,13 @@ func (s *SimStack) plan(ctx context.Context, st *simState) (simPlan, error) {
 		p.instance = InstanceReplaced
 		p.keys = []string{"snapshotIdentifier"}
 		p.diffs = append([]string{"snapshotIdentifier"}, p.diffs...)
+	}
+	// restoreToPointInTime is create-only and not computed: a block added,
+	// changed or removed replaces the instance.
+	if !samePointInTime(prog.RestoreToPointInTime, old.RestoreToPointInTime) {
+		p.instance = InstanceReplaced
+		p.keys = append(p.keys, "restoreToPointInTime")
+		p.diffs = append([]string{"restoreToPointInTime"}, p.diffs...)
 	}
 	for _, d := range []struct {
 		key      string
@@ -663,37 +701,36 @@ func (s *SimStack) replace(run *simRun, st *simState, p simPlan, em emitter) err
 	// id) come when the create completes.
 	checked := copyMap(old.Inputs)
 	checked["identifier"] = newID
-	checked["snapshotIdentifier"] = p.prog.SnapshotIdentifier
+	pitr := p.prog.RestoreToPointInTime
+	if pitr == nil && p.prog.SnapshotIdentifier == "" {
+		return fmt.Errorf("the simulated engine does not create a database from nothing: the program names neither a snapshot nor a point in time to restore")
+	}
+	if pitr != nil {
+		checked["restoreToPointInTime"] = pointInTimeMap(*pitr)
+		delete(checked, "snapshotIdentifier")
+	} else {
+		checked["snapshotIdentifier"] = p.prog.SnapshotIdentifier
+	}
 	em.send(Progress{URN: urn, Type: InstanceType, Op: OpCreateReplacement, Status: StepStarted, Keys: p.keys, Diffs: p.diffs,
 		Inputs: StripSecrets(checked)})
-	in := &rds.RestoreDBInstanceFromDBSnapshotInput{
-		DBInstanceIdentifier: aws.String(newID),
-		DBSnapshotIdentifier: aws.String(p.prog.SnapshotIdentifier),
-		DBInstanceClass:      aws.String(outStr(old, "instanceClass")),
-		MultiAZ:              aws.Bool(old.Outputs["multiAz"] == true),
-		PubliclyAccessible:   aws.Bool(old.Outputs["publiclyAccessible"] == true),
-		DeletionProtection:   aws.Bool(p.prog.DeletionProtection != nil && *p.prog.DeletionProtection),
-		VpcSecurityGroupIds:  anyStrings(old.Outputs["vpcSecurityGroupIds"]),
-	}
-	if pg := outStr(old, "parameterGroupName"); pg != "" {
-		in.DBParameterGroupName = aws.String(pg)
-	}
-	if sg := outStr(old, "dbSubnetGroupName"); sg != "" {
-		in.DBSubnetGroupName = aws.String(sg)
+	call, what, err := s.restoreCall(newID, p.prog, old)
+	if err != nil {
+		return err
 	}
 	s.pend(st, urn, "creating", checked)
-	err := s.call(run.ctx, func(ctx context.Context) error {
-		_, err := s.opts.RDS.RestoreDBInstanceFromDBSnapshot(ctx, in)
-		return err
-	})
+	err = s.call(run.ctx, call)
 	if err != nil {
 		if run.killed.Load() {
 			return err
 		}
 		s.done(st, urn, "creating")
-		em.diag(urn, "error", fmt.Sprintf("creating RDS DB Instance (restore from snapshot) (%s): %v", newID, err))
+		kind := "restore from snapshot"
+		if pitr != nil {
+			kind = "restore to point-in-time"
+		}
+		em.diag(urn, "error", fmt.Sprintf("creating RDS DB Instance (%s) (%s): %v", kind, newID, err))
 		em.send(Progress{URN: urn, Type: InstanceType, Op: OpCreateReplacement, Status: StepFailed})
-		return fmt.Errorf("restore %s from snapshot %s: %w", newID, p.prog.SnapshotIdentifier, err)
+		return fmt.Errorf("restore %s from %s: %w", newID, what, err)
 	}
 	fresh, err := s.waitAvailable(run.ctx, newID)
 	if err == nil {
@@ -744,6 +781,58 @@ func (s *SimStack) replace(run *simRun, st *simState, p simPlan, em emitter) err
 	em.send(Progress{URN: urn, Type: InstanceType, Op: OpReplace, Status: StepStarted, Keys: p.keys, Diffs: p.diffs, ID: rec.ID})
 	em.send(Progress{URN: urn, Type: InstanceType, Op: OpReplace, Status: StepDone, ID: rec.ID, Outputs: StripSecrets(rec.Outputs)})
 	return nil
+}
+
+// restoreCall is the AWS provider's restore for the program: from its
+// snapshot, or to its point in time, with the old instance's settings as
+// the program deployed them. what names the source in errors.
+func (s *SimStack) restoreCall(newID string, prog ProgramSettings, old *simResource) (func(context.Context) error, string, error) {
+	class := aws.String(outStr(old, "instanceClass"))
+	multiAZ := aws.Bool(old.Outputs["multiAz"] == true)
+	public := aws.Bool(old.Outputs["publiclyAccessible"] == true)
+	protect := aws.Bool(prog.DeletionProtection != nil && *prog.DeletionProtection)
+	sgs := anyStrings(old.Outputs["vpcSecurityGroupIds"])
+	var pg, subnets *string
+	if v := outStr(old, "parameterGroupName"); v != "" {
+		pg = aws.String(v)
+	}
+	if v := outStr(old, "dbSubnetGroupName"); v != "" {
+		subnets = aws.String(v)
+	}
+	if pt := prog.RestoreToPointInTime; pt != nil {
+		in := &rds.RestoreDBInstanceToPointInTimeInput{
+			TargetDBInstanceIdentifier: aws.String(newID), DBInstanceClass: class, MultiAZ: multiAZ,
+			PubliclyAccessible: public, DeletionProtection: protect, VpcSecurityGroupIds: sgs,
+			DBParameterGroupName: pg, DBSubnetGroupName: subnets,
+		}
+		if pt.SourceInstanceID != "" {
+			in.SourceDBInstanceIdentifier = aws.String(pt.SourceInstanceID)
+		} else {
+			in.SourceDbiResourceId = aws.String(pt.SourceResourceID)
+		}
+		if pt.UseLatest {
+			in.UseLatestRestorableTime = aws.Bool(true)
+		} else {
+			at, err := time.Parse(time.RFC3339, pt.RestoreTime)
+			if err != nil {
+				return nil, "", fmt.Errorf("restoreToPointInTime.restoreTime %q is not an RFC 3339 time: %w", pt.RestoreTime, err)
+			}
+			in.RestoreTime = aws.Time(at.UTC())
+		}
+		return func(ctx context.Context) error {
+			_, err := s.opts.RDS.RestoreDBInstanceToPointInTime(ctx, in)
+			return err
+		}, "a point in time of " + pt.String(), nil
+	}
+	in := &rds.RestoreDBInstanceFromDBSnapshotInput{
+		DBInstanceIdentifier: aws.String(newID), DBSnapshotIdentifier: aws.String(prog.SnapshotIdentifier),
+		DBInstanceClass: class, MultiAZ: multiAZ, PubliclyAccessible: public, DeletionProtection: protect,
+		VpcSecurityGroupIds: sgs, DBParameterGroupName: pg, DBSubnetGroupName: subnets,
+	}
+	return func(ctx context.Context) error {
+		_, err := s.opts.RDS.RestoreDBInstanceFromDBSnapshot(ctx, in)
+		return err
+	}, "snapshot " + prog.SnapshotIdentifier, nil
 }
 
 // postRestoreModify is the modify the AWS provider sends once a restored

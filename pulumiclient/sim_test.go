@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -460,4 +461,86 @@ func (w *simWorld) interruptWhenPending(t *testing.T, s *SimStack) (Summary, err
 		}
 	})
 	return sum, err
+}
+
+// TestSimPointInTimeRestore: restoreToPointInTime in the program replaces
+// the instance with a point-in-time restore (the preview is exactly the
+// replacement), AWS records it as restored from the old instance, the
+// state keeps the block so a second preview is no change, and removing
+// the block afterwards would replace again (it is not computed).
+func TestSimPointInTimeRestore(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		latest bool
+	}{{"a minute before the latest restorable time", false}, {"the latest restorable time", true}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newSimWorld(t, "default")
+			// The middle of the window (its length is the retention
+			// period in AWS time: seconds of the test's clock).
+			bs, err := w.client.DescribeDBInstanceAutomatedBackups(ctx, &rds.DescribeDBInstanceAutomatedBackupsInput{DBInstanceIdentifier: aws.String(RehearsalInstanceID)})
+			if err != nil || len(bs.DBInstanceAutomatedBackups) != 1 || bs.DBInstanceAutomatedBackups[0].RestoreWindow == nil {
+				t.Fatalf("automated backups: %v %+v", err, bs)
+			}
+			win := bs.DBInstanceAutomatedBackups[0].RestoreWindow
+			mid := aws.ToTime(win.EarliestTime).Add(aws.ToTime(win.LatestTime).Sub(aws.ToTime(win.EarliestTime)) / 2)
+			pt := PointInTime{SourceInstanceID: RehearsalInstanceID, UseLatest: tt.latest}
+			if !tt.latest {
+				pt.RestoreTime = mid.UTC().Format(time.RFC3339)
+			}
+			w.patch(t, SetEngineVersion("16.13"))
+			w.patch(t, SetPointInTime(pt))
+			plan, err := w.data.Preview(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := CheckRestorePlan(plan); err != nil {
+				t.Fatal(err)
+			}
+			var keys []string
+			for _, s := range plan.InstanceSteps() {
+				if s.Op == OpReplace {
+					keys = s.Keys
+				}
+			}
+			if !slices.Equal(keys, []string{"restoreToPointInTime"}) {
+				t.Errorf("replace keys = %v, want [restoreToPointInTime]", keys)
+			}
+			if _, err := w.data.Up(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			after, err := w.data.Export(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !newInstanceName.MatchString(after.Identifier) || after.RestoreToPointInTime == nil || *after.RestoreToPointInTime != pt ||
+				after.ParameterGroup != "postgres16-force-ssl-off" {
+				t.Errorf("export after = %+v (block %+v)", after, after.RestoreToPointInTime)
+			}
+			evs, err := w.client.DescribeEvents(ctx, &rds.DescribeEventsInput{SourceIdentifier: aws.String(after.Identifier), SourceType: "db-instance", Duration: aws.Int32(60)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, found := "Restored from DB instance "+RehearsalInstanceID+" to "+after.Identifier+".", false
+			for _, e := range evs.Events {
+				found = found || aws.ToString(e.Message) == want
+			}
+			if !found {
+				t.Errorf("AWS does not record %q", want)
+			}
+			if w.instanceExists(t, RehearsalInstanceID) {
+				t.Error("the old instance still exists")
+			}
+			plan, err = w.data.Preview(ctx, nil)
+			if err != nil || plan.Instance() != InstanceUnchanged {
+				t.Errorf("second preview: %v %v", plan.Instance(), err)
+			}
+			w.patch(t, SetPointInTime(PointInTime{}))
+			plan, err = w.data.Preview(ctx, nil)
+			if err != nil || plan.Instance() != InstanceReplaced {
+				t.Errorf("preview with the block removed: %v %v; want a replacement", plan.Instance(), err)
+			}
+		})
+	}
 }

@@ -140,9 +140,12 @@ type ExportedInstance struct {
 	SkipFinalSnapshot       bool
 	FinalSnapshotIdentifier string
 	SnapshotIdentifier      string
-	BackupRetention         int32
-	MaintenanceWindow       string
-	Tags                    map[string]string
+	// RestoreToPointInTime is the state's restoreToPointInTime block, nil
+	// when none.
+	RestoreToPointInTime *PointInTime
+	BackupRetention      int32
+	MaintenanceWindow    string
+	Tags                 map[string]string
 	// Engine is the engine name, e.g. "postgres".
 	Engine string
 	// EngineVersionActual is what AWS runs (newer providers only); it may be

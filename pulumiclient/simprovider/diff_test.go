@@ -90,8 +90,10 @@ func TestDiffNamesOnlyWhatTheProgramChanged(t *testing.T) {
 			m["snapshotIdentifier"] = resource.NewStringProperty("pre-release-x")
 		}), deployedInstance()), program: teamProgram()},
 		{name: "point-in-time restore added: replaced", state: state,
-			program: with(func(m resource.PropertyMap) { m["restoreToPointInTime"] = pitrProp("app5ec7032", "2026-12-02T14:01:00Z") }),
-			want:    map[string]pulumirpc.PropertyDiff_Kind{"restoreToPointInTime": pulumirpc.PropertyDiff_ADD_REPLACE}},
+			program: with(func(m resource.PropertyMap) {
+				m["restoreToPointInTime"] = pitrProp("app5ec7032", "2026-12-02T14:01:00Z")
+			}),
+			want: map[string]pulumirpc.PropertyDiff_Kind{"restoreToPointInTime": pulumirpc.PropertyDiff_ADD_REPLACE}},
 		{name: "point-in-time restore kept: no change", state: pitrState, program: pitrProgram("2026-12-02T14:01:00Z")},
 		{name: "point-in-time restore to another time: replaced", state: pitrState, program: pitrProgram("2026-12-02T14:30:00Z"),
 			want: map[string]pulumirpc.PropertyDiff_Kind{"restoreToPointInTime": pulumirpc.PropertyDiff_UPDATE_REPLACE}},
