@@ -27,27 +27,34 @@ const AccountRequestRate = 12.0
 // Poller defaults.
 //
 // The poller spends its requests where changes are due. A watcher says when
-// it expects its change (Expect); before that window the poller looks once
-// every FarInterval, in the window as often as the budget saved meanwhile
-// allows (down to FastInterval), and past it backs off. What nobody expects
-// is looked at every Interval while it changes and every IdleInterval once
-// steady. DefaultMaxRate caps it all as a token bucket: 1 % of the account's
-// 12 requests a second sustained, with up to DefaultBurst requests saved
-// for a window. One look costs one DescribeDBInstances for every watched
-// instance together and one DescribeDBSnapshots for every watched snapshot;
-// when both kinds are only to be glanced at, one DescribeEvents since the
-// last glance stands in for the two, and only what it names is described.
+// it expects its change (Expect); until a window's width before that window
+// the poller looks once every EarlyInterval, then every FarInterval, in the
+// window as often as the budget saved meanwhile allows (down to
+// FastInterval), and past it backs off. What nobody expects is looked at
+// every Interval while it changes and every IdleInterval once steady.
+// DefaultMaxRate caps it all as a token bucket: 1 % of the account's 12
+// requests a second sustained (AWS's own bucket for the account refills at
+// 12 a second and holds 300), with up to DefaultBurst requests saved for a
+// window — about what a 12-minute wait saves before its window, so that a
+// long wait keeps its savings; spent over a window of minutes, that is
+// well under a request a second (BENCHMARKS.md, "Detection latency", has
+// the figures behind these defaults). One look costs one
+// DescribeDBInstances for every watched instance together and one
+// DescribeDBSnapshots for every watched snapshot; when both kinds are only
+// to be glanced at, one DescribeEvents since the last glance stands in for
+// the two, and only what it names is described.
 const (
-	DefaultMaxRate      = 0.01 * AccountRequestRate // 0.12 requests a second
-	DefaultBurst        = 30
-	DefaultFastInterval = 2 * time.Second
-	DefaultFarInterval  = 20 * time.Second
-	DefaultPollInterval = 10 * time.Second
-	DefaultIdleInterval = 20 * time.Second
-	DefaultSettle       = time.Minute
-	DefaultCheckEvery   = 2 * time.Minute
-	DefaultMaxBackoff   = 2 * time.Minute
-	DefaultGoneAfter    = 3
+	DefaultMaxRate       = 0.01 * AccountRequestRate // 0.12 requests a second
+	DefaultBurst         = 60
+	DefaultFastInterval  = 2 * time.Second
+	DefaultFarInterval   = 20 * time.Second
+	DefaultEarlyInterval = 60 * time.Second
+	DefaultPollInterval  = 10 * time.Second
+	DefaultIdleInterval  = 20 * time.Second
+	DefaultSettle        = time.Minute
+	DefaultCheckEvery    = 2 * time.Minute
+	DefaultMaxBackoff    = 2 * time.Minute
+	DefaultGoneAfter     = 3
 	// startTokens is the bucket's level when the poller starts: enough for
 	// the first samples, no more, so that a fresh poller's first wait costs
 	// no more than its share.
@@ -77,8 +84,11 @@ type PollerOptions struct {
 	IdleInterval time.Duration
 	// FastInterval is the shortest period, when a change is due.
 	FastInterval time.Duration
-	// FarInterval is the longest period while a change is expected.
+	// FarInterval is the longest period in and past the window where a
+	// change is due.
 	FarInterval time.Duration
+	// EarlyInterval is the period before that window opens.
+	EarlyInterval time.Duration
 	// Settle is how long after the last change a resource still counts as
 	// changing.
 	Settle time.Duration
@@ -112,11 +122,15 @@ func (o PollerOptions) withDefaults() PollerOptions {
 	def(&o.IdleInterval, DefaultIdleInterval)
 	def(&o.FastInterval, DefaultFastInterval)
 	def(&o.FarInterval, DefaultFarInterval)
+	def(&o.EarlyInterval, DefaultEarlyInterval)
 	def(&o.Settle, DefaultSettle)
 	def(&o.CheckEvery, DefaultCheckEvery)
 	def(&o.MaxBackoff, DefaultMaxBackoff)
 	if o.FarInterval < o.FastInterval {
 		o.FarInterval = o.FastInterval
+	}
+	if o.EarlyInterval < o.FastInterval {
+		o.EarlyInterval = o.FastInterval
 	}
 	if o.MaxRate <= 0 {
 		o.MaxRate = DefaultMaxRate
@@ -442,6 +456,12 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 	p.mu.Unlock()
 	for {
+		// This plan sees every watch added so far: a poke from before it
+		// would only wake the loop to plan again, leaving a timer behind.
+		select {
+		case <-p.wake:
+		default:
+		}
 		wait, any := p.nextIn()
 		if !any {
 			select {

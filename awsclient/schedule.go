@@ -21,8 +21,10 @@ type Expect struct {
 // Known reports whether the expectation says anything.
 func (e Expect) Known() bool { return e.After > 0 }
 
-// window is the span, from the watch's start, in which the change is due.
-func (e Expect) window() (opens, closes time.Duration) {
+// Window is the span, from the watch's start, in which the change is due:
+// After less and plus Within (After/4 when Within is 0), opening no
+// earlier than the start.
+func (e Expect) Window() (opens, closes time.Duration) {
 	w := e.Within
 	if w <= 0 {
 		w = e.After / 4
@@ -47,8 +49,9 @@ type pace struct {
 //
 //   - nothing expected: Interval while the resource is changing, IdleInterval
 //     once it is steady and settled;
-//   - before its window: once every FarInterval at most, and once as the
-//     window opens;
+//   - before its window: once every EarlyInterval at most until a window's
+//     width before it (a change that early is unlikely), then once every
+//     FarInterval at most, and once as the window opens;
 //   - in its window: what the budget holds, spread over the rest of the
 //     window (never faster than FastInterval) — the requests saved earlier
 //     are spent here;
@@ -61,9 +64,12 @@ func (o PollerOptions) paceOf(e Expect, el time.Duration, tokens float64, steady
 		}
 		return pace{every: o.Interval, precise: true}
 	}
-	opens, closes := e.window()
+	opens, closes := e.Window()
 	switch {
 	case el < opens:
+		if near := opens - (closes - opens); el < near {
+			return pace{every: clampDur(near-el, o.FastInterval, o.EarlyInterval)}
+		}
 		return pace{every: clampDur(opens-el, o.FastInterval, o.FarInterval)}
 	case el <= closes:
 		left := (closes - el).Seconds()

@@ -295,7 +295,9 @@ func TestPollerPace(t *testing.T) {
 	}{
 		{"nothing expected, changing", Expect{}, 0, 0, false, 10 * time.Second, true},
 		{"nothing expected, steady", Expect{}, 0, 0, true, 20 * time.Second, false},
-		{"long before the window", restore, time.Minute, 0, false, 20 * time.Second, false},
+		{"long before the window", restore, time.Minute, 0, false, time.Minute, false},
+		{"before the window: a look where the last window's width before it starts", restore, 3*time.Minute + 30*time.Second, 0, false, 30 * time.Second, false},
+		{"a window's width before it: every FarInterval", restore, 4*time.Minute + 30*time.Second, 0, false, 20 * time.Second, false},
 		{"just before the window: look as it opens", restore, 6*time.Minute - 7*time.Second, 0, false, 7 * time.Second, false},
 		{"in the window, plenty saved", restore, 6 * time.Minute, 60, false, 2 * time.Second, true},
 		{"in the window, bucket empty: the sustained rate", restore, 6 * time.Minute, 0, false, 8333 * time.Millisecond, true},
