@@ -868,3 +868,37 @@ func TestIdentityWithoutCredentials(t *testing.T) {
 		t.Errorf("%d requests sent without credentials", e.sim.Requests())
 	}
 }
+
+// A restored instance gets RDS's default maintenance window (the restore
+// API takes none); ApplyLaterSettings sets the export's, and then nothing
+// is left to apply.
+func TestApplyLaterSettings(t *testing.T) {
+	e, clk := newEnv(t, "default")
+	if _, err := e.c.Restore(ctx(t), settingsOf(t, e, "after-postgres-update-167", "app5ec7032-restored")); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(rdssim.CreateDuration + rdssim.InitialBackup)
+	in, err := e.c.Instance(ctx(t), "app5ec7032-restored")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := awsclient.LaterSettings{MaintenanceWindow: "Mon:00:00-Mon:03:00", BackupRetention: 7}
+	todo := awsclient.LaterSettingsToApply(want, in)
+	if todo.MaintenanceWindow != "mon:00:00-mon:03:00" || todo.BackupRetention != 7 {
+		t.Fatalf("to apply on the restored instance (window %s, retention %d) = %+v", in.MaintenanceWindow, in.BackupRetention, todo)
+	}
+	if got := awsclient.LaterSettingsCommand(in.ID, todo); got != "aws rds modify-db-instance --db-instance-identifier app5ec7032-restored --preferred-maintenance-window mon:00:00-mon:03:00 --backup-retention-period 7 --apply-immediately" {
+		t.Errorf("command = %s", got)
+	}
+	if _, err := e.c.ApplyLaterSettings(ctx(t), in.ID, todo); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(10 * time.Minute)
+	in, err = e.c.WaitAvailable(ctx(t), in.ID, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := awsclient.LaterSettingsToApply(want, in); !left.Empty() {
+		t.Errorf("after the modify still to apply: %+v (window %s, retention %d)", left, in.MaintenanceWindow, in.BackupRetention)
+	}
+}

@@ -205,6 +205,9 @@ type API interface {
 	// ApplyPendingNow applies the changes an instance holds for its
 	// maintenance window now.
 	ApplyPendingNow(ctx context.Context, id string) (Instance, error)
+	// ApplyLaterSettings sets, at once, what a restore from a snapshot
+	// could not be given (the maintenance window, backup retention).
+	ApplyLaterSettings(ctx context.Context, id string, s LaterSettings) (Instance, error)
 	Events(ctx context.Context, instanceID string, since time.Time) ([]Event, error)
 
 	// ParameterGroup describes a parameter group with its family.

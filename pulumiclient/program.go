@@ -55,6 +55,10 @@ type ProgramSettings struct {
 	// the program has none.
 	RestoreToPointInTime *PointInTime
 	Raw                  map[string]string
+	// Literals holds the properties the program sets to a literal value
+	// (a string, number or boolean written out), unquoted; an expression
+	// (a config read, a conditional, an interpolation) is left out.
+	Literals map[string]string
 }
 
 // PointInTime is a restoreToPointInTime block: the source (an instance by
@@ -207,19 +211,27 @@ func (p *Program) Source() []byte { return p.src }
 func (p *Program) Settings() ProgramSettings {
 	raw := map[string]string{}
 	lit := map[string]string{}
+	literals := map[string]string{}
 	if p.ts != nil {
 		for _, pr := range p.ts.props {
 			raw[pr.key] = string(p.src[pr.valStart:pr.valEnd])
 			if s, ok := tsStringLiteral(raw[pr.key]); ok {
 				lit[pr.key] = s
+				literals[pr.key] = s
 			} else {
 				lit[pr.key] = raw[pr.key]
+				if v := strings.TrimSpace(raw[pr.key]); tsPlainLiteral.MatchString(v) {
+					literals[pr.key] = v
+				}
 			}
 		}
 	} else {
 		for _, pr := range p.yml.props {
 			raw[pr.key.Value] = pr.val.Value
 			lit[pr.key.Value] = pr.val.Value
+			if pr.val.Kind == yaml.ScalarNode && !strings.Contains(pr.val.Value, "${") {
+				literals[pr.key.Value] = pr.val.Value
+			}
 		}
 	}
 	var pitr *PointInTime
@@ -241,6 +253,7 @@ func (p *Program) Settings() ProgramSettings {
 		DeletionProtection:      boolLit(lit["deletionProtection"]),
 		RestoreToPointInTime:    pitr,
 		Raw:                     raw,
+		Literals:                literals,
 	}
 	return s
 }
@@ -292,6 +305,9 @@ func yamlPointInTimeLit(pt PointInTime) string {
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
 }
+
+// tsPlainLiteral is a number or boolean written out in TypeScript.
+var tsPlainLiteral = regexp.MustCompile(`^(true|false|-?[0-9]+(\.[0-9]+)?)$`)
 
 func boolLit(s string) *bool {
 	switch strings.TrimSpace(s) {

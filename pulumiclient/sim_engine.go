@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -441,6 +442,9 @@ func (s *SimStack) plan(ctx context.Context, st *simState) (simPlan, error) {
 	}
 	if g := p.groups.instance; g != "" && g != outStr(st.Instance, "parameterGroupName") && p.instance != InstanceReplaced {
 		p.diffs = append(p.diffs, "parameterGroupName")
+	}
+	if p.instance != InstanceReplaced {
+		p.diffs = append(p.diffs, literalDiffs(prog, st.Instance)...)
 	}
 	if p.instance != InstanceReplaced && (len(p.diffs) > 0 || len(st.Instance.InitErrors) > 0) {
 		p.instance = InstanceUpdated
@@ -934,11 +938,12 @@ func (s *SimStack) update(run *simRun, st *simState, p simPlan, em emitter) erro
 		return err
 	}
 	em.send(Progress{URN: urn, Type: InstanceType, Op: OpUpdate, Status: StepStarted, Diffs: p.diffs, ID: st.Instance.ID})
-	if slices.Contains(p.diffs, "engineVersion") || slices.Contains(p.diffs, "parameterGroupName") {
-		in := &rds.ModifyDBInstanceInput{
-			DBInstanceIdentifier: aws.String(id),
-			ApplyImmediately:     aws.Bool(true),
-		}
+	in := &rds.ModifyDBInstanceInput{
+		DBInstanceIdentifier: aws.String(id),
+		ApplyImmediately:     aws.Bool(true),
+	}
+	modify := applyLiterals(in, p.prog, p.diffs)
+	if slices.Contains(p.diffs, "engineVersion") || slices.Contains(p.diffs, "parameterGroupName") || modify {
 		if slices.Contains(p.diffs, "engineVersion") {
 			in.EngineVersion, in.AllowMajorVersionUpgrade = aws.String(p.prog.EngineVersion), aws.Bool(true)
 		}
@@ -989,4 +994,72 @@ func (s *SimStack) update(run *simRun, st *simState, p simPlan, em emitter) erro
 	st.Instance.InitErrors = nil
 	em.send(Progress{URN: urn, Type: InstanceType, Op: OpUpdate, Status: StepDone, ID: st.Instance.ID, Outputs: StripSecrets(st.Instance.Outputs)})
 	return s.save(st)
+}
+
+// literalField is an instance input the AWS provider updates in place,
+// compared when the program writes it out as a literal: the simulated
+// engine does not evaluate expressions (a conditional, a config read), so
+// those are not compared.
+type literalField struct {
+	key  string
+	same func(program, state string) bool
+	set  func(m *rds.ModifyDBInstanceInput, v string)
+}
+
+var literalFields = []literalField{
+	// AWS stores the window lower-case; the provider compares without case.
+	{"maintenanceWindow", strings.EqualFold, func(m *rds.ModifyDBInstanceInput, v string) {
+		m.PreferredMaintenanceWindow = aws.String(strings.ToLower(v))
+	}},
+	{"backupRetentionPeriod", sameNumber, func(m *rds.ModifyDBInstanceInput, v string) { m.BackupRetentionPeriod = aws.Int32(atoi32(v)) }},
+	{"instanceClass", sameString, func(m *rds.ModifyDBInstanceInput, v string) { m.DBInstanceClass = aws.String(v) }},
+	{"allocatedStorage", sameNumber, func(m *rds.ModifyDBInstanceInput, v string) { m.AllocatedStorage = aws.Int32(atoi32(v)) }},
+	{"storageType", sameString, func(m *rds.ModifyDBInstanceInput, v string) { m.StorageType = aws.String(v) }},
+	{"multiAz", sameString, func(m *rds.ModifyDBInstanceInput, v string) { m.MultiAZ = aws.Bool(v == "true") }},
+	{"publiclyAccessible", sameString, func(m *rds.ModifyDBInstanceInput, v string) { m.PubliclyAccessible = aws.Bool(v == "true") }},
+	{"deletionProtection", sameString, func(m *rds.ModifyDBInstanceInput, v string) { m.DeletionProtection = aws.Bool(v == "true") }},
+}
+
+func sameString(a, b string) bool { return a == b }
+
+func sameNumber(a, b string) bool {
+	x, errA := strconv.ParseFloat(a, 64)
+	y, errB := strconv.ParseFloat(b, 64)
+	return errA == nil && errB == nil && x == y
+}
+
+func atoi32(s string) int32 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return int32(f)
+}
+
+// literalDiffs lists the in-place inputs the program sets to a literal that
+// the state (what AWS reported at the last read) does not hold: the real
+// provider's diff of inputs against state, which shows e.g. the RDS default
+// maintenance window of a restored instance as a change.
+func literalDiffs(prog ProgramSettings, r *simResource) []string {
+	var out []string
+	for _, f := range literalFields {
+		v, ok := prog.Literals[f.key]
+		if !ok {
+			continue
+		}
+		if !f.same(v, fmt.Sprint(r.Outputs[f.key])) {
+			out = append(out, f.key)
+		}
+	}
+	return out
+}
+
+// applyLiterals sets on m the literal inputs among diffs; it reports
+// whether it set any.
+func applyLiterals(m *rds.ModifyDBInstanceInput, prog ProgramSettings, diffs []string) bool {
+	set := false
+	for _, f := range literalFields {
+		if slices.Contains(diffs, f.key) {
+			f.set(m, prog.Literals[f.key])
+			set = true
+		}
+	}
+	return set
 }

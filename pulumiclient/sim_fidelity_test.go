@@ -394,3 +394,71 @@ func TestSimParameterGroupCallsRetry(t *testing.T) {
 		t.Fatalf("up through a throttling burst = %+v %v", sum, err)
 	}
 }
+
+// TestSimPreviewShowsWhatARestoreDidNotTake: after a console swap and the
+// state pointed at the restored instance, the refresh reads RDS's default
+// maintenance window (a restore cannot take one), and the preview proposes
+// the program's window back, as the real provider's diff of inputs against
+// state does; the up modifies it and the next preview proposes nothing.
+// Before, the simulated engine compared only the engine version, the
+// snapshot and the final-snapshot settings, and proposed nothing.
+func TestSimPreviewShowsWhatARestoreDidNotTake(t *testing.T) {
+	ctx := context.Background()
+	w := newSimWorld(t, "default")
+	w.patch(t, SetEngineVersion("16.13"))
+	if _, err := w.data.Refresh(ctx, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.consoleSwap(t)
+	out, err := w.client.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(RehearsalInstanceID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored := out.DBInstances[0]
+	if strings.EqualFold(aws.ToString(restored.PreferredMaintenanceWindow), "mon:00:00-mon:03:00") {
+		t.Fatalf("the restored instance has the program's window already: %s", aws.ToString(restored.PreferredMaintenanceWindow))
+	}
+	err = w.data.EditState(ctx, func(s *State) error {
+		r, err := s.LiveInstance()
+		if err != nil {
+			return err
+		}
+		r.ID = aws.ToString(restored.DbiResourceId)
+		r.Outputs["resourceId"] = r.ID
+		r.Outputs["identifier"] = RehearsalInstanceID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.data.Refresh(ctx, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := w.data.Preview(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := plan.InstanceSteps()
+	// The swap's bare restore took no settings: the parameter group and
+	// public access come back as changes too.
+	if len(steps) != 1 || steps[0].Op != OpUpdate || !slices.Contains(steps[0].Diffs, "maintenanceWindow") || !slices.Contains(steps[0].Diffs, "publiclyAccessible") {
+		t.Fatalf("preview after the repair = %+v; want an update of maintenanceWindow and publiclyAccessible", steps)
+	}
+	if sum, err := w.data.Up(ctx, nil); err != nil || sum.Result != "succeeded" {
+		t.Fatalf("up = %+v %v", sum, err)
+	}
+	out, err = w.client.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(RehearsalInstanceID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(out.DBInstances[0].PreferredMaintenanceWindow); got != "mon:00:00-mon:03:00" || !aws.ToBool(out.DBInstances[0].PubliclyAccessible) {
+		t.Errorf("after the up: window %s, public %v; want mon:00:00-mon:03:00, true", got, aws.ToBool(out.DBInstances[0].PubliclyAccessible))
+	}
+	plan, err = w.data.Preview(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := plan.InstanceSteps(); len(s) != 1 || s[0].Op != OpSame {
+		t.Errorf("preview after the up = %+v; want no change", s)
+	}
+}

@@ -25,9 +25,12 @@ const (
 // to bump the program to what AWS runs: shown as a diff, written and
 // committed on confirmation; declined, the run stops with the fix.
 func engineVersionStep(id string, conds []Cond, against string) *Step {
-	what := "the version AWS runs"
+	what, console := "the version AWS runs", ""
 	if against == versionOfSnapshot {
 		what = "the version of the snapshot being restored"
+		console = "In a console restore the restored instance runs the snapshot's version (a restore cannot " +
+			"choose another) and the stack follows it after the swap: a program below it asks for a downgrade at " +
+			"the next deploy, and the preview that proves the state repair proposes it. "
 	}
 	return &Step{
 		ID: id, Title: "Keep engineVersion at or above " + what, Kind: KindCheck, Phase: PhasePlan, If: conds,
@@ -41,8 +44,8 @@ func engineVersionStep(id string, conds []Cond, against string) *Step {
 			"can be below what really runs (the team once had 12.17 in code and 12.19 in AWS). Any `pulumi up` " +
 			"sends the program's version, and AWS refuses to go back to an older one: a deploy or upgrade fails, " +
 			"and in a Pulumi restore the refusal comes after the new instance exists, half-way through the " +
-			"replacement. Before any `up` the program is compared with " + what + ", and a version below it is " +
-			"raised to it (the diff is shown first).",
+			"replacement. " + console + "Before any `up` the program is compared with " + what + ", and a version " +
+			"below it is raised to it (the diff is shown first).",
 		Do: func(x *Exec) error {
 			running, source, err := engineVersionToKeep(x, against)
 			if err != nil {
@@ -70,7 +73,7 @@ func engineVersionStep(id string, conds []Cond, against string) *Step {
 				return nil
 			}
 			x.Warn("engineVersion %s in the program is below %s, which %s runs: `pulumi up` would ask AWS for a downgrade, which AWS refuses%s",
-				program, running, source, halfWay(against))
+				program, running, source, halfWay(x, against))
 			fix := fmt.Sprintf("set engineVersion to %q in the program in %s (AWS applied the newer version on its own), commit it, then `datalayer resume`", running, x.Deps().Data.ProgramDir())
 			if p == nil {
 				_, err := x.Manual("bump", "Set engineVersion to "+running+" in index.ts and commit", "No program editor is configured: "+fix+".")
@@ -111,8 +114,11 @@ func engineVersionStep(id string, conds []Cond, against string) *Step {
 	}
 }
 
-func halfWay(against string) string {
-	if against == versionOfSnapshot {
+func halfWay(x *Exec, against string) string {
+	switch {
+	case against == versionOfSnapshot && x.Get("method") == "console":
+		return " at the next deploy once the restored instance has taken the old one's place"
+	case against == versionOfSnapshot:
 		return " once the restored instance exists, leaving the replacement half done"
 	}
 	return ""

@@ -56,7 +56,7 @@ func restoreRunbook() *Runbook {
 			freshSnapshotStep(and(restoring, oldExists)),
 			// Pulumi method.
 			patchProgramStep(),
-			engineVersionStep("engine-version", viaPulumi, versionOfSnapshot),
+			engineVersionStep("engine-version", restoring, versionOfSnapshot),
 			refreshStep("refresh", false).with(viaPulumi),
 			confirmStackStep(),
 			previewStep("preview", "Preview the replacement", checkRestorePlan).with(viaPulumi),
@@ -71,6 +71,7 @@ func restoreRunbook() *Runbook {
 			exportStep(),
 			consoleRestoreStep(),
 			waitRestoredStep(),
+			laterSettingsStep(),
 			diffSettingsStep(),
 			renameGateStep(and(viaConsole, oldExists)),
 			renameOldStep(and(viaConsole, oldExists)),
@@ -878,6 +879,14 @@ type exportedSettings struct {
 	DeletionProtection bool     `json:"deletionProtection"`
 	Port               int32    `json:"port"`
 	URN                string   `json:"urn"`
+	// What a restore is not given: set by a modify once it is available.
+	MaintenanceWindow string `json:"maintenanceWindow,omitempty"`
+	BackupRetention   int32  `json:"backupRetention,omitempty"`
+}
+
+// later is what of the settings a restore cannot be given.
+func (s exportedSettings) later() awsclient.LaterSettings {
+	return awsclient.LaterSettings{MaintenanceWindow: s.MaintenanceWindow, BackupRetention: s.BackupRetention}
 }
 
 func exportStep() *Step {
@@ -897,7 +906,7 @@ func exportStep() *Step {
 				Class: exp.Class, StorageType: exp.StorageType, StorageEncrypted: exp.StorageEncrypted,
 				ParameterGroup: exp.ParameterGroup, SecurityGroups: exp.SecurityGroups, SubnetGroup: exp.SubnetGroup,
 				MultiAZ: exp.MultiAZ, PubliclyAccessible: exp.PubliclyAccessible, DeletionProtection: exp.DeletionProtection,
-				Port: exp.Port, URN: exp.URN,
+				Port: exp.Port, URN: exp.URN, MaintenanceWindow: exp.MaintenanceWindow, BackupRetention: exp.BackupRetention,
 			}
 			x.Say("class %s, storage %s encrypted=%v, parameter group %s, security groups %s, subnet group %s, Multi-AZ %v, public %v",
 				s.Class, s.StorageType, s.StorageEncrypted, s.ParameterGroup, strings.Join(s.SecurityGroups, " "), s.SubnetGroup, s.MultiAZ, s.PubliclyAccessible)
@@ -933,6 +942,14 @@ func diffSettings(s exportedSettings, in awsclient.Instance) []awsclient.Differe
 	add("storage encrypted", fmt.Sprint(s.StorageEncrypted), fmt.Sprint(in.StorageEncrypted))
 	if s.Port != 0 {
 		add("port", fmt.Sprint(s.Port), fmt.Sprint(in.Port))
+	}
+	if l := awsclient.LaterSettingsToApply(s.later(), in); !l.Empty() {
+		if l.MaintenanceWindow != "" {
+			add("maintenance window", s.MaintenanceWindow, in.MaintenanceWindow)
+		}
+		if l.BackupRetention != 0 {
+			add("backup retention (days)", fmt.Sprint(s.BackupRetention), fmt.Sprint(in.BackupRetention))
+		}
 	}
 	return out
 }
@@ -1010,6 +1027,72 @@ func waitRestoredStep() *Step {
 				return err
 			}
 			x.Set("new-resource-id", in.ResourceID)
+			return nil
+		},
+	}
+}
+
+func laterSettingsStep() *Step {
+	return &Step{
+		ID: "later-settings", Title: "Set what the restore could not take", Kind: KindAction, Phase: PhaseApply, If: viaConsole,
+		Needs: []string{"new-instance", "settings"},
+		Commands: []string{
+			"aws rds modify-db-instance --db-instance-identifier {new-instance} --preferred-maintenance-window <the export's maintenanceWindow> --backup-retention-period <the export's backupRetentionPeriod> --apply-immediately",
+			"aws rds wait db-instance-available --db-instance-identifier {new-instance}",
+		},
+		Explanation: "A restore from a snapshot cannot be given the maintenance window (RestoreDBInstanceFromDBSnapshot " +
+			"has no such parameter; its backup retention is a recent addition): the restored instance gets RDS's " +
+			"defaults. Left so, the stack's program and the instance disagree, and the preview that proves the " +
+			"state repair proposes a change. One modify sets the export's values, at once; nothing else changes.",
+		Do: func(x *Exec) error {
+			s, err := x.settings()
+			if err != nil {
+				return err
+			}
+			id := x.Get("new-instance")
+			api := x.Deps().AWS
+			in, err := api.Instance(x.Ctx(), id)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", id, err)
+			}
+			todo := awsclient.LaterSettingsToApply(s.later(), in)
+			if todo.Empty() {
+				if _, ok := x.Issued("later-settings"); ok {
+					x.Say("%s has the export's maintenance window and backup retention (the earlier session's modify)", id)
+				} else {
+					x.Say("%s already has the export's maintenance window (%s) and backup retention (%d days)", id, in.MaintenanceWindow, in.BackupRetention)
+				}
+				return nil
+			}
+			if todo.MaintenanceWindow != "" {
+				x.Say("maintenance window: %s after the restore, the export says %s", in.MaintenanceWindow, s.MaintenanceWindow)
+			}
+			if todo.BackupRetention != 0 {
+				x.Say("backup retention: %d days after the restore, the export says %d", in.BackupRetention, s.BackupRetention)
+			}
+			if err := x.Issue("later-settings", map[string]string{"instance": id, "command": awsclient.LaterSettingsCommand(id, todo)}); err != nil {
+				return err
+			}
+			if _, err := api.ApplyLaterSettings(x.Ctx(), id, todo); err != nil {
+				return fmt.Errorf("set the maintenance window and backup retention of %s: %w; set them with `%s`, then `datalayer resume`", id, err, awsclient.LaterSettingsCommand(id, todo))
+			}
+			// AWS may answer before the instance shows the change: watch
+			// until it is available with the settings and nothing pending.
+			want := s.later()
+			_, err = x.watch("instance", id, x.waitPolicy(waitModify), func(c awsclient.Change) (bool, error) {
+				if c.Gone {
+					return false, nil
+				}
+				if why, bad := badStatuses[c.NewStatus]; bad {
+					return false, fmt.Errorf("instance %s is %s: %s", id, c.NewStatus, why)
+				}
+				return c.NewStatus == "available" && c.Instance != nil && !c.Instance.Deferred() &&
+					awsclient.LaterSettingsToApply(want, *c.Instance).Empty(), nil
+			})
+			if err != nil {
+				return err
+			}
+			x.Say("%s now has the export's maintenance window and backup retention", id)
 			return nil
 		},
 	}
