@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/datalayer-tool/datalayer/internal/pulumitest"
 	"github.com/datalayer-tool/datalayer/steps"
 )
 
@@ -53,5 +54,34 @@ func TestCIRedeployTickedByHand(t *testing.T) {
 	}
 	if !r.finished("redeploy-app") || !strings.Contains(r.text(), "ticked by hand: the application stack's history does not show the deploy") {
 		t.Fatalf("the hand tick was not taken, or not marked as such\n%s", r.text())
+	}
+}
+
+// On the real pulumi CLI with its file backend, whose `pulumi stack
+// history --json` numbers every update 0, the watch sees the simulated
+// CI's deploy by its start time and the restore goes on. Before, it
+// looked for an update numbered after the one before the change and
+// waited until its limit (3 hours of AWS time).
+func TestCIRedeploySeenOnAFileBackend(t *testing.T) {
+	tools := pulumitest.Tools(t)
+	r := runHeadlessOn(t, steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true}, nil, nil, Engine{Name: EnginePulumi, Pulumi: tools.Pulumi})
+	if r.err != nil {
+		t.Fatalf("run failed: %v\n%s", r.err, r.text())
+	}
+	hs, err := r.world.App.History(context.Background(), 5, true)
+	if err != nil || len(hs) < 2 {
+		t.Fatalf("application history %v, %v", hs, err)
+	}
+	for _, h := range hs {
+		if h.Version != 0 {
+			t.Fatalf("the file backend numbered an update %d: this test no longer shows the DIY backend's history", h.Version)
+		}
+	}
+	note, ok := r.answerNote("redeploy-app/ci")
+	if !ok || !strings.HasPrefix(note, "seen by the program: the update started ") || !strings.Contains(note, "succeeded") {
+		t.Fatalf("redeploy-app was not completed by the application's history: %q\n%s", note, r.text())
+	}
+	if !r.finished("redeploy-app") || !r.finished("old-gone") {
+		t.Fatalf("the restore did not go on after the deploy\n%s", r.text())
 	}
 }

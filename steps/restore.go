@@ -672,17 +672,23 @@ func prepareAppStep() *Step {
 			x.SetSecret("new-db-host", built)
 			x.Say("the built db-host matches the endpoint AWS reports for %s", newID)
 			// The application's last update before the change: a CI deploy
-			// of the change shows up after it in the stack's history.
+			// of the change shows up after it in the stack's history. A DIY
+			// backend (file, S3) numbers every update 0, so its start time
+			// is kept too.
 			if !x.Has("app-version-before") {
 				hs, err := app.History(x.Ctx(), 1, false)
 				if err != nil {
 					return fmt.Errorf("read the application stack's history: %w", err)
 				}
-				v := 0
+				v, start := 0, ""
 				if len(hs) > 0 {
 					v = hs[0].Version
+					if !hs[0].Start.IsZero() {
+						start = hs[0].Start.UTC().Format(time.RFC3339Nano)
+					}
 				}
 				x.Set("app-version-before", strconv.Itoa(v))
+				x.Set("app-update-before", start)
 			}
 			key := "set-config:db-host:" + newID
 			if _, ok := x.Issued(key); !ok {
@@ -785,9 +791,31 @@ func redeployAppStep() *Step {
 	}
 }
 
+// laterUpdate reports whether update h came after the application's last
+// update before db-host was staged: by number where the backend numbers
+// updates (Pulumi Cloud), else by start time (a DIY backend, file or S3,
+// numbers every update 0 in `pulumi stack history --json`); times are
+// compared with the history's own, never with this machine's clock.
+func laterUpdate(h pulumiclient.Update, beforeVersion int, beforeStart time.Time) bool {
+	if beforeVersion > 0 && h.Version > 0 {
+		return h.Version > beforeVersion
+	}
+	// No update before the change, or none numbered: by start time.
+	return beforeStart.IsZero() || h.Start.After(beforeStart)
+}
+
+// updateName names an update of the application stack for a person: its
+// number, or its start time where the backend does not number updates.
+func updateName(h pulumiclient.Update) string {
+	if h.Version > 0 {
+		return fmt.Sprintf("update #%d", h.Version)
+	}
+	return "the update started " + h.Start.UTC().Format(time.RFC3339)
+}
+
 // watchAppDeploy watches the application stack's history until a
-// successful update after app-version-before ran with the new db-host
-// (compared in memory, never shown), and returns what it saw.
+// successful update after the last one before the change ran with the new
+// db-host (compared in memory, never shown), and returns what it saw.
 func watchAppDeploy(x *Exec, ctx context.Context) (string, error) {
 	app := x.Deps().App
 	info, err := app.Info(ctx)
@@ -796,10 +824,18 @@ func watchAppDeploy(x *Exec, ctx context.Context) (string, error) {
 	}
 	key := info.Project + ":db-host"
 	before, _ := strconv.Atoi(x.Get("app-version-before"))
+	beforeStart, _ := time.Parse(time.RFC3339Nano, x.Get("app-update-before"))
 	want := x.Get("new-db-host")
 	pol := x.waitPolicy(waitCI)
 	start := x.Clock().Now()
-	x.Say("watching the application stack's update history for a deploy after update #%d (every 30s, for up to %s)", before, round(pol.limit))
+	after := "the first update"
+	switch {
+	case before > 0:
+		after = fmt.Sprintf("a deploy after update #%d", before)
+	case !beforeStart.IsZero():
+		after = "a deploy after the update started " + beforeStart.UTC().Format(time.RFC3339)
+	}
+	x.Say("watching the application stack's update history for %s (every 30s, for up to %s)", after, round(pol.limit))
 	told := map[string]bool{}
 	for {
 		hs, err := app.History(ctx, 10, true)
@@ -811,7 +847,7 @@ func watchAppDeploy(x *Exec, ctx context.Context) (string, error) {
 		}
 		for i := len(hs) - 1; i >= 0; i-- {
 			h := hs[i]
-			if h.Version <= before || h.Kind != "update" {
+			if !laterUpdate(h, before, beforeStart) || h.Kind != "update" {
 				continue
 			}
 			tell := func(k, format string, args ...any) {
@@ -820,16 +856,17 @@ func watchAppDeploy(x *Exec, ctx context.Context) (string, error) {
 					x.Say(format, args...)
 				}
 			}
-			id := strconv.Itoa(h.Version)
+			id := strconv.Itoa(h.Version) + "@" + h.Start.UTC().Format(time.RFC3339Nano)
+			name := updateName(h)
 			switch {
 			case h.Result == "succeeded" && h.Config[key] == want:
-				return fmt.Sprintf("update #%d of the application stack succeeded at %s with the new db-host", h.Version, h.End.UTC().Format(time.RFC3339)), nil
+				return fmt.Sprintf("%s of the application stack succeeded at %s with the new db-host", name, h.End.UTC().Format(time.RFC3339)), nil
 			case h.Result == "succeeded":
-				tell("other"+id, "update #%d of the application stack succeeded but did not deploy the new db-host: still waiting for the one that does (was the PR merged?)", h.Version)
+				tell("other"+id, "%s of the application stack succeeded but did not deploy the new db-host: still waiting for the one that does (was the PR merged?)", name)
 			case h.Result == "failed":
-				tell("failed"+id, "update #%d of the application stack FAILED: look at the CI run; still watching for a successful one", h.Version)
+				tell("failed"+id, "%s of the application stack FAILED: look at the CI run; still watching for a successful one", name)
 			default:
-				tell("running"+id, "update #%d of the application stack is %s (started %s)", h.Version, orDefault(h.Result, "running"), h.Start.UTC().Format(time.RFC3339))
+				tell("running"+id, "%s of the application stack is %s (started %s)", name, orDefault(h.Result, "running"), h.Start.UTC().Format(time.RFC3339))
 			}
 		}
 		if el := x.Clock().Since(start); el >= pol.limit {
