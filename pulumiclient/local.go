@@ -254,7 +254,7 @@ func (s *LocalStack) Refresh(ctx context.Context, previewOnly bool, progress cha
 	p.finish()
 	out := summaryFrom(sum)
 	if err != nil {
-		return out, s.opError(ctx, "refresh", err)
+		return out, markCredentials(s.opError(ctx, "refresh", err), err.Error()+p.errors.String())
 	}
 	return out, nil
 }
@@ -270,7 +270,7 @@ func (s *LocalStack) Preview(ctx context.Context, progress chan<- Progress) (Pla
 		plan.Changes[Op(op)] = n
 	}
 	if err != nil {
-		return plan, s.opError(ctx, "preview", err)
+		return plan, markCredentials(s.opError(ctx, "preview", err), err.Error()+p.errors.String())
 	}
 	return plan, nil
 }
@@ -291,7 +291,7 @@ func (s *LocalStack) Up(ctx context.Context, progress chan<- Progress) (Summary,
 		if out.Result == "" && ctx.Err() != nil {
 			out.Result = "cancelled"
 		}
-		return out, s.opError(ctx, "up", err)
+		return out, markCredentials(s.opError(ctx, "up", err), err.Error()+p.errors.String())
 	}
 	out.Outputs = map[string]any{}
 	for k, v := range res.Outputs {
@@ -502,6 +502,8 @@ type pump struct {
 	ch   chan events.EngineEvent
 	stop chan struct{}
 	done chan struct{}
+	// errors are the error diagnostics seen (read after finish).
+	errors strings.Builder
 }
 
 func newPump(progress chan<- Progress, on func(events.EngineEvent)) *pump {
@@ -509,6 +511,9 @@ func newPump(progress chan<- Progress, on func(events.EngineEvent)) *pump {
 	var once plannedOnce
 	handle := func(ev events.EngineEvent) {
 		on(ev)
+		if d := ev.DiagnosticEvent; d != nil && strings.Contains(d.Severity, "error") {
+			p.errors.WriteString(d.Message + "\n")
+		}
 		if pr, ok := ToProgress(ev); ok && progress != nil && once.keep(pr) {
 			if pr.Time.IsZero() {
 				pr.Time = time.Now()

@@ -28,7 +28,7 @@ func (s *SimStack) call(ctx context.Context, fn func(context.Context) error) err
 	for attempt := 1; ; attempt++ {
 		err := fn(ctx)
 		if err == nil || ctx.Err() != nil || attempt >= r.MaxAttempts() || !r.IsErrorRetryable(err) {
-			return err
+			return markCredentials(err, errText(err))
 		}
 		delay, derr := r.RetryDelay(attempt, err)
 		if derr != nil {
@@ -40,6 +40,13 @@ func (s *SimStack) call(ctx context.Context, fn func(context.Context) error) err
 		case <-s.opts.Clock.After(delay):
 		}
 	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 func isInstanceNotFound(err error) bool {

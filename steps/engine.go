@@ -1088,6 +1088,7 @@ func (r *Run) runStep(ctx context.Context, s *Step) error {
 		r.emit(Event{Type: EventStepFinished, StepID: s.ID, Elapsed: el, Text: stop.Reason})
 		return err
 	default:
+		err = r.followable(r.credentialsAdvice(err))
 		r.emit(Event{Type: EventStepFailed, StepID: s.ID, Elapsed: el, Err: err.Error()})
 		return fmt.Errorf("%s: %w", s.ID, err)
 	}
@@ -1127,3 +1128,41 @@ func (r *Run) runCommand(ctx context.Context, argv []string) (string, error) {
 	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
 	return string(out), err
 }
+
+// credentialsAdvice names the problem and the next action when AWS
+// refused the credentials Pulumi's AWS provider used: the CLI itself only
+// exits with "exit status 1", and a resume without fresh credentials
+// fails the same way.
+func (r *Run) credentialsAdvice(err error) error {
+	var ce *pulumiclient.CredentialsError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	next := "refresh your credentials (`aws sso login`, or export new keys), then `datalayer resume " + r.opts.RunID + "`"
+	if r.opts.Rehearsal {
+		next = "in this rehearsal the simulator expired them on purpose: `datalayer resume " + r.opts.RunID + "` goes on with fresh ones"
+	}
+	return fmt.Errorf("%w. Pulumi's AWS provider was refused: your AWS session expired or its keys are not valid (%s); %s", err, ce.Code, next)
+}
+
+// followable makes a failed step's advice name this run: "`datalayer
+// resume`" becomes "`datalayer resume <id>`" (the command that knows the
+// run, and in a rehearsal that it is one), since another unfinished run
+// could be the newest.
+func (r *Run) followable(err error) error {
+	const bare = "`datalayer resume`"
+	if r.opts.RunID == "" || !strings.Contains(err.Error(), bare) {
+		return err
+	}
+	return &adviceError{err: err, text: strings.ReplaceAll(err.Error(), bare, "`datalayer resume "+r.opts.RunID+"`")}
+}
+
+// adviceError is err with its text made followable where it is printed.
+type adviceError struct {
+	err  error
+	text string
+}
+
+func (e *adviceError) Error() string { return e.text }
+
+func (e *adviceError) Unwrap() error { return e.err }

@@ -1,0 +1,61 @@
+package pulumiclient
+
+import (
+	"errors"
+	"strings"
+)
+
+// ErrAWSCredentials is in the chain of an operation's error when AWS
+// refused the AWS provider's credentials (expired, or not recognised):
+// nothing about the stack is wrong, and the same operation goes through
+// once the credentials are refreshed.
+var ErrAWSCredentials = errors.New("AWS refused the credentials Pulumi's AWS provider used")
+
+// credentialCodes are AWS's error codes for credentials it refuses, and
+// the SDK's words for having none, as they appear in the provider's
+// diagnostics (the CLI itself exits with "exit status 1").
+var credentialCodes = []string{
+	"ExpiredTokenException", "ExpiredToken", "RequestExpired", "InvalidClientTokenId",
+	"UnrecognizedClientException", "SignatureDoesNotMatch", "security token included in the request is expired",
+	"no valid credential sources", "failed to refresh cached credentials",
+}
+
+// CredentialsError is an operation's error that AWS's refusal of the
+// credentials explains; Code is the AWS code or words found.
+type CredentialsError struct {
+	Code string
+	Err  error
+}
+
+func (e *CredentialsError) Error() string { return e.Err.Error() }
+
+func (e *CredentialsError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrAWSCredentials) hold.
+func (e *CredentialsError) Is(target error) bool { return target == ErrAWSCredentials }
+
+// credentialsCode returns the first credentials code text holds, or "".
+func credentialsCode(text string) string {
+	for _, c := range credentialCodes {
+		if strings.Contains(text, c) {
+			if c == "security token included in the request is expired" {
+				return "ExpiredToken"
+			}
+			return c
+		}
+	}
+	return ""
+}
+
+// markCredentials returns err marked as a CredentialsError when text (the
+// CLI's whole output and the provider's error diagnostics, or the AWS
+// error itself) shows AWS refused the credentials; else err.
+func markCredentials(err error, text string) error {
+	if err == nil || errors.Is(err, ErrAWSCredentials) {
+		return err
+	}
+	if code := credentialsCode(text); code != "" {
+		return &CredentialsError{Code: code, Err: err}
+	}
+	return err
+}

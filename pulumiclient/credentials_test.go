@@ -1,0 +1,37 @@
+package pulumiclient
+
+import (
+	"errors"
+	"testing"
+)
+
+// The CLI's error for an operation the provider's credentials failed is
+// "exit status 1"; the AWS code is in the provider's diagnostics. Which
+// texts mark it, and that the error's own text is kept.
+func TestMarkCredentials(t *testing.T) {
+	tests := []struct {
+		name, text, code string
+	}{
+		{"expired token code", "error: read instance app: operation error RDS: DescribeDBInstances, https response error StatusCode: 403, api error ExpiredToken: The security token included in the request is expired", "ExpiredToken"},
+		{"expired token words", "The security token included in the request is expired", "ExpiredToken"},
+		{"unknown key", "api error InvalidClientTokenId: The security token included in the request is invalid.", "InvalidClientTokenId"},
+		{"no credentials", "error: configuring Terraform AWS Provider: no valid credential sources for Terraform AWS Provider found.", "no valid credential sources"},
+		{"another failure", "api error DBSnapshotAlreadyExists: Cannot create the snapshot because one with the identifier final-before-deletion already exists.", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := errors.New("pulumi refresh: failed to refresh stack: exit status 1")
+			err := markCredentials(base, tt.text)
+			var ce *CredentialsError
+			if got := errors.As(err, &ce); got != (tt.code != "") {
+				t.Fatalf("marked = %v, want %v (%v)", got, tt.code != "", err)
+			}
+			if tt.code != "" && (ce.Code != tt.code || !errors.Is(err, ErrAWSCredentials) || err.Error() != base.Error()) {
+				t.Errorf("marked %q: code %q, is %v", err, ce.Code, errors.Is(err, ErrAWSCredentials))
+			}
+		})
+	}
+	if markCredentials(nil, "ExpiredToken") != nil {
+		t.Error("a nil error was marked")
+	}
+}
