@@ -111,6 +111,10 @@ func TestUpgradeWholeJob(t *testing.T) {
 			t.Errorf("report lacks %q\n%s", want, rep)
 		}
 	}
+	// A rehearsal's way back is rehearsed: its snapshot is not in AWS.
+	if strings.Contains(rep, "`datalayer restore`") || !strings.Contains(rep, "`datalayer rehearse restore` rehearses the way back") {
+		t.Errorf("the rehearsal's report advises a restore on real AWS\n%s", rep)
+	}
 	for _, l := range strings.Split(rep, "\n") {
 		if strings.HasPrefix(l, "| flow") && strings.Count(l, " ms") != 4 {
 			t.Errorf("spot-check row without four times: %s", l)

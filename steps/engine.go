@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -1085,6 +1086,7 @@ func (r *Run) runStep(ctx context.Context, s *Step) error {
 	case errors.As(err, &skip):
 		r.emit(Event{Type: EventStepSkipped, StepID: s.ID, Elapsed: el, Text: skip.Reason})
 	case errors.As(err, &stop):
+		stop.Reason = r.followableText(stop.Reason)
 		r.emit(Event{Type: EventStepFinished, StepID: s.ID, Elapsed: el, Text: stop.Reason})
 		return err
 	default:
@@ -1150,11 +1152,29 @@ func (r *Run) credentialsAdvice(err error) error {
 // run, and in a rehearsal that it is one), since another unfinished run
 // could be the newest.
 func (r *Run) followable(err error) error {
-	const bare = "`datalayer resume`"
-	if r.opts.RunID == "" || !strings.Contains(err.Error(), bare) {
+	text := r.followableText(err.Error())
+	if text == err.Error() {
 		return err
 	}
-	return &adviceError{err: err, text: strings.ReplaceAll(err.Error(), bare, "`datalayer resume "+r.opts.RunID+"`")}
+	return &adviceError{err: err, text: text}
+}
+
+// realRunCommand is a command that starts a runbook on real AWS.
+var realRunCommand = regexp.MustCompile("`datalayer (deploy|upgrade|restore)\\b[^`]*`")
+
+// followableText is advice text made followable where it is printed: a
+// bare "`datalayer resume`" names this run, and in a rehearsal a command
+// that would start a runbook on real AWS ("`datalayer deploy --stack
+// staging`") becomes its rehearsal ("`datalayer rehearse deploy`").
+func (r *Run) followableText(text string) string {
+	const bare = "`datalayer resume`"
+	if r.opts.RunID != "" {
+		text = strings.ReplaceAll(text, bare, "`datalayer resume "+r.opts.RunID+"`")
+	}
+	if r.opts.Rehearsal {
+		text = realRunCommand.ReplaceAllString(text, "`datalayer rehearse $1`")
+	}
+	return text
 }
 
 // adviceError is err with its text made followable where it is printed.

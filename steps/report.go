@@ -130,7 +130,7 @@ func Report(events []Event) string {
 			vars[e.Name] = e.Value
 		}
 	}
-	b.WriteString(upgradeReport(vars))
+	b.WriteString(upgradeReport(vars, info.Rehearsal))
 
 	b.WriteString("## Timeline\n\n| time | +elapsed | step | what |\n|---|---|---|---|\n")
 	type pt struct{ elapsed, expected time.Duration }

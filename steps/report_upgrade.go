@@ -15,15 +15,21 @@ var structuredVars = map[string]bool{spotBeforeVar: true, spotAfterVar: true, ex
 
 // upgradeReport renders an upgrade run's results: the way back, the
 // parameter group, the spot checks side by side, the extensions to migrate
-// and the saved pg_upgrade logs. Empty for runs that have none of them.
-func upgradeReport(vars map[string]string) string {
+// and the saved pg_upgrade logs. Empty for runs that have none of them. A
+// rehearsal's way back is rehearsed too: its snapshot is in the
+// rehearsal's world, not in AWS.
+func upgradeReport(vars map[string]string, rehearsal bool) string {
 	var b strings.Builder
 	if s := vars["rollback-snapshot"]; s != "" {
 		fmt.Fprintf(&b, "## The way back\n\nManual snapshot **%s**, taken before the upgrade", s)
 		if v := vars["current-version"]; v != "" {
 			fmt.Fprintf(&b, " (PostgreSQL %s)", v)
 		}
-		fmt.Fprintf(&b, ". Restore it to a new instance (`datalayer restore`, pick %s) to go back.\n\n", s)
+		if rehearsal {
+			b.WriteString(". It exists in this rehearsal's simulated world only; `datalayer rehearse restore` rehearses the way back.\n\n")
+		} else {
+			fmt.Fprintf(&b, ". Restore it to a new instance (`datalayer restore`, pick %s) to go back.\n\n", s)
+		}
 	}
 	if g := vars["target-group"]; g != "" {
 		fmt.Fprintf(&b, "## Parameter group\n\n- Before: %s (%s)\n- After: %s (%s)\n", vars["param-group"], orDefault(vars["param-family"], "?"), g, orDefault(vars["target-family"], "?"))
