@@ -10,8 +10,8 @@ import (
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
 	"github.com/datalayer-tool/datalayer/clock"
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/rehearsal"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // stepCost is one finished step of a run, in simulated time.
@@ -39,7 +39,7 @@ type runResult struct {
 // rest. AWS's time is read from the simulator's event log, whose dates are
 // the exact simulated moments of its state changes (creating → backing-up →
 // available, renames, snapshots done, deletes).
-func rehearse(b *testing.B, o steps.Options, speed float64) runResult {
+func rehearse(b *testing.B, o engine.Options, speed float64) runResult {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	if o.StateDir == "" {
@@ -53,13 +53,13 @@ func rehearse(b *testing.B, o steps.Options, speed float64) runResult {
 		b.Fatal(err)
 	}
 	defer w.Close()
-	var evs []steps.Event
+	var evs []engine.Event
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for e := range run.Events() {
 			evs = append(evs, e)
-			if e.Type == steps.EventPrompt && e.Answer == nil && e.Prompt != nil {
+			if e.Type == engine.EventPrompt && e.Answer == nil && e.Prompt != nil {
 				b.Errorf("prompt %s (%s) was not answered by --yes", e.Prompt.ID, e.Prompt.Title)
 				cancel()
 			}
@@ -89,7 +89,7 @@ func rehearse(b *testing.B, o steps.Options, speed float64) runResult {
 	})
 	for _, e := range evs {
 		st := e.Status
-		if e.Type != steps.EventStatus || st == nil || st.Kind != "instance" || st.OldStatus == "" || st.OldStatus == st.NewStatus || st.Gone {
+		if e.Type != engine.EventStatus || st == nil || st.Kind != "instance" || st.OldStatus == "" || st.OldStatus == st.NewStatus || st.Gone {
 			continue
 		}
 		// The simulator's latest change of that instance at or before the
@@ -106,7 +106,7 @@ func rehearse(b *testing.B, o steps.Options, speed float64) runResult {
 	}
 	sort.Slice(changes, func(i, j int) bool { return changes[i].Before(changes[j]) })
 	for _, e := range evs {
-		if e.Type != steps.EventStepFinished || e.Resumed {
+		if e.Type != engine.EventStepFinished || e.Resumed {
 			continue
 		}
 		end := e.Time
@@ -131,16 +131,16 @@ func rehearse(b *testing.B, o steps.Options, speed float64) runResult {
 func BenchmarkRunOverhead(b *testing.B) {
 	cases := []struct {
 		name string
-		o    steps.Options
+		o    engine.Options
 		// timed: run twice in one state directory and measure the second
 		// run, whose waits the engine expects from the first's timings
 		// (timings/<runbook>.json) instead of its policies' usual durations.
 		timed bool
 	}{
-		{"restore-pulumi", steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up"}, false},
-		{"restore-console", steps.Options{Runbook: "restore", Method: "console", Lost: "whole"}, false},
-		{"restore-console-timed", steps.Options{Runbook: "restore", Method: "console", Lost: "whole"}, true},
-		{"deploy", steps.Options{Runbook: "deploy"}, false},
+		{"restore-pulumi", engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up"}, false},
+		{"restore-console", engine.Options{Runbook: "restore", Method: "console", Lost: "whole"}, false},
+		{"restore-console-timed", engine.Options{Runbook: "restore", Method: "console", Lost: "whole"}, true},
+		{"deploy", engine.Options{Runbook: "deploy"}, false},
 	}
 	for _, speed := range []float64{60, 600} {
 		for _, c := range cases {

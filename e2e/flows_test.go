@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // chooseSnapshot answers the snapshot choice with the test's snapshot.
@@ -28,14 +28,14 @@ func (p *prod) chooseSnapshot(next answerer) answerer {
 }
 
 // runEvents reads the journal of the newest run.
-func (p *prod) runEvents() []steps.Event {
+func (p *prod) runEvents() []engine.Event {
 	p.t.Helper()
-	runs, err := steps.ListRuns(p.state)
+	runs, err := engine.ListRuns(p.state)
 	if err != nil || len(runs) == 0 {
 		p.t.Fatalf("runs in %s: %v %v", p.state, runs, err)
 	}
 	sort.Slice(runs, func(i, j int) bool { return runs[i].Info.RunID < runs[j].Info.RunID })
-	evs, err := steps.ReadJournalFile(runs[len(runs)-1].Path)
+	evs, err := engine.ReadJournalFile(runs[len(runs)-1].Path)
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -45,15 +45,15 @@ func (p *prod) runEvents() []steps.Event {
 // instanceOps lists the finished Pulumi operations on the RDS instance
 // during the step, in order, e.g. create-replacement, replace,
 // delete-replaced; other lists the other resources an operation touched.
-func instanceOps(evs []steps.Event, stepID string) (ops, other []string) {
+func instanceOps(evs []engine.Event, stepID string) (ops, other []string) {
 	for _, e := range evs {
-		if e.Type != steps.EventPulumi || e.StepID != stepID || e.Pulumi == nil || e.Pulumi.Status != pulumiclient.StepDone {
+		if e.Type != engine.EventPulumi || e.StepID != stepID || e.Pulumi == nil || e.Pulumi.Status != engine.PulumiDone {
 			continue
 		}
 		switch {
 		case e.Pulumi.Type == pulumiclient.InstanceType:
 			ops = append(ops, string(e.Pulumi.Op))
-		case e.Pulumi.Op != pulumiclient.OpSame && e.Pulumi.Type != "pulumi:pulumi:Stack":
+		case e.Pulumi.Op != string(pulumiclient.OpSame) && e.Pulumi.Type != "pulumi:pulumi:Stack":
 			other = append(other, string(e.Pulumi.Op)+" "+e.Pulumi.Type)
 		}
 	}

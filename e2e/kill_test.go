@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // killWhenAWSSees returns an onLine hook that, once the `up` step has
@@ -39,10 +39,10 @@ func (p *prod) killWhenAWSSees(action string, killed chan<- struct{}) func(strin
 
 // upProcess is the pid of the pulumi CLI the run's `up` step started, from
 // the journal.
-func upProcess(evs []steps.Event) int {
+func upProcess(evs []engine.Event) int {
 	pid := 0
 	for _, e := range evs {
-		if e.Type == steps.EventIssued && e.Name == "pulumi-up:up:process" {
+		if e.Type == engine.EventIssued && e.Name == "pulumi-up:up:process" {
 			var f struct {
 				PID int `json:"pid"`
 			}

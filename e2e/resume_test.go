@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/rehearsal"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // TestKillMidRestoreThenResume kills `datalayer rehearse restore` with
@@ -57,7 +57,7 @@ func TestKillMidRestoreThenResume(t *testing.T) {
 		t.Fatalf("never reached the restore; output:\n%s", strings.Join(seen, "\n"))
 	}
 
-	runs, err := steps.ListRuns(state)
+	runs, err := engine.ListRuns(state)
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("runs after the kill: %+v, %v", runs, err)
 	}
@@ -92,7 +92,7 @@ func TestKillMidRestoreThenResume(t *testing.T) {
 			t.Errorf("%s reached AWS %d times, want %d (all: %v)", action, counts[action], want, counts)
 		}
 	}
-	evs, err := steps.ReadJournalFile(runs[0].Path)
+	evs, err := engine.ReadJournalFile(runs[0].Path)
 	if err != nil {
 		t.Fatalf("journal: %v", err)
 	}
@@ -100,9 +100,9 @@ func TestKillMidRestoreThenResume(t *testing.T) {
 	finished := 0
 	for _, e := range evs {
 		switch e.Type {
-		case steps.EventIssued:
+		case engine.EventIssued:
 			issued[e.Name]++
-		case steps.EventRunFinished:
+		case engine.EventRunFinished:
 			finished++
 		}
 	}

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/runview"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // ErrNoInput is returned when the input ended while a prompt still waits for
@@ -35,7 +35,7 @@ type Options struct {
 // here). A gate needs its exact text typed; a manual step takes "done [note]"
 // or "skip <reason>"; a choice takes the option's value or its number; a
 // text prompt takes lines up to an empty line.
-func Render(ctx context.Context, s steps.Session, out io.Writer, in io.Reader, o Options) error {
+func Render(ctx context.Context, s engine.Session, out io.Writer, in io.Reader, o Options) error {
 	r := &renderer{s: s, out: out, o: o, run: runview.New(s.Info(), s.Steps(), nil, 0)}
 	lines := make(chan string)
 	inDone := make(chan struct{})
@@ -93,7 +93,7 @@ func Render(ctx context.Context, s steps.Session, out io.Writer, in io.Reader, o
 }
 
 type renderer struct {
-	s   steps.Session
+	s   engine.Session
 	out io.Writer
 	o   Options
 	run *runview.State
@@ -101,8 +101,8 @@ type renderer struct {
 	seen int
 	// asked is the prompt printed last, so each is asked once.
 	asked   string
-	pending []steps.Prompt // prompts to answer here, in order; pending[0] is asked
-	textBuf []string       // lines of a text prompt being pasted
+	pending []engine.Prompt // prompts to answer here, in order; pending[0] is asked
+	textBuf []string        // lines of a text prompt being pasted
 	err     error
 }
 
@@ -118,7 +118,7 @@ func (r *renderer) ts(t time.Time) string {
 
 // event folds one event into the run's view model, prints the log lines it
 // added and asks a prompt that came up.
-func (r *renderer) event(e steps.Event) {
+func (r *renderer) event(e engine.Event) {
 	r.run.Apply(e)
 	for _, l := range r.run.LinesSince(r.seen) {
 		if r.o.Quiet && l.Quiet {
@@ -127,7 +127,7 @@ func (r *renderer) event(e steps.Event) {
 		fmt.Fprintf(r.out, "%s %s\n", r.ts(l.Time), l.Text)
 	}
 	r.seen = r.run.LogSeq
-	if e.Type == steps.EventRunFinished && e.Err != "" {
+	if e.Type == engine.EventRunFinished && e.Err != "" {
 		r.err = errors.New(e.Err)
 	}
 	r.pending = r.run.Prompts
@@ -144,13 +144,13 @@ func (r *renderer) askNext() {
 
 // waitingForPerson returns the first open prompt only a person can answer
 // (not one the program answers itself when it sees the task done).
-func (r *renderer) waitingForPerson() (steps.Prompt, bool) {
+func (r *renderer) waitingForPerson() (engine.Prompt, bool) {
 	for _, p := range r.pending {
 		if p.Watching == "" {
 			return p, true
 		}
 	}
-	return steps.Prompt{}, false
+	return engine.Prompt{}, false
 }
 
 // ask prints the prompt at the head of the queue.
@@ -163,7 +163,7 @@ func (r *renderer) ask() {
 		}
 	}
 	switch p.Kind {
-	case steps.PromptChoice:
+	case engine.PromptChoice:
 		for i, o := range p.Options {
 			rec := ""
 			if o.Recommended {
@@ -178,17 +178,17 @@ func (r *renderer) ask() {
 			fmt.Fprintf(r.out, "    %d) %s — %s%s\n", i+1, o.Value, o.Label, rec)
 		}
 		fmt.Fprintf(r.out, "  type a value or a number%s:\n", defText(p.Default))
-	case steps.PromptGate:
+	case engine.PromptGate:
 		fmt.Fprintf(r.out, "  type %q exactly to go on (anything else backs out):\n", p.Expect)
-	case steps.PromptManual:
+	case engine.PromptManual:
 		if p.Watching != "" {
 			fmt.Fprintf(r.out, "  the program ticks this itself when %s shows it done; or type \"done [note]\", or \"skip <reason>\":\n", p.Watching)
 			break
 		}
 		fmt.Fprintln(r.out, "  type \"done [note]\" when done, or \"skip <reason>\":")
-	case steps.PromptConfirm:
+	case engine.PromptConfirm:
 		fmt.Fprintf(r.out, "  yes or no%s:\n", defText(p.Default))
-	case steps.PromptText:
+	case engine.PromptText:
 		fmt.Fprintln(r.out, "  paste the text, then an empty line:")
 	}
 }
@@ -204,7 +204,7 @@ func (r *renderer) finishText() {
 	p := r.pending[0]
 	text := strings.Join(r.textBuf, "\n")
 	r.textBuf = nil
-	r.send(p, steps.Answer{PromptID: p.ID, Value: text})
+	r.send(p, engine.Answer{PromptID: p.ID, Value: text})
 }
 
 // line applies one input line to the prompt at the head of the queue.
@@ -213,9 +213,9 @@ func (r *renderer) line(l string) {
 		return
 	}
 	p := r.pending[0]
-	a := steps.Answer{PromptID: p.ID}
+	a := engine.Answer{PromptID: p.ID}
 	switch p.Kind {
-	case steps.PromptText:
+	case engine.PromptText:
 		if strings.TrimSpace(l) == "" {
 			if r.textBuf == nil {
 				r.textBuf = []string{}
@@ -225,9 +225,9 @@ func (r *renderer) line(l string) {
 		}
 		r.textBuf = append(r.textBuf, l)
 		return
-	case steps.PromptGate:
+	case engine.PromptGate:
 		a.Value = strings.TrimRight(l, "\r")
-	case steps.PromptChoice:
+	case engine.PromptChoice:
 		v := strings.TrimSpace(l)
 		if v == "" {
 			v = p.Default
@@ -236,12 +236,12 @@ func (r *renderer) line(l string) {
 			v = p.Options[n-1].Value
 		}
 		a.Value = v
-	case steps.PromptManual:
+	case engine.PromptManual:
 		f := strings.TrimSpace(l)
 		word, rest, _ := strings.Cut(f, " ")
 		a.Value = strings.ToLower(word)
 		a.Note = strings.TrimSpace(rest)
-	case steps.PromptConfirm:
+	case engine.PromptConfirm:
 		v := strings.TrimSpace(l)
 		if v == "" {
 			v = p.Default
@@ -251,7 +251,7 @@ func (r *renderer) line(l string) {
 	r.send(p, a)
 }
 
-func (r *renderer) send(p steps.Prompt, a steps.Answer) {
+func (r *renderer) send(p engine.Prompt, a engine.Answer) {
 	if err := r.s.Answer(a); err != nil {
 		fmt.Fprintf(r.out, "%s   %v; try again:\n", r.ts(time.Time{}), err)
 		return

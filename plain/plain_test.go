@@ -9,25 +9,25 @@ import (
 	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // scripted is a Session whose events come from a script; every prompt
 // waits for the renderer's answer before the script goes on.
 type scripted struct {
-	events  chan steps.Event
-	answers chan steps.Answer
-	valid   func(steps.Answer) error
+	events  chan engine.Event
+	answers chan engine.Answer
+	valid   func(engine.Answer) error
 }
 
-func (s *scripted) Info() steps.RunInfo {
-	return steps.RunInfo{RunID: "r1", Runbook: "restore", Stack: "staging"}
+func (s *scripted) Info() engine.RunInfo {
+	return engine.RunInfo{RunID: "r1", Runbook: "restore", Stack: "staging"}
 }
-func (s *scripted) Steps() []steps.StepInfo {
-	return []steps.StepInfo{{ID: "method", Title: "Choose the restore method"}}
+func (s *scripted) Steps() []engine.StepInfo {
+	return []engine.StepInfo{{ID: "method", Title: "Choose the restore method"}}
 }
-func (s *scripted) Events() <-chan steps.Event { return s.events }
-func (s *scripted) Answer(a steps.Answer) error {
+func (s *scripted) Events() <-chan engine.Event { return s.events }
+func (s *scripted) Answer(a engine.Answer) error {
 	if s.valid != nil {
 		if err := s.valid(a); err != nil {
 			return err
@@ -40,43 +40,43 @@ func (s *scripted) Answer(a steps.Answer) error {
 var t0 = time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
 
 func TestRenderAnswersFromInput(t *testing.T) {
-	s := &scripted{events: make(chan steps.Event), answers: make(chan steps.Answer, 1)}
-	s.valid = func(a steps.Answer) error {
+	s := &scripted{events: make(chan engine.Event), answers: make(chan engine.Answer, 1)}
+	s.valid = func(a engine.Answer) error {
 		if a.PromptID == "method/m" && a.Value != "pulumi" && a.Value != "console" {
 			return errors.New("answer \"" + a.Value + "\" is not one of: pulumi, console")
 		}
 		return nil
 	}
-	prompts := []steps.Prompt{
-		{ID: "method/m", StepID: "method", Kind: steps.PromptChoice, Title: "Restore how?", Options: []steps.Option{{Value: "pulumi", Label: "Pulumi"}, {Value: "console", Label: "Console", Recommended: true, Reason: "isolated tables"}}},
-		{ID: "gate/confirm", StepID: "gate", Kind: steps.PromptGate, Title: "Rename app5ec7032?", Expect: "app5ec7032"},
-		{ID: "verify/done", StepID: "verify", Kind: steps.PromptManual, Title: "Check the app"},
-		{ID: "explain/paste", StepID: "explain", Kind: steps.PromptText, Title: "Paste EXPLAIN ANALYZE"},
+	prompts := []engine.Prompt{
+		{ID: "method/m", StepID: "method", Kind: engine.PromptChoice, Title: "Restore how?", Options: []engine.Option{{Value: "pulumi", Label: "Pulumi"}, {Value: "console", Label: "Console", Recommended: true, Reason: "isolated tables"}}},
+		{ID: "gate/confirm", StepID: "gate", Kind: engine.PromptGate, Title: "Rename app5ec7032?", Expect: "app5ec7032"},
+		{ID: "verify/done", StepID: "verify", Kind: engine.PromptManual, Title: "Check the app"},
+		{ID: "explain/paste", StepID: "explain", Kind: engine.PromptText, Title: "Paste EXPLAIN ANALYZE"},
 	}
-	var got []steps.Answer
+	var got []engine.Answer
 	go func() {
 		defer close(s.events)
-		s.events <- steps.Event{Time: t0, Type: steps.EventRunStarted, Text: "started", Run: &steps.RunInfo{RunID: "r1", Runbook: "restore", Stack: "staging", Rehearsal: true}}
-		s.events <- steps.Event{Time: t0, Type: steps.EventStepStarted, StepID: "method"}
-		s.events <- steps.Event{Time: t0, Type: steps.EventStatus, StepID: "wait", Status: &awsclient.Change{Kind: "instance", ID: "app1", OldStatus: "creating", NewStatus: "available"}}
+		s.events <- engine.Event{Time: t0, Type: engine.EventRunStarted, Text: "started", Run: &engine.RunInfo{RunID: "r1", Runbook: "restore", Stack: "staging", Rehearsal: true}}
+		s.events <- engine.Event{Time: t0, Type: engine.EventStepStarted, StepID: "method"}
+		s.events <- engine.Event{Time: t0, Type: engine.EventStatus, StepID: "wait", Status: sampleOf(awsclient.Change{Kind: "instance", ID: "app1", OldStatus: "creating", NewStatus: "available"})}
 		for _, p := range prompts {
 			pp := p
-			s.events <- steps.Event{Time: t0, Type: steps.EventPrompt, StepID: p.StepID, Prompt: &pp}
+			s.events <- engine.Event{Time: t0, Type: engine.EventPrompt, StepID: p.StepID, Prompt: &pp}
 			a := <-s.answers
 			got = append(got, a)
-			s.events <- steps.Event{Time: t0, Type: steps.EventAnswer, StepID: p.StepID, Answer: &a}
+			s.events <- engine.Event{Time: t0, Type: engine.EventAnswer, StepID: p.StepID, Answer: &a}
 		}
-		auto := steps.Answer{PromptID: "x/y", Value: "yes", Auto: true, Note: "--yes"}
-		s.events <- steps.Event{Time: t0, Type: steps.EventPrompt, StepID: "x", Prompt: &steps.Prompt{ID: "x/y", Kind: steps.PromptConfirm, Title: "Auto"}, Answer: &auto}
-		s.events <- steps.Event{Time: t0, Type: steps.EventStepFinished, StepID: "method", Elapsed: 3 * time.Second, Expected: 4 * time.Second}
-		s.events <- steps.Event{Time: t0, Type: steps.EventRunFinished, Text: "done"}
+		auto := engine.Answer{PromptID: "x/y", Value: "yes", Auto: true, Note: "--yes"}
+		s.events <- engine.Event{Time: t0, Type: engine.EventPrompt, StepID: "x", Prompt: &engine.Prompt{ID: "x/y", Kind: engine.PromptConfirm, Title: "Auto"}, Answer: &auto}
+		s.events <- engine.Event{Time: t0, Type: engine.EventStepFinished, StepID: "method", Elapsed: 3 * time.Second, Expected: 4 * time.Second}
+		s.events <- engine.Event{Time: t0, Type: engine.EventRunFinished, Text: "done"}
 	}()
 	in := strings.NewReader("7\n2\napp5ec703\ndone looked at flows\nExecution Time: 1.5 ms\nsecond line\n\n")
 	var out bytes.Buffer
 	if err := Render(context.Background(), s, &out, in, Options{UTC: true}); err != nil {
 		t.Fatalf("Render: %v\n%s", err, out.String())
 	}
-	want := []steps.Answer{
+	want := []engine.Answer{
 		{PromptID: "method/m", Value: "console"},
 		{PromptID: "gate/confirm", Value: "app5ec703"},
 		{PromptID: "verify/done", Value: "done", Note: "looked at flows"},
@@ -107,9 +107,9 @@ func TestRenderAnswersFromInput(t *testing.T) {
 }
 
 func TestRenderInputEndsWhilePromptWaits(t *testing.T) {
-	s := &scripted{events: make(chan steps.Event), answers: make(chan steps.Answer, 1)}
+	s := &scripted{events: make(chan engine.Event), answers: make(chan engine.Answer, 1)}
 	go func() {
-		s.events <- steps.Event{Time: t0, Type: steps.EventPrompt, StepID: "gate", Prompt: &steps.Prompt{ID: "gate/confirm", Kind: steps.PromptGate, Title: "Go?", Expect: "staging"}}
+		s.events <- engine.Event{Time: t0, Type: engine.EventPrompt, StepID: "gate", Prompt: &engine.Prompt{ID: "gate/confirm", Kind: engine.PromptGate, Title: "Go?", Expect: "staging"}}
 	}()
 	var out bytes.Buffer
 	err := Render(context.Background(), s, &out, strings.NewReader(""), Options{})

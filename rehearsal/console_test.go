@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/internal/pulumitest"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // A console restore ends with Pulumi's state on the restored instance and
@@ -27,7 +27,7 @@ func TestConsoleRestoreKeepsWhatTheRestoreCannotTake(t *testing.T) {
 	}
 	for _, name := range []string{"simulated", "pulumi"} {
 		t.Run(name, func(t *testing.T) {
-			r := runHeadlessOn(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil, nil, engines[name](t))
+			r := runHeadlessOn(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil, nil, engines[name](t))
 			if r.err != nil {
 				t.Fatalf("run failed: %v\n%s", r.err, r.text())
 			}

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/internal/pulumitest"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // When AWS refuses the keys Pulumi's AWS provider signs with, the
@@ -52,7 +52,7 @@ func TestPulumiRefusedCredentialsAreNamed(t *testing.T) {
 // showed AWS's raw ExpiredToken text only, and one in datalayer's said
 // `datalayer resume` without the run.
 func TestCredentialsExpireAdviceNamesTheRun(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "credentials-expire", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "credentials-expire", Yes: true}, nil)
 	if r.err == nil {
 		t.Fatalf("the run finished although the credentials expired\n%s", r.text())
 	}

@@ -8,17 +8,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // deferClassChange asks AWS, when step starts, for an instance class change
 // without ApplyImmediately: RDS holds it for the maintenance window, as it
 // does with any change of a program that leaves applyImmediately unset.
-func deferClassChange(t *testing.T, step string) func(*World, steps.Event) {
+func deferClassChange(t *testing.T, step string) func(*World, engine.Event) {
 	done := false
-	return func(w *World, e steps.Event) {
-		if done || e.Type != steps.EventStepStarted || e.StepID != step {
+	return func(w *World, e engine.Event) {
+		if done || e.Type != engine.EventStepStarted || e.StepID != step {
 			return
 		}
 		done = true
@@ -36,7 +36,7 @@ func deferClassChange(t *testing.T, step string) func(*World, steps.Event) {
 // ever. It ends saying what is pending and when it will apply; --yes leaves
 // it for the window, as the program asked.
 func TestDeployWithAChangeHeldForTheWindowEndsSayingSo(t *testing.T) {
-	r := runHeadlessHook(t, steps.Options{Runbook: "deploy", Yes: true}, nil, nil, deferClassChange(t, "preview"))
+	r := runHeadlessHook(t, engine.Options{Runbook: "deploy", Yes: true}, nil, nil, deferClassChange(t, "preview"))
 	if r.err != nil {
 		t.Fatalf("the deploy failed: %v\n%s", r.err, r.text())
 	}
@@ -54,7 +54,7 @@ func TestDeployWithAChangeHeldForTheWindowEndsSayingSo(t *testing.T) {
 // Choosing to apply it now (behind the gate) applies it: the run waits
 // until AWS has applied it, and nothing is left pending.
 func TestDeployAppliesAHeldChangeNowWhenAsked(t *testing.T) {
-	r := runHeadlessHook(t, steps.Options{Runbook: "deploy", Yes: true, Answers: map[string]string{"verify/deferred": "now"}}, nil, nil, deferClassChange(t, "preview"))
+	r := runHeadlessHook(t, engine.Options{Runbook: "deploy", Yes: true, Answers: map[string]string{"verify/deferred": "now"}}, nil, nil, deferClassChange(t, "preview"))
 	if r.err != nil {
 		t.Fatalf("the deploy failed: %v\n%s", r.err, r.text())
 	}

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/internal/pulumitest"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 var updateDifferential = flag.Bool("update-differential", false, "rewrite docs/DIFFERENTIAL.md from the differential table")
@@ -23,7 +23,7 @@ var updateDifferential = flag.Bool("update-differential", false, "rewrite docs/D
 // differentialCase is one rehearsal run on both engines.
 type differentialCase struct {
 	name string
-	opts steps.Options
+	opts engine.Options
 	// known are the differences between the engines that remain, each
 	// with its reason (docs/DIFFERENTIAL.md lists them).
 	known []knownDifference
@@ -43,10 +43,10 @@ type knownDifference struct {
 // differentialCases covers every scenario of the simulator, each on a
 // runbook where the engine takes part in the outcome.
 var differentialCases = []differentialCase{
-	{name: "default deploy", opts: steps.Options{Runbook: "deploy"}},
-	{name: "default upgrade", opts: steps.Options{Runbook: "upgrade"}},
-	{name: "default restore pulumi", opts: steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up"}},
-	{name: "default restore console", opts: steps.Options{Runbook: "restore", Method: "console", Lost: "isolated"},
+	{name: "default deploy", opts: engine.Options{Runbook: "deploy"}},
+	{name: "default upgrade", opts: engine.Options{Runbook: "upgrade"}},
+	{name: "default restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up"}},
+	{name: "default restore console", opts: engine.Options{Runbook: "restore", Method: "console", Lost: "isolated"},
 		known: []knownDifference{{
 			why: "Real side (finding for the restore runbook, and for SimStack, which does not show it): after the console swap and the state repair, " +
 				"the real provider's refresh reads the restored instance, whose maintenance window is RDS's default (a restore does not take the " +
@@ -60,9 +60,9 @@ var differentialCases = []differentialCase{
 				"step repair-state: simulated engine finished, pulumi CLI failed",
 			},
 		}}},
-	{name: "throttling restore pulumi", opts: steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "throttling"}},
-	{name: "network-loss restore pulumi", opts: steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "network-loss"}},
-	{name: "rename-refused restore console", opts: steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "rename-refused"},
+	{name: "throttling restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "throttling"}},
+	{name: "network-loss restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "network-loss"}},
+	{name: "rename-refused restore console", opts: engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "rename-refused"},
 		known: []knownDifference{{
 			why: "Real side (finding for the restore runbook, and for SimStack, which does not show it): after the console swap and the state repair, " +
 				"the real provider's refresh reads the restored instance, whose maintenance window is RDS's default (a restore does not take the " +
@@ -76,10 +76,10 @@ var differentialCases = []differentialCase{
 				"step repair-state: simulated engine finished, pulumi CLI failed",
 			},
 		}}},
-	{name: "restore-incompatible-parameters restore pulumi", opts: steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "restore-incompatible-parameters"}},
-	{name: "upgrade-precheck-fails upgrade", opts: steps.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails"}},
-	{name: "final-snapshot-exists restore pulumi", opts: steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "final-snapshot-exists"}},
-	{name: "credentials-expire restore pulumi", opts: steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "credentials-expire"},
+	{name: "restore-incompatible-parameters restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "restore-incompatible-parameters"}},
+	{name: "upgrade-precheck-fails upgrade", opts: engine.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails"}},
+	{name: "final-snapshot-exists restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "final-snapshot-exists"}},
+	{name: "credentials-expire restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "credentials-expire"},
 		fault: "ExpiredToken",
 		outcomeOnly: "The scenario expires the keys from the simulator's 41st request on, so where a run stops depends on how many " +
 			"requests came before: the pollers' reads follow the wall clock, and the real provider reads more than the simulated engine " +
@@ -87,7 +87,7 @@ var differentialCases = []differentialCase{
 			"to run even on one engine; both engines must stop, on ExpiredToken. A finding on the real side: when Pulumi's refresh meets " +
 			"the expired keys, the step's error is only `pulumi refresh: failed to refresh stack: exit status 1`; the ExpiredToken text is " +
 			"in Pulumi's own lines above it, not in the error with its next action, as it is when datalayer's own AWS calls expire."},
-	{name: "wrong-profile deploy", opts: steps.Options{Runbook: "deploy", Scenario: "wrong-profile"}},
+	{name: "wrong-profile deploy", opts: engine.Options{Runbook: "deploy", Scenario: "wrong-profile"}},
 }
 
 // outcome is what a run decided: each step's last state, the run's end and
@@ -171,7 +171,7 @@ func TestDifferential(t *testing.T) {
 }
 
 // runCase runs one case headless on engine e and reads its outcome.
-func runCase(t *testing.T, o steps.Options, e Engine) outcome {
+func runCase(t *testing.T, o engine.Options, e Engine) outcome {
 	t.Helper()
 	start := time.Now()
 	r := runHeadlessOn(t, o, nil, nil, e)
@@ -181,12 +181,12 @@ func runCase(t *testing.T, o steps.Options, e Engine) outcome {
 	}
 	for _, ev := range r.events {
 		switch ev.Type {
-		case steps.EventStepFinished:
+		case engine.EventStepFinished:
 			out.steps[ev.StepID] = "finished"
 			if strings.HasPrefix(ev.Text, "stopped") {
 				out.steps[ev.StepID] = "stopped"
 			}
-		case steps.EventStepFailed:
+		case engine.EventStepFailed:
 			// A step the run's failure cut short (its context ended) is
 			// a consequence, not a decision: as if not run.
 			if strings.Contains(ev.Err, "context canceled") || strings.Contains(ev.Err, "signal: interrupt") {
@@ -197,7 +197,7 @@ func runCase(t *testing.T, o steps.Options, e Engine) outcome {
 			if out.first == "" {
 				out.first = ev.StepID
 			}
-		case steps.EventStepSkipped:
+		case engine.EventStepSkipped:
 			// A step off the run's path and one the run never reached
 			// are alike; a step skipped on purpose says why.
 			if strings.HasPrefix(ev.Text, "not on this path") {

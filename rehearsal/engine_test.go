@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/internal/pulumitest"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // TestPulumiEngineDeploy rehearses a deploy on a real pulumi CLI: the run
@@ -20,7 +20,7 @@ func TestPulumiEngineDeploy(t *testing.T) {
 	tools := pulumitest.Tools(t)
 	home := t.TempDir()
 	t.Setenv("HOME", home)
-	r := runHeadlessOn(t, steps.Options{Runbook: "deploy", Yes: true}, nil, nil, Engine{Name: EnginePulumi, Pulumi: tools.Pulumi})
+	r := runHeadlessOn(t, engine.Options{Runbook: "deploy", Yes: true}, nil, nil, Engine{Name: EnginePulumi, Pulumi: tools.Pulumi})
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -61,7 +61,7 @@ func TestPulumiEngineResume(t *testing.T) {
 	tools := pulumitest.Tools(t)
 	dir := t.TempDir()
 	e := Engine{Name: EnginePulumi, Pulumi: tools.Pulumi}
-	o := steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Yes: true, Speed: 60, StateDir: dir}
+	o := engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Yes: true, Speed: 60, StateDir: dir}
 	run, w, err := StartOn(context.Background(), o, e)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func TestPulumiEngineResume(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		for ev := range run.Events() {
-			if ev.Type == steps.EventStepFinished && ev.StepID == "up" {
+			if ev.Type == engine.EventStepFinished && ev.StepID == "up" {
 				cancel()
 			}
 		}

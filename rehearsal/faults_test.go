@@ -9,7 +9,7 @@ import (
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
 	"github.com/datalayer-tool/datalayer/clock"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // TestNetworkLossForMinutes cuts every connection to AWS for several
@@ -34,7 +34,7 @@ func TestNetworkLossForMinutes(t *testing.T) {
 		t.Run(tt.at, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			o := steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true, Speed: 600, StateDir: dir}
+			o := engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true, Speed: 600, StateDir: dir}
 			run, w, err := Start(context.Background(), o)
 			if err != nil {
 				t.Fatal(err)
@@ -119,13 +119,13 @@ func TestNetworkLossForMinutes(t *testing.T) {
 					t.Errorf("%s reached AWS %d times, want %d (all: %v)", k, n[k], v, n)
 				}
 			}
-			evs, err := steps.ReadJournalFile(journal)
+			evs, err := engine.ReadJournalFile(journal)
 			if err != nil {
 				t.Fatalf("the journal does not read back whole: %v", err)
 			}
 			done := 0
 			for _, e := range evs {
-				if e.Type == steps.EventRunFinished && e.Err == "" {
+				if e.Type == engine.EventRunFinished && e.Err == "" {
 					done++
 				}
 			}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // Guard 6 with settings that differ (not a failed restore): the restored
@@ -17,7 +17,7 @@ import (
 // stops before any rename, so traffic never moves to it.
 func TestRestoredSettingsDifferStopsBeforeTraffic(t *testing.T) {
 	dir := t.TempDir()
-	o := steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true, Speed: 600, StateDir: dir}
+	o := engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true, Speed: 600, StateDir: dir}
 	run, w, err := Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -25,7 +25,7 @@ func TestRestoredSettingsDifferStopsBeforeTraffic(t *testing.T) {
 	defer w.Close()
 	var (
 		mu    sync.Mutex
-		evs   []steps.Event
+		evs   []engine.Event
 		moved bool
 	)
 	collected := make(chan struct{})
@@ -35,7 +35,7 @@ func TestRestoredSettingsDifferStopsBeforeTraffic(t *testing.T) {
 			mu.Lock()
 			evs = append(evs, e)
 			mu.Unlock()
-			if e.Type == steps.EventStepStarted && e.StepID == "wait-restored" && !moved {
+			if e.Type == engine.EventStepStarted && e.StepID == "wait-restored" && !moved {
 				moved = true
 				w.Sim.Mutate(func(world *rdssim.World) {
 					in := world.Instance("app5ec7032-restored")
@@ -60,10 +60,10 @@ func TestRestoredSettingsDifferStopsBeforeTraffic(t *testing.T) {
 	}
 	var diffErr string
 	for _, e := range evs {
-		if e.Type == steps.EventStepFailed && e.StepID == "diff" {
+		if e.Type == engine.EventStepFailed && e.StepID == "diff" {
 			diffErr = e.Err
 		}
-		if e.Type == steps.EventStepStarted && (e.StepID == "rename-old" || e.StepID == "gate-rename") {
+		if e.Type == engine.EventStepStarted && (e.StepID == "rename-old" || e.StepID == "gate-rename") {
 			t.Fatalf("step %s started although the settings differ", e.StepID)
 		}
 	}
@@ -89,7 +89,7 @@ func TestRestoredSettingsDifferStopsBeforeTraffic(t *testing.T) {
 // step fails and the application's config keeps its old value.
 func TestBuiltDBHostMismatchWritesNothing(t *testing.T) {
 	const wrong = "app5ec7032.zz9otherzone.eu-west-2.rds.amazonaws.com"
-	r := runHeadlessIn(t, steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}, nil, func(w *World) {
+	r := runHeadlessIn(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}, nil, func(w *World) {
 		if err := w.App.SetConfig(context.Background(), "db-host", wrong, true); err != nil {
 			t.Fatal(err)
 		}

@@ -8,8 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // decoyID is an instance someone else restores in the same account while
@@ -19,10 +19,10 @@ const decoyID = "app9d3c0ff"
 // restoreDecoyWhen starts, when step starts, a restore of another instance
 // in the same account, from a snapshot of the same instance: an instance
 // that is created at the same time, named like Pulumi's, and newer.
-func restoreDecoyWhen(t *testing.T, step string) func(*World, steps.Event) {
+func restoreDecoyWhen(t *testing.T, step string) func(*World, engine.Event) {
 	done := false
-	return func(w *World, e steps.Event) {
-		if done || e.Type != steps.EventStepStarted || e.StepID != step {
+	return func(w *World, e engine.Event) {
+		if done || e.Type != engine.EventStepStarted || e.StepID != step {
 			return
 		}
 		done = true
@@ -47,7 +47,7 @@ func restoreDecoyWhen(t *testing.T, step string) func(*World, steps.Event) {
 // and AWS confirms it was restored from the snapshot picked. The
 // application ends up pointed at the instance the stack's state holds.
 func TestPulumiRestoreIgnoresAnotherInstanceCreatedMeanwhile(t *testing.T) {
-	r := runHeadlessHook(t, steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}, nil, nil,
+	r := runHeadlessHook(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}, nil, nil,
 		restoreDecoyWhen(t, "up"))
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // TestSnapshotPickerWording: with one snapshot whose creation time is
@@ -31,10 +31,10 @@ func TestSnapshotPickerWording(t *testing.T) {
 			world.Snapshots = []*rdssim.Snapshot{keep}
 		})
 	}
-	r := runHeadlessIn(t, steps.Options{Runbook: "restore", Method: "console", Lost: "whole", Yes: true}, nil, one)
-	var p *steps.Prompt
+	r := runHeadlessIn(t, engine.Options{Runbook: "restore", Method: "console", Lost: "whole", Yes: true}, nil, one)
+	var p *engine.Prompt
 	for _, e := range r.events {
-		if e.Type == steps.EventPrompt && e.Prompt != nil && e.StepID == "snapshot" {
+		if e.Type == engine.EventPrompt && e.Prompt != nil && e.StepID == "snapshot" {
 			p = e.Prompt
 		}
 	}
@@ -65,15 +65,15 @@ func TestMaintenanceStepKind(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		cmd  []string
-		want steps.Kind
+		want engine.Kind
 	}{
-		{"configured command", []string{"echo", "maintenance"}, steps.KindAction},
-		{"no command", nil, steps.KindManual},
+		{"configured command", []string{"echo", "maintenance"}, engine.KindAction},
+		{"no command", nil, engine.KindManual},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			run, w, err := Start(ctx, steps.Options{Runbook: "restore", Lost: "critical", MaintenanceCommand: tt.cmd, StateDir: t.TempDir(), Speed: 600})
+			run, w, err := Start(ctx, engine.Options{Runbook: "restore", Lost: "critical", MaintenanceCommand: tt.cmd, StateDir: t.TempDir(), Speed: 600})
 			if err != nil {
 				t.Fatal(err)
 			}

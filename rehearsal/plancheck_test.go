@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
+	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
 // editProgram replaces old with new in the data program's index.ts.
@@ -31,7 +32,7 @@ func editProgram(t *testing.T, w *World, old, new string) {
 // restore is the snapshot, nothing else. It used to pass the plan check,
 // which only counted the three replacement operations.
 func TestRestorePlanWithAnotherChangeStopsBeforeTheGate(t *testing.T) {
-	r := runHeadlessIn(t, steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}, nil, func(w *World) {
+	r := runHeadlessIn(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}, nil, func(w *World) {
 		editProgram(t, w, `finalSnapshotIdentifier: "final-before-deletion"`, `finalSnapshotIdentifier: "final-before-restore-2"`)
 	})
 	msg, failed := r.failed("preview")
@@ -54,12 +55,12 @@ func TestRestorePlanWithAnotherChangeStopsBeforeTheGate(t *testing.T) {
 // asks for the instance's name, not the stack's: typing the stack's name,
 // enough for an ordinary update, backs out and nothing is replaced.
 func TestDeployThatReplacesTheInstanceIsNamedLoudly(t *testing.T) {
-	r := runHeadlessIn(t, steps.Options{Runbook: "deploy", Yes: true, Answers: map[string]string{"gate/confirm": "staging"}}, nil, func(w *World) {
+	r := runHeadlessIn(t, engine.Options{Runbook: "deploy", Yes: true, Answers: map[string]string{"gate/confirm": "staging"}}, nil, func(w *World) {
 		snaps, err := w.AWS.Snapshots(context.Background(), "app5ec7032")
 		if err != nil || len(snaps) == 0 {
 			t.Fatalf("no snapshot: %v", err)
 		}
-		if _, err := steps.NewProgram(w.Workspace.DataDir).SetSnapshotIdentifier(snaps[0].ID); err != nil {
+		if _, err := runbooks.NewProgram(w.Workspace.DataDir).SetSnapshotIdentifier(snaps[0].ID); err != nil {
 			t.Fatal(err)
 		}
 	})

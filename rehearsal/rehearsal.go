@@ -39,7 +39,7 @@ import (
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
 	"github.com/datalayer-tool/datalayer/clock"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
 // DefaultSpeed plays a 7-minute restore in about 7 seconds.
@@ -504,10 +504,10 @@ func ReadRequestLog(dir string) (map[string]int, error) {
 }
 
 // Deps returns the clients a run uses in this world.
-func (w *World) Deps() steps.Deps {
-	return steps.Deps{
+func (w *World) Deps() runbooks.Deps {
+	return runbooks.Deps{
 		AWS: w.AWS, Data: w.Data, App: w.App, Poller: w.Poller,
-		Program: steps.NewProgram(w.Workspace.DataDir), Clock: w.Clock,
+		Program: runbooks.NewProgram(w.Workspace.DataDir), Clock: w.Clock,
 	}
 }
 

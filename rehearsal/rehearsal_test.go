@@ -8,15 +8,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
+	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
 // result is what a headless run left behind.
 type result struct {
 	err    error
-	events []steps.Event
+	events []engine.Event
 	world  *World
-	run    *steps.Run
+	run    *engine.Run
 }
 
 func (r result) text() string {
@@ -29,7 +30,7 @@ func (r result) text() string {
 
 func (r result) finished(step string) bool {
 	for _, e := range r.events {
-		if e.Type == steps.EventStepFinished && e.StepID == step {
+		if e.Type == engine.EventStepFinished && e.StepID == step {
 			return true
 		}
 	}
@@ -39,7 +40,7 @@ func (r result) finished(step string) bool {
 // skipped returns the reason a step ended skipped, if it did.
 func (r result) skipped(step string) (string, bool) {
 	for _, e := range r.events {
-		if e.Type == steps.EventStepSkipped && e.StepID == step {
+		if e.Type == engine.EventStepSkipped && e.StepID == step {
 			return e.Text, true
 		}
 	}
@@ -55,7 +56,7 @@ func (r result) notDoneByYes(step string) bool {
 
 func (r result) failed(step string) (string, bool) {
 	for _, e := range r.events {
-		if e.Type == steps.EventStepFailed && e.StepID == step {
+		if e.Type == engine.EventStepFailed && e.StepID == step {
 			return e.Err, true
 		}
 	}
@@ -63,35 +64,35 @@ func (r result) failed(step string) (string, bool) {
 }
 
 // answerer answers prompts a test scripts, by prompt id.
-type answerer map[string]steps.Answer
+type answerer map[string]engine.Answer
 
 // runHeadless runs a runbook in a fresh world with --yes (plus scripted
 // answers) and collects every event.
-func runHeadless(t *testing.T, o steps.Options, script answerer) result {
+func runHeadless(t *testing.T, o engine.Options, script answerer) result {
 	return runHeadlessIn(t, o, script, nil)
 }
 
 // runHeadlessIn is runHeadless with a change to the world before the run.
-func runHeadlessIn(t *testing.T, o steps.Options, script answerer, prepare func(*World)) result {
+func runHeadlessIn(t *testing.T, o engine.Options, script answerer, prepare func(*World)) result {
 	t.Helper()
 	return runHeadlessHook(t, o, script, prepare, nil)
 }
 
 // runHeadlessOn is runHeadlessIn on the engine e.
-func runHeadlessOn(t *testing.T, o steps.Options, script answerer, prepare func(*World), e Engine) result {
+func runHeadlessOn(t *testing.T, o engine.Options, script answerer, prepare func(*World), e Engine) result {
 	t.Helper()
 	return runHeadlessEngine(t, o, script, prepare, nil, e)
 }
 
 // runHeadlessHook is runHeadlessIn with a hook that sees every event as it
 // comes (to change the world at a given moment of the run).
-func runHeadlessHook(t *testing.T, o steps.Options, script answerer, prepare func(*World), hook func(*World, steps.Event)) result {
+func runHeadlessHook(t *testing.T, o engine.Options, script answerer, prepare func(*World), hook func(*World, engine.Event)) result {
 	t.Helper()
 	return runHeadlessEngine(t, o, script, prepare, hook, Engine{})
 }
 
 // runHeadlessEngine is runHeadlessHook on the engine e.
-func runHeadlessEngine(t *testing.T, o steps.Options, script answerer, prepare func(*World), hook func(*World, steps.Event), e Engine) result {
+func runHeadlessEngine(t *testing.T, o engine.Options, script answerer, prepare func(*World), hook func(*World, engine.Event), e Engine) result {
 	t.Helper()
 	limit := 3 * time.Minute
 	if e.Name == EnginePulumi {
@@ -112,7 +113,7 @@ func runHeadlessEngine(t *testing.T, o steps.Options, script answerer, prepare f
 		prepare(w)
 	}
 	var mu sync.Mutex
-	var evs []steps.Event
+	var evs []engine.Event
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -123,7 +124,7 @@ func runHeadlessEngine(t *testing.T, o steps.Options, script answerer, prepare f
 			if hook != nil {
 				hook(w, e)
 			}
-			if e.Type == steps.EventPrompt && e.Answer == nil && e.Prompt != nil {
+			if e.Type == engine.EventPrompt && e.Answer == nil && e.Prompt != nil {
 				a, ok := script[e.Prompt.ID]
 				if !ok && e.Prompt.Watching != "" {
 					continue // the program answers it itself
@@ -147,7 +148,7 @@ func runHeadlessEngine(t *testing.T, o steps.Options, script answerer, prepare f
 }
 
 func TestRestoreConsoleDefault(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -174,7 +175,7 @@ func TestRestoreConsoleDefault(t *testing.T) {
 }
 
 func TestRestorePulumiDefault(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -214,11 +215,11 @@ func TestRestorePulumiDefault(t *testing.T) {
 		}
 	}
 	// The report is a markdown timeline of the run.
-	evs, err := steps.ReadJournalFile(r.run.JournalPath())
+	evs, err := engine.ReadJournalFile(r.run.JournalPath())
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := steps.Report(evs)
+	rep := runbooks.Report(evs)
 	for _, want := range []string{"# Run ", "| time |", "started: Create the restored instance", "answered:", "## Phases"} {
 		if !strings.Contains(rep, want) {
 			t.Errorf("report lacks %q", want)

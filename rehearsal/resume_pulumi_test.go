@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // A Pulumi-method restore interrupted during `pulumi up` is not updated a
@@ -14,7 +14,7 @@ import (
 // repairs the state and finishes.
 func TestResumeInterruptedUp(t *testing.T) {
 	dir := t.TempDir()
-	o := steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, Speed: 300, StateDir: dir, AppDeploy: "up"}
+	o := engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, Speed: 300, StateDir: dir, AppDeploy: "up"}
 	run, w, err := Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -22,7 +22,7 @@ func TestResumeInterruptedUp(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		for e := range run.Events() {
-			if e.Type == steps.EventVariable && e.Name == "new-instance" {
+			if e.Type == engine.EventVariable && e.Name == "new-instance" {
 				cancel()
 			}
 		}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // TestResumeAfterInterruption stops a console restore at several points
@@ -19,7 +19,7 @@ func TestResumeAfterInterruption(t *testing.T) {
 	for _, stopAfter := range []string{"issued fresh-snapshot", "issued restore", "status wait-restored", "issued rename-old", "step-started rename-new"} {
 		t.Run(stopAfter, func(t *testing.T) {
 			dir := t.TempDir()
-			o := steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true, Speed: 300, StateDir: dir}
+			o := engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true, Speed: 300, StateDir: dir}
 			run, w, err := Start(context.Background(), o)
 			if err != nil {
 				t.Fatal(err)
@@ -75,13 +75,13 @@ func TestResumeAfterInterruption(t *testing.T) {
 			// The journal says each operation was issued once... or, when
 			// the earlier session was stopped between recording and
 			// sending, twice with one request reaching AWS (checked above).
-			evs, err := steps.ReadJournalFile(run2.JournalPath())
+			evs, err := engine.ReadJournalFile(run2.JournalPath())
 			if err != nil {
 				t.Fatal(err)
 			}
 			finished := 0
 			for _, e := range evs {
-				if e.Type == steps.EventRunFinished {
+				if e.Type == engine.EventRunFinished {
 					finished++
 				}
 			}
@@ -99,8 +99,8 @@ func TestResumeAfterInterruption(t *testing.T) {
 // failed step runs again and the rest follows.
 func TestResumeAfterGuardFixed(t *testing.T) {
 	dir := t.TempDir()
-	o := steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true, Speed: 600, StateDir: dir, AppDeploy: "up",
-		Answers: map[string]string{"final-snapshot-guard/rename-final": steps.GateDeclined}}
+	o := engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true, Speed: 600, StateDir: dir, AppDeploy: "up",
+		Answers: map[string]string{"final-snapshot-guard/rename-final": engine.GateDeclined}}
 	run, w, err := Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

@@ -4,22 +4,23 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
 // Start builds a persisted world for a new rehearsal run of o.Runbook on
 // the simulated engine; see StartOn.
-func Start(ctx context.Context, o steps.Options) (*steps.Run, *World, error) {
+func Start(ctx context.Context, o engine.Options) (*engine.Run, *World, error) {
 	return StartOn(ctx, o, Engine{})
 }
 
 // StartOn builds a persisted world for a new rehearsal run of o.Runbook on
 // the engine e and returns the run (not started: call run.Start(ctx), then
 // render its events) and the world (Close it after run.Wait()).
-// o.StateDir "" uses steps.StateDir(); o.Stack "" is staging; o.Speed 0 is
+// o.StateDir "" uses engine.StateDir(); o.Stack "" is staging; o.Speed 0 is
 // DefaultSpeed.
-func StartOn(ctx context.Context, o steps.Options, e Engine) (*steps.Run, *World, error) {
+func StartOn(ctx context.Context, o engine.Options, e Engine) (*engine.Run, *World, error) {
 	o.Rehearsal = true
 	if o.Stack == "" {
 		o.Stack = pulumiclient.RehearsalStack
@@ -31,23 +32,23 @@ func StartOn(ctx context.Context, o steps.Options, e Engine) (*steps.Run, *World
 		o.Scenario = "default"
 	}
 	if o.StateDir == "" {
-		d, err := steps.StateDir()
+		d, err := engine.StateDir()
 		if err != nil {
 			return nil, nil, err
 		}
 		o.StateDir = d
 	}
 	if o.RunID == "" {
-		o.RunID = steps.NewRunID(o.Runbook)
+		o.RunID = engine.NewRunID(o.Runbook)
 	}
-	if _, err := steps.Get(o.Runbook); err != nil {
+	if _, err := runbooks.Get(o.Runbook); err != nil {
 		return nil, nil, err
 	}
 	w, err := New(ctx, Options{Scenario: o.Scenario, Speed: o.Speed, StateDir: o.StateDir, Name: o.RunID, Persist: true, Stack: o.Stack, Engine: e})
 	if err != nil {
 		return nil, nil, err
 	}
-	run, err := steps.NewRun(o, w.Deps())
+	run, err := runbooks.NewRun(o, w.Deps())
 	if err != nil {
 		w.Close()
 		return nil, nil, err
@@ -62,32 +63,32 @@ func StartOn(ctx context.Context, o steps.Options, e Engine) (*steps.Run, *World
 // unfinished run) with its persisted world, so operations in flight are
 // re-attached to in the same simulated AWS, on the engine it ran on. Call
 // run.Start(ctx) next.
-func Resume(ctx context.Context, stateDir, runID string, yes bool) (*steps.Run, *World, error) {
+func Resume(ctx context.Context, stateDir, runID string, yes bool) (*engine.Run, *World, error) {
 	return ResumeWith(ctx, stateDir, runID, yes, "")
 }
 
 // ResumeWith is Resume with the pulumi CLI to use when the rehearsal ran on
 // the real engine ("" keeps the one it ran with, else PATH's).
-func ResumeWith(ctx context.Context, stateDir, runID string, yes bool, pulumi string) (*steps.Run, *World, error) {
+func ResumeWith(ctx context.Context, stateDir, runID string, yes bool, pulumi string) (*engine.Run, *World, error) {
 	if stateDir == "" {
-		d, err := steps.StateDir()
+		d, err := engine.StateDir()
 		if err != nil {
 			return nil, nil, err
 		}
 		stateDir = d
 	}
-	info, err := steps.PeekRun(stateDir, runID)
+	info, err := engine.PeekRun(stateDir, runID)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !info.Rehearsal {
-		return nil, nil, fmt.Errorf("resume: run %s ran against real AWS, not a rehearsal: resume it with its real clients (steps.Resume)", info.RunID)
+		return nil, nil, fmt.Errorf("resume: run %s ran against real AWS, not a rehearsal: resume it with its real clients (runbooks.Resume)", info.RunID)
 	}
 	w, err := Open(ctx, WorldDir(stateDir, info.RunID), Options{Speed: info.Speed, Engine: Engine{Pulumi: pulumi}})
 	if err != nil {
 		return nil, nil, err
 	}
-	run, err := steps.Resume(stateDir, info.RunID, w.Deps(), yes)
+	run, err := runbooks.Resume(stateDir, info.RunID, w.Deps(), yes)
 	if err != nil {
 		w.Close()
 		return nil, nil, err

@@ -17,15 +17,16 @@ import (
 	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
 // session is one process's part of a run: its events and its end.
 type session struct {
 	err    error
-	events []steps.Event
-	run    *steps.Run
+	events []engine.Event
+	run    *engine.Run
 	world  *World
 }
 
@@ -40,12 +41,12 @@ func (s session) text() string {
 // startUntil starts a rehearsal in dir and ends it as a killed process
 // would when stop says so (its context cancelled, its world closed).
 // deps, when not nil, changes the clients the run gets.
-func startUntil(t *testing.T, dir string, o steps.Options, deps func(steps.Deps) steps.Deps, stop func(steps.Event) bool) session {
+func startUntil(t *testing.T, dir string, o engine.Options, deps func(runbooks.Deps) runbooks.Deps, stop func(engine.Event) bool) session {
 	return startUntilIn(t, dir, o, nil, deps, stop)
 }
 
 // startUntilIn is startUntil with a change to the world before the run.
-func startUntilIn(t *testing.T, dir string, o steps.Options, prepare func(*World), deps func(steps.Deps) steps.Deps, stop func(steps.Event) bool) session {
+func startUntilIn(t *testing.T, dir string, o engine.Options, prepare func(*World), deps func(runbooks.Deps) runbooks.Deps, stop func(engine.Event) bool) session {
 	t.Helper()
 	o.StateDir, o.Rehearsal = dir, true
 	if o.Speed == 0 {
@@ -57,7 +58,7 @@ func startUntilIn(t *testing.T, dir string, o steps.Options, prepare func(*World
 	if o.Stack == "" {
 		o.Stack = "staging"
 	}
-	o.RunID = steps.NewRunID(o.Runbook)
+	o.RunID = engine.NewRunID(o.Runbook)
 	w, err := New(context.Background(), Options{Scenario: o.Scenario, Speed: o.Speed, StateDir: dir, Name: o.RunID, Persist: true, Stack: o.Stack})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +70,7 @@ func startUntilIn(t *testing.T, dir string, o steps.Options, prepare func(*World
 	if deps != nil {
 		d = deps(d)
 	}
-	run, err := steps.NewRun(o, d)
+	run, err := runbooks.NewRun(o, d)
 	if err != nil {
 		w.Close()
 		t.Fatal(err)
@@ -78,12 +79,12 @@ func startUntilIn(t *testing.T, dir string, o steps.Options, prepare func(*World
 }
 
 // play runs a started or resumed run to its end, or until stop says so.
-func play(t *testing.T, run *steps.Run, w *World, stop func(steps.Event) bool) session {
+func play(t *testing.T, run *engine.Run, w *World, stop func(engine.Event) bool) session {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var mu sync.Mutex
-	var evs []steps.Event
+	var evs []engine.Event
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -118,12 +119,12 @@ func resumeLatest(t *testing.T, dir string) session {
 	return play(t, run, w, nil)
 }
 
-func isEvent(typ steps.EventType, step string) func(steps.Event) bool {
-	return func(e steps.Event) bool { return e.Type == typ && e.StepID == step }
+func isEvent(typ engine.EventType, step string) func(engine.Event) bool {
+	return func(e engine.Event) bool { return e.Type == typ && e.StepID == step }
 }
 
-func isIssued(key string) func(steps.Event) bool {
-	return func(e steps.Event) bool { return e.Type == steps.EventIssued && e.Name == key }
+func isIssued(key string) func(engine.Event) bool {
+	return func(e engine.Event) bool { return e.Type == engine.EventIssued && e.Name == key }
 }
 
 // requests reads the world's log of mutating requests that reached AWS.
@@ -139,7 +140,7 @@ func requests(t *testing.T, dir, runID string) map[string]int {
 // damageLine overwrites the end of the first journal line that match says
 // is the one (keeping its newline and its legible "type"), as a disk
 // error in the middle of the file would.
-func damageLine(t *testing.T, path string, match func(steps.Event) bool) {
+func damageLine(t *testing.T, path string, match func(engine.Event) bool) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -147,7 +148,7 @@ func damageLine(t *testing.T, path string, match func(steps.Event) bool) {
 	}
 	lines := bytes.SplitAfter(b, []byte("\n"))
 	for i, l := range lines {
-		var e steps.Event
+		var e engine.Event
 		if json.Unmarshal(l, &e) != nil || !match(e) {
 			continue
 		}
@@ -173,16 +174,16 @@ func damageLine(t *testing.T, path string, match func(steps.Event) bool) {
 // when it may have (an "issued" record), the resume stops, says so and
 // sends nothing.
 func TestResumeAfterJournalDamage(t *testing.T) {
-	o := steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}
+	o := engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}
 	for _, tt := range []struct {
 		name     string
-		damage   func(steps.Event) bool
+		damage   func(engine.Event) bool
 		wantErr  []string
 		wantReqs map[string]int
 	}{
 		{
 			name:   "an output line before the renames",
-			damage: func(e steps.Event) bool { return e.Type == steps.EventOutput && e.StepID == "diff" },
+			damage: func(e engine.Event) bool { return e.Type == engine.EventOutput && e.StepID == "diff" },
 			// The settings the restore could not take, two renames.
 			wantReqs: map[string]int{"CreateDBSnapshot": 1, "RestoreDBInstanceFromDBSnapshot": 1, "ModifyDBInstance": 3},
 		},
@@ -197,7 +198,7 @@ func TestResumeAfterJournalDamage(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			first := startUntil(t, dir, o, nil, isEvent(steps.EventStepStarted, "rename-new"))
+			first := startUntil(t, dir, o, nil, isEvent(engine.EventStepStarted, "rename-new"))
 			if first.err == nil {
 				t.Fatal("the run finished before it was stopped")
 			}
@@ -259,10 +260,10 @@ func (d *fillingDisk) Write(b []byte) (int, error) {
 // disk has room again, `resume` finishes with each write sent once.
 func TestJournalWriteFailureStopsBeforeTheWrite(t *testing.T) {
 	dir := t.TempDir()
-	o := steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}
+	o := engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}
 	var disk *fillingDisk
-	first := startUntil(t, dir, o, func(d steps.Deps) steps.Deps {
-		d.JournalFile = func(path string) (steps.JournalFile, error) {
+	first := startUntil(t, dir, o, func(d runbooks.Deps) runbooks.Deps {
+		d.JournalFile = func(path string) (engine.JournalFile, error) {
 			f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 			if err != nil {
 				return nil, err
@@ -288,7 +289,7 @@ func TestJournalWriteFailureStopsBeforeTheWrite(t *testing.T) {
 		t.Fatalf("the restore was sent although its issued record never reached the disk: %v", n)
 	}
 	// The half line the full disk took was cut off: the journal reads whole.
-	if evs, err := steps.ReadJournalFile(first.run.JournalPath()); err != nil || len(evs) == 0 {
+	if evs, err := engine.ReadJournalFile(first.run.JournalPath()); err != nil || len(evs) == 0 {
 		t.Fatalf("the journal does not read back whole: %d events, %v", len(evs), err)
 	}
 
@@ -328,13 +329,13 @@ func TestOneRunPerStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	opts := func(id string) steps.Options {
-		return steps.Options{Runbook: "restore", Stack: "staging", Rehearsal: true, Scenario: "default", StateDir: dir, RunID: id, Method: "console"}
+	opts := func(id string) engine.Options {
+		return engine.Options{Runbook: "restore", Stack: "staging", Rehearsal: true, Scenario: "default", StateDir: dir, RunID: id, Method: "console"}
 	}
 	host, _ := os.Hostname()
 
 	// Run A waits for an answer, holding the stack.
-	a, err := steps.NewRun(opts("run-a"), w.Deps())
+	a, err := runbooks.NewRun(opts("run-a"), w.Deps())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +343,7 @@ func TestOneRunPerStack(t *testing.T) {
 	var once sync.Once
 	go func() {
 		for e := range a.Events() {
-			if e.Type == steps.EventPrompt && e.Answer == nil {
+			if e.Type == engine.EventPrompt && e.Answer == nil {
 				once.Do(func() { close(asked) })
 			}
 		}
@@ -355,8 +356,8 @@ func TestOneRunPerStack(t *testing.T) {
 	}
 	holder := []string{"run run-a", fmt.Sprintf("pid %d on %s", os.Getpid(), host), "since "}
 
-	_, err = steps.NewRun(opts("run-b"), w.Deps())
-	var locked *steps.LockedError
+	_, err = runbooks.NewRun(opts("run-b"), w.Deps())
+	var locked *engine.LockedError
 	if !errors.As(err, &locked) {
 		t.Fatalf("a second run on the stack was not refused: %v", err)
 	}
@@ -365,11 +366,11 @@ func TestOneRunPerStack(t *testing.T) {
 			t.Errorf("the refusal does not say %q: %v", want, err)
 		}
 	}
-	_, err = steps.Resume(dir, "run-a", w.Deps(), false)
+	_, err = runbooks.Resume(dir, "run-a", w.Deps(), false)
 	if !errors.As(err, &locked) || !strings.Contains(err.Error(), "run run-a is in use by") {
 		t.Fatalf("a second resume of the running run was not refused: %v", err)
 	}
-	if _, err := os.Stat(steps.JournalPath(dir, "run-b")); err == nil {
+	if _, err := os.Stat(engine.JournalPath(dir, "run-b")); err == nil {
 		t.Error("the refused run left a journal")
 	}
 	a.Interrupt()
@@ -386,7 +387,7 @@ func TestOneRunPerStack(t *testing.T) {
 		t.Fatalf("locks left after run A ended: %v %v", ents, err)
 	}
 	stale := fmt.Sprintf(`{"pid":%d,"host":%q,"run":"run-killed","started":"2026-11-25T03:00:00Z","what":"stack staging"}`, dead.Process.Pid, host)
-	c, err := steps.NewRun(opts("run-c"), w.Deps())
+	c, err := runbooks.NewRun(opts("run-c"), w.Deps())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,14 +411,14 @@ func TestOneRunPerStack(t *testing.T) {
 	if err := os.WriteFile(stackLock, []byte(stale), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d, err := steps.NewRun(opts("run-d"), w.Deps())
+	d, err := runbooks.NewRun(opts("run-d"), w.Deps())
 	if err != nil {
 		t.Fatalf("a stale lock was not taken over: %v", err)
 	}
 	dEvents := collect(d)
 	d.Start(ctx)
-	waitFor(t, dEvents, func(e steps.Event) bool {
-		return e.Type == steps.EventWarning && strings.Contains(e.Text, "run run-killed") && strings.Contains(e.Text, "whose process is gone")
+	waitFor(t, dEvents, func(e engine.Event) bool {
+		return e.Type == engine.EventWarning && strings.Contains(e.Text, "run run-killed") && strings.Contains(e.Text, "whose process is gone")
 	})
 	d.Interrupt()
 	_ = d.Wait()
@@ -432,7 +433,7 @@ func TestOneRunPerStack(t *testing.T) {
 	}
 	o := opts("run-e")
 	o.Method, o.Lost, o.Yes = "pulumi", "whole", true
-	e, err := steps.NewRun(o, w.Deps())
+	e, err := runbooks.NewRun(o, w.Deps())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +445,7 @@ func TestOneRunPerStack(t *testing.T) {
 		t.Fatalf("the run started although Pulumi's lock is held: %v", err)
 	}
 	for _, ev := range eEvents.all() {
-		if ev.Type == steps.EventStepStarted {
+		if ev.Type == engine.EventStepStarted {
 			t.Fatalf("step %s started although Pulumi's lock is held", ev.StepID)
 		}
 	}
@@ -456,12 +457,12 @@ func TestOneRunPerStack(t *testing.T) {
 // events collects a run's events as they come.
 type events struct {
 	mu   sync.Mutex
-	evs  []steps.Event
+	evs  []engine.Event
 	done chan struct{}
 	ping chan struct{}
 }
 
-func collect(r *steps.Run) *events {
+func collect(r *engine.Run) *events {
 	c := &events{done: make(chan struct{}), ping: make(chan struct{}, 1)}
 	go func() {
 		defer close(c.done)
@@ -478,13 +479,13 @@ func collect(r *steps.Run) *events {
 	return c
 }
 
-func (c *events) all() []steps.Event {
+func (c *events) all() []engine.Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]steps.Event(nil), c.evs...)
+	return append([]engine.Event(nil), c.evs...)
 }
 
-func waitFor(t *testing.T, c *events, ok func(steps.Event) bool) {
+func waitFor(t *testing.T, c *events, ok func(engine.Event) bool) {
 	t.Helper()
 	deadline := time.After(time.Minute)
 	for {
@@ -547,7 +548,7 @@ func TestFinalSnapshotFixFollowedToTheEnd(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			o := steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true, AppDeploy: "up"}
+			o := engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true, AppDeploy: "up"}
 			var prepare func(*World)
 			if tt.byHand != "" {
 				prepare = func(w *World) { editName(t, w.Workspace.DataDir, "final-before-deletion", tt.byHand) }
@@ -599,7 +600,7 @@ func TestFinalSnapshotFixFollowedToTheEnd(t *testing.T) {
 			if n["RestoreDBInstanceFromDBSnapshot"] != 1 || n["DeleteDBInstance"] != 1 {
 				t.Fatalf("writes that reached AWS: %v", n)
 			}
-			set, err := steps.NewProgram(w.Workspace.DataDir).Settings()
+			set, err := runbooks.NewProgram(w.Workspace.DataDir).Settings()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -628,27 +629,27 @@ func TestEngineVersionBelowAWS(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name    string
-		o       steps.Options
+		o       engine.Options
 		decline bool
 		wantErr string
 	}{
-		{name: "deploy", o: steps.Options{Runbook: "deploy", Yes: true}},
-		{name: "pulumi restore", o: steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}},
-		{name: "deploy, bump declined", o: steps.Options{Runbook: "deploy", Yes: true, Answers: map[string]string{"engine-version/bump": "no"}},
+		{name: "deploy", o: engine.Options{Runbook: "deploy", Yes: true}},
+		{name: "pulumi restore", o: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}},
+		{name: "deploy, bump declined", o: engine.Options{Runbook: "deploy", Yes: true, Answers: map[string]string{"engine-version/bump": "no"}},
 			decline: true, wantErr: `engineVersion 16.11 is below 16.13, which app5ec7032 runs, and was kept; nothing was changed. Fix: set engineVersion to "16.13" in the program in`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runHeadlessIn(t, tt.o, nil, refreshed)
 			var body string
 			for _, e := range r.events {
-				if e.Type == steps.EventPrompt && e.Prompt != nil && e.Prompt.ID == "engine-version/bump" {
+				if e.Type == engine.EventPrompt && e.Prompt != nil && e.Prompt.ID == "engine-version/bump" {
 					body = e.Prompt.Body
 				}
 			}
 			if !strings.Contains(body, `-  engineVersion: "16.11"`) || !strings.Contains(body, `+  engineVersion: "16.13"`) {
 				t.Fatalf("the bump was not shown as a diff before it was written: %q\n%s", body, r.text())
 			}
-			set, err := steps.NewProgram(r.world.Workspace.DataDir).Settings()
+			set, err := runbooks.NewProgram(r.world.Workspace.DataDir).Settings()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -691,7 +692,7 @@ func (c cutOffUp) Up(ctx context.Context, _ chan<- pulumiclient.Progress) (pulum
 // program and AWS, so AWS ends up running what the program asks for.
 func TestResumedDeployRunsWhatIsMissing(t *testing.T) {
 	dir := t.TempDir()
-	o := steps.Options{Runbook: "deploy", Yes: true}
+	o := engine.Options{Runbook: "deploy", Yes: true}
 	behind := func(w *World) {
 		// AWS runs an older minor than the program's 16.11, and the state
 		// was refreshed (as the runbook says to): the deploy must upgrade.
@@ -700,7 +701,7 @@ func TestResumedDeployRunsWhatIsMissing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	first := startUntilIn(t, dir, o, behind, func(d steps.Deps) steps.Deps {
+	first := startUntilIn(t, dir, o, behind, func(d runbooks.Deps) runbooks.Deps {
 		d.Data = cutOffUp{d.Data}
 		return d
 	}, isIssued("pulumi-up:up"))
@@ -746,15 +747,15 @@ func TestResumedDeployRunsWhatIsMissing(t *testing.T) {
 // restore to its end, with the restore sent once. No advice it prints
 // needs a pulumi CLI (a rehearsal has none).
 func TestPulumiRestoreCutOffIsFinishedByResume(t *testing.T) {
-	isPulumi := func(op pulumiclient.Op, status pulumiclient.ProgressStatus) func(steps.Event) bool {
-		return func(e steps.Event) bool {
-			return e.Type == steps.EventPulumi && e.StepID == "up" && e.Pulumi != nil && e.Pulumi.Type == pulumiclient.InstanceType &&
-				e.Pulumi.Op == op && e.Pulumi.Status == status
+	isPulumi := func(op pulumiclient.Op, status pulumiclient.ProgressStatus) func(engine.Event) bool {
+		return func(e engine.Event) bool {
+			return e.Type == engine.EventPulumi && e.StepID == "up" && e.Pulumi != nil && e.Pulumi.Type == pulumiclient.InstanceType &&
+				e.Pulumi.Op == string(op) && string(e.Pulumi.Status) == string(status)
 		}
 	}
 	for _, tt := range []struct {
 		name    string
-		stop    func(steps.Event) bool
+		stop    func(engine.Event) bool
 		fault   *rdssim.Fault
 		wantErr string // the first session's error
 	}{
@@ -767,7 +768,7 @@ func TestPulumiRestoreCutOffIsFinishedByResume(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			o := steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}
+			o := engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}
 			var prepare func(*World)
 			if tt.fault != nil {
 				prepare = func(w *World) { w.Sim.InjectFault(*tt.fault) }

@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
+	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
 func TestDeployDefault(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "deploy", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "deploy", Yes: true}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -28,7 +29,7 @@ func TestDeployDefault(t *testing.T) {
 }
 
 func TestUpgradeDefault(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "upgrade", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "upgrade", Yes: true}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -49,7 +50,7 @@ func TestUpgradeDefault(t *testing.T) {
 // Guard 4: RDS refuses the upgrade (RDS-EVENT-0158) while Pulumi succeeds;
 // the step fails loudly.
 func TestUpgradeSilentFailureCaught(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails", Yes: true,
+	r := runHeadless(t, engine.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails", Yes: true,
 		Answers: map[string]string{"pending-maintenance/action": "ignore"}}, nil)
 	if r.err == nil {
 		t.Fatalf("the upgrade was reported as a success\n%s", r.text())
@@ -66,7 +67,7 @@ func TestUpgradeSilentFailureCaught(t *testing.T) {
 // Guard 3: pending maintenance is shown and applied first when chosen; the
 // upgrade then goes through.
 func TestUpgradePendingMaintenanceAppliedFirst(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails", Yes: true}, nil)
 	if !strings.Contains(r.text(), "pending maintenance: system-update") {
 		t.Errorf("pending maintenance not shown\n%s", r.text())
 	}
@@ -77,7 +78,7 @@ func TestUpgradePendingMaintenanceAppliedFirst(t *testing.T) {
 
 // Guard 3, the other branch: schedule and stop.
 func TestUpgradePendingMaintenanceScheduled(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails", Yes: true,
+	r := runHeadless(t, engine.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails", Yes: true,
 		Answers: map[string]string{"pending-maintenance/action": "schedule"}}, nil)
 	if r.err != nil {
 		t.Fatalf("scheduling should stop the run cleanly: %v", r.err)
@@ -89,7 +90,7 @@ func TestUpgradePendingMaintenanceScheduled(t *testing.T) {
 
 // Guard 1: the stack's aws:profile does not match the identity.
 func TestWrongProfileStops(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "deploy", Scenario: "wrong-profile", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "deploy", Scenario: "wrong-profile", Yes: true}, nil)
 	msg, failed := r.failed("stack")
 	if !failed || !strings.Contains(msg, "docker-user") || !strings.Contains(msg, "AWS_PROFILE=planx-staging-pulumi") {
 		t.Fatalf("wrong credentials not stopped with the fix: %q\n%s", msg, r.text())
@@ -103,8 +104,8 @@ func TestWrongProfileStops(t *testing.T) {
 // Declining the guard's fix (a separate update giving the old instance a
 // free final snapshot name) stops the run before anything is sent.
 func TestFinalSnapshotExistsStops(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true,
-		Answers: map[string]string{"final-snapshot-guard/rename-final": steps.GateDeclined}}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true,
+		Answers: map[string]string{"final-snapshot-guard/rename-final": engine.GateDeclined}}, nil)
 	msg, failed := r.failed("final-snapshot-guard")
 	if !failed || !strings.Contains(msg, "final-before-deletion") || !strings.Contains(msg, "nothing was changed") {
 		t.Fatalf("final snapshot guard did not stop the run: %q\n%s", msg, r.text())
@@ -116,7 +117,7 @@ func TestFinalSnapshotExistsStops(t *testing.T) {
 
 // Guard 6: the restored instance comes back with incompatible parameters.
 func TestRestoreIncompatibleParameters(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "restore-incompatible-parameters", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "restore-incompatible-parameters", Yes: true}, nil)
 	if r.err == nil {
 		t.Fatalf("the run succeeded\n%s", r.text())
 	}
@@ -131,7 +132,7 @@ func TestRestoreIncompatibleParameters(t *testing.T) {
 // Guard 8: AWS refuses the old name for a while; the run shows a countdown
 // and finishes.
 func TestRenameRefusedCountdown(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "rename-refused", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "rename-refused", Yes: true}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -145,7 +146,7 @@ func TestRenameRefusedCountdown(t *testing.T) {
 
 // The restore wizard's "nothing to restore" branch.
 func TestRestoreNone(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "restore", Lost: "none", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Lost: "none", Yes: true}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -161,13 +162,13 @@ func TestRestoreNone(t *testing.T) {
 // user, so a production run stops at the credentials check, before any gate
 // (the gate itself is tested in steps: --yes never answers it).
 func TestProductionStackNeedsProductionCredentials(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "deploy", Stack: "production", Yes: true}, answerer{})
+	r := runHeadless(t, engine.Options{Runbook: "deploy", Stack: "production", Yes: true}, answerer{})
 	msg, failed := r.failed("stack")
 	if !failed || !strings.Contains(msg, "planx-production-pulumi") {
 		t.Fatalf("production with staging credentials was not stopped: %q\n%s", msg, r.text())
 	}
 	for _, e := range r.events {
-		if e.Type == steps.EventAnswer && e.Answer != nil && e.StepID == "gate" {
+		if e.Type == engine.EventAnswer && e.Answer != nil && e.StepID == "gate" {
 			t.Fatalf("a production gate was answered: %+v", e.Answer)
 		}
 	}
@@ -178,7 +179,7 @@ func TestProductionStackNeedsProductionCredentials(t *testing.T) {
 func TestFaultsSurvived(t *testing.T) {
 	for _, sc := range []string{"throttling", "network-loss"} {
 		t.Run(sc, func(t *testing.T) {
-			r := runHeadless(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: sc, Yes: true}, nil)
+			r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: sc, Yes: true}, nil)
 			if r.err != nil {
 				t.Fatalf("run failed under %s: %v\n%s", sc, r.err, r.text())
 			}
@@ -196,7 +197,7 @@ func TestFaultsSurvived(t *testing.T) {
 // Credentials expiring mid-run stop the run with a clear message; nothing
 // is recorded as finished, so `datalayer resume` can continue it.
 func TestCredentialsExpire(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "credentials-expire", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "credentials-expire", Yes: true}, nil)
 	if r.err == nil {
 		t.Fatalf("the run finished although the credentials expired\n%s", r.text())
 	}
@@ -210,16 +211,16 @@ func TestCredentialsExpire(t *testing.T) {
 func TestTimingsKeptForExpected(t *testing.T) {
 	dir := t.TempDir()
 	for i := 0; i < 2; i++ {
-		run, w, err := Start(context.Background(), steps.Options{Runbook: "deploy", Yes: true, Speed: 600, StateDir: dir})
+		run, w, err := Start(context.Background(), engine.Options{Runbook: "deploy", Yes: true, Speed: 600, StateDir: dir})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var expected []steps.Event
+		var expected []engine.Event
 		collected := make(chan struct{})
 		go func() {
 			defer close(collected)
 			for e := range run.Events() {
-				if e.Type == steps.EventStepFinished && e.Expected > 0 {
+				if e.Type == engine.EventStepFinished && e.Expected > 0 {
 					expected = append(expected, e)
 				}
 			}
@@ -241,7 +242,7 @@ func TestTimingsKeptForExpected(t *testing.T) {
 func TestRestoreTreeBranches(t *testing.T) {
 	tests := []struct {
 		name      string
-		opts      steps.Options
+		opts      engine.Options
 		gone      bool
 		method    string
 		maint     string
@@ -249,13 +250,13 @@ func TestRestoreTreeBranches(t *testing.T) {
 		notRun    []string
 		wantError bool
 	}{
-		{name: "critical tables: pulumi with maintenance mode", opts: steps.Options{Lost: "critical", AppDeploy: "up", MaintenanceCommand: []string{"echo", "maintenance"}}, method: "pulumi", maint: "on",
+		{name: "critical tables: pulumi with maintenance mode", opts: engine.Options{Lost: "critical", AppDeploy: "up", MaintenanceCommand: []string{"echo", "maintenance"}}, method: "pulumi", maint: "on",
 			finished: []string{"maintenance-on", "up", "redeploy-app", "old-gone", "maintenance-off"}, notRun: []string{"rename-old"}},
-		{name: "isolated tables: console, no maintenance", opts: steps.Options{Lost: "isolated"}, method: "console", maint: "off",
+		{name: "isolated tables: console, no maintenance", opts: engine.Options{Lost: "isolated"}, method: "console", maint: "off",
 			finished: []string{"restore", "rename-new", "state"}, notRun: []string{"maintenance-on", "up"}},
-		{name: "instance gone: console restores under the old name", opts: steps.Options{Lost: "whole", Method: "console"}, gone: true, method: "console", maint: "on",
+		{name: "instance gone: console restores under the old name", opts: engine.Options{Lost: "whole", Method: "console"}, gone: true, method: "console", maint: "on",
 			finished: []string{"restore", "wait-restored", "diff", "state", "repair-state"}, notRun: []string{"fresh-snapshot", "rename-old", "rename-new"}},
-		{name: "whole database, pulumi, CI redeploy seen in the application's history", opts: steps.Options{Lost: "whole"}, method: "pulumi", maint: "on",
+		{name: "whole database, pulumi, CI redeploy seen in the application's history", opts: engine.Options{Lost: "whole"}, method: "pulumi", maint: "on",
 			finished: []string{"up", "prepare-app", "redeploy-app"}},
 	}
 	for _, tt := range tests {
@@ -315,8 +316,8 @@ func TestRestoreTreeBranches(t *testing.T) {
 // A deploy with a change in the program: preview shows it, the gate is
 // passed (--yes on staging), up applies it, verify sees the version.
 func TestDeployWithChange(t *testing.T) {
-	r := runHeadlessIn(t, steps.Options{Runbook: "deploy", Yes: true}, nil, func(w *World) {
-		if _, err := steps.NewProgram(w.Workspace.DataDir).SetEngineVersion("16.13"); err != nil {
+	r := runHeadlessIn(t, engine.Options{Runbook: "deploy", Yes: true}, nil, func(w *World) {
+		if _, err := runbooks.NewProgram(w.Workspace.DataDir).SetEngineVersion("16.13"); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -345,7 +346,7 @@ func TestFreshSnapshotDeclinedInWords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.why, func(t *testing.T) {
-			r := runHeadless(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true,
+			r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true,
 				Answers: map[string]string{"fresh-snapshot/take": "no", "fresh-snapshot/why": tt.why}}, nil)
 			n, _ := r.world.MutatingRequests()
 			if n["CreateDBSnapshot"] != 0 {

@@ -7,25 +7,26 @@ import (
 	"testing"
 	"time"
 
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
+	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
 // runIn runs a further runbook in the world an earlier run left behind
 // (a later on-call engineer's run), answering prompts from script.
-func runIn(t *testing.T, w *World, o steps.Options, script answerer) result {
+func runIn(t *testing.T, w *World, o engine.Options, script answerer) result {
 	t.Helper()
 	o.StateDir, o.Rehearsal = t.TempDir(), true
 	if o.Stack == "" {
 		o.Stack = "staging"
 	}
-	run, err := steps.NewRun(o, w.Deps())
+	run, err := runbooks.NewRun(o, w.Deps())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var mu sync.Mutex
-	var evs []steps.Event
+	var evs []engine.Event
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -33,7 +34,7 @@ func runIn(t *testing.T, w *World, o steps.Options, script answerer) result {
 			mu.Lock()
 			evs = append(evs, e)
 			mu.Unlock()
-			if e.Type == steps.EventPrompt && e.Answer == nil && e.Prompt != nil {
+			if e.Type == engine.EventPrompt && e.Answer == nil && e.Prompt != nil {
 				a, ok := script[e.Prompt.ID]
 				if !ok {
 					t.Errorf("unexpected prompt %s: %s", e.Prompt.ID, e.Prompt.Title)
@@ -59,7 +60,7 @@ func runIn(t *testing.T, w *World, o steps.Options, script answerer) result {
 // deploy acts on the instance the application uses, not on -original. The
 // repair used to be a manual step that --yes ticked with nothing done.
 func TestConsoleRestoreRepairsTheState(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil)
 	if r.err != nil {
 		t.Fatalf("restore failed: %v\n%s", r.err, r.text())
 	}
@@ -85,7 +86,7 @@ func TestConsoleRestoreRepairsTheState(t *testing.T) {
 	if plan.Instance() != "nothing" {
 		t.Errorf("a preview after the restore proposes %s for the instance", plan.Instance())
 	}
-	next := runIn(t, r.world, steps.Options{Runbook: "deploy", Yes: true}, nil)
+	next := runIn(t, r.world, engine.Options{Runbook: "deploy", Yes: true}, nil)
 	if next.err != nil {
 		t.Fatalf("the next deploy failed: %v\n%s", next.err, next.text())
 	}
@@ -99,8 +100,8 @@ func TestConsoleRestoreRepairsTheState(t *testing.T) {
 // before it changes anything, naming both instances; choosing the repair
 // (behind its gate) fixes it and the run goes on.
 func TestStateTrackingAnotherInstanceThanTheApplicationStops(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true,
-		Answers: map[string]string{"repair-state/repair": steps.GateDeclined}}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true,
+		Answers: map[string]string{"repair-state/repair": engine.GateDeclined}}, nil)
 	if r.err == nil || !strings.Contains(r.err.Error(), "backed out") {
 		t.Fatalf("the restore did not stop at the declined repair: %v\n%s", r.err, r.text())
 	}
@@ -108,7 +109,7 @@ func TestStateTrackingAnotherInstanceThanTheApplicationStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stopped := runIn(t, r.world, steps.Options{Runbook: "upgrade", Yes: true}, nil)
+	stopped := runIn(t, r.world, engine.Options{Runbook: "upgrade", Yes: true}, nil)
 	msg, failed := stopped.failed("stack")
 	if !failed {
 		t.Fatalf("the upgrade did not stop at the stack check: %v\n%s", stopped.err, stopped.text())
@@ -124,7 +125,7 @@ func TestStateTrackingAnotherInstanceThanTheApplicationStops(t *testing.T) {
 			t.Errorf("AWS was changed by the stopped run: %s %d -> %d", k, before[k], v)
 		}
 	}
-	fixed := runIn(t, r.world, steps.Options{Runbook: "deploy", Yes: true, Answers: map[string]string{"stack/state-mismatch": "repair"}}, nil)
+	fixed := runIn(t, r.world, engine.Options{Runbook: "deploy", Yes: true, Answers: map[string]string{"stack/state-mismatch": "repair"}}, nil)
 	if fixed.err != nil {
 		t.Fatalf("the deploy with the repair failed: %v\n%s", fixed.err, fixed.text())
 	}

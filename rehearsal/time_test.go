@@ -14,8 +14,8 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // TestRehearsalTimeOnTheWire rehearses a Pulumi restore at --speed 600.
@@ -26,7 +26,7 @@ import (
 // the wall clock.
 func TestRehearsalTimeOnTheWire(t *testing.T) {
 	before := time.Now()
-	r := runHeadless(t, steps.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up", Speed: 600}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up", Speed: 600}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -37,10 +37,10 @@ func TestRehearsalTimeOnTheWire(t *testing.T) {
 		if e.Time.After(now) || e.Time.Before(before) {
 			t.Errorf("event %s %s at %v, outside the wall-clock run [%v, %v]", e.Type, e.StepID, e.Time, before, now)
 		}
-		if e.StepID == "up" && e.Type == steps.EventStepStarted {
+		if e.StepID == "up" && e.Type == engine.EventStepStarted {
 			upStarted = e.Time
 		}
-		if e.StepID == "up" && e.Type == steps.EventStepFinished {
+		if e.StepID == "up" && e.Type == engine.EventStepFinished {
 			upFinished, upTook = e.Time, e.Elapsed
 		}
 	}
@@ -56,7 +56,7 @@ func TestRehearsalTimeOnTheWire(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no saved timings: %v", err)
 	}
-	var saved steps.Timings
+	var saved engine.Timings
 	if err := json.Unmarshal(b, &saved); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestRehearsalTimeOnTheWire(t *testing.T) {
 // what to do instead, not silently run with times in the future.
 func TestOpenRefusesAWorldWithAClockAhead(t *testing.T) {
 	dir := t.TempDir()
-	o := steps.Options{Runbook: "deploy", Yes: true, Speed: 600, StateDir: dir}
+	o := engine.Options{Runbook: "deploy", Yes: true, Speed: 600, StateDir: dir}
 	_, w, err := Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

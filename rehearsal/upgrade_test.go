@@ -9,8 +9,9 @@ import (
 	"testing"
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/internal/pgtest"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
 // awsCLI runs the official AWS CLI v2 against the world's simulator.
@@ -58,8 +59,8 @@ func TestUpgradeWholeJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("DATALAYER_TEST_DB_URL", pg.URL)
-	r := runHeadless(t, steps.Options{Runbook: "upgrade", Yes: true,
-		SpotChecks: steps.SpotCheckOptions{QueriesFile: queries, URLEnv: "DATALAYER_TEST_DB_URL", Threshold: 1.5}}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "upgrade", Yes: true,
+		SpotChecks: engine.SpotCheckOptions{QueriesFile: queries, URLEnv: "DATALAYER_TEST_DB_URL", Threshold: 1.5}}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -95,11 +96,11 @@ func TestUpgradeWholeJob(t *testing.T) {
 	}
 
 	// The report: the way back, the group, the spot checks side by side.
-	events, err := steps.ReadJournalFile(r.run.JournalPath())
+	events, err := engine.ReadJournalFile(r.run.JournalPath())
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := steps.Report(events)
+	rep := runbooks.Report(events)
 	for _, want := range []string{
 		"## The way back", "app5ec7032-before-",
 		"## Parameter group", "After: postgres17-force-ssl-off (postgres17)", "rds.force_ssl=0",
@@ -138,7 +139,7 @@ func mustRead(t *testing.T, path string) []byte {
 // (RDS-EVENT-0158), the pg_upgrade logs are fetched, the lines that say why
 // are shown and the files saved with the run.
 func TestUpgradeRefusedFetchesLogs(t *testing.T) {
-	r := runHeadless(t, steps.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails", Yes: true,
+	r := runHeadless(t, engine.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails", Yes: true,
 		Answers: map[string]string{"pending-maintenance/action": "ignore"}}, nil)
 	if r.err == nil {
 		t.Fatalf("the upgrade was reported as a success\n%s", r.text())
@@ -149,7 +150,7 @@ func TestUpgradeRefusedFetchesLogs(t *testing.T) {
 	}
 	var files []string
 	for _, e := range r.events {
-		if e.Type == steps.EventVariable && strings.HasPrefix(e.Name, "upgrade-log:") {
+		if e.Type == engine.EventVariable && strings.HasPrefix(e.Name, "upgrade-log:") {
 			files = append(files, e.Value)
 		}
 	}
@@ -175,8 +176,8 @@ func TestUpgradePastedSpotChecks(t *testing.T) {
 	before := "Index Scan using flows_slug on flows  (cost=0.29..8.30 rows=1 width=4) (actual time=0.02..0.02 rows=1 loops=1)\nPlanning Time: 0.100 ms\nExecution Time: 2.000 ms\n"
 	after := "Seq Scan on flows  (cost=0.00..99.00 rows=1 width=4) (actual time=0.02..3.9 rows=1 loops=1)\nPlanning Time: 0.150 ms\nExecution Time: 4.000 ms\n"
 	t.Setenv("DATALAYER_TEST_NO_DB_URL", "")
-	r := runHeadless(t, steps.Options{Runbook: "upgrade", Yes: true,
-		SpotChecks: steps.SpotCheckOptions{QueriesFile: queries, URLEnv: "DATALAYER_TEST_NO_DB_URL", Threshold: 1.5},
+	r := runHeadless(t, engine.Options{Runbook: "upgrade", Yes: true,
+		SpotChecks: engine.SpotCheckOptions{QueriesFile: queries, URLEnv: "DATALAYER_TEST_NO_DB_URL", Threshold: 1.5},
 		Answers:    map[string]string{"explain-before/paste": before, "explain-after/paste": after}}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
@@ -184,11 +185,11 @@ func TestUpgradePastedSpotChecks(t *testing.T) {
 	if !strings.Contains(r.text(), "export DATALAYER_TEST_NO_DB_URL=postgres://") {
 		t.Errorf("the step did not say how to give a database URL\n%s", r.text())
 	}
-	events, err := steps.ReadJournalFile(r.run.JournalPath())
+	events, err := engine.ReadJournalFile(r.run.JournalPath())
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := steps.Report(events)
+	rep := runbooks.Report(events)
 	want := "| flow by slug | 0.100 ms | 0.150 ms | 2.000 ms | 4.000 ms | x2.00 | **changed**: Index Scan using flows_slug on flows → Seq Scan on flows | **slower** |"
 	if !strings.Contains(rep, want) {
 		t.Errorf("report lacks the row\n%s\n%s", want, rep)
@@ -226,8 +227,8 @@ func TestSimulatorRefusesUpgradeKeepingTheCustomGroup(t *testing.T) {
 // the run and in the report; the run still finishes, the reboot is for the
 // team to schedule.
 func TestUpgradeReportsPendingReboot(t *testing.T) {
-	hook := func(w *World, e steps.Event) {
-		if e.Type == steps.EventStepStarted && e.StepID == "verify" {
+	hook := func(w *World, e engine.Event) {
+		if e.Type == engine.EventStepStarted && e.StepID == "verify" {
 			w.Sim.Mutate(func(wd *rdssim.World) {
 				if in := wd.Instance("app5ec7032"); in != nil {
 					in.ParameterApplyStatus = "pending-reboot"
@@ -235,7 +236,7 @@ func TestUpgradeReportsPendingReboot(t *testing.T) {
 			})
 		}
 	}
-	r := runHeadlessHook(t, steps.Options{Runbook: "upgrade", Yes: true}, nil, nil, hook)
+	r := runHeadlessHook(t, engine.Options{Runbook: "upgrade", Yes: true}, nil, nil, hook)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -243,11 +244,11 @@ func TestUpgradeReportsPendingReboot(t *testing.T) {
 	if !strings.Contains(r.text(), "pending-reboot") || !strings.Contains(r.text(), want) {
 		t.Errorf("the pending reboot was not reported with its command\n%s", r.text())
 	}
-	events, err := steps.ReadJournalFile(r.run.JournalPath())
+	events, err := engine.ReadJournalFile(r.run.JournalPath())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep := steps.Report(events); !strings.Contains(rep, "**pending-reboot**: "+want) {
+	if rep := runbooks.Report(events); !strings.Contains(rep, "**pending-reboot**: "+want) {
 		t.Errorf("the report does not name the reboot\n%s", rep)
 	}
 }

@@ -5,14 +5,14 @@ import (
 	"testing"
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // onStepStart changes the simulated world once, when step starts.
-func onStepStart(step string, change func(*rdssim.World)) func(*World, steps.Event) {
+func onStepStart(step string, change func(*rdssim.World)) func(*World, engine.Event) {
 	done := false
-	return func(w *World, e steps.Event) {
-		if !done && e.Type == steps.EventStepStarted && e.StepID == step {
+	return func(w *World, e engine.Event) {
+		if !done && e.Type == engine.EventStepStarted && e.StepID == step {
 			done = true
 			w.Sim.Mutate(change)
 		}
@@ -23,7 +23,7 @@ func onStepStart(step string, change func(*rdssim.World)) func(*World, steps.Eve
 // limit (generous: an hour of simulated time) saying what AWS shows and how
 // to go on, instead of watching for ever.
 func TestWaitForRestoredInstanceStopsAtItsLimit(t *testing.T) {
-	r := runHeadlessHook(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil, nil,
+	r := runHeadlessHook(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil, nil,
 		onStepStart("wait-restored", func(world *rdssim.World) {
 			in := world.Instance("app5ec7032-restored")
 			if in == nil {
@@ -52,7 +52,7 @@ func TestWaitForRestoredInstanceStopsAtItsLimit(t *testing.T) {
 // A restore AWS accepted but whose instance never shows up: "not found" is
 // acceptable for a few minutes after a create, then the wait says so.
 func TestWaitForRestoredInstanceThatNeverAppears(t *testing.T) {
-	r := runHeadlessHook(t, steps.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil, nil,
+	r := runHeadlessHook(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil, nil,
 		onStepStart("wait-restored", func(world *rdssim.World) {
 			kept := world.Instances[:0]
 			for _, in := range world.Instances {
@@ -71,7 +71,7 @@ func TestWaitForRestoredInstanceThatNeverAppears(t *testing.T) {
 // An instance that must exist (verify after a deploy) and is gone: that is
 // an error at once, not a wait for it to come back.
 func TestVerifyOfAnInstanceThatIsGoneFailsAtOnce(t *testing.T) {
-	r := runHeadlessHook(t, steps.Options{Runbook: "deploy", Yes: true}, nil, nil,
+	r := runHeadlessHook(t, engine.Options{Runbook: "deploy", Yes: true}, nil, nil,
 		onStepStart("verify", func(world *rdssim.World) {
 			world.Instances = world.Instances[:0]
 		}))

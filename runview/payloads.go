@@ -5,13 +5,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
-// This file is the only one that reads the engine's AWS and Pulumi payloads
-// (the poller's awsclient.Change and pulumiclient.Progress): when the engine
-// gets payloads of its own, only this file changes.
+// This file reads the engine's payloads of AWS looks (engine.Sample) and
+// Pulumi operations (engine.PulumiStep).
 
 // Phase is where a Pulumi resource operation is.
 type Phase int
@@ -58,19 +56,19 @@ type Pulumi struct {
 
 // opWords is how the Pulumi CLI shows each operation: its symbol and the
 // words for planned, in progress, done and failed.
-var opWords = map[pulumiclient.Op][5]string{
-	pulumiclient.OpCreate:            {"+ ", "create", "creating", "created", "creating failed"},
-	pulumiclient.OpUpdate:            {"~ ", "update", "updating", "updated", "updating failed"},
-	pulumiclient.OpDelete:            {"- ", "delete", "deleting", "deleted", "deleting failed"},
-	pulumiclient.OpReplace:           {"+-", "replace", "replacing", "replaced", "replacing failed"},
-	pulumiclient.OpCreateReplacement: {"++", "create replacement", "creating replacement", "created replacement", "creating replacement failed"},
-	pulumiclient.OpDeleteReplaced:    {"--", "delete original", "deleting original", "deleted original", "deleting original failed"},
-	pulumiclient.OpRefresh:           {"~ ", "refresh", "refreshing", "refreshed", "refreshing failed"},
-	pulumiclient.OpRead:              {"> ", "read", "reading", "read", "reading failed"},
+var opWords = map[string][5]string{
+	"create":             {"+ ", "create", "creating", "created", "creating failed"},
+	"update":             {"~ ", "update", "updating", "updated", "updating failed"},
+	"delete":             {"- ", "delete", "deleting", "deleted", "deleting failed"},
+	"replace":            {"+-", "replace", "replacing", "replaced", "replacing failed"},
+	"create-replacement": {"++", "create replacement", "creating replacement", "created replacement", "creating replacement failed"},
+	"delete-replaced":    {"--", "delete original", "deleting original", "deleted original", "deleting original failed"},
+	"refresh":            {"~ ", "refresh", "refreshing", "refreshed", "refreshing failed"},
+	"read":               {"> ", "read", "reading", "read", "reading failed"},
 }
 
 func wordsFor(op string) [5]string {
-	if w, ok := opWords[pulumiclient.Op(op)]; ok {
+	if w, ok := opWords[op]; ok {
 		return w
 	}
 	return [5]string{"  ", op, op + "…", op + " done", op + " failed"}
@@ -101,18 +99,18 @@ func (r PulumiRow) StatusText() string {
 
 // OpKind groups operations for colouring: create, delete, replace, other.
 func (r PulumiRow) OpKind() string {
-	switch pulumiclient.Op(r.Op) {
-	case pulumiclient.OpCreate:
+	switch r.Op {
+	case "create":
 		return "create"
-	case pulumiclient.OpDelete, pulumiclient.OpDeleteReplaced:
+	case "delete", "delete-replaced":
 		return "delete"
-	case pulumiclient.OpReplace, pulumiclient.OpCreateReplacement:
+	case "replace", "create-replacement":
 		return "replace"
 	}
 	return "update"
 }
 
-func (s *State) applyPulumi(ev steps.Event) {
+func (s *State) applyPulumi(ev engine.Event) {
 	p := ev.Pulumi
 	if p == nil {
 		return
@@ -125,7 +123,7 @@ func (s *State) applyPulumi(ev steps.Event) {
 		s.Pulumi = Pulumi{StepID: ev.StepID}
 	}
 	switch p.Status {
-	case pulumiclient.Diagnostic:
+	case engine.PulumiDiagnostic:
 		if p.Message == "" {
 			return
 		}
@@ -139,7 +137,7 @@ func (s *State) applyPulumi(ev steps.Event) {
 		s.addLine(Line{Time: at, StepID: ev.StepID, Level: level, Quiet: quiet,
 			Text: "  pulumi: " + firstNonEmpty(p.Severity, "info") + ": " + p.Message})
 		return
-	case pulumiclient.Summarised:
+	case engine.PulumiSummary:
 		s.pulumiEnded(p.Message)
 		if p.Message != "" {
 			s.log(at, ev.StepID, LevelInfo, "  pulumi: summary: "+p.Message)
@@ -150,12 +148,12 @@ func (s *State) applyPulumi(ev steps.Event) {
 	if !ok {
 		return
 	}
-	i := s.pulumiRow(p.URN, string(p.Op), phase)
+	i := s.pulumiRow(p.URN, p.Op, phase)
 	if i < 0 {
-		if p.Op == pulumiclient.OpSame || p.Op == "" {
+		if p.Op == "same" || p.Op == "" {
 			return // unchanged resources are not shown, as the CLI does
 		}
-		s.Pulumi.Rows = append(s.Pulumi.Rows, PulumiRow{URN: p.URN, Type: p.Type, Name: p.Name, Op: string(p.Op)})
+		s.Pulumi.Rows = append(s.Pulumi.Rows, PulumiRow{URN: p.URN, Type: p.Type, Name: p.Name, Op: p.Op})
 		i = len(s.Pulumi.Rows) - 1
 	}
 	r := &s.Pulumi.Rows[i]
@@ -177,7 +175,7 @@ func (s *State) applyPulumi(ev steps.Event) {
 	}
 	// The engine's own words, as the journal and the report have them:
 	// "planned create aws:rds/instance:Instance app".
-	text := "  pulumi: " + string(p.Status) + " " + string(p.Op) + " " + p.Type + " " + p.Name
+	text := "  pulumi: " + string(p.Status) + " " + p.Op + " " + p.Type + " " + p.Name
 	if p.ID != "" {
 		text += " (" + p.ID + ")"
 	}
@@ -187,15 +185,15 @@ func (s *State) applyPulumi(ev steps.Event) {
 	s.addLine(Line{Time: at, StepID: ev.StepID, Text: text, Level: level, Quiet: phase == PhasePlanned})
 }
 
-func phaseOf(st pulumiclient.ProgressStatus) (Phase, bool) {
+func phaseOf(st engine.PulumiStatus) (Phase, bool) {
 	switch st {
-	case pulumiclient.StepPlanned:
+	case engine.PulumiPlanned:
 		return PhasePlanned, true
-	case pulumiclient.StepStarted:
+	case engine.PulumiStarted:
 		return PhaseRunning, true
-	case pulumiclient.StepDone:
+	case engine.PulumiDone:
 		return PhaseDone, true
-	case pulumiclient.StepFailed:
+	case engine.PulumiFailed:
 		return PhaseFailed, true
 	}
 	return 0, false
@@ -238,7 +236,7 @@ func (s *State) pulumiEnded(result string) {
 	}
 }
 
-func (s *State) applyStatus(ev steps.Event) {
+func (s *State) applyStatus(ev engine.Event) {
 	ch := ev.Status
 	if ch == nil {
 		return
@@ -248,12 +246,7 @@ func (s *State) applyStatus(ev steps.Event) {
 	if seen.IsZero() {
 		seen = at
 	}
-	// The engine puts a failed poll's error in the event (an error does not
-	// survive the journal); a Change made in-process may carry it too.
-	errText := firstNonEmpty(ev.Err, ch.Error)
-	if errText == "" && ch.Err != nil {
-		errText = ch.Err.Error()
-	}
+	errText := ch.Error
 	if ch.ID == "" { // a poll failed as a whole (throttled, network): the poller retries
 		if errText != "" {
 			s.PollErr = errText
@@ -350,7 +343,7 @@ func (s *State) InFlight(now time.Time) []string {
 	}
 	for i := range s.Steps {
 		r := &s.Steps[i]
-		if s.issued[r.Info.ID] && !running && (r.State == steps.StateRunning || r.State == steps.StateWaitingForYou) {
+		if s.issued[r.Info.ID] && !running && (r.State == engine.StateRunning || r.State == engine.StateWaitingForYou) {
 			out = append(out, fmt.Sprintf("step “%s” has sent a change and not finished", r.Info.Title))
 		}
 	}

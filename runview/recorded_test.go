@@ -21,9 +21,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/internal/pulumitest"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 var record = flag.Bool("record", false, "write the event streams of the real pulumi CLI to testdata/pulumi")
@@ -63,14 +63,14 @@ var recordings = []recording{
 // readRecording reads the engine events of a recording and turns them into
 // the engine's events as pulumiclient's pump and the step's Exec.Progress
 // do on the production path.
-func readRecording(t *testing.T, r recording) []steps.Event {
+func readRecording(t *testing.T, r recording) []engine.Event {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "pulumi", r.name+".jsonl"))
 	if err != nil {
 		t.Fatalf("%v (record with: go test ./runview -run TestPulumiStreamsFromTheCLI -record)", err)
 	}
 	defer f.Close()
-	var out []steps.Event
+	var out []engine.Event
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -89,12 +89,12 @@ func readRecording(t *testing.T, r recording) []steps.Event {
 	return out
 }
 
-func progressEvents(step string, ev events.EngineEvent) []steps.Event {
+func progressEvents(step string, ev events.EngineEvent) []engine.Event {
 	p, ok := pulumiclient.ToProgress(ev)
 	if !ok {
 		return nil
 	}
-	return []steps.Event{{Type: steps.EventPulumi, StepID: step, Time: p.Time, Pulumi: &p}}
+	return []engine.Event{{Type: engine.EventPulumi, StepID: step, Time: p.Time, Pulumi: stepOf(p)}}
 }
 
 // rowsByName is the view model's Pulumi rows as "op phase" by resource name;
@@ -112,7 +112,7 @@ func rowsByName(s *State) map[string]string {
 }
 
 // checkFolded folds one operation's events and checks the rows.
-func checkFolded(t *testing.T, r recording, evs []steps.Event) {
+func checkFolded(t *testing.T, r recording, evs []engine.Event) {
 	t.Helper()
 	s := New(info, nil, nil, 0)
 	for _, ev := range evs {
@@ -151,7 +151,7 @@ func TestRecordedPulumiStreams(t *testing.T) {
 		evs := readRecording(t, recordings[1])
 		s := New(info, nil, nil, 0)
 		for _, ev := range evs {
-			if ev.Pulumi.Status == pulumiclient.Summarised {
+			if ev.Pulumi.Status == engine.PulumiSummary {
 				continue
 			}
 			s.Apply(ev)
@@ -236,7 +236,7 @@ func TestPulumiStreamsFromTheCLI(t *testing.T) {
 	}
 	for _, r := range recordings {
 		evs := collect(ops[r.name])
-		var replay []steps.Event
+		var replay []engine.Event
 		for _, ev := range evs {
 			replay = append(replay, progressEvents(r.step, events.EngineEvent{EngineEvent: ev})...)
 		}

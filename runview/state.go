@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/datalayer-tool/datalayer/clock"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // MaxLog caps the log lines kept in memory; LogSeq keeps counting.
@@ -57,8 +57,8 @@ type Line struct {
 
 // Step is a step of the path and where it is.
 type Step struct {
-	Info     steps.StepInfo
-	State    steps.State
+	Info     engine.StepInfo
+	State    engine.State
 	Started  time.Time
 	Elapsed  time.Duration
 	Expected time.Duration
@@ -70,9 +70,9 @@ type Step struct {
 // or a manual step.
 func (s *Step) Label() string {
 	switch s.Info.Kind {
-	case steps.KindGate:
+	case engine.KindGate:
 		return s.Info.Title + " [gate]"
-	case steps.KindManual:
+	case engine.KindManual:
 		return s.Info.Title + " [manual]"
 	}
 	return s.Info.Title
@@ -126,7 +126,7 @@ func (w *Watch) Bad() bool { return w.Gone || badStatus(w.Status) }
 
 // State is the view model of a run.
 type State struct {
-	Info  steps.RunInfo
+	Info  engine.RunInfo
 	Steps []Step
 	// Current is the ID of the step being run or the last one run.
 	Current string
@@ -138,7 +138,7 @@ type State struct {
 
 	// Prompts are the prompts waiting for an answer, in arrival order;
 	// Prompts[0] is the one to show.
-	Prompts []steps.Prompt
+	Prompts []engine.Prompt
 
 	// Log holds the last MaxLog lines; LogSeq counts every line ever added,
 	// so a renderer can tell which lines are new.
@@ -169,7 +169,7 @@ type State struct {
 // New starts the view model of a run from what the session says before any
 // event: its info, its steps and the variables it knows already, and the
 // speed of the run's clock (clock.SpeedOf; 0 or 1 for real time).
-func New(info steps.RunInfo, list []steps.StepInfo, vars map[string]string, speed clock.Speed) *State {
+func New(info engine.RunInfo, list []engine.StepInfo, vars map[string]string, speed clock.Speed) *State {
 	s := &State{Info: info, Vars: map[string]string{}, issued: map[string]bool{}, Speed: speed}
 	if info.Stack != "" {
 		s.Vars["stack"] = info.Stack
@@ -183,15 +183,15 @@ func New(info steps.RunInfo, list []steps.StepInfo, vars map[string]string, spee
 }
 
 // Apply folds one engine event into the state.
-func (s *State) Apply(ev steps.Event) {
+func (s *State) Apply(ev engine.Event) {
 	if !ev.Time.IsZero() && ev.Time.After(s.Last) {
 		s.Last = ev.Time
 	}
 	at := ev.Time
 	switch ev.Type {
-	case steps.EventRunStarted:
+	case engine.EventRunStarted:
 		s.runStarted(ev)
-	case steps.EventSteps:
+	case engine.EventSteps:
 		s.setSteps(ev.Steps)
 		switch n := len(s.Steps); {
 		case ev.StepID == "":
@@ -199,25 +199,25 @@ func (s *State) Apply(ev steps.Event) {
 		default:
 			s.logf(at, ev.StepID, LevelInfo, "the path now has %d steps", n)
 		}
-	case steps.EventStepStarted:
+	case engine.EventStepStarted:
 		s.stepStarted(ev)
-	case steps.EventStepFinished:
+	case engine.EventStepFinished:
 		s.stepFinished(ev)
-	case steps.EventStepFailed:
+	case engine.EventStepFailed:
 		r := s.Step(ev.StepID)
 		delete(s.issued, ev.StepID)
 		reason := firstNonEmpty(ev.Err, ev.Text)
 		if r != nil {
-			r.State = steps.StateFailed
+			r.State = engine.StateFailed
 			r.Elapsed = ev.Elapsed
 			r.Err = reason
 			s.Current = ev.StepID
 		}
 		s.logf(at, ev.StepID, LevelError, "✗ %s failed after %s: %s", ev.StepID, Duration(ev.Elapsed), reason)
-	case steps.EventStepSkipped:
+	case engine.EventStepSkipped:
 		delete(s.issued, ev.StepID)
 		if r := s.Step(ev.StepID); r != nil {
-			r.State = steps.StateSkipped
+			r.State = engine.StateSkipped
 			r.Note = ev.Text
 		}
 		if ev.Resumed {
@@ -228,7 +228,7 @@ func (s *State) Apply(ev steps.Event) {
 			line += ": " + ev.Text
 		}
 		s.log(at, ev.StepID, LevelInfo, line)
-	case steps.EventOutput:
+	case engine.EventOutput:
 		level := LevelInfo
 		if ev.Err != "" {
 			level = LevelError
@@ -236,9 +236,9 @@ func (s *State) Apply(ev steps.Event) {
 		for _, l := range strings.Split(strings.TrimRight(ev.Text, "\n"), "\n") {
 			s.log(at, ev.StepID, level, "  "+l)
 		}
-	case steps.EventWarning:
+	case engine.EventWarning:
 		s.log(at, ev.StepID, LevelWarn, "  ! "+firstNonEmpty(ev.Text, ev.Err))
-	case steps.EventVariable:
+	case engine.EventVariable:
 		v := ev.Value
 		if ev.Secret {
 			v = "(secret)"
@@ -247,25 +247,25 @@ func (s *State) Apply(ev steps.Event) {
 			s.Vars[ev.Name] = ev.Value
 		}
 		s.log(at, ev.StepID, LevelInfo, "  = "+ev.Name+": "+v)
-	case steps.EventIssued:
+	case engine.EventIssued:
 		// A changing call is on its way: the step is in flight until it ends.
 		if ev.StepID != "" {
 			s.issued[ev.StepID] = true
 		}
-	case steps.EventStatus:
+	case engine.EventStatus:
 		s.applyStatus(ev)
-	case steps.EventPulumi:
+	case engine.EventPulumi:
 		s.applyPulumi(ev)
-	case steps.EventPrompt:
+	case engine.EventPrompt:
 		s.prompt(ev)
-	case steps.EventAnswer:
+	case engine.EventAnswer:
 		s.answer(ev)
-	case steps.EventRunFinished:
+	case engine.EventRunFinished:
 		s.runFinished(ev)
 	}
 }
 
-func (s *State) runStarted(ev steps.Event) {
+func (s *State) runStarted(ev engine.Event) {
 	if ev.Run != nil {
 		info := *ev.Run
 		if info.RunID == "" {
@@ -290,11 +290,11 @@ func (s *State) runStarted(ev steps.Event) {
 	s.log(ev.Time, "", LevelInfo, line)
 }
 
-func (s *State) stepStarted(ev steps.Event) {
+func (s *State) stepStarted(ev engine.Event) {
 	r := s.Step(ev.StepID)
 	title := ev.StepID
 	if r != nil {
-		r.State = steps.StateRunning
+		r.State = engine.StateRunning
 		r.Started = ev.Time
 		r.Expected = ev.Expected
 		r.Err = ""
@@ -308,10 +308,10 @@ func (s *State) stepStarted(ev steps.Event) {
 	s.log(ev.Time, ev.StepID, LevelInfo, line)
 }
 
-func (s *State) stepFinished(ev steps.Event) {
+func (s *State) stepFinished(ev engine.Event) {
 	delete(s.issued, ev.StepID)
 	if r := s.Step(ev.StepID); r != nil {
-		r.State = steps.StateDone
+		r.State = engine.StateDone
 		r.Elapsed = ev.Elapsed
 		if ev.Expected > 0 {
 			r.Expected = ev.Expected
@@ -331,7 +331,7 @@ func (s *State) stepFinished(ev steps.Event) {
 	s.log(ev.Time, ev.StepID, LevelInfo, line)
 }
 
-func (s *State) prompt(ev steps.Event) {
+func (s *State) prompt(ev engine.Event) {
 	if ev.Prompt == nil {
 		return
 	}
@@ -341,7 +341,7 @@ func (s *State) prompt(ev steps.Event) {
 		return
 	}
 	if r := s.Step(p.StepID); r != nil {
-		r.State = steps.StateWaitingForYou
+		r.State = engine.StateWaitingForYou
 		if r.Started.IsZero() {
 			r.Started = ev.Time
 		}
@@ -357,7 +357,7 @@ func (s *State) prompt(ev steps.Event) {
 	s.Prompts = append(s.Prompts, p)
 }
 
-func (s *State) answer(ev steps.Event) {
+func (s *State) answer(ev engine.Event) {
 	a := ev.Answer
 	if a == nil {
 		return
@@ -373,15 +373,15 @@ func (s *State) answer(ev steps.Event) {
 		s.log(ev.Time, ev.StepID, LevelInfo, text)
 	}
 	s.Answered(a.PromptID)
-	if r := s.Step(ev.StepID); r != nil && r.State == steps.StateWaitingForYou {
-		r.State = steps.StateRunning
+	if r := s.Step(ev.StepID); r != nil && r.State == engine.StateWaitingForYou {
+		r.State = engine.StateRunning
 		if a.Note != "" {
 			r.Note = a.Note
 		}
 	}
 }
 
-func (s *State) runFinished(ev steps.Event) {
+func (s *State) runFinished(ev engine.Event) {
 	s.Finished = true
 	s.Failure = ev.Err
 	s.EndText = ev.Text
@@ -427,7 +427,7 @@ func (s *State) Closed() {
 
 // setSteps replaces the step list, keeping what is known about steps that
 // stay.
-func (s *State) setSteps(list []steps.StepInfo) {
+func (s *State) setSteps(list []engine.StepInfo) {
 	old := make(map[string]Step, len(s.Steps))
 	for _, r := range s.Steps {
 		old[r.Info.ID] = r
@@ -436,7 +436,7 @@ func (s *State) setSteps(list []steps.StepInfo) {
 	for _, info := range list {
 		r, ok := old[info.ID]
 		if !ok {
-			r = Step{State: steps.StatePending}
+			r = Step{State: engine.StatePending}
 		}
 		r.Info = info
 		rows = append(rows, r)
@@ -479,7 +479,7 @@ func (s *State) CurrentStep() *Step {
 }
 
 // Prompt is the prompt to show, nil when none waits.
-func (s *State) Prompt() *steps.Prompt {
+func (s *State) Prompt() *engine.Prompt {
 	if len(s.Prompts) == 0 {
 		return nil
 	}
@@ -487,8 +487,8 @@ func (s *State) Prompt() *steps.Prompt {
 }
 
 // Counts returns how many steps are in each state.
-func (s *State) Counts() map[steps.State]int {
-	out := map[steps.State]int{}
+func (s *State) Counts() map[engine.State]int {
+	out := map[engine.State]int{}
 	for _, r := range s.Steps {
 		out[r.State]++
 	}
@@ -498,7 +498,7 @@ func (s *State) Counts() map[steps.State]int {
 // FailedStep is the first failed step, nil when none failed.
 func (s *State) FailedStep() *Step {
 	for i := range s.Steps {
-		if s.Steps[i].State == steps.StateFailed {
+		if s.Steps[i].State == engine.StateFailed {
 			return &s.Steps[i]
 		}
 	}

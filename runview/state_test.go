@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient"
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 var t0 = time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
@@ -17,16 +17,16 @@ var t0 = time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
 func at(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
 
 var (
-	info = steps.RunInfo{RunID: "r1", Runbook: "restore", Stack: "staging", Rehearsal: true}
-	list = []steps.StepInfo{
-		{ID: "identity", Title: "Check who we are", Kind: steps.KindCheck},
-		{ID: "maintenance-on", Title: "Turn maintenance mode on", Kind: steps.KindManual},
-		{ID: "gate", Title: "Confirm the update", Kind: steps.KindGate, Destructive: true},
-		{ID: "up", Title: "pulumi up", Kind: steps.KindAction},
+	info = engine.RunInfo{RunID: "r1", Runbook: "restore", Stack: "staging", Rehearsal: true}
+	list = []engine.StepInfo{
+		{ID: "identity", Title: "Check who we are", Kind: engine.KindCheck},
+		{ID: "maintenance-on", Title: "Turn maintenance mode on", Kind: engine.KindManual},
+		{ID: "gate", Title: "Confirm the update", Kind: engine.KindGate, Destructive: true},
+		{ID: "up", Title: "pulumi up", Kind: engine.KindAction},
 	}
 )
 
-func fold(evs ...steps.Event) *State {
+func fold(evs ...engine.Event) *State {
 	s := New(info, list, nil, 0)
 	for _, ev := range evs {
 		s.Apply(ev)
@@ -44,17 +44,17 @@ func texts(s *State) []string {
 
 func TestStepsAndLog(t *testing.T) {
 	s := fold(
-		steps.Event{Type: steps.EventRunStarted, Time: at(0), Text: "started", Run: &info},
-		steps.Event{Type: steps.EventStepStarted, StepID: "identity", Time: at(0), Expected: 4 * time.Second},
-		steps.Event{Type: steps.EventOutput, StepID: "identity", Time: at(1), Text: "account 1\nregion eu-west-2\n"},
-		steps.Event{Type: steps.EventVariable, StepID: "identity", Time: at(1), Name: "account", Value: "1"},
-		steps.Event{Type: steps.EventVariable, StepID: "identity", Time: at(1), Name: "db-host", Value: "[secret]", Secret: true},
-		steps.Event{Type: steps.EventStepFinished, StepID: "identity", Time: at(3), Elapsed: 3 * time.Second, Expected: 4 * time.Second},
-		steps.Event{Type: steps.EventStepSkipped, StepID: "maintenance-on", Time: at(3), Text: "nothing writes"},
-		steps.Event{Type: steps.EventStepStarted, StepID: "up", Time: at(4)},
-		steps.Event{Type: steps.EventWarning, StepID: "up", Time: at(5), Text: "slow"},
-		steps.Event{Type: steps.EventStepFailed, StepID: "up", Elapsed: 2 * time.Second, Err: "boom"},
-		steps.Event{Type: steps.EventRunFinished, Time: at(7), Text: "failed", Err: "boom"},
+		engine.Event{Type: engine.EventRunStarted, Time: at(0), Text: "started", Run: &info},
+		engine.Event{Type: engine.EventStepStarted, StepID: "identity", Time: at(0), Expected: 4 * time.Second},
+		engine.Event{Type: engine.EventOutput, StepID: "identity", Time: at(1), Text: "account 1\nregion eu-west-2\n"},
+		engine.Event{Type: engine.EventVariable, StepID: "identity", Time: at(1), Name: "account", Value: "1"},
+		engine.Event{Type: engine.EventVariable, StepID: "identity", Time: at(1), Name: "db-host", Value: "[secret]", Secret: true},
+		engine.Event{Type: engine.EventStepFinished, StepID: "identity", Time: at(3), Elapsed: 3 * time.Second, Expected: 4 * time.Second},
+		engine.Event{Type: engine.EventStepSkipped, StepID: "maintenance-on", Time: at(3), Text: "nothing writes"},
+		engine.Event{Type: engine.EventStepStarted, StepID: "up", Time: at(4)},
+		engine.Event{Type: engine.EventWarning, StepID: "up", Time: at(5), Text: "slow"},
+		engine.Event{Type: engine.EventStepFailed, StepID: "up", Elapsed: 2 * time.Second, Err: "boom"},
+		engine.Event{Type: engine.EventRunFinished, Time: at(7), Text: "failed", Err: "boom"},
 	)
 	want := []string{
 		"run r1 started: restore on staging (rehearsal, scenario default)",
@@ -79,11 +79,11 @@ func TestStepsAndLog(t *testing.T) {
 	if s.Log[10].Level != LevelError || s.Log[9].Level != LevelWarn {
 		t.Errorf("levels: failed %s, warning %s", s.Log[10].Level, s.Log[9].Level)
 	}
-	gotStates := map[string]steps.State{}
+	gotStates := map[string]engine.State{}
 	for _, r := range s.Steps {
 		gotStates[r.Info.ID] = r.State
 	}
-	wantStates := map[string]steps.State{"identity": steps.StateDone, "maintenance-on": steps.StateSkipped, "gate": steps.StatePending, "up": steps.StateFailed}
+	wantStates := map[string]engine.State{"identity": engine.StateDone, "maintenance-on": engine.StateSkipped, "gate": engine.StatePending, "up": engine.StateFailed}
 	if !reflect.DeepEqual(gotStates, wantStates) {
 		t.Errorf("states %v, want %v", gotStates, wantStates)
 	}
@@ -104,7 +104,7 @@ func TestStepsAndLog(t *testing.T) {
 func TestLogKeepsCountingPastTheCap(t *testing.T) {
 	s := New(info, list, nil, 0)
 	for i := range MaxLog + 10 {
-		s.Apply(steps.Event{Type: steps.EventOutput, Time: at(i), Text: "x"})
+		s.Apply(engine.Event{Type: engine.EventOutput, Time: at(i), Text: "x"})
 	}
 	if len(s.Log) != MaxLog || s.LogSeq != MaxLog+10 {
 		t.Fatalf("kept %d lines, seq %d", len(s.Log), s.LogSeq)
@@ -117,38 +117,41 @@ func TestLogKeepsCountingPastTheCap(t *testing.T) {
 	}
 }
 
-func change(kind, id, old, status string, sec int) *awsclient.Change {
-	return &awsclient.Change{Kind: kind, ID: id, OldStatus: old, NewStatus: status, At: at(sec)}
+func change(kind, id, old, status string, sec int) *engine.Sample {
+	return sampleOf(awsclient.Change{Kind: kind, ID: id, OldStatus: old, NewStatus: status, At: at(sec)})
 }
 
-// The engine sends a failed poll with its error in the event and a Change
-// without one (an error does not survive the journal): both renderers used
-// to miss one of the two forms.
+// failedLook is a failed look as the poller sends it: the error, and its
+// text, with the kind and id when the look was for one watch only.
+func failedLook(kind, id, msg string, sec int) *engine.Sample {
+	return sampleOf(awsclient.Change{Kind: kind, ID: id, At: at(sec), Err: errors.New(msg), Error: msg})
+}
+
+// A failed poll reaches the view model as the engine's sample with its
+// error as text: a look that failed as a whole sets the poll error, one
+// for a single watch marks that watch; neither changes the status.
 func TestPollFailuresAreFolded(t *testing.T) {
 	tests := []struct {
 		name        string
-		ev          steps.Event
+		ev          engine.Event
 		wantPollErr string
 		wantWatch   string
 		wantLine    string
 	}{
-		{name: "whole poll, engine form",
-			ev:          steps.Event{Type: steps.EventStatus, StepID: "up", Time: at(10), Err: "Throttling: rate exceeded", Status: &awsclient.Change{At: at(10)}},
+		{name: "whole poll",
+			ev:          engine.Event{Type: engine.EventStatus, StepID: "up", Time: at(10), Status: failedLook("", "", "Throttling: rate exceeded", 10)},
 			wantPollErr: "Throttling: rate exceeded", wantLine: "  ~ poll failed (still watching): Throttling: rate exceeded"},
-		{name: "whole poll, in-process form",
-			ev:          steps.Event{Type: steps.EventStatus, StepID: "up", Time: at(10), Status: &awsclient.Change{At: at(10), Err: errors.New("dial tcp: refused")}},
+		{name: "whole poll of one kind",
+			ev:          engine.Event{Type: engine.EventStatus, StepID: "up", Time: at(10), Status: failedLook("instance", "", "dial tcp: refused", 10)},
 			wantPollErr: "dial tcp: refused", wantLine: "  ~ poll failed (still watching): dial tcp: refused"},
-		{name: "whole poll, journal form (the error's text in the Change)",
-			ev:          steps.Event{Type: steps.EventStatus, StepID: "up", Time: at(10), Status: &awsclient.Change{At: at(10), Error: "RequestLimitExceeded"}},
-			wantPollErr: "RequestLimitExceeded", wantLine: "  ~ poll failed (still watching): RequestLimitExceeded"},
-		{name: "one watch, engine form",
-			ev:        steps.Event{Type: steps.EventStatus, StepID: "up", Time: at(10), Err: "Throttling", Status: &awsclient.Change{Kind: "instance", ID: "app1", At: at(10)}},
+		{name: "one watch",
+			ev:        engine.Event{Type: engine.EventStatus, StepID: "up", Time: at(10), Status: failedLook("instance", "app1", "Throttling", 10)},
 			wantWatch: "Throttling", wantLine: "  ~ instance app1: poll failed (still watching): Throttling"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := fold(
-				steps.Event{Type: steps.EventStatus, StepID: "up", Time: at(1), Status: change("instance", "app1", "", "creating", 1)},
+				engine.Event{Type: engine.EventStatus, StepID: "up", Time: at(1), Status: change("instance", "app1", "", "creating", 1)},
 				tt.ev,
 			)
 			if s.PollErr != tt.wantPollErr {
@@ -163,7 +166,7 @@ func TestPollFailuresAreFolded(t *testing.T) {
 			if got := texts(s); got[len(got)-1] != tt.wantLine {
 				t.Errorf("last line %q, want %q", got[len(got)-1], tt.wantLine)
 			}
-			s.Apply(steps.Event{Type: steps.EventStatus, StepID: "up", Time: at(20), Status: change("instance", "app1", "creating", "available", 20)})
+			s.Apply(engine.Event{Type: engine.EventStatus, StepID: "up", Time: at(20), Status: change("instance", "app1", "creating", "available", 20)})
 			if s.PollErr != "" || s.Watches[0].Err != "" {
 				t.Errorf("a good poll did not clear the error: %q %q", s.PollErr, s.Watches[0].Err)
 			}
@@ -174,13 +177,13 @@ func TestPollFailuresAreFolded(t *testing.T) {
 func TestWatchesFollowChangesAndRenames(t *testing.T) {
 	inst := &awsclient.Instance{ID: "app1", Status: "available", EngineVersion: "16.3", Address: "app1.x.rds.amazonaws.com", Port: 5432}
 	s := fold(
-		steps.Event{Type: steps.EventStatus, Time: at(1), Status: change("instance", "app1", "", "creating", 1)},
-		steps.Event{Type: steps.EventStatus, Time: at(2), Status: change("instance", "app1", "", "creating", 2)}, // the engine's first direct look repeats
-		steps.Event{Type: steps.EventStatus, Time: at(9), Status: &awsclient.Change{Kind: "instance", ID: "app1", OldStatus: "creating", NewStatus: "available", At: at(9), Instance: inst}},
-		steps.Event{Type: steps.EventStatus, Time: at(10), Status: &awsclient.Change{Kind: "snapshot", ID: "s1", NewStatus: "creating", At: at(10), Snapshot: &awsclient.Snapshot{ID: "s1", PercentProgress: 45}}},
-		steps.Event{Type: steps.EventStatus, Time: at(11), Status: change("instance", "app1-new", "", "available", 11)},
-		steps.Event{Type: steps.EventStatus, Time: at(12), Status: &awsclient.Change{Kind: "instance", ID: "app1-new", PreviousID: "app1", NewStatus: "renaming", At: at(12)}},
-		steps.Event{Type: steps.EventStatus, Time: at(13), Status: &awsclient.Change{Kind: "instance", ID: "old", Gone: true, At: at(13)}},
+		engine.Event{Type: engine.EventStatus, Time: at(1), Status: change("instance", "app1", "", "creating", 1)},
+		engine.Event{Type: engine.EventStatus, Time: at(2), Status: change("instance", "app1", "", "creating", 2)}, // the engine's first direct look repeats
+		engine.Event{Type: engine.EventStatus, Time: at(9), Status: sampleOf(awsclient.Change{Kind: "instance", ID: "app1", OldStatus: "creating", NewStatus: "available", At: at(9), Instance: inst})},
+		engine.Event{Type: engine.EventStatus, Time: at(10), Status: sampleOf(awsclient.Change{Kind: "snapshot", ID: "s1", NewStatus: "creating", At: at(10), Snapshot: &awsclient.Snapshot{ID: "s1", PercentProgress: 45}})},
+		engine.Event{Type: engine.EventStatus, Time: at(11), Status: change("instance", "app1-new", "", "available", 11)},
+		engine.Event{Type: engine.EventStatus, Time: at(12), Status: sampleOf(awsclient.Change{Kind: "instance", ID: "app1-new", PreviousID: "app1", NewStatus: "renaming", At: at(12)})},
+		engine.Event{Type: engine.EventStatus, Time: at(13), Status: sampleOf(awsclient.Change{Kind: "instance", ID: "old", Gone: true, At: at(13)})},
 	)
 	want := []string{
 		"  ~ instance app1: creating",
@@ -209,8 +212,8 @@ func TestWatchesFollowChangesAndRenames(t *testing.T) {
 	}
 }
 
-func progress(step string, sec int, p pulumiclient.Progress) steps.Event {
-	return steps.Event{Type: steps.EventPulumi, StepID: step, Time: at(sec), Pulumi: &p}
+func progress(step string, sec int, p pulumiclient.Progress) engine.Event {
+	return engine.Event{Type: engine.EventPulumi, StepID: step, Time: at(sec), Pulumi: stepOf(p)}
 }
 
 func TestPulumiRows(t *testing.T) {
@@ -293,27 +296,27 @@ func TestPulumiRows(t *testing.T) {
 }
 
 func TestPromptQueue(t *testing.T) {
-	p1 := &steps.Prompt{ID: "p1", StepID: "maintenance-on", Kind: steps.PromptManual, Title: "Flip it"}
-	p2 := &steps.Prompt{ID: "p2", StepID: "gate", Kind: steps.PromptGate, Title: "Go?", Expect: "staging"}
-	auto := &steps.Answer{PromptID: "p0", Value: "yes", Auto: true, Note: "--yes"}
+	p1 := &engine.Prompt{ID: "p1", StepID: "maintenance-on", Kind: engine.PromptManual, Title: "Flip it"}
+	p2 := &engine.Prompt{ID: "p2", StepID: "gate", Kind: engine.PromptGate, Title: "Go?", Expect: "staging"}
+	auto := &engine.Answer{PromptID: "p0", Value: "yes", Auto: true, Note: "--yes"}
 	s := fold(
-		steps.Event{Type: steps.EventPrompt, StepID: "identity", Time: at(1), Prompt: &steps.Prompt{ID: "p0", StepID: "identity", Title: "Auto"}, Answer: auto},
-		steps.Event{Type: steps.EventPrompt, StepID: "maintenance-on", Time: at(2), Prompt: p1},
-		steps.Event{Type: steps.EventPrompt, StepID: "gate", Time: at(2), Prompt: p2},
-		steps.Event{Type: steps.EventPrompt, StepID: "gate", Time: at(2), Prompt: p2},
+		engine.Event{Type: engine.EventPrompt, StepID: "identity", Time: at(1), Prompt: &engine.Prompt{ID: "p0", StepID: "identity", Title: "Auto"}, Answer: auto},
+		engine.Event{Type: engine.EventPrompt, StepID: "maintenance-on", Time: at(2), Prompt: p1},
+		engine.Event{Type: engine.EventPrompt, StepID: "gate", Time: at(2), Prompt: p2},
+		engine.Event{Type: engine.EventPrompt, StepID: "gate", Time: at(2), Prompt: p2},
 	)
 	if len(s.Prompts) != 2 || s.Prompt().ID != "p1" {
 		t.Fatalf("queue %+v", s.Prompts)
 	}
-	if s.Step("maintenance-on").State != steps.StateWaitingForYou || s.Current != "gate" {
+	if s.Step("maintenance-on").State != engine.StateWaitingForYou || s.Current != "gate" {
 		t.Errorf("step states %v current %s", s.Step("maintenance-on").State, s.Current)
 	}
 	s.Answered("p1")
 	if s.Prompt().ID != "p2" {
 		t.Fatalf("after answering p1 the head is %+v", s.Prompt())
 	}
-	s.Apply(steps.Event{Type: steps.EventAnswer, StepID: "maintenance-on", Time: at(3), Answer: &steps.Answer{PromptID: "p1", Value: "done", Note: "via CDN"}})
-	if r := s.Step("maintenance-on"); r.State != steps.StateRunning || r.Note != "via CDN" {
+	s.Apply(engine.Event{Type: engine.EventAnswer, StepID: "maintenance-on", Time: at(3), Answer: &engine.Answer{PromptID: "p1", Value: "done", Note: "via CDN"}})
+	if r := s.Step("maintenance-on"); r.State != engine.StateRunning || r.Note != "via CDN" {
 		t.Errorf("answered step %+v", r)
 	}
 	want := []string{"? Auto → yes (--yes)", "  answered: done — via CDN"}
@@ -329,28 +332,28 @@ func TestPromptQueue(t *testing.T) {
 func TestInFlight(t *testing.T) {
 	tests := []struct {
 		name string
-		evs  []steps.Event
+		evs  []engine.Event
 		want []string
 	}{
 		{name: "nothing yet"},
 		{name: "an available instance is not in flight",
-			evs: []steps.Event{{Type: steps.EventStatus, Time: at(1), Status: change("instance", "app1", "", "available", 1)}}},
+			evs: []engine.Event{{Type: engine.EventStatus, Time: at(1), Status: change("instance", "app1", "", "available", 1)}}},
 		{name: "a failed instance is not in flight",
-			evs: []steps.Event{{Type: steps.EventStatus, Time: at(1), Status: change("instance", "app1", "", "incompatible-parameters", 1)}}},
+			evs: []engine.Event{{Type: engine.EventStatus, Time: at(1), Status: change("instance", "app1", "", "incompatible-parameters", 1)}}},
 		{name: "a creating snapshot is",
-			evs:  []steps.Event{{Type: steps.EventStatus, Time: at(1), Status: &awsclient.Change{Kind: "snapshot", ID: "s1", NewStatus: "creating", At: at(1), Snapshot: &awsclient.Snapshot{PercentProgress: 30}}}},
+			evs:  []engine.Event{{Type: engine.EventStatus, Time: at(1), Status: sampleOf(awsclient.Change{Kind: "snapshot", ID: "s1", NewStatus: "creating", At: at(1), Snapshot: &awsclient.Snapshot{PercentProgress: 30}})}},
 			want: []string{"snapshot s1 is creating (for 9s), 30% done"}},
 		{name: "a step that issued a change and runs",
-			evs: []steps.Event{
-				{Type: steps.EventStepStarted, StepID: "up", Time: at(1)},
-				{Type: steps.EventIssued, StepID: "up", Time: at(1), Name: "up:data"},
+			evs: []engine.Event{
+				{Type: engine.EventStepStarted, StepID: "up", Time: at(1)},
+				{Type: engine.EventIssued, StepID: "up", Time: at(1), Name: "up:data"},
 			},
 			want: []string{"step “pulumi up” has sent a change and not finished"}},
 		{name: "a step that issued a change and ended",
-			evs: []steps.Event{
-				{Type: steps.EventStepStarted, StepID: "up", Time: at(1)},
-				{Type: steps.EventIssued, StepID: "up", Time: at(1), Name: "up:data"},
-				{Type: steps.EventStepFinished, StepID: "up", Time: at(5)},
+			evs: []engine.Event{
+				{Type: engine.EventStepStarted, StepID: "up", Time: at(1)},
+				{Type: engine.EventIssued, StepID: "up", Time: at(1), Name: "up:data"},
+				{Type: engine.EventStepFinished, StepID: "up", Time: at(5)},
 			}},
 	}
 	for _, tt := range tests {

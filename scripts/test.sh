@@ -91,7 +91,7 @@ step "go test ./... (timeout $TEST_TIMEOUT)"
 # packages whose tests stay cheap under it (about a minute together), the
 # long simulator-driven suites (rdssim, rehearsal, e2e, pulumitest, bench)
 # run without it.
-race_re='/(internal/(config|cli)|steps|plain|clock|awsclient|tui)$'
+race_re='/(internal/(config|cli)|engine|runbooks|plain|clock|awsclient|tui)$'
 mapfile -t race_pkgs < <(go list ./... | grep -E "$race_re")
 mapfile -t other_pkgs < <(go list ./... | grep -vE "$race_re")
 # Both runs go to the end, so every package's summary line is printed.

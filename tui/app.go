@@ -12,14 +12,14 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/datalayer-tool/datalayer/clock"
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/runview"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // DeclinedValue is the answer value sent when a gate is backed out of with
 // Esc. Any value other than the prompt's Expect is a refusal to the engine;
 // this one also reads well in the journal.
-const DeclinedValue = steps.GateDeclined
+const DeclinedValue = engine.GateDeclined
 
 // overlay is what lies over the run's screen and has the keyboard. It is
 // the one lifecycle state of the root model; the run's own state (finished,
@@ -100,8 +100,8 @@ func (c *common) formTheme() huh.Theme {
 // component over it when the run asks something.
 type Model struct {
 	c       *common
-	session steps.Session
-	events  <-chan steps.Event // session.Events(), read once in New
+	session engine.Session
+	events  <-chan engine.Event // session.Events(), read once in New
 	run     *runview.State
 
 	width, height int
@@ -131,7 +131,7 @@ type Model struct {
 
 // New builds the root model for a session. It reads the session's Info and
 // Steps, and the clock once; it starts nothing.
-func New(ctx context.Context, s steps.Session, opts Options) *Model {
+func New(ctx context.Context, s engine.Session, opts Options) *Model {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -307,9 +307,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 
 // finishedAStep reports whether the events include a finished step (after
 // the first one the session knows who we are in AWS).
-func finishedAStep(evs []steps.Event) bool {
+func finishedAStep(evs []engine.Event) bool {
 	for _, ev := range evs {
-		if ev.Type == steps.EventStepFinished {
+		if ev.Type == engine.EventStepFinished {
 			return true
 		}
 	}
@@ -442,7 +442,7 @@ func (m *Model) askQuit() tea.Cmd {
 // openQuit puts the quit confirmation up.
 func (m *Model) openQuit() {
 	stopsAt := ""
-	if r := m.run.CurrentStep(); r != nil && (r.State == steps.StateRunning || r.State == steps.StateWaitingForYou) {
+	if r := m.run.CurrentStep(); r != nil && (r.State == engine.StateRunning || r.State == engine.StateWaitingForYou) {
 		stopsAt = r.Info.Title
 	}
 	m.quit = newQuitPrompt(m.c, m.run.InFlight(m.now), m.run.Info.RunID, stopsAt)

@@ -3,7 +3,7 @@ package tui
 import (
 	"strings"
 
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // bannerView says who we are acting as and where, before anything else.
@@ -45,7 +45,7 @@ func (m *Model) bannerView() string {
 	return strings.Join(lines, "\n")
 }
 
-func envName(info steps.RunInfo) string {
+func envName(info engine.RunInfo) string {
 	if info.Production {
 		return "production"
 	}

@@ -8,35 +8,35 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/datalayer-tool/datalayer/awsclient"
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // longRun is n events of a long run: log lines, poller samples of six
 // instances and snapshots, Pulumi progress and step changes.
-func longRun(n int) []steps.Event {
-	evs := make([]steps.Event, 0, n)
+func longRun(n int) []engine.Event {
+	evs := make([]engine.Event, 0, n)
 	for i := 0; len(evs) < n; i++ {
 		when := at(i)
 		step := restoreSteps[(i/200)%len(restoreSteps)].ID
 		switch i % 10 {
 		case 0:
-			evs = append(evs, steps.Event{Type: steps.EventStepStarted, StepID: step, Time: when, Expected: 5 * time.Minute})
+			evs = append(evs, engine.Event{Type: engine.EventStepStarted, StepID: step, Time: when, Expected: 5 * time.Minute})
 		case 1, 2:
 			id := fmt.Sprintf("app%07x", i%3)
-			evs = append(evs, steps.Event{Type: steps.EventStatus, StepID: step, Time: when,
-				Status: &awsclient.Change{Kind: "instance", ID: id, NewStatus: []string{"creating", "available", "modifying"}[i%3], At: when, Instance: instance(id, "creating", "16.13")}})
+			evs = append(evs, engine.Event{Type: engine.EventStatus, StepID: step, Time: when,
+				Status: sampleOf(awsclient.Change{Kind: "instance", ID: id, NewStatus: []string{"creating", "available", "modifying"}[i%3], At: when, Instance: instance(id, "creating", "16.13")})})
 		case 3:
 			id := fmt.Sprintf("snap-%d", i%3)
-			evs = append(evs, steps.Event{Type: steps.EventStatus, StepID: step, Time: when,
-				Status: &awsclient.Change{Kind: "snapshot", ID: id, NewStatus: "creating", At: when, Snapshot: &awsclient.Snapshot{ID: id, Status: "creating", PercentProgress: int32(i % 100)}}})
+			evs = append(evs, engine.Event{Type: engine.EventStatus, StepID: step, Time: when,
+				Status: sampleOf(awsclient.Change{Kind: "snapshot", ID: id, NewStatus: "creating", At: when, Snapshot: &awsclient.Snapshot{ID: id, Status: "creating", PercentProgress: int32(i % 100)}})})
 		case 4:
-			evs = append(evs, steps.Event{Type: steps.EventPulumi, StepID: step, Time: when, Pulumi: &pulumiclient.Progress{
-				URN: "urn:app", Type: pulumiclient.InstanceType, Name: "app", Op: pulumiclient.OpCreateReplacement, Status: pulumiclient.StepStarted}})
+			evs = append(evs, engine.Event{Type: engine.EventPulumi, StepID: step, Time: when, Pulumi: stepOf(pulumiclient.Progress{
+				URN: "urn:app", Type: pulumiclient.InstanceType, Name: "app", Op: pulumiclient.OpCreateReplacement, Status: pulumiclient.StepStarted})})
 		case 9:
-			evs = append(evs, steps.Event{Type: steps.EventStepFinished, StepID: step, Time: when, Elapsed: 9 * time.Second})
+			evs = append(evs, engine.Event{Type: engine.EventStepFinished, StepID: step, Time: when, Elapsed: 9 * time.Second})
 		default:
-			evs = append(evs, steps.Event{Type: steps.EventOutput, StepID: step, Time: when,
+			evs = append(evs, engine.Event{Type: engine.EventOutput, StepID: step, Time: when,
 				Text: fmt.Sprintf("line %d: rds describe-db-instances app5ec7032 → available, pg 16.13, endpoint app5ec7032.c9akciq32x1z.eu-west-2.rds.amazonaws.com", i)})
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/datalayer-tool/datalayer/clock"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // maxBatch caps how many queued events one eventsMsg carries, so a fast
@@ -17,9 +17,9 @@ const maxBatch = 256
 
 // waitEventsCmd waits for the next engine event, then takes whatever else is
 // already queued. It is issued again after each eventsMsg.
-func waitEventsCmd(ctx context.Context, ch <-chan steps.Event, clk clock.Clock) tea.Cmd {
+func waitEventsCmd(ctx context.Context, ch <-chan engine.Event, clk clock.Clock) tea.Cmd {
 	return func() tea.Msg {
-		var first steps.Event
+		var first engine.Event
 		var ok bool
 		select {
 		case first, ok = <-ch:
@@ -29,7 +29,7 @@ func waitEventsCmd(ctx context.Context, ch <-chan steps.Event, clk clock.Clock) 
 		if !ok {
 			return sessionClosedMsg{now: clk.Now()}
 		}
-		evs := []steps.Event{first}
+		evs := []engine.Event{first}
 		closed := false
 	drain:
 		for len(evs) < maxBatch {
@@ -54,7 +54,7 @@ func tickCmd(d time.Duration, clk clock.Clock) tea.Cmd {
 }
 
 // answerCmd hands an answer to the engine.
-func answerCmd(s steps.Session, a steps.Answer) tea.Cmd {
+func answerCmd(s engine.Session, a engine.Answer) tea.Cmd {
 	return func() tea.Msg {
 		if err := s.Answer(a); err != nil {
 			return answerSentMsg{answer: a, err: fmt.Errorf("tui: answer %s: %w", a.PromptID, err)}
@@ -83,6 +83,6 @@ func formCancelledCmd(id string) tea.Cmd {
 }
 
 // infoCmd reads the session's RunInfo again.
-func infoCmd(s steps.Session) tea.Cmd {
+func infoCmd(s engine.Session) tea.Cmd {
 	return func() tea.Msg { return infoMsg{info: s.Info()} }
 }

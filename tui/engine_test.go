@@ -10,22 +10,22 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/rehearsal"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // watchedSession passes the real engine's events to the UI and keeps a copy,
 // so the test knows which prompt is open without looking inside the model.
 type watchedSession struct {
-	steps.Session
-	out chan steps.Event
+	engine.Session
+	out chan engine.Event
 
 	mu     sync.Mutex
-	events []steps.Event
+	events []engine.Event
 }
 
-func watchSession(s steps.Session) *watchedSession {
-	w := &watchedSession{Session: s, out: make(chan steps.Event)}
+func watchSession(s engine.Session) *watchedSession {
+	w := &watchedSession{Session: s, out: make(chan engine.Event)}
 	go func() {
 		defer close(w.out)
 		for ev := range s.Events() {
@@ -38,23 +38,23 @@ func watchSession(s steps.Session) *watchedSession {
 	return w
 }
 
-func (w *watchedSession) Events() <-chan steps.Event { return w.out }
+func (w *watchedSession) Events() <-chan engine.Event { return w.out }
 
 // open returns the prompt waiting for a person, if any, and whether the run
 // has finished.
-func (w *watchedSession) open() (*steps.Prompt, *steps.Event) {
+func (w *watchedSession) open() (*engine.Prompt, *engine.Event) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var p *steps.Prompt
-	var fin *steps.Event
+	var p *engine.Prompt
+	var fin *engine.Event
 	for i := range w.events {
 		ev := &w.events[i]
 		switch {
-		case ev.Type == steps.EventPrompt && ev.Answer == nil && ev.Prompt != nil:
+		case ev.Type == engine.EventPrompt && ev.Answer == nil && ev.Prompt != nil:
 			p = ev.Prompt
-		case ev.Type == steps.EventAnswer && ev.Answer != nil && p != nil && ev.Answer.PromptID == p.ID:
+		case ev.Type == engine.EventAnswer && ev.Answer != nil && p != nil && ev.Answer.PromptID == p.ID:
 			p = nil
-		case ev.Type == steps.EventRunFinished:
+		case ev.Type == engine.EventRunFinished:
 			fin = ev
 		}
 	}
@@ -78,7 +78,7 @@ func TestRealEngineRehearsal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
-			run, world, err := rehearsal.Start(ctx, steps.Options{
+			run, world, err := rehearsal.Start(ctx, engine.Options{
 				Runbook: "restore", Method: tt.method, Lost: tt.lost, Speed: 600, StateDir: t.TempDir(),
 			})
 			if err != nil {
@@ -131,7 +131,7 @@ func TestRealEngineRehearsal(t *testing.T) {
 				}
 			}
 			for _, r := range fm.run.Steps {
-				if r.State != steps.StateDone && r.State != steps.StateSkipped {
+				if r.State != engine.StateDone && r.State != engine.StateSkipped {
 					t.Errorf("step %s ended %s", r.Info.ID, r.State)
 				}
 			}
@@ -150,7 +150,7 @@ func TestRealEngineRehearsal(t *testing.T) {
 // left text in it). It answers nothing when the prompt closes meanwhile
 // (the engine answers a manual step it sees done, e.g. the application's
 // redeploy in the stack's history).
-func answerOnScreen(t *testing.T, tm *teatest.TestModel, r *recorder, s *watchedSession, p *steps.Prompt) {
+func answerOnScreen(t *testing.T, tm *teatest.TestModel, r *recorder, s *watchedSession, p *engine.Prompt) {
 	t.Helper()
 	// The step's title is in the box's first line; the prompt's own title
 	// may be cut at the box's width, so only its start is looked for.
@@ -159,9 +159,9 @@ func answerOnScreen(t *testing.T, tm *teatest.TestModel, r *recorder, s *watched
 	expect := firstNonEmpty(p.Expect, "yes")
 	var want []string
 	switch p.Kind {
-	case steps.PromptGate:
+	case engine.PromptGate:
 		want = []string{"Gate ·", start, "Type " + expect + " to go on"}
-	case steps.PromptManual:
+	case engine.PromptManual:
 		want = []string{"Your turn ·", start}
 	default:
 		want = []string{"Decision ·"}
@@ -178,11 +178,11 @@ func answerOnScreen(t *testing.T, tm *teatest.TestModel, r *recorder, s *watched
 		}
 	}
 	switch p.Kind {
-	case steps.PromptGate:
+	case engine.PromptGate:
 		tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
 		tm.Type(expect)
 		tm.Send(press("enter"))
-	case steps.PromptManual:
+	case engine.PromptManual:
 		tm.Send(press("x"))
 	default:
 		tm.Send(press("enter"))

@@ -9,7 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // countingWriter counts what the renderer writes to the terminal.
@@ -35,13 +35,13 @@ func (w *countingWriter) read() (bytes, writes int) {
 
 // feedSession is a session whose events the test sends one by one.
 type feedSession struct {
-	ch chan steps.Event
+	ch chan engine.Event
 }
 
-func (s *feedSession) Info() steps.RunInfo        { return stagingInfo }
-func (s *feedSession) Steps() []steps.StepInfo    { return restoreSteps }
-func (s *feedSession) Events() <-chan steps.Event { return s.ch }
-func (s *feedSession) Answer(steps.Answer) error  { return nil }
+func (s *feedSession) Info() engine.RunInfo        { return stagingInfo }
+func (s *feedSession) Steps() []engine.StepInfo    { return restoreSteps }
+func (s *feedSession) Events() <-chan engine.Event { return s.ch }
+func (s *feedSession) Answer(engine.Answer) error  { return nil }
 
 // waitQuiet waits until the writer has taken more than after bytes and then
 // nothing for quiet, and returns the count.
@@ -69,7 +69,7 @@ func waitQuiet(w *countingWriter, after int, quiet time.Duration) int {
 func BenchmarkScrollingLogBytes(b *testing.B) {
 	const frames = 100
 	for b.Loop() {
-		s := &feedSession{ch: make(chan steps.Event)}
+		s := &feedSession{ch: make(chan engine.Event)}
 		opts := testOptions(at(0))
 		m := New(context.Background(), s, opts)
 		w := &countingWriter{}
@@ -77,12 +77,12 @@ func BenchmarkScrollingLogBytes(b *testing.B) {
 		done := make(chan error, 1)
 		go func() { _, err := p.Run(); done <- err }()
 		p.Send(tea.WindowSizeMsg{Width: 120, Height: 40})
-		s.ch <- steps.Event{Type: steps.EventStepStarted, StepID: "fresh", Time: at(0)}
+		s.ch <- engine.Event{Type: engine.EventStepStarted, StepID: "fresh", Time: at(0)}
 		base := waitQuiet(w, 0, 50*time.Millisecond)
 		start := base
 		_, startWrites := w.read()
 		for i := range frames {
-			s.ch <- steps.Event{Type: steps.EventOutput, StepID: "fresh", Time: at(i + 1),
+			s.ch <- engine.Event{Type: engine.EventOutput, StepID: "fresh", Time: at(i + 1),
 				Text: fmt.Sprintf("line %03d: rds describe-db-snapshots app5ec7032-before-restore → creating, %d%% done", i, i)}
 			n := waitQuiet(w, base, 25*time.Millisecond)
 			if n == base {

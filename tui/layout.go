@@ -7,8 +7,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/runview"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // wideWidth is the width from which the explanation sits beside the steps
@@ -245,7 +245,7 @@ func (m *Model) styleLines(lines []runview.Line) []string {
 
 // stepMarkdown is the explanation of a step plus what one would type by
 // hand, with the run's known variables filled into the commands.
-func stepMarkdown(s steps.StepInfo, vars map[string]string) string {
+func stepMarkdown(s engine.StepInfo, vars map[string]string) string {
 	var b strings.Builder
 	b.WriteString("## " + s.Title + "\n\n")
 	if s.Explanation != "" {
@@ -255,7 +255,7 @@ func stepMarkdown(s steps.StepInfo, vars map[string]string) string {
 	if len(s.Commands) > 0 {
 		b.WriteString("\nBy hand:\n\n")
 		for _, c := range s.Commands {
-			b.WriteString("    " + steps.Fill(c, vars) + "\n")
+			b.WriteString("    " + engine.Fill(c, vars) + "\n")
 		}
 	}
 	return b.String()

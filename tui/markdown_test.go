@@ -10,7 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // TestGateBodyHasNoMarkup: the gate's body reads as text, not markdown,
@@ -32,7 +32,7 @@ func TestGateBodyHasNoMarkup(t *testing.T) {
 					}
 				}
 				_, cmd := m.Update(eventsMsg{events: gateEvents(), now: at(300)})
-				if openKind(m) != steps.PromptGate {
+				if openKind(m) != engine.PromptGate {
 					t.Fatalf("%q open after a gate prompt, want the gate", openKind(m))
 				}
 				before := ansi.Strip(screenText(m))
@@ -93,8 +93,8 @@ func (s knownVarsSession) Vars() map[string]string { return s.vars }
 // TestCommandsShowKnownVariables: the explanation's "By hand" commands carry
 // the run's values once known; unknown and secret placeholders stay.
 func TestCommandsShowKnownVariables(t *testing.T) {
-	list := []steps.StepInfo{
-		{ID: "fresh", Title: "Take a fresh snapshot", Kind: steps.KindWait, Phase: "prepare",
+	list := []engine.StepInfo{
+		{ID: "fresh", Title: "Take a fresh snapshot", Kind: engine.KindWait, Phase: "prepare",
 			Explanation: "Keep a copy first.",
 			Commands: []string{
 				"create-db-snapshot --db-instance-identifier {instance} --db-snapshot-identifier {instance}-x",
@@ -102,25 +102,25 @@ func TestCommandsShowKnownVariables(t *testing.T) {
 				"restore-db-instance-from-db-snapshot --db-snapshot-identifier {snapshot}",
 			}},
 	}
-	started := steps.Event{Type: steps.EventStepStarted, StepID: "fresh", Time: at(10)}
+	started := engine.Event{Type: engine.EventStepStarted, StepID: "fresh", Time: at(10)}
 	tests := []struct {
 		name    string
 		known   map[string]string // what a resumed session knows already
-		events  []steps.Event
+		events  []engine.Event
 		want    []string
 		wantNot []string
 	}{
 		{
 			name:    "before any variable only the stacks are known",
-			events:  []steps.Event{started},
+			events:  []engine.Event{started},
 			want:    []string{"--db-instance-identifier {instance}", "--stack data/staging", "{db-host}", "{snapshot}"},
 			wantNot: []string{"{app-stack}"},
 		},
 		{
 			name: "variables from events are filled in, secrets are not",
-			events: []steps.Event{started,
-				{Type: steps.EventVariable, StepID: "fresh", Time: at(11), Name: "instance", Value: "app5ec7032"},
-				{Type: steps.EventVariable, StepID: "fresh", Time: at(11), Name: "db-host", Value: "[secret]", Secret: true},
+			events: []engine.Event{started,
+				{Type: engine.EventVariable, StepID: "fresh", Time: at(11), Name: "instance", Value: "app5ec7032"},
+				{Type: engine.EventVariable, StepID: "fresh", Time: at(11), Name: "db-host", Value: "[secret]", Secret: true},
 			},
 			want: []string{
 				"--db-instance-identifier app5ec7032 --db-snapshot-identifier app5ec7032-x",
@@ -131,7 +131,7 @@ func TestCommandsShowKnownVariables(t *testing.T) {
 		{
 			name:   "a resumed run's earlier variables are filled in",
 			known:  map[string]string{"instance": "app5ec7032", "snapshot": "pre-release-2026-11-22"},
-			events: []steps.Event{started},
+			events: []engine.Event{started},
 			want: []string{
 				"--db-instance-identifier app5ec7032",
 				"--db-snapshot-identifier pre-release-2026-11-22",
@@ -141,7 +141,7 @@ func TestCommandsShowKnownVariables(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var s steps.Session = newScriptedSession(stagingInfo, list, nil, true)
+			var s engine.Session = newScriptedSession(stagingInfo, list, nil, true)
 			if tt.known != nil {
 				s = knownVarsSession{scriptedSession: s.(*scriptedSession), vars: tt.known}
 			}

@@ -3,13 +3,13 @@ package tui
 import (
 	"time"
 
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // eventsMsg carries one or more engine events read in one go, and the time on
 // the injected clock when they were read.
 type eventsMsg struct {
-	events []steps.Event
+	events []engine.Event
 	closed bool // the channel closed after these events
 	now    time.Time
 }
@@ -22,7 +22,7 @@ type tickMsg struct{ now time.Time }
 
 // answerSentMsg reports the result of Session.Answer.
 type answerSentMsg struct {
-	answer steps.Answer
+	answer engine.Answer
 	err    error
 }
 
@@ -41,4 +41,4 @@ type formCancelledMsg struct{ promptID string }
 
 // infoMsg carries the session's RunInfo read again (the identity is only
 // known once the first step has asked AWS).
-type infoMsg struct{ info steps.RunInfo }
+type infoMsg struct{ info engine.RunInfo }

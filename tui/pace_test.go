@@ -9,7 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/datalayer-tool/datalayer/clock"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // TestPacedClockShowsAWSTime: a rehearsal's clock reads the wall clock and
@@ -21,9 +21,9 @@ func TestPacedClockShowsAWSTime(t *testing.T) {
 	o.Clock = clock.NewManualSpeed(at(290), 60)
 	m := New(context.Background(), newScriptedSession(stagingInfo, restoreSteps, nil, true), o)
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
-	m.Update(eventsMsg{now: at(290), events: []steps.Event{
-		{Type: steps.EventStepStarted, StepID: "up", Time: at(290), Expected: 8 * time.Minute},
-		{Type: steps.EventStatus, StepID: "up", Time: at(290), Status: statusChange("instance", "app3f9a1c2", "", "creating", at(290))},
+	m.Update(eventsMsg{now: at(290), events: []engine.Event{
+		{Type: engine.EventStepStarted, StepID: "up", Time: at(290), Expected: 8 * time.Minute},
+		{Type: engine.EventStatus, StepID: "up", Time: at(290), Status: statusChange("instance", "app3f9a1c2", "", "creating", at(290))},
 	}})
 	m.Update(tickMsg{now: at(297)})
 	v := screenText(m)

@@ -10,11 +10,11 @@ import (
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // promptQuit is the kind of the UI's own prompt: quit now, or stay.
-const promptQuit steps.PromptKind = "quit"
+const promptQuit engine.PromptKind = "quit"
 
 // The answers of the quit prompt.
 const (
@@ -34,7 +34,7 @@ const (
 // promptResult is what a key did in a prompt: an answer to send, or a wish
 // to quit. The zero value is neither.
 type promptResult struct {
-	answer *steps.Answer
+	answer *engine.Answer
 	quit   quitHow
 }
 
@@ -43,7 +43,7 @@ type promptResult struct {
 // quit confirmation. Update returns the answer; the root sends it.
 type promptModel struct {
 	c       *common
-	p       steps.Prompt
+	p       engine.Prompt
 	header  string // kind, step, queue, production: set by the root
 	sendErr string // why the engine refused the last answer
 	err     string // what is wrong with what was typed
@@ -66,14 +66,14 @@ type promptModel struct {
 }
 
 // newPrompt builds the component for a prompt of the run.
-func newPrompt(c *common, p steps.Prompt) (promptModel, tea.Cmd) {
+func newPrompt(c *common, p engine.Prompt) (promptModel, tea.Cmd) {
 	m := promptModel{c: c, p: p, height: 20}
 	var cmd tea.Cmd
 	switch p.Kind {
-	case steps.PromptGate:
+	case engine.PromptGate:
 		m.input = newInput(c, "> ", "type it here", 128)
 		cmd = m.input.Focus()
-	case steps.PromptManual:
+	case engine.PromptManual:
 		m.input = newInput(c, "note: ", "press n to add a note", 500)
 	default:
 		m.form = m.newForm()
@@ -107,7 +107,7 @@ func newQuitPrompt(c *common, inFlight []string, runID, stopsAt string) promptMo
 		lines = append(lines, "", "The run stops at “"+stopsAt+"”; it is journalled.")
 	}
 	lines = append(lines, "", "Pick it up again with:", "  "+c.styles.OK.Render("datalayer resume "+runID))
-	return promptModel{c: c, p: steps.Prompt{ID: "quit", Kind: promptQuit, Title: "Quit now?"}, lines: lines, width: 78, height: 20}
+	return promptModel{c: c, p: engine.Prompt{ID: "quit", Kind: promptQuit, Title: "Quit now?"}, lines: lines, width: 78, height: 20}
 }
 
 func newInput(c *common, prompt, placeholder string, limit int) textinput.Model {
@@ -140,11 +140,11 @@ func (m *promptModel) newForm() *huh.Form {
 	m.value, m.yes = new(string), new(bool)
 	var field huh.Field
 	switch p.Kind {
-	case steps.PromptConfirm:
+	case engine.PromptConfirm:
 		*m.yes = p.Default != "no" // the engine's default for a confirm is yes
 		field = huh.NewConfirm().Title(p.Title).Description(desc).
 			Affirmative("Yes").Negative("No").Value(m.yes)
-	case steps.PromptText:
+	case engine.PromptText:
 		*m.value = p.Default
 		field = huh.NewText().Title(p.Title).Description(desc).Lines(5).Value(m.value)
 	default:
@@ -188,7 +188,7 @@ func (m promptModel) withContext(header, sendErr string) promptModel {
 
 // restyle takes up new styles (the terminal's background became known).
 func (m promptModel) restyle() promptModel {
-	if m.c != nil && (m.p.Kind == steps.PromptGate || m.p.Kind == steps.PromptManual) {
+	if m.c != nil && (m.p.Kind == engine.PromptGate || m.p.Kind == engine.PromptManual) {
 		m.input.SetStyles(inputStyles(m.c))
 	}
 	return m
@@ -213,7 +213,7 @@ func (m promptModel) SetSize(w, h int) promptModel {
 	if resized && !m.bodyMD {
 		m.body = wrapBody(plainBody(m.p.Body), m.innerWidth())
 	}
-	if resized && (m.p.Kind == steps.PromptGate || m.p.Kind == steps.PromptManual) {
+	if resized && (m.p.Kind == engine.PromptGate || m.p.Kind == engine.PromptManual) {
 		// Without a width the input shows one letter of its placeholder.
 		m.input.SetWidth(max(10, m.innerWidth()-ansi.StringWidth(m.input.Prompt)-1))
 	}
@@ -245,8 +245,8 @@ func (m promptModel) Update(msg tea.Msg) (promptModel, tea.Cmd, promptResult) {
 		if msg.promptID != m.p.ID || m.form == nil {
 			return m, nil, promptResult{}
 		}
-		a := steps.Answer{PromptID: m.p.ID, Value: *m.value}
-		if m.p.Kind == steps.PromptConfirm {
+		a := engine.Answer{PromptID: m.p.ID, Value: *m.value}
+		if m.p.Kind == engine.PromptConfirm {
 			a.Value = "no"
 			if *m.yes {
 				a.Value = "yes"
@@ -259,9 +259,9 @@ func (m promptModel) Update(msg tea.Msg) (promptModel, tea.Cmd, promptResult) {
 		if m.p.Kind == promptQuit {
 			switch {
 			case key.Matches(msg, k.Force), key.Matches(msg, k.Yes):
-				return m, nil, promptResult{answer: &steps.Answer{PromptID: m.p.ID, Value: quitYes}}
+				return m, nil, promptResult{answer: &engine.Answer{PromptID: m.p.ID, Value: quitYes}}
 			case key.Matches(msg, k.No):
-				return m, nil, promptResult{answer: &steps.Answer{PromptID: m.p.ID, Value: quitNo}}
+				return m, nil, promptResult{answer: &engine.Answer{PromptID: m.p.ID, Value: quitNo}}
 			}
 			return m, nil, promptResult{}
 		}
@@ -269,9 +269,9 @@ func (m promptModel) Update(msg tea.Msg) (promptModel, tea.Cmd, promptResult) {
 			return m, nil, promptResult{quit: quitNow}
 		}
 		switch m.p.Kind {
-		case steps.PromptGate:
+		case engine.PromptGate:
 			return m.gateKey(msg)
-		case steps.PromptManual:
+		case engine.PromptManual:
 			return m.manualKey(msg)
 		}
 	}
@@ -282,7 +282,7 @@ func (m promptModel) Update(msg tea.Msg) (promptModel, tea.Cmd, promptResult) {
 			m.form = f
 		}
 		return m, cmd, promptResult{}
-	case m.p.Kind == steps.PromptGate, m.p.Kind == steps.PromptManual:
+	case m.p.Kind == engine.PromptGate, m.p.Kind == engine.PromptManual:
 		var cmd tea.Cmd
 		m.input, cmd = m.input.Update(msg)
 		return m, cmd, promptResult{}
@@ -300,7 +300,7 @@ func (m promptModel) gateKey(msg tea.KeyPressMsg) (promptModel, tea.Cmd, promptR
 	}
 	switch {
 	case key.Matches(msg, k.Back):
-		return m, nil, promptResult{answer: &steps.Answer{PromptID: m.p.ID, Value: DeclinedValue}}
+		return m, nil, promptResult{answer: &engine.Answer{PromptID: m.p.ID, Value: DeclinedValue}}
 	case key.Matches(msg, k.Confirm):
 		typed := strings.TrimSpace(m.input.Value())
 		if typed != expect {
@@ -311,7 +311,7 @@ func (m promptModel) gateKey(msg tea.KeyPressMsg) (promptModel, tea.Cmd, promptR
 			}
 			return m, nil, promptResult{}
 		}
-		return m, nil, promptResult{answer: &steps.Answer{PromptID: m.p.ID, Value: typed}}
+		return m, nil, promptResult{answer: &engine.Answer{PromptID: m.p.ID, Value: typed}}
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
@@ -356,7 +356,7 @@ func (m promptModel) manualKey(msg tea.KeyPressMsg) (promptModel, tea.Cmd, promp
 					m.err = "say why this step is skipped, then press enter"
 					return m, nil, promptResult{}
 				}
-				return m, nil, promptResult{answer: &steps.Answer{PromptID: m.p.ID, Value: "skip", Note: note}}
+				return m, nil, promptResult{answer: &engine.Answer{PromptID: m.p.ID, Value: "skip", Note: note}}
 			}
 			m.editing = false
 			m.input.Blur()
@@ -370,10 +370,10 @@ func (m promptModel) manualKey(msg tea.KeyPressMsg) (promptModel, tea.Cmd, promp
 	note := strings.TrimSpace(m.input.Value())
 	switch {
 	case key.Matches(msg, k.Done):
-		return m, nil, promptResult{answer: &steps.Answer{PromptID: m.p.ID, Value: "done", Note: note}}
+		return m, nil, promptResult{answer: &engine.Answer{PromptID: m.p.ID, Value: "done", Note: note}}
 	case key.Matches(msg, k.Skip):
 		if note != "" {
-			return m, nil, promptResult{answer: &steps.Answer{PromptID: m.p.ID, Value: "skip", Note: note}}
+			return m, nil, promptResult{answer: &engine.Answer{PromptID: m.p.ID, Value: "skip", Note: note}}
 		}
 		m.editing, m.skipping = true, true
 		m.input.Placeholder = "why skip it?"
@@ -389,7 +389,7 @@ func (m promptModel) manualKey(msg tea.KeyPressMsg) (promptModel, tea.Cmd, promp
 
 // danger reports whether the box is drawn as a warning: gates and quitting.
 func (m promptModel) danger() bool {
-	return m.p.Kind == steps.PromptGate || m.p.Kind == promptQuit
+	return m.p.Kind == engine.PromptGate || m.p.Kind == promptQuit
 }
 
 // fixedLines is how many lines the box takes besides the body: border (2),
@@ -398,9 +398,9 @@ func (m promptModel) danger() bool {
 func (m promptModel) fixedLines() int {
 	n := 2 + 2 + 1
 	switch m.p.Kind {
-	case steps.PromptGate:
+	case engine.PromptGate:
 		n += 1 + 2
-	case steps.PromptManual:
+	case engine.PromptManual:
 		n += 1 + 1
 	}
 	if m.err != "" {
@@ -464,7 +464,7 @@ func (m promptModel) View() string {
 		if m.body != "" {
 			b.WriteString(clipBody(m.body, m.bodyRoom(), m.scroll) + "\n\n")
 		}
-		if m.p.Kind == steps.PromptGate {
+		if m.p.Kind == engine.PromptGate {
 			b.WriteString("Type " + st.OK.Render(m.expect()) + " to go on, esc to back out:\n")
 		}
 		b.WriteString(m.input.View())
@@ -490,16 +490,16 @@ func (m promptModel) keys() bindings {
 	switch m.p.Kind {
 	case promptQuit:
 		return bindings{k.Yes, k.No}
-	case steps.PromptGate:
+	case engine.PromptGate:
 		return bindings{k.Confirm, k.Back, k.PageDown, k.PageUp, k.Force}
-	case steps.PromptManual:
+	case engine.PromptManual:
 		if m.editing {
 			return bindings{k.KeepNote, k.StopNote}
 		}
 		return bindings{k.Done, k.Skip, k.Note, k.PageDown, k.Quit}
-	case steps.PromptConfirm:
+	case engine.PromptConfirm:
 		return bindings{k.Toggle, k.Answer, k.FormQuit}
-	case steps.PromptText:
+	case engine.PromptText:
 		return bindings{k.Answer, k.FormQuit}
 	}
 	return bindings{k.Choose, k.Answer, k.FormQuit}

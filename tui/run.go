@@ -1,7 +1,7 @@
 // Package tui is the terminal face of a datalayer run: an identity banner,
 // huh forms for decisions, the step list with live AWS and Pulumi progress,
 // typed-confirmation gates, manual checklist steps and a scrollable log. It
-// reads a steps.Session and never calls AWS or Pulumi itself.
+// reads a engine.Session and never calls AWS or Pulumi itself.
 package tui
 
 import (
@@ -16,7 +16,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/datalayer-tool/datalayer/clock"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // Options tunes Run. The zero value is fine: stdin/stdout, colours unless
@@ -99,7 +99,7 @@ func (e *InterruptedError) Unwrap() []error {
 // screen, or until they quit. It returns nil when the run finished, an error
 // wrapping ErrRunFailed when it failed, and an *InterruptedError (which
 // matches tea.ErrInterrupted) when they quit early or ctx was cancelled.
-func Run(ctx context.Context, s steps.Session, opts Options) error {
+func Run(ctx context.Context, s engine.Session, opts Options) error {
 	opts = runOptions(opts)
 	m := New(ctx, s, opts)
 	final, err := tea.NewProgram(m, programOptions(ctx, opts)...).Run()

@@ -14,7 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/datalayer-tool/datalayer/clock"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // testOptions makes frames deterministic: a stopped clock, UTC log times,
@@ -30,17 +30,17 @@ func testOptions(now time.Time) Options {
 
 // until cuts a script right after the prompt with the given ID, or after the
 // first event of the given type when id is empty.
-func until(script []steps.Event, match func(steps.Event) bool) []steps.Event {
+func until(script []engine.Event, match func(engine.Event) bool) []engine.Event {
 	for i, ev := range script {
 		if match(ev) {
-			return append([]steps.Event(nil), script[:i+1]...)
+			return append([]engine.Event(nil), script[:i+1]...)
 		}
 	}
 	panic("no such event in the script")
 }
 
-func promptIs(id string) func(steps.Event) bool {
-	return func(ev steps.Event) bool { return ev.Prompt != nil && ev.Prompt.ID == id }
+func promptIs(id string) func(engine.Event) bool {
+	return func(ev engine.Event) bool { return ev.Prompt != nil && ev.Prompt.ID == id }
 }
 
 var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
@@ -185,8 +185,8 @@ func press(s string) tea.KeyPressMsg {
 // screen is one golden: a session, what to do to it, and the final frame.
 type screen struct {
 	name   string
-	info   steps.RunInfo
-	script []steps.Event
+	info   engine.RunInfo
+	script []engine.Event
 	open   bool      // keep the session open after the script
 	now    time.Time // the clock, fixed
 	drive  func(t *testing.T, tm *teatest.TestModel, r *recorder)
@@ -200,14 +200,14 @@ type screen struct {
 
 func TestScreens(t *testing.T) {
 	full := restoreScript(true)
-	failing := append(until(full, func(ev steps.Event) bool {
-		return ev.Type == steps.EventStepStarted && ev.StepID == "up"
-	}), []steps.Event{
-		{Type: steps.EventStatus, StepID: "up", Time: at(300), Status: statusChange("instance", "app3f9a1c2", "", "creating", at(300))},
-		{Type: steps.EventStatus, StepID: "up", Time: at(420), Status: statusChange("instance", "app3f9a1c2", "creating", "incompatible-parameters", at(420))},
-		{Type: steps.EventOutput, StepID: "up", Time: at(421), Text: "the new instance has the default parameter group: rds.force_ssl is back on", Err: "x"},
-		{Type: steps.EventStepFailed, StepID: "up", Time: at(421), Elapsed: 131 * time.Second, Err: "instance app3f9a1c2 is incompatible-parameters"},
-		{Type: steps.EventRunFinished, Time: at(421), Elapsed: 421 * time.Second, Err: "instance app3f9a1c2 is incompatible-parameters"},
+	failing := append(until(full, func(ev engine.Event) bool {
+		return ev.Type == engine.EventStepStarted && ev.StepID == "up"
+	}), []engine.Event{
+		{Type: engine.EventStatus, StepID: "up", Time: at(300), Status: statusChange("instance", "app3f9a1c2", "", "creating", at(300))},
+		{Type: engine.EventStatus, StepID: "up", Time: at(420), Status: statusChange("instance", "app3f9a1c2", "creating", "incompatible-parameters", at(420))},
+		{Type: engine.EventOutput, StepID: "up", Time: at(421), Text: "the new instance has the default parameter group: rds.force_ssl is back on", Err: "x"},
+		{Type: engine.EventStepFailed, StepID: "up", Time: at(421), Elapsed: 131 * time.Second, Err: "instance app3f9a1c2 is incompatible-parameters"},
+		{Type: engine.EventRunFinished, Time: at(421), Elapsed: 421 * time.Second, Err: "instance app3f9a1c2 is incompatible-parameters"},
 	}...)
 
 	screens := []screen{
@@ -269,9 +269,9 @@ func TestScreens(t *testing.T) {
 		},
 		{
 			name: "gate_long_plan_scrolled", info: stagingInfo, open: true, now: at(280),
-			script: []steps.Event{
-				{Type: steps.EventStepStarted, StepID: "gate", Time: at(275)},
-				{Type: steps.EventPrompt, StepID: "gate", Time: at(275), Prompt: longGatePrompt},
+			script: []engine.Event{
+				{Type: engine.EventStepStarted, StepID: "gate", Time: at(275)},
+				{Type: engine.EventPrompt, StepID: "gate", Time: at(275), Prompt: longGatePrompt},
 			},
 			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
 				waitFor(t, r, "┃   Pulumi will create")
@@ -282,7 +282,7 @@ func TestScreens(t *testing.T) {
 		},
 		{
 			name: "pulumi_up", info: stagingInfo, open: true, now: at(400),
-			script: until(full, func(ev steps.Event) bool {
+			script: until(full, func(ev engine.Event) bool {
 				return ev.Status != nil && ev.Status.ID == "app3f9a1c2"
 			}),
 			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
@@ -294,7 +294,7 @@ func TestScreens(t *testing.T) {
 		},
 		{
 			name: "quit_during_replacement", info: stagingInfo, open: true, now: at(400),
-			script: append(until(full, promptIs("p-gate")), full[len(until(full, promptIs("p-gate"))):len(until(full, func(ev steps.Event) bool {
+			script: append(until(full, promptIs("p-gate")), full[len(until(full, promptIs("p-gate"))):len(until(full, func(ev engine.Event) bool {
 				return ev.Status != nil && ev.Status.ID == "app3f9a1c2"
 			}))]...),
 			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {

@@ -11,8 +11,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/rehearsal"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // TestSecretsNeverOnScreen runs a Pulumi-method restore rehearsal (it reads
@@ -28,7 +28,7 @@ func TestSecretsNeverOnScreen(t *testing.T) {
 	secrets := []string{"c9akciq32x1z", "rehearsal-secret-key", "AKIAREHEARSAL0000000"}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	run, world, err := rehearsal.Start(ctx, steps.Options{
+	run, world, err := rehearsal.Start(ctx, engine.Options{
 		Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Yes: true, Speed: 600, StateDir: t.TempDir(),
 	})
 	if err != nil {

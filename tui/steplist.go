@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/runview"
-	"github.com/datalayer-tool/datalayer/steps"
 )
 
 // stepsView is the step list, scrolled so the current step shows.
@@ -16,7 +16,7 @@ func (m *Model) stepsView(w, h int) string {
 	ci := m.run.StepIndex(m.run.Current)
 	done := 0
 	for _, r := range list {
-		if r.State == steps.StateDone || r.State == steps.StateSkipped {
+		if r.State == engine.StateDone || r.State == engine.StateSkipped {
 			done++
 		}
 	}
@@ -43,30 +43,30 @@ func (m *Model) stepLine(r *runview.Step, w int, current bool) string {
 	var glyph, right string
 	style := st.StepPending
 	switch r.State {
-	case steps.StatePending:
+	case engine.StatePending:
 		glyph = "·"
 		if r.Expected > 0 {
 			right = "~" + clockDuration(r.Expected)
 		}
-	case steps.StateRunning:
+	case engine.StateRunning:
 		glyph, style = "▶", st.StepRunning
 		right = clockDuration(m.since(r.Started))
 		if r.Expected > 0 {
 			right += " / ~" + clockDuration(r.Expected)
 		}
-	case steps.StateWaitingForYou:
+	case engine.StateWaitingForYou:
 		glyph, style = "?", st.StepWaiting
 		right = "waiting for you"
-	case steps.StateDone:
+	case engine.StateDone:
 		glyph, style = "✓", st.StepDone
 		right = clockDuration(r.Elapsed)
 		if r.Expected > 0 {
 			right += " / ~" + clockDuration(r.Expected)
 		}
-	case steps.StateFailed:
+	case engine.StateFailed:
 		glyph, style = "✗", st.StepFailed
 		right = "failed " + clockDuration(r.Elapsed)
-	case steps.StateSkipped:
+	case engine.StateSkipped:
 		glyph, style = "–", st.StepSkipped
 		right = "skipped"
 	}
@@ -74,14 +74,14 @@ func (m *Model) stepLine(r *runview.Step, w int, current bool) string {
 	room := w - 3 - len([]rune(right)) - 1
 	title = padRight(truncate(title, room), room)
 	titleStyle := style
-	if current && r.State != steps.StateFailed {
+	if current && r.State != engine.StateFailed {
 		titleStyle = st.StepCurrent
 	}
 	timeStyle := st.StepTime
-	if r.State == steps.StateRunning && r.Expected > 0 && m.since(r.Started) > r.Expected {
+	if r.State == engine.StateRunning && r.Expected > 0 && m.since(r.Started) > r.Expected {
 		timeStyle = st.StepLate
 	}
-	if r.State == steps.StateWaitingForYou || r.State == steps.StateFailed {
+	if r.State == engine.StateWaitingForYou || r.State == engine.StateFailed {
 		timeStyle = style
 	}
 	marker := " "

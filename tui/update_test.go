@@ -14,11 +14,11 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/datalayer-tool/datalayer/awsclient"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // openKind is the kind of the prompt on screen, "" when none.
-func openKind(m *Model) steps.PromptKind {
+func openKind(m *Model) engine.PromptKind {
 	if m.overlay == overlayPrompt || m.overlay == overlaySending {
 		return m.prompt.p.Kind
 	}
@@ -26,7 +26,7 @@ func openKind(m *Model) steps.PromptKind {
 }
 
 // newUpdateModel builds a model at 80×24 and feeds it events directly.
-func newUpdateModel(t *testing.T, s steps.Session, events ...steps.Event) *Model {
+func newUpdateModel(t *testing.T, s engine.Session, events ...engine.Event) *Model {
 	t.Helper()
 	m := New(context.Background(), s, testOptions(at(300)))
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
@@ -79,8 +79,8 @@ func typeText(m *Model, s string) {
 }
 
 // answersIn returns the answers the messages carry.
-func answersIn(msgs []tea.Msg) []steps.Answer {
-	var out []steps.Answer
+func answersIn(msgs []tea.Msg) []engine.Answer {
+	var out []engine.Answer
 	for _, msg := range msgs {
 		if a, ok := msg.(answerSentMsg); ok {
 			out = append(out, a.answer)
@@ -89,10 +89,10 @@ func answersIn(msgs []tea.Msg) []steps.Answer {
 	return out
 }
 
-func gateEvents() []steps.Event {
-	return []steps.Event{
-		{Type: steps.EventStepStarted, StepID: "gate", Time: at(275)},
-		{Type: steps.EventPrompt, StepID: "gate", Time: at(275), Prompt: gatePrompt},
+func gateEvents() []engine.Event {
+	return []engine.Event{
+		{Type: engine.EventStepStarted, StepID: "gate", Time: at(275)},
+		{Type: engine.EventPrompt, StepID: "gate", Time: at(275), Prompt: gatePrompt},
 	}
 }
 
@@ -101,15 +101,15 @@ func TestGateKeys(t *testing.T) {
 		name      string
 		keys      []tea.KeyPressMsg // after typing
 		typed     string
-		want      *steps.Answer // nil: nothing is answered
-		wantErr   string        // shown in the gate
+		want      *engine.Answer // nil: nothing is answered
+		wantErr   string         // shown in the gate
 		wantQuit  bool
 		wantInput string
 	}{
 		{name: "the right name answers", typed: "app5ec7032", keys: []tea.KeyPressMsg{press("enter")},
-			want: &steps.Answer{PromptID: "p-gate", Value: "app5ec7032"}},
+			want: &engine.Answer{PromptID: "p-gate", Value: "app5ec7032"}},
 		{name: "surrounding spaces are forgiven", typed: " app5ec7032 ", keys: []tea.KeyPressMsg{press("enter")},
-			want: &steps.Answer{PromptID: "p-gate", Value: "app5ec7032"}},
+			want: &engine.Answer{PromptID: "p-gate", Value: "app5ec7032"}},
 		{name: "a wrong name does not pass", typed: "app5ec7033", keys: []tea.KeyPressMsg{press("enter")},
 			wantErr: "“app5ec7033” is not app5ec7032", wantInput: "app5ec7033"},
 		{name: "a prefix does not pass", typed: "app5ec703", keys: []tea.KeyPressMsg{press("enter")},
@@ -119,9 +119,9 @@ func TestGateKeys(t *testing.T) {
 		{name: "nothing typed does not pass", keys: []tea.KeyPressMsg{press("enter")},
 			wantErr: "type app5ec7032 to go on"},
 		{name: "esc backs out", typed: "app5ec7032", keys: []tea.KeyPressMsg{press("esc")},
-			want: &steps.Answer{PromptID: "p-gate", Value: DeclinedValue}},
+			want: &engine.Answer{PromptID: "p-gate", Value: DeclinedValue}},
 		{name: "esc with nothing typed backs out", keys: []tea.KeyPressMsg{press("esc")},
-			want: &steps.Answer{PromptID: "p-gate", Value: DeclinedValue}},
+			want: &engine.Answer{PromptID: "p-gate", Value: DeclinedValue}},
 		{name: "q is a letter in a gate, not quit", typed: "q", wantInput: "q"},
 		{name: "ctrl+c with nothing in flight quits at once", typed: "app", keys: []tea.KeyPressMsg{press("ctrl+c")},
 			wantQuit: true, wantInput: "app"},
@@ -130,7 +130,7 @@ func TestGateKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newScriptedSession(stagingInfo, restoreSteps, nil, true)
 			m := newUpdateModel(t, s, gateEvents()...)
-			if openKind(m) != steps.PromptGate {
+			if openKind(m) != engine.PromptGate {
 				t.Fatalf("%q open after a gate prompt, want the gate", openKind(m))
 			}
 			typeText(m, tt.typed)
@@ -144,7 +144,7 @@ func TestGateKeys(t *testing.T) {
 				if len(got) > 0 || len(s.Answers()) > 0 {
 					t.Fatalf("answered %+v, want no answer", got)
 				}
-				if openKind(m) != steps.PromptGate && !tt.wantQuit {
+				if openKind(m) != engine.PromptGate && !tt.wantQuit {
 					t.Errorf("%q open, want the gate still open", openKind(m))
 				}
 			} else {
@@ -198,33 +198,33 @@ func TestGateRetypeAfterWrongName(t *testing.T) {
 }
 
 func TestManualKeys(t *testing.T) {
-	events := []steps.Event{
-		{Type: steps.EventStepStarted, StepID: "maintenance", Time: at(9)},
-		{Type: steps.EventPrompt, StepID: "maintenance", Time: at(9), Prompt: maintenancePrompt},
+	events := []engine.Event{
+		{Type: engine.EventStepStarted, StepID: "maintenance", Time: at(9)},
+		{Type: engine.EventPrompt, StepID: "maintenance", Time: at(9), Prompt: maintenancePrompt},
 	}
 	tests := []struct {
 		name    string
 		do      func(m *Model) []tea.Msg
-		want    *steps.Answer
+		want    *engine.Answer
 		wantErr string
 	}{
 		{name: "x ticks it", do: keys(press("x")),
-			want: &steps.Answer{PromptID: "p-maint", Value: "done"}},
+			want: &engine.Answer{PromptID: "p-maint", Value: "done"}},
 		{name: "enter ticks it", do: keys(press("enter")),
-			want: &steps.Answer{PromptID: "p-maint", Value: "done"}},
+			want: &engine.Answer{PromptID: "p-maint", Value: "done"}},
 		{name: "a note goes with the tick", do: func(m *Model) []tea.Msg {
 			m.Update(press("n"))
 			typeText(m, "switched on by Ana")
 			m.Update(press("enter")) // keeps the note
 			return keys(press("x"))(m)
-		}, want: &steps.Answer{PromptID: "p-maint", Value: "done", Note: "switched on by Ana"}},
+		}, want: &engine.Answer{PromptID: "p-maint", Value: "done", Note: "switched on by Ana"}},
 		{name: "skip asks why first", do: keys(press("s"), press("enter")),
 			wantErr: "say why"},
 		{name: "skip with a reason", do: func(m *Model) []tea.Msg {
 			m.Update(press("s"))
 			typeText(m, "the CDN switch is broken")
 			return keys(press("enter"))(m)
-		}, want: &steps.Answer{PromptID: "p-maint", Value: "skip", Note: "the CDN switch is broken"}},
+		}, want: &engine.Answer{PromptID: "p-maint", Value: "skip", Note: "the CDN switch is broken"}},
 		{name: "esc leaves the note without answering", do: func(m *Model) []tea.Msg {
 			m.Update(press("n"))
 			typeText(m, "half")
@@ -240,7 +240,7 @@ func TestManualKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newScriptedSession(stagingInfo, restoreSteps, nil, true)
 			m := newUpdateModel(t, s, events...)
-			if openKind(m) != steps.PromptManual {
+			if openKind(m) != engine.PromptManual {
 				t.Fatalf("%q open, want the manual step", openKind(m))
 			}
 			got := answersIn(tt.do(m))
@@ -292,9 +292,9 @@ func runQuiet(cmd tea.Cmd) []tea.Msg {
 }
 
 func TestChoiceForm(t *testing.T) {
-	events := []steps.Event{
-		{Type: steps.EventStepStarted, StepID: "lost", Time: at(2)},
-		{Type: steps.EventPrompt, StepID: "lost", Time: at(2), Prompt: lostPrompt},
+	events := []engine.Event{
+		{Type: engine.EventStepStarted, StepID: "lost", Time: at(2)},
+		{Type: engine.EventPrompt, StepID: "lost", Time: at(2), Prompt: lostPrompt},
 	}
 	tests := []struct {
 		name string
@@ -309,7 +309,7 @@ func TestChoiceForm(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newScriptedSession(stagingInfo, restoreSteps, nil, true)
 			m := newUpdateModel(t, s, events...)
-			if openKind(m) != steps.PromptChoice {
+			if openKind(m) != engine.PromptChoice {
 				t.Fatalf("%q open, want the choice", openKind(m))
 			}
 			if v := screenText(m); !strings.Contains(v, "The whole database (recommended)") || !strings.Contains(v, "because the instance is gone") {
@@ -321,7 +321,7 @@ func TestChoiceForm(t *testing.T) {
 				_, cmd := m.Update(k)
 				pending = append(pending, run(t, cmd)...)
 			}
-			var got []steps.Answer
+			var got []engine.Answer
 			for i := 0; i < len(pending) && i < 50; i++ {
 				if a, ok := pending[i].(answerSentMsg); ok {
 					got = append(got, a.answer)
@@ -338,9 +338,9 @@ func TestChoiceForm(t *testing.T) {
 }
 
 func TestQuitConfirm(t *testing.T) {
-	running := []steps.Event{
-		{Type: steps.EventStepStarted, StepID: "up", Time: at(290)},
-		{Type: steps.EventStatus, StepID: "up", Time: at(300), Status: statusChange("instance", "app3f9a1c2", "", "creating", at(300))},
+	running := []engine.Event{
+		{Type: engine.EventStepStarted, StepID: "up", Time: at(290)},
+		{Type: engine.EventStatus, StepID: "up", Time: at(300), Status: statusChange("instance", "app3f9a1c2", "", "creating", at(300))},
 	}
 	t.Run("q asks, n stays", func(t *testing.T) {
 		m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true), running...)
@@ -376,7 +376,7 @@ func TestQuitConfirm(t *testing.T) {
 	})
 	t.Run("ctrl+c in a form asks while an instance is created", func(t *testing.T) {
 		m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true), append(running,
-			steps.Event{Type: steps.EventPrompt, StepID: "lost", Time: at(300), Prompt: lostPrompt})...)
+			engine.Event{Type: engine.EventPrompt, StepID: "lost", Time: at(300), Prompt: lostPrompt})...)
 		_, cmd := m.Update(press("ctrl+c"))
 		for _, msg := range run(t, cmd) {
 			m.Update(msg)
@@ -386,7 +386,7 @@ func TestQuitConfirm(t *testing.T) {
 		}
 		_, cmd = m.Update(press("esc"))
 		run(t, cmd)
-		if openKind(m) != steps.PromptChoice || m.prompt.form == nil {
+		if openKind(m) != engine.PromptChoice || m.prompt.form == nil {
 			t.Fatalf("esc did not bring the form back: overlay %s", m.overlay)
 		}
 		if !strings.Contains(screenText(m), "The whole database") {
@@ -421,17 +421,17 @@ func requireInterrupt(t *testing.T, m *Model, cmd tea.Cmd) {
 func TestCtrlCWithNothingInFlight(t *testing.T) {
 	tests := []struct {
 		name string
-		evs  []steps.Event
+		evs  []engine.Event
 	}{
 		{name: "main screen", evs: restoreScript(false)[:4]},
-		{name: "decision", evs: []steps.Event{{Type: steps.EventPrompt, StepID: "lost", Time: at(2), Prompt: lostPrompt}}},
+		{name: "decision", evs: []engine.Event{{Type: engine.EventPrompt, StepID: "lost", Time: at(2), Prompt: lostPrompt}}},
 		{name: "gate", evs: gateEvents()},
-		{name: "manual step", evs: []steps.Event{{Type: steps.EventPrompt, StepID: "maintenance", Time: at(9), Prompt: maintenancePrompt}}},
-		{name: "available instance and a finished up", evs: []steps.Event{
-			{Type: steps.EventStepStarted, StepID: "up", Time: at(290)},
-			{Type: steps.EventIssued, StepID: "up", Time: at(290), Name: "up:data"},
-			{Type: steps.EventStatus, StepID: "up", Time: at(300), Status: statusChange("instance", "app3f9a1c2", "", "available", at(300))},
-			{Type: steps.EventStepFinished, StepID: "up", Time: at(310)},
+		{name: "manual step", evs: []engine.Event{{Type: engine.EventPrompt, StepID: "maintenance", Time: at(9), Prompt: maintenancePrompt}}},
+		{name: "available instance and a finished up", evs: []engine.Event{
+			{Type: engine.EventStepStarted, StepID: "up", Time: at(290)},
+			{Type: engine.EventIssued, StepID: "up", Time: at(290), Name: "up:data"},
+			{Type: engine.EventStatus, StepID: "up", Time: at(300), Status: statusChange("instance", "app3f9a1c2", "", "available", at(300))},
+			{Type: engine.EventStepFinished, StepID: "up", Time: at(310)},
 		}},
 	}
 	for _, tt := range tests {
@@ -443,8 +443,8 @@ func TestCtrlCWithNothingInFlight(t *testing.T) {
 	}
 	t.Run("a step that sent a change asks", func(t *testing.T) {
 		m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true),
-			steps.Event{Type: steps.EventStepStarted, StepID: "up", Time: at(290)},
-			steps.Event{Type: steps.EventIssued, StepID: "up", Time: at(290), Name: "up:data"})
+			engine.Event{Type: engine.EventStepStarted, StepID: "up", Time: at(290)},
+			engine.Event{Type: engine.EventIssued, StepID: "up", Time: at(290), Name: "up:data"})
 		_, cmd := m.Update(press("ctrl+c"))
 		run(t, cmd)
 		if m.overlay != overlayQuit || m.Interrupted() {
@@ -457,11 +457,11 @@ func TestCtrlCWithNothingInFlight(t *testing.T) {
 }
 
 func TestFinishedAndResult(t *testing.T) {
-	finished := steps.Event{Type: steps.EventRunFinished, Time: at(400), Elapsed: 400 * time.Second}
-	failed := steps.Event{Type: steps.EventRunFinished, Time: at(400), Err: "rename refused"}
+	finished := engine.Event{Type: engine.EventRunFinished, Time: at(400), Elapsed: 400 * time.Second}
+	failed := engine.Event{Type: engine.EventRunFinished, Time: at(400), Err: "rename refused"}
 	tests := []struct {
 		name    string
-		ev      *steps.Event
+		ev      *engine.Event
 		close   bool
 		runErr  error
 		wantIs  error
@@ -478,7 +478,7 @@ func TestFinishedAndResult(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true))
 			if tt.ev != nil {
-				m.Update(eventsMsg{events: []steps.Event{*tt.ev}, now: at(400)})
+				m.Update(eventsMsg{events: []engine.Event{*tt.ev}, now: at(400)})
 			}
 			if tt.close {
 				m.Update(sessionClosedMsg{now: at(400)})
@@ -518,11 +518,11 @@ func TestFinishedAndResult(t *testing.T) {
 }
 
 func TestAutoAnsweredPromptIsNotAsked(t *testing.T) {
-	auto := &steps.Answer{PromptID: "p-lost", Value: "whole", Auto: true, Note: "--yes took the recommended option"}
+	auto := &engine.Answer{PromptID: "p-lost", Value: "whole", Auto: true, Note: "--yes took the recommended option"}
 	m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true),
-		steps.Event{Type: steps.EventStepStarted, StepID: "lost", Time: at(2)},
-		steps.Event{Type: steps.EventPrompt, StepID: "lost", Time: at(2), Prompt: lostPrompt, Answer: auto},
-		steps.Event{Type: steps.EventAnswer, StepID: "lost", Time: at(2), Answer: auto},
+		engine.Event{Type: engine.EventStepStarted, StepID: "lost", Time: at(2)},
+		engine.Event{Type: engine.EventPrompt, StepID: "lost", Time: at(2), Prompt: lostPrompt, Answer: auto},
+		engine.Event{Type: engine.EventAnswer, StepID: "lost", Time: at(2), Answer: auto},
 	)
 	if m.overlay != overlayNone || m.run.Prompt() != nil {
 		t.Fatalf("an answered prompt opened: overlay %s", m.overlay)
@@ -537,7 +537,7 @@ func TestAutoAnsweredPromptIsNotAsked(t *testing.T) {
 // cannot use.
 type refusingSession struct{ *scriptedSession }
 
-func (refusingSession) Answer(a steps.Answer) error {
+func (refusingSession) Answer(a engine.Answer) error {
 	return fmt.Errorf("answer %q is not one of: whole, critical", a.Value)
 }
 
@@ -549,7 +549,7 @@ func TestRefusedAnswerAsksAgain(t *testing.T) {
 	for _, msg := range run(t, cmd) {
 		m.Update(msg)
 	}
-	if openKind(m) != steps.PromptGate || m.overlay != overlayPrompt {
+	if openKind(m) != engine.PromptGate || m.overlay != overlayPrompt {
 		t.Fatalf("%q open (overlay %s) after a refused answer, want the gate again", openKind(m), m.overlay)
 	}
 	if !strings.Contains(screenText(m), "is not one of") {
@@ -576,18 +576,18 @@ func TestResizeKeepsFrameSize(t *testing.T) {
 
 func TestPromptsAskedTogetherQueueUp(t *testing.T) {
 	s := newScriptedSession(stagingInfo, restoreSteps, nil, true)
-	redeploy := &steps.Prompt{ID: "p-redeploy", StepID: "redeploy", Kind: steps.PromptManual, Title: "Redeploy the application through CI"}
+	redeploy := &engine.Prompt{ID: "p-redeploy", StepID: "redeploy", Kind: engine.PromptManual, Title: "Redeploy the application through CI"}
 	m := newUpdateModel(t, s,
-		steps.Event{Type: steps.EventStepStarted, StepID: "gate", Time: at(275)},
-		steps.Event{Type: steps.EventPrompt, StepID: "gate", Time: at(275), Prompt: gatePrompt},
+		engine.Event{Type: engine.EventStepStarted, StepID: "gate", Time: at(275)},
+		engine.Event{Type: engine.EventPrompt, StepID: "gate", Time: at(275), Prompt: gatePrompt},
 	)
 	typeText(m, "app5ec")
 	// A step of the same group asks while the gate is being typed.
-	m.Update(eventsMsg{now: at(276), events: []steps.Event{
-		{Type: steps.EventStepStarted, StepID: "redeploy", Time: at(276)},
-		{Type: steps.EventPrompt, StepID: "redeploy", Time: at(276), Prompt: redeploy},
+	m.Update(eventsMsg{now: at(276), events: []engine.Event{
+		{Type: engine.EventStepStarted, StepID: "redeploy", Time: at(276)},
+		{Type: engine.EventPrompt, StepID: "redeploy", Time: at(276), Prompt: redeploy},
 	}})
-	if openKind(m) != steps.PromptGate || m.prompt.input.Value() != "app5ec" {
+	if openKind(m) != engine.PromptGate || m.prompt.input.Value() != "app5ec" {
 		t.Fatalf("the second prompt took over the gate: %q open, input %q", openKind(m), m.prompt.input.Value())
 	}
 	if !strings.Contains(screenText(m), "1 more waiting") {
@@ -599,12 +599,12 @@ func TestPromptsAskedTogetherQueueUp(t *testing.T) {
 		_, next := m.Update(msg)
 		run(t, next)
 	}
-	if openKind(m) != steps.PromptManual || m.prompt.id() != "p-redeploy" {
+	if openKind(m) != engine.PromptManual || m.prompt.id() != "p-redeploy" {
 		t.Fatalf("after the gate: %q open, prompt %q; want the queued manual step", openKind(m), m.prompt.id())
 	}
 	// The engine's answer event for the gate arrives late: nothing changes.
-	m.Update(eventsMsg{now: at(277), events: []steps.Event{{Type: steps.EventAnswer, StepID: "gate", Time: at(277), Answer: &steps.Answer{PromptID: "p-gate", Value: "app5ec7032"}}}})
-	if openKind(m) != steps.PromptManual {
+	m.Update(eventsMsg{now: at(277), events: []engine.Event{{Type: engine.EventAnswer, StepID: "gate", Time: at(277), Answer: &engine.Answer{PromptID: "p-gate", Value: "app5ec7032"}}}})
+	if openKind(m) != engine.PromptManual {
 		t.Fatalf("a late answer event closed the manual step: %q open", openKind(m))
 	}
 	_, cmd = m.Update(press("x"))
@@ -621,22 +621,22 @@ func TestPromptsAskedTogetherQueueUp(t *testing.T) {
 
 func TestLivePanelFollowsRenamesAndPollErrors(t *testing.T) {
 	m := newUpdateModel(t, newScriptedSession(stagingInfo, restoreSteps, nil, true),
-		steps.Event{Type: steps.EventStepStarted, StepID: "verify", Time: at(100)},
-		steps.Event{Type: steps.EventStatus, StepID: "verify", Time: at(100), Status: statusChange("instance", "app5ec7032", "", "available", at(100))},
-		steps.Event{Type: steps.EventStatus, StepID: "verify", Time: at(100), Status: statusChange("instance", "app5ec7032-restored", "", "available", at(100))},
+		engine.Event{Type: engine.EventStepStarted, StepID: "verify", Time: at(100)},
+		engine.Event{Type: engine.EventStatus, StepID: "verify", Time: at(100), Status: statusChange("instance", "app5ec7032", "", "available", at(100))},
+		engine.Event{Type: engine.EventStatus, StepID: "verify", Time: at(100), Status: statusChange("instance", "app5ec7032-restored", "", "available", at(100))},
 	)
 	renamed := statusChange("instance", "app5ec7032-original", "renaming", "available", at(200))
 	renamed.PreviousID = "app5ec7032"
 	back := statusChange("instance", "app5ec7032", "renaming", "available", at(260))
 	back.PreviousID = "app5ec7032-restored"
-	m.Update(eventsMsg{now: at(300), events: []steps.Event{
-		{Type: steps.EventStatus, StepID: "verify", Time: at(200), Status: renamed},
-		{Type: steps.EventStatus, StepID: "verify", Time: at(250), Status: &awsclient.Change{At: at(250), Err: errors.New("Throttling: Rate exceeded")}},
+	m.Update(eventsMsg{now: at(300), events: []engine.Event{
+		{Type: engine.EventStatus, StepID: "verify", Time: at(200), Status: renamed},
+		{Type: engine.EventStatus, StepID: "verify", Time: at(250), Status: sampleOf(awsclient.Change{At: at(250), Err: errors.New("Throttling: Rate exceeded")})},
 	}})
 	if v := screenText(m); !strings.Contains(v, "last poll failed: Throttling") {
 		t.Errorf("a failed poll is not shown:\n%s", v)
 	}
-	m.Update(eventsMsg{now: at(300), events: []steps.Event{{Type: steps.EventStatus, StepID: "verify", Time: at(260), Status: back}}})
+	m.Update(eventsMsg{now: at(300), events: []engine.Event{{Type: engine.EventStatus, StepID: "verify", Time: at(260), Status: back}}})
 	var ids []string
 	for _, w := range m.run.Watches {
 		ids = append(ids, w.ID)
@@ -664,7 +664,7 @@ func TestLogScrollAndPanes(t *testing.T) {
 		t.Fatal("scrolling up did not hold the log")
 	}
 	top := m.log.YOffset()
-	m.Update(eventsMsg{now: at(300), events: []steps.Event{{Type: steps.EventOutput, Time: at(300), Text: "a new line"}}})
+	m.Update(eventsMsg{now: at(300), events: []engine.Event{{Type: engine.EventOutput, Time: at(300), Text: "a new line"}}})
 	if m.log.YOffset() != top || strings.Contains(screenText(m), "a new line") {
 		t.Fatalf("a new line moved a held log (offset %d, was %d)", m.log.YOffset(), top)
 	}

@@ -8,7 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/engine"
 )
 
 // View implements tea.Model. The run is drawn on the alternate screen unless
@@ -106,8 +106,8 @@ func (m *Model) paneView() string {
 func (m *Model) summaryView() string {
 	st := m.c.styles
 	counts := m.run.Counts()
-	tally := fmt.Sprintf("%d done, %d skipped", counts[steps.StateDone], counts[steps.StateSkipped])
-	if n := counts[steps.StatePending]; n > 0 {
+	tally := fmt.Sprintf("%d done, %d skipped", counts[engine.StateDone], counts[engine.StateSkipped])
+	if n := counts[engine.StatePending]; n > 0 {
 		tally += fmt.Sprintf(", %d not run", n)
 	}
 	if m.run.Failure != "" {
@@ -156,13 +156,13 @@ func (m *Model) keysNow() bindings {
 
 // promptHeader is the first line of the prompt's box: what it is, the step,
 // how many more wait, and on production a reminder.
-func (m *Model) promptHeader(p *steps.Prompt) string {
+func (m *Model) promptHeader(p *engine.Prompt) string {
 	st := m.c.styles
 	kind := "Decision"
 	switch p.Kind {
-	case steps.PromptGate:
+	case engine.PromptGate:
 		kind = "Gate"
-	case steps.PromptManual:
+	case engine.PromptManual:
 		kind = "Your turn"
 	}
 	head := st.ModalTitle.Render(kind)

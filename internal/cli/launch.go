@@ -12,16 +12,17 @@ import (
 
 	"github.com/datalayer-tool/datalayer/awsclient"
 	"github.com/datalayer-tool/datalayer/clock"
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/internal/config"
 	"github.com/datalayer-tool/datalayer/plain"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/runbooks"
 	"github.com/datalayer-tool/datalayer/tui"
 )
 
 // engineOptions turns a request and the configuration into the engine's options.
-func engineOptions(req runRequest, l config.Loaded) steps.Options {
-	return steps.Options{
+func engineOptions(req runRequest, l config.Loaded) engine.Options {
+	return engine.Options{
 		Runbook:            req.Runbook,
 		Stack:              req.Stack,
 		Production:         isProduction(l.Config, req.Stack),
@@ -34,7 +35,7 @@ func engineOptions(req runRequest, l config.Loaded) steps.Options {
 		AppDeploy:          l.Application.Deploy,
 		MaintenanceCommand: l.MaintenanceMode.Argv(),
 		StateDir:           l.StateDir,
-		SpotChecks: steps.SpotCheckOptions{
+		SpotChecks: engine.SpotCheckOptions{
 			QueriesFile: l.Upgrade.SpotChecks.QueriesFile,
 			URLEnv:      l.Upgrade.SpotChecks.DatabaseURLEnv,
 			Threshold:   l.Upgrade.SpotChecks.SlowdownThreshold,
@@ -47,30 +48,30 @@ func isProduction(c config.Config, stack string) bool {
 	if s, err := c.Stack(stack); err == nil && s.Production {
 		return true
 	}
-	return steps.IsProductionStack(stack)
+	return engine.IsProductionStack(stack)
 }
 
 // realDeps builds the clients of a run against real AWS and the pulumi CLI.
 // The returned cleanup stops the poller.
-func (a *app) realDeps(ctx context.Context, l config.Loaded, stack string) (steps.Deps, func(), error) {
+func (a *app) realDeps(ctx context.Context, l config.Loaded, stack string) (runbooks.Deps, func(), error) {
 	client, err := a.awsClient(ctx, l)
 	if err != nil {
-		return steps.Deps{}, nil, err
+		return runbooks.Deps{}, nil, err
 	}
 	dataDir, err := programDir("data.dir", l.Data.Dir)
 	if err != nil {
-		return steps.Deps{}, nil, err
+		return runbooks.Deps{}, nil, err
 	}
 	popts := pulumiclient.Options{Pulumi: l.Pulumi.Binary, BackendURL: l.Pulumi.BackendURL, Env: pulumiAWSEnv(l), InterruptGrace: l.Pulumi.InterruptGrace.Duration()}
 	data, err := pulumiclient.OpenLocal(ctx, dataDir, stack, popts)
 	if err != nil {
-		return steps.Deps{}, nil, fmt.Errorf("data stack: %w", err)
+		return runbooks.Deps{}, nil, fmt.Errorf("data stack: %w", err)
 	}
-	deps := steps.Deps{AWS: client, Data: data, Program: steps.NewProgram(dataDir), Clock: clock.Real{}, PulumiIdentity: a.pulumiIdentity(l)}
+	deps := runbooks.Deps{AWS: client, Data: data, Program: runbooks.NewProgram(dataDir), Clock: clock.Real{}, PulumiIdentity: a.pulumiIdentity(l)}
 	if appDir, err := programDir("application.dir", l.Application.Dir); err == nil {
 		app, err := pulumiclient.OpenLocal(ctx, appDir, stack, popts)
 		if err != nil {
-			return steps.Deps{}, nil, fmt.Errorf("application stack: %w", err)
+			return runbooks.Deps{}, nil, fmt.Errorf("application stack: %w", err)
 		}
 		deps.App = app
 	}
@@ -141,7 +142,7 @@ func programDir(field, dir string) (string, error) {
 
 // show renders a started run until it ends and turns the outcome into the
 // command's error.
-func (a *app) show(ctx context.Context, run *steps.Run, clk clock.Clock, plainOut bool) error {
+func (a *app) show(ctx context.Context, run *engine.Run, clk clock.Clock, plainOut bool) error {
 	runID := run.Info().RunID
 	var rerr error
 	if plainOut {

@@ -9,12 +9,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/datalayer-tool/datalayer/clock"
+	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/rehearsal"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
 var (
-	runbookNames = steps.Names()
+	runbookNames = runbooks.Names()
 	methodNames  = []string{"pulumi", "console"}
 	lostNames    = []string{"whole", "critical", "isolated", "none"}
 )
@@ -239,12 +240,12 @@ func (a *app) reportCmd() *cobra.Command {
 			if len(args) == 1 {
 				id = args[0]
 			}
-			run, err := steps.FindRun(l.StateDir, id, false)
+			run, err := engine.FindRun(l.StateDir, id, false)
 			if err != nil {
 				return fmt.Errorf("report: %w", err)
 			}
-			events, err := steps.ReadJournalFile(run.Path)
-			var damaged *steps.JournalError
+			events, err := engine.ReadJournalFile(run.Path)
+			var damaged *engine.JournalError
 			switch {
 			case errors.As(err, &damaged) && len(events) > 0:
 				// Every readable record is shown; the damage is named.
@@ -252,7 +253,7 @@ func (a *app) reportCmd() *cobra.Command {
 			case err != nil:
 				return fmt.Errorf("report: %w", err)
 			}
-			_, err = io.WriteString(cmd.OutOrStdout(), steps.Report(events))
+			_, err = io.WriteString(cmd.OutOrStdout(), runbooks.Report(events))
 			return err
 		}),
 	}
@@ -277,7 +278,7 @@ for review before an incident, or for a change request.`,
 			if err := req.check(); err != nil {
 				return err
 			}
-			md, err := steps.Checklist(req.Runbook, steps.ChecklistOptions{Stack: req.Stack, Method: req.Method, Lost: req.Lost})
+			md, err := runbooks.Checklist(req.Runbook, runbooks.ChecklistOptions{Stack: req.Stack, Method: req.Method, Lost: req.Lost})
 			if err != nil {
 				return &UsageError{Err: fmt.Errorf("checklist: %w", err)}
 			}
@@ -319,8 +320,8 @@ func (a *app) launch(ctx context.Context, req runRequest) error {
 		return err
 	}
 	defer stop()
-	run, err := steps.NewRun(opts, deps)
-	var locked *steps.LockedError
+	run, err := runbooks.NewRun(opts, deps)
+	var locked *engine.LockedError
 	switch {
 	case errors.As(err, &locked):
 		return err // another run holds the stack: not a usage error
@@ -337,7 +338,7 @@ func (a *app) resume(ctx context.Context, runID string, yes, plainOut bool) erro
 	if err != nil {
 		return err
 	}
-	info, err := steps.PeekRun(l.StateDir, runID)
+	info, err := engine.PeekRun(l.StateDir, runID)
 	if err != nil {
 		return err
 	}
@@ -358,7 +359,7 @@ func (a *app) resume(ctx context.Context, runID string, yes, plainOut bool) erro
 		return err
 	}
 	defer stop()
-	run, err := steps.Resume(l.StateDir, info.RunID, deps, yes)
+	run, err := runbooks.Resume(l.StateDir, info.RunID, deps, yes)
 	if err != nil {
 		return err
 	}

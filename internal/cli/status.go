@@ -16,7 +16,7 @@ import (
 	"github.com/datalayer-tool/datalayer/awsclient"
 	"github.com/datalayer-tool/datalayer/internal/config"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
-	"github.com/datalayer-tool/datalayer/steps"
+	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
 // newestSnapshots is how many snapshots `status` shows per instance.
@@ -300,7 +300,7 @@ func (r statusReport) writeTable(w io.Writer, now time.Time) error {
 			}
 			if !s.Created.IsZero() {
 				created = s.Created.UTC().Format("2006-01-02 15:04")
-				age = steps.HumanAge(now.Sub(s.Created))
+				age = runbooks.HumanAge(now.Sub(s.Created))
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", s.ID, s.Type, status, created, age)
 		}

@@ -1,0 +1,15 @@
+//go:build unix
+
+package engine
+
+import (
+	"errors"
+	"syscall"
+)
+
+// processAlive reports whether a process with this pid runs on this host.
+// ProcessAlive reports whether a process with this pid runs on this machine.
+func ProcessAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

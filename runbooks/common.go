@@ -1,0 +1,483 @@
+package runbooks
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/datalayer-tool/datalayer/awsclient"
+	"github.com/datalayer-tool/datalayer/engine"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
+)
+
+// Phases used by the runbooks.
+const (
+	PhasePrepare = "prepare"
+	PhaseDecide  = "decide"
+	PhasePlan    = "plan"
+	PhaseApply   = "apply"
+	PhaseSwitch  = "switch traffic"
+	PhaseVerify  = "verify"
+)
+
+// secretVars are the secret variables of every runbook: the application's
+// db-host and the one that replaces it, both endpoints.
+var secretVars = []engine.Secret{{Var: "db-host", Endpoint: true}, {Var: "new-db-host", Endpoint: true}}
+
+func identityStep() *engine.Step {
+	return &engine.Step{
+		ID: "identity", Title: "Check who we are acting as", Kind: engine.KindCheck, Phase: PhasePrepare,
+		Produces: []string{"account", "principal"},
+		Explanation: "Asks AWS (STS) which account and principal the credentials in use belong to, and which " +
+			"credential source won: environment keys or a shared profile. The team once had Pulumi quietly " +
+			"pick up a `docker-user` profile although the right profile was configured, and it took a long " +
+			"time to see why. Knowing the identity before anything else rules that out.",
+		Commands: []string{"aws sts get-caller-identity", "env | grep -E '^AWS_(PROFILE|REGION|ACCESS_KEY_ID)'"},
+		Do: func(x *engine.Exec) error {
+			id, err := deps(x).AWS.Identity(x.Ctx())
+			if err != nil {
+				return fmt.Errorf("ask AWS who we are: %w (check AWS_PROFILE or the exported keys, and AWS_REGION)", err)
+			}
+			x.Say("account %s, principal %s", id.Account, id.ARN)
+			x.Say("credentials from %s%s, region %s", orDefault(id.CredentialSource, "an unknown source"), profileText(id.Profile), orDefault(id.Region, "(none)"))
+			if id.Endpoint != "" {
+				x.Say("RDS endpoint override: %s", id.Endpoint)
+			}
+			x.SetIdentity(engine.Identity{
+				Account: id.Account, ARN: id.ARN, UserID: id.UserID, CredentialSource: id.CredentialSource,
+				Profile: id.Profile, Region: id.Region, Endpoint: id.Endpoint,
+			})
+			x.Set("account", id.Account)
+			x.Set("principal", id.ARN)
+			if id.Profile != "" {
+				x.Set("aws-profile", id.Profile)
+			}
+			return nil
+		},
+	}
+}
+
+func profileText(p string) string {
+	if p == "" {
+		return ""
+	}
+	return " (profile " + p + ")"
+}
+
+// principalName returns the user or role name of an STS ARN.
+func principalName(arn string) string {
+	i := strings.Index(arn, ":user/")
+	if i >= 0 {
+		n := arn[i+len(":user/"):]
+		return n[strings.LastIndex(n, "/")+1:]
+	}
+	i = strings.Index(arn, ":assumed-role/")
+	if i >= 0 {
+		n := arn[i+len(":assumed-role/"):]
+		if j := strings.Index(n, "/"); j >= 0 {
+			return n[:j]
+		}
+		return n
+	}
+	return ""
+}
+
+// identityFits reports whether the identity in use is the one the stack's
+// aws:profile names.
+func identityFits(id awsclient.Identity, profile string) bool {
+	if profile == "" {
+		return true
+	}
+	if principalName(id.ARN) == profile {
+		return true
+	}
+	// The profile was loaded and its credentials won (shared keys, SSO, a
+	// role): environment keys would have taken over silently otherwise.
+	return id.Profile == profile && !strings.HasPrefix(id.CredentialSource, "EnvConfigCredentials")
+}
+
+func stackStep() *engine.Step {
+	return &engine.Step{
+		ID: "stack", Title: "Check the stack and its credentials", Kind: engine.KindCheck, Phase: PhasePrepare,
+		Needs:    []string{"principal"},
+		Produces: []string{"instance", "final-snapshot"},
+		Explanation: "Reads the selected Pulumi stack, the AWS profile its configuration names (`aws:profile`) " +
+			"and the RDS instance it manages. When the profile differs from the identity in use the run stops " +
+			"here with the fix, instead of half-way through an update. A stack left locked by an interrupted " +
+			"update stops the run too, with the command that clears it.",
+		Commands: []string{"pulumi stack select {stack}", "pulumi config get aws:profile --stack {stack}", "pulumi stack export --stack {stack} > stack.json"},
+		Do: func(x *engine.Exec) error {
+			d := deps(x)
+			info, err := d.Data.Info(x.Ctx())
+			if err != nil {
+				return fmt.Errorf("read stack: %w", err)
+			}
+			x.Say("stack %s/%s, backend %s", info.Project, info.Stack, orDefault(info.Backend, "(default)"))
+			if info.Note != "" {
+				x.Say("%s", info.Note)
+			}
+			if want := x.Options().Stack; info.Stack != "" && info.Stack != want && !strings.HasSuffix(info.Stack, "/"+want) {
+				return fmt.Errorf("the selected stack is %q but this run is for %q: run `pulumi stack select %s` in %s, then `datalayer resume`", info.Stack, want, want, d.Data.ProgramDir())
+			}
+			x.Say("stack config: aws:profile %s, aws:region %s", orDefault(info.AWSProfile, "(not set)"), orDefault(info.AWSRegion, "(not set)"))
+			id := x.Info().Identity
+			if id != nil && d.PulumiIdentity != nil {
+				if err := checkPulumiIdentity(x, awsIdentity(*id), info); err != nil {
+					return err
+				}
+			} else if id != nil {
+				if !identityFits(awsIdentity(*id), info.AWSProfile) {
+					return fmt.Errorf("wrong credentials: stack %s expects AWS profile %q, but the credentials in use (%s) act as %s. "+
+						"Fix: export the access keys of %s (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION=%s) or run with AWS_PROFILE=%s and no AWS_ACCESS_KEY_ID in the environment, then start again",
+						info.Stack, info.AWSProfile, orDefault(id.CredentialSource, "unknown source"), id.ARN, info.AWSProfile, orDefault(info.AWSRegion, "eu-west-2"), info.AWSProfile)
+				}
+				x.Say("the credentials fit the stack's profile")
+			}
+			if id != nil && info.AWSRegion != "" && id.Region != "" && info.AWSRegion != id.Region {
+				return fmt.Errorf("wrong region: stack %s is in %s but the AWS client uses %s: export AWS_REGION=%s (or pass --region %s) and start again", info.Stack, info.AWSRegion, id.Region, info.AWSRegion, info.AWSRegion)
+			}
+			lock, err := d.Data.Lock(x.Ctx())
+			if err != nil {
+				return fmt.Errorf("check the stack lock: %w", err)
+			}
+			if lock.Locked || len(lock.PendingOperations) > 0 {
+				return fmt.Errorf("the stack is locked or has pending operations (%s): in %s, %s", strings.Join(lock.PendingOperations, ", "), d.Data.ProgramDir(), orDefault(lock.Fix, "run `pulumi cancel` and `pulumi refresh`"))
+			}
+			exp, err := d.Data.Export(x.Ctx())
+			if err != nil {
+				return fmt.Errorf("read the stack export: %w", err)
+			}
+			inst := exp.Identifier
+			if inst == "" && !strings.HasPrefix(exp.ID, "db-") {
+				inst = exp.ID
+			}
+			if inst == "" {
+				return errors.New("the stack export has no RDS instance identifier: is this the data stack?")
+			}
+			x.Say("the stack manages instance %s (state id %s)", inst, exp.ID)
+			// Learn the application's secret db-host first, so it (and every
+			// endpoint like it) is hidden from the journal and the screen.
+			host := ""
+			if app := d.App; app != nil {
+				if h, _, err := app.GetConfig(x.Ctx(), "db-host"); err == nil && h != "" {
+					host = h
+					x.SetSecret("db-host", host)
+				} else if err != nil {
+					x.Warn("could not read the application's db-host (%v); endpoints are shown, and whether the state tracks the application's instance is not checked", err)
+				}
+			}
+			repaired, err := checkStateMatchesApp(x, exp, host)
+			if err != nil {
+				return err
+			}
+			if repaired {
+				if exp, err = d.Data.Export(x.Ctx()); err != nil {
+					return fmt.Errorf("read the stack export: %w", err)
+				}
+				inst = exp.Identifier
+			}
+			x.Set("instance", inst)
+			x.Set("state-id", exp.ID)
+			x.Set("final-snapshot", exp.FinalSnapshotIdentifier)
+			x.Set("code-version", exp.EngineVersion)
+			return nil
+		},
+	}
+}
+
+// checkPulumiIdentity asks who the pulumi CLI's AWS provider will act as
+// (the stack's aws:profile, else the environment the CLI is given) and
+// stops the run when that is not the identity datalayer acts as and showed:
+// the runbook's first gotcha was Pulumi quietly using another profile.
+func checkPulumiIdentity(x *engine.Exec, id awsclient.Identity, info pulumiclient.StackInfo) error {
+	pid, err := deps(x).PulumiIdentity(x.Ctx(), info.AWSProfile)
+	if err != nil {
+		if info.AWSProfile != "" {
+			return fmt.Errorf("stack %s names AWS profile %q (aws:profile), which Pulumi uses over exported keys, but it does not work here: %w. "+
+				"Fix: configure it (`aws configure --profile %s`), or remove aws:profile from Pulumi.%s.yaml and export that identity's keys, then start again",
+				info.Stack, info.AWSProfile, err, info.AWSProfile, info.Stack)
+		}
+		return fmt.Errorf("find out who Pulumi will act as: %w", err)
+	}
+	if pid.Account != id.Account || pid.ARN != id.ARN {
+		why := "the environment the pulumi CLI gets"
+		fix := "run datalayer and Pulumi with the same credentials"
+		if info.AWSProfile != "" {
+			why = fmt.Sprintf("stack %s's aws:profile %q, which the AWS provider uses over exported keys", info.Stack, info.AWSProfile)
+			fix = fmt.Sprintf("run with --profile %s (or AWS_PROFILE=%s and no exported keys), or set aws:profile in Pulumi.%s.yaml to the profile you mean", info.AWSProfile, info.AWSProfile, info.Stack)
+		}
+		return fmt.Errorf("wrong credentials: Pulumi would act as %s (account %s, from %s) but datalayer acts as %s (account %s, %s). Nothing was changed. Fix: %s, then start again",
+			pid.ARN, pid.Account, why, id.ARN, id.Account, orDefault(id.CredentialSource, "unknown source"), fix)
+	}
+	x.Say("Pulumi will act as the same identity (%s%s)", pid.ARN, profileText(info.AWSProfile))
+	return nil
+}
+
+// upKey is the journal key of a stack update.
+func upKey(stack pulumiclient.Stack, step string) string { return "pulumi-up:" + step }
+
+// runUp runs `pulumi up` once. When an earlier session issued it and did
+// not see it end (cut off, or failed), it is not simply started again:
+// resumeUp finds out from AWS and the stack what it did, repairs the
+// state behind a gate, and runs only what is missing (resumed is true).
+func runUp(x *engine.Exec, stack pulumiclient.Stack, each func(pulumiclient.Progress)) (sum pulumiclient.Summary, resumed bool, err error) {
+	return runUpWith(x, stack, upResume{}, each)
+}
+
+// runUpWith is runUp with what the runbook knows for a resume.
+func runUpWith(x *engine.Exec, stack pulumiclient.Stack, hooks upResume, each func(pulumiclient.Progress)) (sum pulumiclient.Summary, resumed bool, err error) {
+	key := upKey(stack, x.StepID())
+	if _, ok := x.Issued(key); ok {
+		sum, err = resumeUp(x, stack, hooks, each)
+		return sum, true, err
+	}
+	if err := x.Issue(key, map[string]any{"program": stack.ProgramDir(), "at": x.Clock().Now()}); err != nil {
+		return sum, false, err
+	}
+	sum, err = upOnce(x, stack, each)
+	return sum, false, err
+}
+
+// upIssuedAt is when an earlier session recorded this step's `pulumi up` as
+// issued (zero when it did not).
+func upIssuedAt(x *engine.Exec) time.Time {
+	facts, ok := x.Issued(upKey(nil, x.StepID()))
+	if !ok {
+		return time.Time{}
+	}
+	var f struct {
+		At time.Time `json:"at"`
+	}
+	_ = json.Unmarshal([]byte(facts), &f)
+	return f.At
+}
+
+// waitForRunningUpdate waits while the pulumi CLI that an interrupted
+// session started for key still runs on this machine (by the pid the
+// journal recorded, or the one holding the stack's lock). After a SIGKILL
+// of datalayer that CLI is finishing its in-flight operations: cancelling
+// it, or starting another update, would leave them half done.
+func waitForRunningUpdate(x *engine.Exec, stack pulumiclient.Stack, key string) error {
+	pid := 0
+	if facts, ok := x.Issued(key + ":process"); ok {
+		var f struct {
+			PID  int    `json:"pid"`
+			Host string `json:"host"`
+		}
+		_ = json.Unmarshal([]byte(facts), &f)
+		if host, _ := os.Hostname(); f.Host == host && pulumiclient.ProcessRunning(f.PID, "pulumi") {
+			pid = f.PID
+		}
+	}
+	if pid == 0 {
+		if lock, err := stack.Lock(x.Ctx()); err == nil {
+			pid = lock.RunningPID
+		}
+	}
+	if pid == 0 {
+		return nil
+	}
+	x.Warn("the update the interrupted session started is still running (pulumi, pid %d): waiting for it to end — it is neither cancelled nor started again", pid)
+	start := x.Clock().Now()
+	for pulumiclient.ProcessRunning(pid, "pulumi") {
+		select {
+		case <-x.Ctx().Done():
+			return fmt.Errorf("stopped waiting for pulumi (pid %d), which still runs: %w", pid, x.Ctx().Err())
+		case <-x.Clock().After(time.Second):
+		}
+	}
+	x.Say("pulumi (pid %d) has ended after %s more", pid, round(x.Clock().Now().Sub(start)))
+	return nil
+}
+
+func changesText(m map[pulumiclient.Op]int) string {
+	if len(m) == 0 {
+		return "no changes"
+	}
+	var parts []string
+	for _, k := range sortedOps(m) {
+		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sortedOps(m map[pulumiclient.Op]int) []pulumiclient.Op {
+	var ops []pulumiclient.Op
+	for k := range m {
+		ops = append(ops, k)
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i] < ops[j] })
+	return ops
+}
+
+func refreshStep(id string, previewOnly bool) *engine.Step {
+	s := &engine.Step{
+		ID: id, Kind: engine.KindCheck, Phase: PhasePlan,
+		Commands: []string{"pulumi refresh --stack {stack} --preview-only"},
+	}
+	if previewOnly {
+		s.Title = "Refresh (preview only) to show drift"
+		s.Explanation = "Compares what Pulumi last recorded with what really is in AWS, without changing " +
+			"Pulumi's state. `up` only diffs against that recorded state, so drift (changes made in the " +
+			"console, minor versions AWS applied on its own) is invisible to it until a refresh shows it."
+	} else {
+		s.Title = "Refresh Pulumi's state from AWS"
+		s.Kind = engine.KindAction
+		s.Commands = []string{"pulumi refresh --stack {stack} --yes"}
+		s.Explanation = "Brings Pulumi's recorded state in line with AWS before the update, as the runbook " +
+			"always does before `up`: otherwise the plan is computed against a stale picture."
+	}
+	s.Do = func(x *engine.Exec) error {
+		if !previewOnly {
+			// A refresh writes Pulumi's state: record it like any write.
+			if err := x.Issue("pulumi-refresh:"+x.StepID(), map[string]any{"program": deps(x).Data.ProgramDir()}); err != nil {
+				return err
+			}
+		}
+		ch, wait := progress(x, nil)
+		sum, err := deps(x).Data.Refresh(x.Ctx(), previewOnly, ch)
+		close(ch)
+		wait()
+		if err != nil {
+			return fmt.Errorf("pulumi refresh: %w", err)
+		}
+		drift := 0
+		for op, n := range sum.Changes {
+			if op != pulumiclient.OpSame {
+				drift += n
+			}
+		}
+		if drift == 0 {
+			x.Say("no drift: AWS matches Pulumi's state")
+		} else {
+			x.Warn("drift: %s (Pulumi's state differs from AWS)", changesText(sum.Changes))
+		}
+		return nil
+	}
+	return s
+}
+
+func planText(p pulumiclient.Plan) string {
+	var b strings.Builder
+	for _, s := range p.Steps {
+		if s.Op == pulumiclient.OpSame {
+			continue
+		}
+		fmt.Fprintf(&b, "- %s %s %s", s.Op, s.Type, s.Name)
+		if len(s.Keys) > 0 {
+			fmt.Fprintf(&b, " (replaced because of %s)", strings.Join(s.Keys, ", "))
+		} else if len(s.Diffs) > 0 {
+			fmt.Fprintf(&b, " (changes %s)", strings.Join(s.Diffs, ", "))
+		}
+		b.WriteString("\n")
+	}
+	if b.Len() == 0 {
+		return "no changes\n"
+	}
+	return b.String()
+}
+
+// replacesInstance reports whether a plan deletes or replaces the instance.
+func replacesInstance(p pulumiclient.Plan) bool {
+	for _, s := range p.Steps {
+		if s.Type != pulumiclient.InstanceType {
+			continue
+		}
+		switch s.Op {
+		case pulumiclient.OpReplace, pulumiclient.OpDelete, pulumiclient.OpDeleteReplaced, pulumiclient.OpCreateReplacement:
+			return true
+		}
+	}
+	return false
+}
+
+func hasChanges(p pulumiclient.Plan) bool {
+	for _, s := range p.Steps {
+		if s.Op != pulumiclient.OpSame && s.Op != "" {
+			return true
+		}
+	}
+	for op, n := range p.Changes {
+		if op != pulumiclient.OpSame && n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func previewStep(id, title string, check func(x *engine.Exec, p pulumiclient.Plan) error) *engine.Step {
+	return &engine.Step{
+		ID: id, Title: title, Kind: engine.KindCheck, Phase: PhasePlan,
+		Produces: []string{"changes", "replaces-instance"},
+		Commands: []string{"pulumi stack", "pulumi preview --stack {stack} --diff"},
+		Explanation: "Shows exactly what `up` would do, resource by resource. Replacing or deleting the RDS " +
+			"instance is the one thing to look for: it means a new instance with a new name and the old one " +
+			"deleted after its final snapshot.",
+		Do: func(x *engine.Exec) error {
+			ch, wait := progress(x, nil)
+			plan, err := deps(x).Data.Preview(x.Ctx(), ch)
+			close(ch)
+			wait()
+			if err != nil {
+				return fmt.Errorf("pulumi preview: %w", err)
+			}
+			for _, l := range strings.Split(strings.TrimRight(planText(plan), "\n"), "\n") {
+				x.Say("%s", l)
+			}
+			x.Set("plan", strings.TrimSpace(planText(plan)))
+			x.Set("changes", yesNo(hasChanges(plan)))
+			x.Set("replaces-instance", yesNo(replacesInstance(plan)))
+			if check != nil {
+				return check(x, plan)
+			}
+			return nil
+		},
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func upStep(id, title string) *engine.Step {
+	return &engine.Step{
+		ID: id, Title: title, Kind: engine.KindAction, Phase: PhaseApply,
+		If:       []engine.Cond{{Var: "changes", Values: []string{"yes"}}},
+		Commands: []string{"pulumi up --stack {stack}"},
+		Explanation: "Applies the program to AWS and streams Pulumi's progress. Pulumi only compares with its " +
+			"recorded state, which is why the refresh came first.",
+		Do: func(x *engine.Exec) error {
+			_, _, err := runUp(x, deps(x).Data, nil)
+			return err
+		},
+	}
+}
+
+func gateUpStep(id string, conds []engine.Cond, what string) *engine.Step {
+	return &engine.Step{
+		ID: id, Title: "Confirm the update", Kind: engine.KindGate, Phase: PhaseApply, Destructive: true, If: conds,
+		Explanation: "Nothing has changed yet. Type the name asked for to let `pulumi up` apply the plan shown.",
+		Do: func(x *engine.Exec) error {
+			body := fmt.Sprintf("%s\n\nStack **%s**, instance **%s**. The plan:\n\n%s", what, x.Options().Stack, x.Get("instance"), x.Get("plan"))
+			exp := x.Options().Stack
+			title := "Apply this plan to " + x.Options().Stack + "?"
+			if d := x.Get("destructive"); d != "" {
+				// A plan that replaces or deletes asks for the instance's
+				// name (the stack's on production), after saying so first.
+				body = fmt.Sprintf("**This plan %s.**\n\n%s", strings.ReplaceAll(d, "; ", ", and "), body)
+				exp = x.GateExpect(x.Get("instance"))
+				title = "This plan replaces or deletes resources. Type " + exp + " to apply it"
+			}
+			return x.Gate("confirm", title, body, exp)
+		},
+	}
+}
+
+type pulumiPlan = pulumiclient.Plan

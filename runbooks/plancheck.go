@@ -1,0 +1,124 @@
+package runbooks
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/datalayer-tool/datalayer/engine"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
+)
+
+// restorePlanExtras lists the changes a Pulumi restore's replacement makes to
+// the instance beyond taking the snapshot. None are allowed, except an
+// engineVersion that only follows the snapshot's own version (patch-program
+// raises an older program to it, so the restored instance is not asked to
+// go back) and finalSnapshotIdentifier, which only names the snapshot taken
+// when an instance is deleted.
+func restorePlanExtras(p pulumiclient.Plan, programVersion, snapshotVersion string) []string {
+	var extra []string
+	seen := map[string]bool{}
+	for _, s := range p.InstanceSteps() {
+		if s.Op != pulumiclient.OpCreateReplacement && s.Op != pulumiclient.OpReplace {
+			continue
+		}
+		for _, d := range s.Diffs {
+			switch {
+			case d == "snapshotIdentifier":
+			case d == "finalSnapshotIdentifier":
+				// Pulumi's own setting, read only when an instance is
+				// deleted: it changes nothing in the restored instance,
+				// and the final-snapshot guard makes the old instance's
+				// delete use the new name (issue 13 item 2).
+			case d == "engineVersion" && programVersion != "" && programVersion == snapshotVersion:
+			default:
+				if !seen[d] {
+					seen[d] = true
+					extra = append(extra, d)
+				}
+			}
+		}
+	}
+	sort.Strings(extra)
+	return extra
+}
+
+// checkRestorePlan stops a Pulumi restore whose preview does more than the
+// replacement: other resources (pulumiclient.CheckRestorePlan) or other
+// changes riding on the replacement, which the new instance would get.
+func checkRestorePlan(x *engine.Exec, p pulumiclient.Plan) error {
+	if err := pulumiclient.CheckRestorePlan(p); err != nil {
+		return err
+	}
+	progVersion, snapVersion := "", ""
+	if prog := deps(x).Program; prog != nil {
+		if set, err := prog.Settings(); err == nil {
+			progVersion = set.EngineVersion
+		}
+	}
+	if sn, err := deps(x).AWS.Snapshot(x.Ctx(), x.Get("snapshot")); err == nil {
+		snapVersion = sn.EngineVersion
+	}
+	if extra := restorePlanExtras(p, progVersion, snapVersion); len(extra) > 0 {
+		return fmt.Errorf("the replacement also changes %s: the restored instance would not be the snapshot's as it was. Nothing was changed: "+
+			"undo those changes in the program (only snapshotIdentifier is the restore's), then `datalayer resume`", strings.Join(extra, ", "))
+	}
+	x.Say("the plan is exactly: create-replacement, replace, delete-replaced of %s, for snapshotIdentifier", pulumiclient.InstanceType)
+	return nil
+}
+
+// destructiveSteps lists a plan's replacements and deletes, one line per
+// resource.
+func destructiveSteps(p pulumiclient.Plan) []string {
+	var out []string
+	keys := map[string][]string{}
+	var order []string
+	for _, s := range p.Steps {
+		var verb string
+		switch s.Op {
+		case pulumiclient.OpReplace, pulumiclient.OpCreateReplacement, pulumiclient.OpDeleteReplaced:
+			verb = "REPLACES"
+		case pulumiclient.OpDelete:
+			verb = "DELETES"
+		default:
+			continue
+		}
+		k := verb + " " + s.Type + " " + s.Name
+		if _, ok := keys[k]; !ok {
+			order = append(order, k)
+			keys[k] = nil
+		}
+		for _, key := range s.Keys {
+			if !slices.Contains(keys[k], key) {
+				keys[k] = append(keys[k], key)
+			}
+		}
+	}
+	for _, k := range order {
+		if len(keys[k]) > 0 {
+			k += " (because of " + strings.Join(keys[k], ", ") + ")"
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// warnDestructive names a deploy's replacements and deletes loudly: a
+// replaced RDS instance is a new, empty-named instance and the old one
+// deleted after its final snapshot.
+func warnDestructive(x *engine.Exec, p pulumiclient.Plan) error {
+	d := destructiveSteps(p)
+	for _, l := range d {
+		x.Warn("this plan %s", l)
+	}
+	if len(d) > 0 {
+		x.Set("destructive", strings.Join(d, "; "))
+		if replacesInstance(p) {
+			x.Warn("replacing the RDS instance means a NEW instance with a new name (the application's db-host must follow) and the current one DELETED after its final snapshot; a restore is the restore runbook's job, not a deploy's")
+		}
+	} else {
+		x.Set("destructive", "")
+	}
+	return nil
+}
