@@ -139,6 +139,7 @@ func BenchmarkRunOverhead(b *testing.B) {
 	}{
 		{"restore-pulumi", engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up"}, false},
 		{"restore-console", engine.Options{Runbook: "restore", Method: "console", Lost: "whole"}, false},
+		{"restore-pulumi-timed", engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up"}, true},
 		{"restore-console-timed", engine.Options{Runbook: "restore", Method: "console", Lost: "whole"}, true},
 		{"deploy", engine.Options{Runbook: "deploy"}, false},
 	}
