@@ -58,14 +58,14 @@ const (
 	// knowNothing: Expect{}, no more than the SDK waiter and the CLI know.
 	knowNothing knowledge = iota
 	// knowUsual: the engine's expectation of a wait nobody has timed yet,
-	// from its policy for a restore (usual 7 minutes; steps/wait.go).
+	// from its policy for a restore (usual 7 minutes; runbooks/wait.go).
 	knowUsual
 	// knowEarlier: the engine's expectation of a wait timed in an earlier
 	// run (a rehearsal's or staging's, kept in timings/<runbook>.json).
 	knowEarlier
 )
 
-// Expectations as the engine builds them (steps/wait.go, expect): a wait
+// Expectations as the engine builds them (runbooks/wait.go, expect): a wait
 // timed before is expected to take as long again, give or take a fifth (at
 // least 15 s); an untimed one from the policy's usual duration, with a
 // window of three quarters of it either side.
