@@ -108,8 +108,7 @@ func (x *Exec) Issue(key string, facts any) error {
 // EmitStatus shows a look at a watched resource (journalled, with secrets
 // redacted); text is its line for the log.
 func (x *Exec) EmitStatus(sample Sample, text string) {
-	ev := Event{Type: EventStatus, StepID: x.s.ID, Status: &sample, Text: text, Err: sample.Error}
-	x.r.emit(ev)
+	x.r.emit(Event{Type: EventStatus, StepID: x.s.ID, Status: &sample, Text: text})
 }
 
 // EmitPulumi shows an event of a Pulumi operation; text is its line for the

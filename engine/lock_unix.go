@@ -7,7 +7,6 @@ import (
 	"syscall"
 )
 
-// processAlive reports whether a process with this pid runs on this host.
 // ProcessAlive reports whether a process with this pid runs on this machine.
 func ProcessAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)

@@ -3,7 +3,6 @@ package plain
 import (
 	"github.com/datalayer-tool/datalayer/awsclient"
 	"github.com/datalayer-tool/datalayer/engine"
-	"github.com/datalayer-tool/datalayer/pulumiclient"
 	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
@@ -11,12 +10,5 @@ import (
 // runbooks' adapter as a run builds it.
 func sampleOf(c awsclient.Change) *engine.Sample {
 	s := runbooks.Sample(c)
-	return &s
-}
-
-// stepOf is the engine's payload of a Pulumi progress event, built by the
-// runbooks' adapter as a run builds it.
-func stepOf(p pulumiclient.Progress) *engine.PulumiStep {
-	s := runbooks.PulumiStep(p)
 	return &s
 }

@@ -1,7 +1,6 @@
 package runbooks
 
 import (
-	"sort"
 	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient"
@@ -23,19 +22,6 @@ func round(d time.Duration) time.Duration {
 	}
 	return d.Round(100 * time.Millisecond)
 }
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// fill replaces {var} placeholders in s with known, non-secret values.
-func fill(s string, vars map[string]string) string { return engine.Fill(s, vars) }
 
 // awsIdentity is the run's recorded identity as the AWS client's type.
 func awsIdentity(id engine.Identity) awsclient.Identity {

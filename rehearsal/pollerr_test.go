@@ -1,0 +1,68 @@
+package rehearsal
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/datalayer-tool/datalayer/engine"
+	"github.com/datalayer-tool/datalayer/runview"
+)
+
+// A failed poll reaches the screen in a real run: the simulator drops
+// connections (network-loss) or throttles (throttling), the run's one
+// poller reports the failed looks, the engine emits them, and the view
+// model both renderers read shows "poll failed" until a good look clears
+// it. The events are the engine's own, live and as the journal keeps them
+// (a resumed run and the report read those); before the engine had
+// payloads of its own, the journal's form lost the error and the TUI never
+// showed the failure.
+func TestPollFailuresReachTheView(t *testing.T) {
+	for _, sc := range []string{"network-loss", "throttling"} {
+		t.Run(sc, func(t *testing.T) {
+			r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: sc, Yes: true}, nil)
+			if r.err != nil {
+				t.Fatalf("run failed under %s: %v\n%s", sc, r.err, r.text())
+			}
+			journal, err := engine.ReadJournalFile(r.run.JournalPath())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, src := range []struct {
+				name   string
+				events []engine.Event
+			}{{"live", r.events}, {"journal", journal}} {
+				var info engine.RunInfo
+				if src.events[0].Run != nil {
+					info = *src.events[0].Run
+				}
+				s := runview.New(info, nil, nil, 0)
+				shown, cleared, logged := "", false, false
+				for _, e := range src.events {
+					s.Apply(e)
+					failed := e.Type == engine.EventStatus && e.Status != nil && e.Status.Error != ""
+					switch {
+					case failed && e.Status.ID == "":
+						if s.PollErr != e.Status.Error {
+							t.Fatalf("%s: after a failed look (%q) the view's poll error is %q", src.name, e.Status.Error, s.PollErr)
+						}
+						shown = s.PollErr
+					case e.Type == engine.EventStatus && !failed && shown != "":
+						cleared = cleared || s.PollErr == ""
+					}
+				}
+				for _, l := range s.Log {
+					logged = logged || strings.Contains(l.Text, "poll failed (still watching): ")
+				}
+				if shown == "" {
+					t.Fatalf("%s: no failed look reached the view under %s", src.name, sc)
+				}
+				if !cleared {
+					t.Errorf("%s: a good look after the failure did not clear %q", src.name, shown)
+				}
+				if !logged {
+					t.Errorf("%s: the log has no \"poll failed\" line", src.name)
+				}
+			}
+		})
+	}
+}
