@@ -14,11 +14,15 @@ import (
 	"github.com/datalayer-tool/datalayer/pulumiclient"
 )
 
-// chooseSnapshot answers the snapshot choice with the test's snapshot.
+// chooseSnapshot answers the snapshot choice with the test's snapshot, and
+// the choice between a point in time and a snapshot with the snapshot.
 func (p *prod) chooseSnapshot(next answerer) answerer {
 	return func(pp plainPrompt) (string, bool) {
 		if strings.Contains(pp.Title, "which snapshot") {
 			return p.Snapshot, true
+		}
+		if strings.Contains(pp.Title, "Restore to which point") {
+			return "snapshot", true // not a point in time: a snapshot restore
 		}
 		if next != nil {
 			return next(pp)

@@ -67,7 +67,10 @@ type Options struct {
 	Method   string // pulumi | console | none
 	Lost     string // whole | critical | isolated | none
 	Snapshot string
-	Target   string // upgrade target version
+	// To is --to: the point in time to restore to (RFC 3339 UTC, latest,
+	// or how long ago, e.g. 20m); empty lets the wizard ask.
+	To     string
+	Target string // upgrade target version
 	// AppDeploy says how the application layer is redeployed after a
 	// Pulumi-method restore: "ci" (a manual step) or "up" (behind a gate).
 	AppDeploy string
@@ -101,6 +104,7 @@ func (o Options) flags() map[string]string {
 	set("method", o.Method)
 	set("lost", o.Lost)
 	set("snapshot", o.Snapshot)
+	set("to", o.To)
 	set("target", o.Target)
 	set("app-deploy", o.AppDeploy)
 	set("app-stack", o.AppStack)
@@ -132,7 +136,7 @@ func OptionsFromInfo(info RunInfo, stateDir string) Options {
 	o := Options{
 		Runbook: info.Runbook, Stack: info.Stack, Production: info.Production,
 		Rehearsal: info.Rehearsal, Scenario: info.Scenario, Speed: info.Speed,
-		Method: f["method"], Lost: f["lost"], Snapshot: f["snapshot"], Target: f["target"],
+		Method: f["method"], Lost: f["lost"], Snapshot: f["snapshot"], To: f["to"], Target: f["target"],
 		AppDeploy: f["app-deploy"], AppStack: f["app-stack"], Yes: f["yes"] == "true",
 		StateDir: stateDir, RunID: info.RunID, Answers: map[string]string{},
 	}

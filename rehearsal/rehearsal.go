@@ -392,7 +392,7 @@ func (s *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // mutating lists the actions that change the simulated world.
 var mutating = map[string]bool{
-	"CreateDBSnapshot": true, "RestoreDBInstanceFromDBSnapshot": true, "ModifyDBInstance": true,
+	"CreateDBSnapshot": true, "RestoreDBInstanceFromDBSnapshot": true, "RestoreDBInstanceToPointInTime": true, "ModifyDBInstance": true,
 	"DeleteDBInstance": true, "ApplyPendingMaintenanceAction": true, "CreateDBInstance": true,
 	"DeleteDBSnapshot": true, "CopyDBSnapshot": true, "RebootDBInstance": true,
 	"CreateDBParameterGroup": true, "ModifyDBParameterGroup": true, "ResetDBParameterGroup": true, "DeleteDBParameterGroup": true,

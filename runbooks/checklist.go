@@ -14,6 +14,9 @@ type ChecklistOptions struct {
 	Lost   string // restore: whole | critical | isolated | none
 	// Exists says whether the instance still exists (restore): yes | no.
 	Exists string
+	// To is --to (restore): a point in time; the checklist then shows the
+	// point-in-time branch.
+	To string
 }
 
 // checklistFill fills the placeholders a checklist shows unfilled.
@@ -33,7 +36,7 @@ func Checklist(runbook string, o ChecklistOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := validateFlags(engine.Options{Method: o.Method, Lost: o.Lost}); err != nil {
+	if err := validateFlags(engine.Options{Runbook: runbook, Method: o.Method, Lost: o.Lost, To: o.To}); err != nil {
 		return "", err
 	}
 	if o.Exists != "" && o.Exists != "yes" && o.Exists != "no" {
@@ -45,8 +48,9 @@ func Checklist(runbook string, o ChecklistOptions) (string, error) {
 	for k, v := range checklistFill {
 		path.Fill[k] = v
 	}
+	path.Fill["restore-time"] = orDefault(o.To, "<restore time>")
 	if book.Path != nil {
-		path.Vars, path.Note = book.Path(map[string]string{"lost": o.Lost, "method": o.Method, "exists": o.Exists})
+		path.Vars, path.Note = book.Path(map[string]string{"lost": o.Lost, "method": o.Method, "exists": o.Exists, "to": o.To})
 	}
 	return engine.RenderChecklist(book, path), nil
 }

@@ -25,6 +25,7 @@ func TestChecklistGolden(t *testing.T) {
 		{"restore-pulumi-whole", "restore", ChecklistOptions{Stack: "production", Lost: "whole", Method: "pulumi", Exists: "yes"}},
 		{"restore-console-isolated", "restore", ChecklistOptions{Stack: "staging", Lost: "isolated", Exists: "yes"}},
 		{"restore-none", "restore", ChecklistOptions{Stack: "production", Lost: "none"}},
+		{"restore-pulumi-point-in-time", "restore", ChecklistOptions{Stack: "staging", Lost: "critical", Exists: "yes", To: "2026-12-02T14:01:00Z"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,7 +62,10 @@ func TestChecklistPaths(t *testing.T) {
 		{ChecklistOptions{Method: "pulumi"}, []string{"Add snapshotIdentifier", "final snapshot", "Prepare the application's db-host", "[skip pizza]"}, []string{"Rename the old instance"}},
 		{ChecklistOptions{Lost: "none"}, []string{"Repair without a restore"}, []string{"Pick the snapshot", "Turn maintenance mode on"}},
 		{ChecklistOptions{Lost: "critical"}, []string{"Turn maintenance mode on", "Add snapshotIdentifier"}, []string{"Rename the old instance"}},
-		{ChecklistOptions{Method: "console", Exists: "no"}, []string{"Restore the snapshot with exactly"}, []string{"Rename the old instance", "Take a fresh snapshot"}},
+		{ChecklistOptions{Method: "pulumi", To: "20m"}, []string{"When did the damage happen?", "Restore to a point in time or from a snapshot?", "restoreToPointInTime", "Path: method=pulumi restore-from=time"},
+			[]string{"Pick the snapshot", "*only when restore-from"}},
+		{ChecklistOptions{Method: "console"}, []string{"When did the damage happen?", "Pick the snapshot", "*only when restore-from is snapshot*", "restore-db-instance-to-point-in-time"}, nil},
+		{ChecklistOptions{Method: "console", Exists: "no"}, []string{"Restore with exactly the exported settings"}, []string{"Rename the old instance", "Take a fresh snapshot"}},
 	}
 	for _, tt := range tests {
 		got, err := Checklist("restore", tt.opts)

@@ -128,6 +128,18 @@ func halfWay(x *engine.Exec, against string) string {
 // engineVersionToKeep is the version `up` must not go below, and what runs it.
 func engineVersionToKeep(x *engine.Exec, against string) (version, source string, err error) {
 	api := deps(x).AWS
+	if against == versionOfSnapshot && x.Get("restore-from") == fromTime {
+		// A point-in-time restore runs the source's version (the retained
+		// backups' for a deleted instance).
+		if x.Get("exists") == "no" {
+			return x.Get("backup-engine-version"), "the retained automated backups of " + x.Get("instance"), nil
+		}
+		in, err := api.Instance(x.Ctx(), x.Get("instance"))
+		if err != nil {
+			return "", "", fmt.Errorf("read instance %s: %w", x.Get("instance"), err)
+		}
+		return in.EngineVersion, x.Get("instance") + " (the point-in-time restore's source)", nil
+	}
 	if against == versionOfSnapshot {
 		snap := x.Get("snapshot")
 		s, err := api.Snapshot(x.Ctx(), snap)

@@ -17,6 +17,12 @@ import (
 // go back) and finalSnapshotIdentifier, which only names the snapshot taken
 // when an instance is deleted.
 func restorePlanExtras(p pulumiclient.Plan, programVersion, snapshotVersion string) []string {
+	return restorePlanExtrasFor(p, "snapshotIdentifier", programVersion, snapshotVersion)
+}
+
+// restorePlanExtrasFor is restorePlanExtras for a restore whose own key is
+// key (snapshotIdentifier, or restoreToPointInTime).
+func restorePlanExtrasFor(p pulumiclient.Plan, key, programVersion, snapshotVersion string) []string {
 	var extra []string
 	seen := map[string]bool{}
 	for _, s := range p.InstanceSteps() {
@@ -25,7 +31,7 @@ func restorePlanExtras(p pulumiclient.Plan, programVersion, snapshotVersion stri
 		}
 		for _, d := range s.Diffs {
 			switch {
-			case d == "snapshotIdentifier":
+			case d == key:
 			case d == "finalSnapshotIdentifier":
 				// Pulumi's own setting, read only when an instance is
 				// deleted: it changes nothing in the restored instance,
@@ -57,14 +63,23 @@ func checkRestorePlan(x *engine.Exec, p pulumiclient.Plan) error {
 			progVersion = set.EngineVersion
 		}
 	}
-	if sn, err := deps(x).AWS.Snapshot(x.Ctx(), x.Get("snapshot")); err == nil {
+	key := "snapshotIdentifier"
+	if x.Get("restore-from") == fromTime {
+		key = "restoreToPointInTime"
+		if v, _, err := engineVersionToKeep(x, versionOfSnapshot); err == nil {
+			snapVersion = v
+		}
+	} else if sn, err := deps(x).AWS.Snapshot(x.Ctx(), x.Get("snapshot")); err == nil {
 		snapVersion = sn.EngineVersion
 	}
-	if extra := restorePlanExtras(p, progVersion, snapVersion); len(extra) > 0 {
-		return fmt.Errorf("the replacement also changes %s: the restored instance would not be the snapshot's as it was. Nothing was changed: "+
-			"undo those changes in the program (only snapshotIdentifier is the restore's), then `datalayer resume`", strings.Join(extra, ", "))
+	if extra := restorePlanExtrasFor(p, key, progVersion, snapVersion); len(extra) > 0 {
+		return fmt.Errorf("the replacement also changes %s: the restored instance would not be the restore point's as it was. Nothing was changed: "+
+			"undo those changes in the program (only %s is the restore's), then `datalayer resume`", strings.Join(extra, ", "), key)
 	}
-	x.Say("the plan is exactly: create-replacement, replace, delete-replaced of %s, for snapshotIdentifier", pulumiclient.InstanceType)
+	if !replacesFor(p, key) {
+		return fmt.Errorf("the preview replaces the instance, but not because of %s: stop and review the program and state before going on", key)
+	}
+	x.Say("the plan is exactly: create-replacement, replace, delete-replaced of %s, for %s", pulumiclient.InstanceType, key)
 	return nil
 }
 
@@ -121,4 +136,23 @@ func warnDestructive(x *engine.Exec, p pulumiclient.Plan) error {
 		x.Set("destructive", "")
 	}
 	return nil
+}
+
+// replacesFor reports whether the plan's replacement names key among its
+// reasons (or names none, as older engines report).
+func replacesFor(p pulumiclient.Plan, key string) bool {
+	for _, s := range p.InstanceSteps() {
+		if s.Op != pulumiclient.OpReplace && s.Op != pulumiclient.OpCreateReplacement {
+			continue
+		}
+		if len(s.Keys) == 0 && len(s.Diffs) == 0 {
+			return true
+		}
+		for _, k := range append(append([]string(nil), s.Keys...), s.Diffs...) {
+			if k == key {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -30,17 +30,20 @@ func and(a []engine.Cond, b ...engine.Cond) []engine.Cond {
 func restoreRunbook() *engine.Runbook {
 	oldExists := engine.Cond{Var: "exists", Values: []string{"yes"}}
 	return &engine.Runbook{
-		Name: "restore", Title: "Restore the database from a snapshot",
-		Summary: "A wizard first: what was lost, whether the instance still exists, which method. Then the " +
-			"snapshot, a fresh snapshot of what is there now, and either a Pulumi-managed replacement or a " +
-			"restore beside the old instance followed by a rename swap.",
-		Secret: secretVars,
-		Path:   restorePath,
+		Name: "restore", Title: "Restore the database from a snapshot or to a point in time",
+		Summary: "A wizard first: what was lost, whether the instance still exists, which method, when the damage " +
+			"happened. Then the point to restore (a time just before the damage, or a snapshot), a fresh snapshot " +
+			"of what is there now, and either a Pulumi-managed replacement or a restore beside the old instance " +
+			"followed by a rename swap.",
+		Secret:  secretVars,
+		Path:    restorePath,
+		Results: func(_ engine.RunInfo, vars map[string]string) string { return restoreReport(vars) },
 		Decisions: []engine.Decision{
 			{Var: "lost", Flag: "--lost", Values: []string{"whole", "critical", "isolated", "none"}},
 			{Var: "exists", Values: []string{"yes", "no"}},
 			{Var: "method", Flag: "--method", Values: []string{"pulumi", "console", "none"}},
 			{Var: "maintenance", Values: []string{"on", "off"}},
+			{Var: "restore-from", Flag: "--to", Values: []string{fromTime, fromSnapshot}},
 		},
 		Steps: []*engine.Step{
 			identityStep(),
@@ -56,6 +59,8 @@ func restoreRunbook() *engine.Runbook {
 					"than the last sync. Tick this with a note of what was repaired.",
 				[]engine.Cond{{Var: "method", Values: []string{"none"}}},
 				"pg_dump --data-only --table=teams \"$STAGING_DATABASE_URL\" | psql \"$PRODUCTION_DATABASE_URL\""),
+			damageTimeStep(),
+			restorePointStep(),
 			pickSnapshotStep(),
 			freshSnapshotStep(and(restoring, oldExists)),
 			// Pulumi method.
@@ -258,7 +263,7 @@ func maintenanceStep(id, state string) *engine.Step {
 
 func pickSnapshotStep() *engine.Step {
 	return &engine.Step{
-		ID: "snapshot", Title: "Pick the snapshot", Kind: engine.KindDecision, Phase: PhaseDecide, If: restoring,
+		ID: "snapshot", Title: "Pick the snapshot", Kind: engine.KindDecision, Phase: PhaseDecide, If: and(restoring, viaSnapshot),
 		Needs: []string{"instance"}, Produces: []string{"snapshot"},
 		Commands: []string{"aws rds describe-db-snapshots --db-instance-identifier {instance} --query 'reverse(sort_by(DBSnapshots,&SnapshotCreateTime))[].[DBSnapshotIdentifier,SnapshotCreateTime,SnapshotType]'"},
 		Explanation: "Newest first, with its age. Everything written after the snapshot was taken is lost by " +
@@ -270,16 +275,26 @@ func pickSnapshotStep() *engine.Step {
 			}
 			sort.SliceStable(snaps, func(i, j int) bool { return snaps[i].Created.After(snaps[j].Created) })
 			now := x.Clock().Now()
+			damage, damaged := time.Parse(time.RFC3339, x.Get("damage-time"))
 			var opts []engine.Option
+			recommended := false
 			for _, s := range snaps {
 				if s.Status != "available" {
 					continue
 				}
 				age := now.Sub(s.Created)
 				o := engine.Option{Value: s.ID, Label: fmt.Sprintf("%s — %s, %s; loses what was written since %s", s.ID, s.Type, snapshotAge(age), s.Created.UTC().Format("2006-01-02 15:04 MST"))}
-				if len(opts) == 0 {
+				after := damaged == nil && !s.Created.Before(damage)
+				if after {
+					o.Label += " (taken after the damage)"
+				}
+				if !recommended && !after {
+					recommended = true
 					o.Recommended = true
 					o.Reason = "the newest: the smallest data-loss window (" + lossWindow(age) + ")"
+					if damaged == nil {
+						o.Reason = "the newest before the damage: the smallest data-loss window (" + lossWindow(age) + ")"
+					}
 				}
 				opts = append(opts, o)
 			}
@@ -295,6 +310,11 @@ func pickSnapshotStep() *engine.Step {
 				return err
 			}
 			x.Set("snapshot", v)
+			for _, s := range snaps {
+				if s.ID == v {
+					x.Set("data-loss", lossWords(now.Sub(s.Created))+" (since the snapshot was taken)")
+				}
+			}
 			return nil
 		},
 	}
@@ -383,30 +403,49 @@ func freshSnapshotStep(conds []engine.Cond) *engine.Step {
 
 func patchProgramStep() *engine.Step {
 	return &engine.Step{
-		ID: "patch-program", Title: "Add snapshotIdentifier to the program", Kind: engine.KindAction, Phase: PhasePlan, If: viaPulumi,
-		Needs:    []string{"snapshot"},
-		Commands: []string{"# in index.ts, on the aws.rds.Instance: snapshotIdentifier: \"{snapshot}\",", "git commit -am 'fix(data): restore db from {snapshot} [skip pizza]'"},
+		ID: "patch-program", Title: "Add snapshotIdentifier or restoreToPointInTime to the program", Kind: engine.KindAction, Phase: PhasePlan, If: viaPulumi,
+		Needs: []string{"restore-from"},
+		Commands: []string{"# in index.ts, on the aws.rds.Instance: snapshotIdentifier: \"{snapshot}\",",
+			"# or, to a point in time: restoreToPointInTime: { sourceDbInstanceIdentifier: \"{instance}\", restoreTime: \"{restore-time}\" },",
+			"#   (sourceDbiResourceId: \"db-...\" when the instance was deleted; useLatestRestorableTime: true for the latest)",
+			"git commit -am 'fix(data): restore db from {snapshot} [skip pizza]'"},
 		Explanation: "The instance gets `snapshotIdentifier` set to the snapshot's name; that forces Pulumi to " +
 			"create a new instance from it and delete the old one. The commit says `[skip pizza]` so CI does " +
 			"not build preview environments for it. With a second engineer around, raise a PR and get it approved. " +
 			"An `engineVersion` older than the snapshot's is raised to it by the next step, once you have seen the " +
 			"diff: once the restored instance is up, Pulumi sets it to the program's version, and AWS refuses to " +
-			"go back to an older one.",
+			"go back to an older one. A point-in-time restore sets `restoreToPointInTime` instead (the two exclude " +
+			"each other): it is create-only and not computed, so it stays in the program afterwards — removing it " +
+			"would replace the instance again.",
 		Do: func(x *engine.Exec) error {
 			p := deps(x).Program
 			snap := x.Get("snapshot")
+			edit, what, msg := pulumiclient.SetSnapshot(snap), "snapshotIdentifier: \""+snap+"\"", "fix(data): restore the database from "+snap+" [skip pizza]"
+			if x.Get("restore-from") == fromTime {
+				pt := pointInTime(x)
+				edit, what = pulumiclient.SetPointInTime(pt), "restoreToPointInTime ("+pt.String()+")"
+				msg = "fix(data): restore the database to a point in time, " + pt.String() + " [skip pizza]"
+			}
 			if p == nil {
-				_, err := x.Manual("edit", "Add snapshotIdentifier: \""+snap+"\" to the instance in index.ts and commit", "No program editor is configured: edit index.ts by hand.")
+				_, err := x.Manual("edit", "Add "+what+" to the instance in index.ts and commit", "No program editor is configured: edit index.ts by hand.")
 				return err
 			}
-			diff, err := p.SetSnapshotIdentifier(snap)
+			var diff string
+			var err error
+			if x.Get("restore-from") == fromTime {
+				if diff, err = p.Propose(edit); err == nil {
+					err = p.WriteProposed()
+				}
+			} else {
+				diff, err = p.SetSnapshotIdentifier(snap)
+			}
 			if err != nil {
-				return fmt.Errorf("add snapshotIdentifier: %w", err)
+				return fmt.Errorf("add %s: %w", what, err)
 			}
 			for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
 				x.Say("%s", l)
 			}
-			c, err := p.Commit("fix(data): restore the database from " + snap + " [skip pizza]")
+			c, err := p.Commit(msg)
 			if err != nil {
 				return fmt.Errorf("commit the program change: %w", err)
 			}
@@ -462,14 +501,18 @@ func confirmStackStep() *engine.Step {
 func restoreGateStep() *engine.Step {
 	return &engine.Step{
 		ID: "gate", Title: "Confirm the replacement", Kind: engine.KindGate, Phase: PhaseApply, Destructive: true, If: viaPulumi,
-		Needs: []string{"instance", "snapshot"},
+		Needs: []string{"instance", "restore-from"},
 		Explanation: "Nothing has changed yet. Type the name asked for to let Pulumi create the restored " +
 			"instance and then delete the current one (after its final snapshot).",
 		Do: func(x *engine.Exec) error {
 			inst := x.Get("instance")
-			body := fmt.Sprintf("`pulumi up` on stack **%s** will:\n\n1. create a new instance (new name app…) from snapshot **%s**;\n"+
-				"2. delete **%s** after taking its final snapshot **%s**.\n\nThe application keeps using %s until its db-host is changed.\n\nThe plan:\n\n%s",
-				x.Options().Stack, x.Get("snapshot"), inst, x.Get("final-snapshot"), inst, x.Get("plan"))
+			loss := ""
+			if l := x.Get("data-loss"); l != "" {
+				loss = "\n\nData-loss window: " + l + "."
+			}
+			body := fmt.Sprintf("`pulumi up` on stack **%s** will:\n\n1. create a new instance (new name app…) from **%s**;\n"+
+				"2. delete **%s** after taking its final snapshot **%s**.\n\nThe application keeps using %s until its db-host is changed.%s\n\nThe plan:\n\n%s",
+				x.Options().Stack, describePoint(x), inst, x.Get("final-snapshot"), inst, loss, x.Get("plan"))
 			expect := x.GateExpect(inst)
 			return x.Gate("confirm", "Replace "+inst+"? Type "+expect+" to go on", body, expect)
 		},
@@ -545,7 +588,7 @@ func restoreCreated(old string) func(x *engine.Exec, op pulumiclient.PendingOper
 		if id := x.Get("new-instance"); id != "" {
 			return id, true, nil // named by Pulumi's own events before the interruption
 		}
-		cands, err := restoreCandidates(x, old, x.Get("snapshot"), upIssuedAt(x))
+		cands, err := restoreCandidates(x, old, upIssuedAt(x))
 		if err != nil {
 			return "", false, err
 		}
@@ -596,11 +639,13 @@ func restoredFrom(x *engine.Exec, id string, since time.Time) (string, error) {
 	return "", nil
 }
 
-// restoreCandidates lists the instances that may be a restore of snap asked
-// for since since: not old, not being deleted, created since (or still
-// creating), and not restored from another snapshot. Several candidates
+// restoreCandidates lists the instances that may be the restore asked for
+// since since (from the snapshot picked, or to a point in time of the
+// instance): not old, not being deleted, created since (or still
+// creating), and not restored from anything else. Several candidates
 // cannot be told apart from AWS alone.
-func restoreCandidates(x *engine.Exec, old, snap string, since time.Time) ([]string, error) {
+func restoreCandidates(x *engine.Exec, old string, since time.Time) ([]string, error) {
+	snap := x.Get("snapshot")
 	ins, err := deps(x).AWS.Instances(x.Ctx())
 	if err != nil {
 		return nil, fmt.Errorf("list instances: %w", err)
@@ -617,7 +662,15 @@ func restoreCandidates(x *engine.Exec, old, snap string, since time.Time) ([]str
 		if err != nil {
 			return nil, err
 		}
-		if from != "" && from != snap {
+		src, err := restoredFromInstance(x, in.ID, since)
+		if err != nil {
+			return nil, err
+		}
+		if x.Get("restore-from") == fromTime {
+			if from != "" || src != "" && src != x.Get("instance") {
+				continue
+			}
+		} else if from != "" && from != snap || src != "" {
 			continue
 		}
 		out = append(out, in.ID)
@@ -725,7 +778,24 @@ func waitNewStep() *engine.Step {
 				return err
 			}
 			// Cross-check Pulumi's word with AWS's: the instance it named
-			// was restored from the snapshot picked.
+			// was restored from the snapshot picked, or to a point in time
+			// of the instance.
+			if x.Get("restore-from") == fromTime {
+				src, err := restoredFromInstance(x, id, x.Info().Started)
+				switch want := x.Get("instance"); {
+				case err != nil:
+					x.Warn("could not check what %s was restored from: %v", id, err)
+				case src == "":
+					x.Warn("AWS shows no \"Restored from DB instance\" event for %s yet; going on with Pulumi's word for it", id)
+				case src != want:
+					return fmt.Errorf("the replacement Pulumi named, %s, is a point-in-time restore of %s according to AWS, not of %s: nothing was switched to it. Compare `pulumi stack export` with the instances in AWS before going on", id, src, want)
+				default:
+					x.Say("AWS confirms %s is a point-in-time restore of %s (%s)", id, src, describePoint(x))
+				}
+				x.Set("new-resource-id", in.ResourceID)
+				x.Set("new-available", "yes")
+				return nil
+			}
 			from, err := restoredFrom(x, id, x.Info().Started)
 			switch snap := x.Get("snapshot"); {
 			case err != nil:
@@ -1011,10 +1081,13 @@ func settings(x *engine.Exec) (exportedSettings, error) {
 
 func consoleRestoreStep() *engine.Step {
 	return &engine.Step{
-		ID: "restore", Title: "Restore the snapshot with exactly the exported settings", Kind: engine.KindAction, Phase: PhaseApply, If: viaConsole,
-		Needs: []string{"snapshot", "settings", "exists"}, Produces: []string{"new-instance"},
+		ID: "restore", Title: "Restore with exactly the exported settings", Kind: engine.KindAction, Phase: PhaseApply, If: viaConsole,
+		Needs: []string{"restore-from", "settings", "exists"}, Produces: []string{"new-instance"},
 		Commands: []string{"aws rds restore-db-instance-from-db-snapshot --db-snapshot-identifier {snapshot} --db-instance-identifier {instance}-restored " +
-			"--db-instance-class <class> --db-parameter-group-name <parameter group> --vpc-security-group-ids <sg-...> --db-subnet-group-name <subnet group> --no-multi-az --publicly-accessible"},
+			"--db-instance-class <class> --db-parameter-group-name <parameter group> --vpc-security-group-ids <sg-...> --db-subnet-group-name <subnet group> --no-multi-az --publicly-accessible",
+			"# or, to a point in time (--source-dbi-resource-id db-... when the instance was deleted; --use-latest-restorable-time for the latest):",
+			"aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier {instance} --target-db-instance-identifier {instance}-restored --restore-time {restore-time} " +
+				"--db-instance-class <class> --db-parameter-group-name <parameter group> --vpc-security-group-ids <sg-...> --db-subnet-group-name <subnet group> --no-multi-az --publicly-accessible"},
 		Explanation: "Creates a new instance from the snapshot with every setting passed explicitly. While the " +
 			"old instance exists the new one takes a temporary name; when the old one is gone it takes the " +
 			"old name at once, so no rename is needed.",
@@ -1042,12 +1115,27 @@ func consoleRestoreStep() *engine.Step {
 				ParameterGroup: s.ParameterGroup, SecurityGroups: s.SecurityGroups, SubnetGroup: s.SubnetGroup,
 				MultiAZ: s.MultiAZ, PubliclyAccessible: s.PubliclyAccessible, DeletionProtection: s.DeletionProtection, Port: s.Port,
 			}
-			if err := x.Issue("restore", map[string]string{"snapshot": rs.SnapshotID, "instance": newID}); err != nil {
-				return err
-			}
-			in, err := api.Restore(x.Ctx(), rs)
-			if err != nil {
-				return fmt.Errorf("restore %s from %s: %w", newID, rs.SnapshotID, err)
+			var in awsclient.Instance
+			if x.Get("restore-from") == fromTime {
+				rs.SnapshotID = ""
+				ps, err := pointInTimeSettings(x, rs)
+				if err != nil {
+					return err
+				}
+				if err := x.Issue("restore", map[string]string{"point-in-time": describePoint(x), "instance": newID}); err != nil {
+					return err
+				}
+				if in, err = api.RestoreToPointInTime(x.Ctx(), ps); err != nil {
+					return fmt.Errorf("restore %s to %s: %w", newID, describePoint(x), err)
+				}
+			} else {
+				if err := x.Issue("restore", map[string]string{"snapshot": rs.SnapshotID, "instance": newID}); err != nil {
+					return err
+				}
+				var err error
+				if in, err = api.Restore(x.Ctx(), rs); err != nil {
+					return fmt.Errorf("restore %s from %s: %w", newID, rs.SnapshotID, err)
+				}
 			}
 			x.Say("%s is %s", in.ID, in.Status)
 			x.Set("new-instance", newID)
@@ -1384,6 +1472,9 @@ func restorePath(pre map[string]string) (map[string]string, string) {
 		vars["method"] = m
 	} else if lost != "" {
 		vars["method"], _ = recommendMethod(lost, exists)
+	}
+	if pre["to"] != "" {
+		vars["restore-from"] = fromTime
 	}
 	note := ""
 	if len(vars) == 0 {

@@ -194,7 +194,25 @@ func validateFlags(o engine.Options) error {
 		check("method", o.Method, "pulumi", "console", "none"),
 		check("lost", o.Lost, "whole", "critical", "isolated", "none"),
 		check("app-deploy", o.AppDeploy, "ci", "up"),
+		checkTo(o),
 	)
+}
+
+// checkTo checks --to before anything runs (the time itself is resolved
+// against the run's clock when the wizard reaches it).
+func checkTo(o engine.Options) error {
+	if o.To == "" {
+		return nil
+	}
+	if o.Runbook != "" && o.Runbook != "restore" {
+		return fmt.Errorf("--to is for restore, not %s", o.Runbook)
+	}
+	if o.Snapshot != "" {
+		return fmt.Errorf("--to and --snapshot both name the restore point: give one of them")
+	}
+	// The format only: a time in the future is told at the wizard.
+	_, _, err := ParseRestorePoint(o.To, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	return err
 }
 
 // relearnSecrets returns the application's secret db-host, for a resumed

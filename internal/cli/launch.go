@@ -32,6 +32,7 @@ func engineOptions(req runRequest, l config.Loaded) engine.Options {
 		Yes:                req.Yes,
 		Method:             req.Method,
 		Lost:               req.Lost,
+		To:                 req.To,
 		AppDeploy:          l.Application.Deploy,
 		MaintenanceCommand: l.MaintenanceMode.Argv(),
 		StateDir:           l.StateDir,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,6 +28,7 @@ type runRequest struct {
 	Rehearsal bool
 	Method    string
 	Lost      string
+	To        string // restore: the point in time (--to)
 	Scenario  string
 	Speed     float64
 	Engine    string // rehearse: sim (default) or pulumi
@@ -41,8 +43,14 @@ func (r runRequest) check() error {
 	if err := oneOf("lost", r.Lost, lostNames...); err != nil {
 		return err
 	}
-	if r.Runbook != "restore" && (r.Method != "" || r.Lost != "") {
-		return usagef("--method and --lost belong to the restore runbook, not %s", r.Runbook)
+	if r.Runbook != "restore" && (r.Method != "" || r.Lost != "" || r.To != "") {
+		return usagef("--method, --lost and --to belong to the restore runbook, not %s", r.Runbook)
+	}
+	if r.To != "" {
+		// The format only: the wizard resolves it against the run's clock.
+		if _, _, err := runbooks.ParseRestorePoint(r.To, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+			return &UsageError{Err: err}
+		}
 	}
 	return nil
 }
@@ -124,6 +132,7 @@ with its YAML language host).
 	f := cmd.Flags()
 	f.StringVar(&req.Method, "method", "", "restore method: pulumi or console (default: the wizard asks)")
 	f.StringVar(&req.Lost, "lost", "", "what was lost: whole, critical, isolated or none (default: the wizard asks)")
+	f.StringVar(&req.To, "to", "", "restore to a point in time: a UTC time (2026-12-02T14:01:00Z), latest, or how long ago (20m, 1h30m); default: the wizard asks")
 	f.StringVar(&req.Scenario, "scenario", "default", "simulator fault scenario")
 	f.Float64Var(&req.Speed, "speed", rehearsal.DefaultSpeed, "AWS operations take 1/N of their real duration; timestamps stay on the wall clock")
 	f.StringVar(&req.Engine, "engine", rehearsal.EngineSim, "Pulumi engine: sim (built in) or pulumi (a real pulumi CLI with datalayer's simulated AWS provider)")
@@ -187,6 +196,7 @@ Without --stack, on a terminal, a start screen asks which stack.`,
 	if name == "restore" {
 		f.StringVar(&req.Method, "method", "", "restore method: pulumi or console (default: the wizard asks)")
 		f.StringVar(&req.Lost, "lost", "", "what was lost: whole, critical, isolated or none (default: the wizard asks)")
+		f.StringVar(&req.To, "to", "", "restore to a point in time: a UTC time (2026-12-02T14:01:00Z), latest, or how long ago (20m, 1h30m); default: the wizard asks")
 		a.completeRunFlags(cmd)
 	}
 	f.BoolVar(&req.Plain, "plain", false, "line output instead of the full-screen UI (automatic when stdout is not a terminal)")
@@ -278,7 +288,7 @@ for review before an incident, or for a change request.`,
 			if err := req.check(); err != nil {
 				return err
 			}
-			md, err := runbooks.Checklist(req.Runbook, runbooks.ChecklistOptions{Stack: req.Stack, Method: req.Method, Lost: req.Lost})
+			md, err := runbooks.Checklist(req.Runbook, runbooks.ChecklistOptions{Stack: req.Stack, Method: req.Method, Lost: req.Lost, To: req.To})
 			if err != nil {
 				return &UsageError{Err: fmt.Errorf("checklist: %w", err)}
 			}
@@ -289,6 +299,7 @@ for review before an incident, or for a change request.`,
 	cmd.Flags().StringVar(&req.Stack, "stack", "", "the stack name to write into the commands (default <stack>)")
 	cmd.Flags().StringVar(&req.Method, "method", "", "restore method: pulumi or console")
 	cmd.Flags().StringVar(&req.Lost, "lost", "", "what was lost: whole, critical, isolated or none")
+	cmd.Flags().StringVar(&req.To, "to", "", "restore: show the point-in-time branch (a UTC time, latest, or how long ago)")
 	a.completeRunFlags(cmd)
 	return cmd
 }

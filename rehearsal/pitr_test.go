@@ -1,0 +1,184 @@
+package rehearsal
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/datalayer-tool/datalayer/engine"
+	"github.com/datalayer-tool/datalayer/runbooks"
+)
+
+// restoreEvents lists the messages of the restore events AWS recorded in
+// the last hour, through the AWS CLI.
+func restoreEvents(t *testing.T, w *World) string {
+	t.Helper()
+	return awsCLI(t, w, "rds", "describe-events", "--source-type", "db-instance", "--duration", "60",
+		"--query", "Events[?starts_with(Message, 'Restored from')].Message")
+}
+
+func pitrReport(t *testing.T, r result) string {
+	t.Helper()
+	events, err := engine.ReadJournalFile(r.run.JournalPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runbooks.Report(events)
+}
+
+// TestPitrRestoreBothMethods is `rehearse restore --lost critical --to 20m
+// --plain --yes`, with each method: the restored instance is a
+// point-in-time restore of the instance according to AWS (AWS CLI), made
+// with RestoreDBInstanceToPointInTime (by the provider or by datalayer),
+// and the report gives the point, the window and the data-loss window.
+func TestPitrRestoreBothMethods(t *testing.T) {
+	tests := []struct {
+		method string
+	}{{"pulumi"}, {"console"}}
+	for _, tt := range tests {
+		t.Run(tt.method, func(t *testing.T) {
+			// The default rehearsal speed: its day of retention is 24
+			// minutes of the wall clock, so 20 minutes ago is inside.
+			r := runHeadless(t, engine.Options{Runbook: "restore", Lost: "critical", Method: tt.method, To: "20m", Yes: true, Speed: DefaultSpeed}, nil)
+			if r.err != nil {
+				t.Fatalf("run failed: %v\n%s", r.err, r.text())
+			}
+			if v, _ := r.run.Var("restore-from"); v != "time" {
+				t.Fatalf("restore-from = %q, want time\n%s", v, r.text())
+			}
+			created := "app5ec7032-restored"
+			if tt.method == "pulumi" {
+				created, _ = r.run.Var("new-instance")
+			}
+			if ev := restoreEvents(t, r.world); !strings.Contains(ev, "Restored from DB instance app5ec7032 to "+created+".") || strings.Contains(ev, "Restored from snapshot") {
+				t.Errorf("AWS's restore events = %q; want only a point-in-time restore of app5ec7032 to %s", ev, created)
+			}
+			ops, err := r.world.MutatingRequests()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ops["RestoreDBInstanceToPointInTime"] != 1 || ops["RestoreDBInstanceFromDBSnapshot"] != 0 {
+				t.Errorf("restores = %v; want one RestoreDBInstanceToPointInTime", ops)
+			}
+			if got := awsCLI(t, r.world, "rds", "describe-db-instances", "--db-instance-identifier", orElse(tt.method == "pulumi", created, "app5ec7032"),
+				"--query", "DBInstances[0].[DBInstanceStatus,DBParameterGroups[0].DBParameterGroupName]"); got != "available\tpostgres16-force-ssl-off" {
+				t.Errorf("restored instance = %q; want available with the stack's parameter group", got)
+			}
+			rep := pitrReport(t, r)
+			for _, want := range []string{"## Restore point", "- Restored to: 20", "(point in time, source app5ec7032)",
+				"- Restorable window at ", "- Data-loss window: about 20 minutes"} {
+				if !strings.Contains(rep, want) {
+					t.Errorf("report lacks %q\n%s", want, rep)
+				}
+			}
+			if tt.method == "pulumi" {
+				prog, err := os.ReadFile(filepath.Join(r.world.Workspace.DataDir, "index.ts"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				at, _ := r.run.Var("restore-time")
+				if want := `restoreToPointInTime: { sourceDbInstanceIdentifier: "app5ec7032", restoreTime: "` + at + `" }`; !strings.Contains(string(prog), want) {
+					t.Errorf("index.ts lacks %s", want)
+				}
+			}
+		})
+	}
+}
+
+func orElse(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}
+
+// TestPitrRestoreDeletedInstance: the instance was deleted keeping its
+// automated backups (and a final snapshot); the wizard finds the retained
+// backups, says they reach later than the final snapshot, and restores
+// from them by resource id under the old name.
+func TestPitrRestoreDeletedInstance(t *testing.T) {
+	var resourceID string
+	deleted := func(w *World) {
+		// Pulumi's state recorded the instance when it was deployed.
+		if _, err := w.Data.Export(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		resourceID = awsCLI(t, w, "rds", "describe-db-instances", "--db-instance-identifier", "app5ec7032", "--query", "DBInstances[0].DbiResourceId")
+		awsCLI(t, w, "rds", "delete-db-instance", "--db-instance-identifier", "app5ec7032", "--final-db-snapshot-identifier", "app5ec7032-final",
+			"--no-delete-automated-backups")
+		awsCLI(t, w, "rds", "wait", "db-instance-deleted", "--db-instance-identifier", "app5ec7032")
+	}
+	r := runHeadlessIn(t, engine.Options{Runbook: "restore", Lost: "whole", Method: "console", To: "latest", Yes: true, Speed: DefaultSpeed}, nil, deleted)
+	if r.err != nil {
+		t.Fatalf("run failed: %v\n%s", r.err, r.text())
+	}
+	if src, _ := r.run.Var("restore-source"); src != resourceID || !strings.HasPrefix(src, "db-") {
+		t.Errorf("restore source = %q, want the deleted instance's resource id %q", src, resourceID)
+	}
+	// The final snapshot is taken at the deletion, the retained backups'
+	// latest restorable time is the last log shipped before it: which is
+	// newer depends on the seconds; the wizard says which.
+	if !regexp.MustCompile(`app5ec7032 is gone: (the retained automated backups reach later than the final snapshot|the snapshot is newer than the latest restorable time of the retained automated backups) \(.+ against .+\)`).MatchString(r.text()) {
+		t.Errorf("the wizard did not say which is newer\n%s", r.text())
+	}
+	if ev := restoreEvents(t, r.world); !strings.Contains(ev, "Restored from DB instance app5ec7032 to app5ec7032.") {
+		t.Errorf("AWS's restore events = %q; want a point-in-time restore of the deleted app5ec7032", ev)
+	}
+	ops, err := r.world.MutatingRequests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ops["RestoreDBInstanceToPointInTime"] != 1 || ops["RestoreDBInstanceFromDBSnapshot"] != 0 {
+		t.Errorf("restores = %v; want one RestoreDBInstanceToPointInTime", ops)
+	}
+	rep := pitrReport(t, r)
+	for _, want := range []string{"- Restored to: the latest restorable time (point in time, source " + resourceID + ")", "- Data-loss window: "} {
+		if !strings.Contains(rep, want) {
+			t.Errorf("report lacks %q\n%s", want, rep)
+		}
+	}
+}
+
+// TestPitrWizard answers the damage-time question: a time inside the
+// window recommends a point just before it (minutes lost, not hours); a
+// time before the earliest restorable time warns and leaves the snapshot.
+func TestPitrWizard(t *testing.T) {
+	tests := []struct {
+		name, when, from string
+		speed            float64
+		says, loss       string
+	}{
+		{"ten minutes ago", "10m", "time", DefaultSpeed, "the smaller loss: about 11 minutes instead of", "- Data-loss window: about 11 minutes"},
+		{"before the window", "2d", "snapshot", 600, "is earlier than the earliest restorable time", "(since the snapshot was taken)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runHeadless(t, engine.Options{Runbook: "restore", Lost: "isolated", Method: "console", Yes: true, Speed: tt.speed,
+				Answers: map[string]string{"damage-time/when": tt.when}}, nil)
+			if r.err != nil {
+				t.Fatalf("run failed: %v\n%s", r.err, r.text())
+			}
+			if v, _ := r.run.Var("restore-from"); v != tt.from {
+				t.Errorf("restore-from = %q, want %q", v, tt.from)
+			}
+			var said strings.Builder
+			for _, e := range r.events {
+				said.WriteString(e.Text + "\n")
+				if e.Prompt != nil {
+					for _, o := range e.Prompt.Options {
+						said.WriteString(o.Label + " / " + o.Reason + "\n")
+					}
+				}
+			}
+			if !strings.Contains(said.String(), tt.says) {
+				t.Errorf("the wizard did not say %q\n%s", tt.says, said.String())
+			}
+			if rep := pitrReport(t, r); !strings.Contains(rep, tt.loss) {
+				t.Errorf("report lacks %q\n%s", tt.loss, rep)
+			}
+		})
+	}
+}
