@@ -46,36 +46,14 @@ var differentialCases = []differentialCase{
 	{name: "default deploy", opts: engine.Options{Runbook: "deploy"}},
 	{name: "default upgrade", opts: engine.Options{Runbook: "upgrade"}},
 	{name: "default restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up"}},
-	{name: "default restore console", opts: engine.Options{Runbook: "restore", Method: "console", Lost: "isolated"},
-		known: []knownDifference{{
-			why: "Real side (finding for the restore runbook, and for SimStack, which does not show it): after the console swap and the state repair, " +
-				"the real provider's refresh reads the restored instance, whose maintenance window is RDS's default (a restore does not take the " +
-				"window; the program says Mon:00:00-Mon:03:00) and whose engine version 16.13 is above the program's 16.11, so the preview that must " +
-				"prove the repair proposes an update of engineVersion and maintenanceWindow and the repair-state step stops the run. The simulated " +
-				"engine's preview proposes nothing. The console restore would need a follow-up modify for the window (the export has it) and the " +
-				"program's engineVersion raised to what runs, before the repair's preview.",
-			what: []string{
-				"run: simulated engine done, pulumi CLI failed",
-				"first failed step: simulated engine none, pulumi CLI repair-state",
-				"step repair-state: simulated engine finished, pulumi CLI failed",
-			},
-		}}},
+	// The application redeployed by the rehearsal's simulated CI, watched
+	// in the application stack's history (a file backend numbers every
+	// update 0 on the real CLI).
+	{name: "default restore pulumi ci", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "ci"}},
+	{name: "default restore console", opts: engine.Options{Runbook: "restore", Method: "console", Lost: "isolated"}},
 	{name: "throttling restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "throttling"}},
 	{name: "network-loss restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "network-loss"}},
-	{name: "rename-refused restore console", opts: engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "rename-refused"},
-		known: []knownDifference{{
-			why: "Real side (finding for the restore runbook, and for SimStack, which does not show it): after the console swap and the state repair, " +
-				"the real provider's refresh reads the restored instance, whose maintenance window is RDS's default (a restore does not take the " +
-				"window; the program says Mon:00:00-Mon:03:00) and whose engine version 16.13 is above the program's 16.11, so the preview that must " +
-				"prove the repair proposes an update of engineVersion and maintenanceWindow and the repair-state step stops the run. The simulated " +
-				"engine's preview proposes nothing. The console restore would need a follow-up modify for the window (the export has it) and the " +
-				"program's engineVersion raised to what runs, before the repair's preview.",
-			what: []string{
-				"run: simulated engine done, pulumi CLI failed",
-				"first failed step: simulated engine none, pulumi CLI repair-state",
-				"step repair-state: simulated engine finished, pulumi CLI failed",
-			},
-		}}},
+	{name: "rename-refused restore console", opts: engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "rename-refused"}},
 	{name: "restore-incompatible-parameters restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "restore-incompatible-parameters"}},
 	{name: "upgrade-precheck-fails upgrade", opts: engine.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails"}},
 	{name: "final-snapshot-exists restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "final-snapshot-exists"}},
@@ -84,9 +62,8 @@ var differentialCases = []differentialCase{
 		outcomeOnly: "The scenario expires the keys from the simulator's 41st request on, so where a run stops depends on how many " +
 			"requests came before: the pollers' reads follow the wall clock, and the real provider reads more than the simulated engine " +
 			"(the instance and the parameter group on every refresh, a poll every 10 AWS seconds). The step it stops at differs from run " +
-			"to run even on one engine; both engines must stop, on ExpiredToken. A finding on the real side: when Pulumi's refresh meets " +
-			"the expired keys, the step's error is only `pulumi refresh: failed to refresh stack: exit status 1`; the ExpiredToken text is " +
-			"in Pulumi's own lines above it, not in the error with its next action, as it is when datalayer's own AWS calls expire."},
+			"to run even on one engine; both engines must stop, on ExpiredToken. Wherever it stops (datalayer's own AWS calls or " +
+			"Pulumi's), the error names the problem and the next action for this run (`datalayer resume <id>`)."},
 	{name: "wrong-profile deploy", opts: engine.Options{Runbook: "deploy", Scenario: "wrong-profile"}},
 }
 
@@ -323,16 +300,6 @@ func compareOutcomes(sim, real outcome) []string {
 // foundByTheTable is the history of what the table found and what fixed
 // it, kept in the generated file.
 const foundByTheTable = `
-## Not in the table
-
-- A Pulumi restore whose application is redeployed through CI (` + "`application.deploy: ci`" + `, the default):
-  its wait for the CI's deploy lasts up to 3 hours of AWS time, too long for CI. Tried by hand on
-  the real engine, it fails: the simulated CI deployed the new db-host, but a local file backend's
-  ` + "`pulumi stack history --json`" + ` numbers every update 0, so the runbook's watch, which looks for an
-  update numbered after the one before, never sees it (the simulated engine numbers its updates).
-  Any DIY backend (file, S3) is like that; Pulumi Cloud numbers them. A finding for the restore
-  runbook (watch by start time, or by config, not by version).
-
 ## Found by this table, and fixed
 
 - **default, throttling and network-loss restore pulumi** (first run of the table, before
@@ -346,6 +313,23 @@ const foundByTheTable = `
 - **network-loss restore pulumi** (same run): the simulated engine's ` + "`up`" + ` gave up on a
   ` + "`DescribeDBInstances`" + ` after the SDK's default 3 attempts, where the real provider retries 25 times
   and rode the outage out. Fixed by 572b410 (the simulated engine retries as the provider does).
+- **default and rename-refused restore console** (until 1042a15): on the real CLI the console
+  restore failed at repair-state: the restored instance had RDS's default maintenance window (the
+  restore API takes none) and ran the snapshot's 16.13 where the program said 16.11, so the
+  preview that proves the state repair proposed ` + "`engineVersion`" + ` and ` + "`maintenanceWindow`" + `; the simulated
+  engine compared neither input and passed. Fixed on both sides by 1042a15: the simulated engine
+  diffs the program's in-place inputs against the state as the provider does (it now shows the
+  failure), and the runbook sets the export's window and retention on the restored instance with
+  one modify (` + "`later-settings`" + `) and raises the program to the snapshot's version before the restore.
+- **credentials-expire restore pulumi** (until 5c7b67d): when Pulumi's refresh met the expired
+  keys, the step's error was only ` + "`pulumi refresh: failed to refresh stack: exit status 1`" + `, the
+  ExpiredToken text in Pulumi's own lines above it. Pulumi's operations now mark such a failure
+  (from the provider's diagnostics) and the step's error names it with the next action.
+- **default restore pulumi ci** (not in the table until 7dd5a93, too slow): a local file backend's
+  ` + "`pulumi stack history --json`" + ` numbers every update 0, so the restore's watch for the CI's redeploy,
+  which looked for an update numbered after the one before, never saw it and waited 3 hours of
+  AWS time (the simulated engine numbers its updates). Any DIY backend (file, S3) is like that;
+  Pulumi Cloud numbers them. The watch now goes by start time where updates are not numbered.
 `
 
 // writeDifferentialDoc rewrites docs/DIFFERENTIAL.md from the table and
