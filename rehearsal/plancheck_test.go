@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/datalayer-tool/datalayer/engine"
-	"github.com/datalayer-tool/datalayer/runbooks"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
 )
 
 // editProgram replaces old with new in the data program's index.ts.
@@ -60,7 +60,7 @@ func TestDeployThatReplacesTheInstanceIsNamedLoudly(t *testing.T) {
 		if err != nil || len(snaps) == 0 {
 			t.Fatalf("no snapshot: %v", err)
 		}
-		if _, err := runbooks.NewProgram(w.Workspace.DataDir).SetSnapshotIdentifier(snaps[0].ID); err != nil {
+		if _, err := pulumiclient.NewProgramEditor(w.Workspace.DataDir).SetSnapshotIdentifier(snaps[0].ID); err != nil {
 			t.Fatal(err)
 		}
 	})

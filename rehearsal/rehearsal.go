@@ -507,7 +507,7 @@ func ReadRequestLog(dir string) (map[string]int, error) {
 func (w *World) Deps() runbooks.Deps {
 	return runbooks.Deps{
 		AWS: w.AWS, Data: w.Data, App: w.App, Poller: w.Poller,
-		Program: runbooks.NewProgram(w.Workspace.DataDir), Clock: w.Clock,
+		Editor: pulumiclient.NewProgramEditor(w.Workspace.DataDir), Clock: w.Clock,
 	}
 }
 

@@ -600,7 +600,7 @@ func TestFinalSnapshotFixFollowedToTheEnd(t *testing.T) {
 			if n["RestoreDBInstanceFromDBSnapshot"] != 1 || n["DeleteDBInstance"] != 1 {
 				t.Fatalf("writes that reached AWS: %v", n)
 			}
-			set, err := runbooks.NewProgram(w.Workspace.DataDir).Settings()
+			set, err := pulumiclient.NewProgramEditor(w.Workspace.DataDir).Settings()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -649,7 +649,7 @@ func TestEngineVersionBelowAWS(t *testing.T) {
 			if !strings.Contains(body, `-  engineVersion: "16.11"`) || !strings.Contains(body, `+  engineVersion: "16.13"`) {
 				t.Fatalf("the bump was not shown as a diff before it was written: %q\n%s", body, r.text())
 			}
-			set, err := runbooks.NewProgram(r.world.Workspace.DataDir).Settings()
+			set, err := pulumiclient.NewProgramEditor(r.world.Workspace.DataDir).Settings()
 			if err != nil {
 				t.Fatal(err)
 			}

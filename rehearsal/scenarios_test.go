@@ -7,7 +7,7 @@ import (
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
 	"github.com/datalayer-tool/datalayer/engine"
-	"github.com/datalayer-tool/datalayer/runbooks"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
 )
 
 func TestDeployDefault(t *testing.T) {
@@ -317,7 +317,7 @@ func TestRestoreTreeBranches(t *testing.T) {
 // passed (--yes on staging), up applies it, verify sees the version.
 func TestDeployWithChange(t *testing.T) {
 	r := runHeadlessIn(t, engine.Options{Runbook: "deploy", Yes: true}, nil, func(w *World) {
-		if _, err := runbooks.NewProgram(w.Workspace.DataDir).SetEngineVersion("16.13"); err != nil {
+		if _, err := pulumiclient.NewProgramEditor(w.Workspace.DataDir).SetEngineVersion("16.13"); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -58,7 +58,7 @@ func verifyDeployStep() *engine.Step {
 			}
 			x.Say("%s is available: postgres %s, %s, parameter group %s", in.ID, in.EngineVersion, in.Class, in.ParameterGroup)
 			want := x.Get("code-version")
-			if p := deps(x).Program; p != nil {
+			if p := deps(x).Editor; p != nil {
 				if ps, err := p.Settings(); err == nil && ps.EngineVersion != "" {
 					want = ps.EngineVersion
 				}

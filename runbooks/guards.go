@@ -52,7 +52,7 @@ func engineVersionStep(id string, conds []engine.Cond, against string) *engine.S
 			if err != nil {
 				return err
 			}
-			p := deps(x).Program
+			p := deps(x).Editor
 			var program string
 			if p != nil {
 				ps, err := p.Settings()
@@ -100,7 +100,7 @@ func engineVersionStep(id string, conds []engine.Cond, against string) *engine.S
 			for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
 				x.Say("%s", l)
 			}
-			c, err := p.Commit("chore(data): engineVersion " + running + ", the version AWS runs [skip pizza]")
+			c, err := p.Commit(x.Ctx(), "chore(data): engineVersion "+running+", the version AWS runs [skip pizza]")
 			if err != nil {
 				return fmt.Errorf("commit the engineVersion change: %w", err)
 			}
@@ -198,8 +198,8 @@ func finalSnapshotStep(id string, conds []engine.Cond) *engine.Step {
 				return fmt.Errorf("read the stack export: %w", err)
 			}
 			var prog *pulumiclient.ProgramSettings
-			if d.Program != nil {
-				if ps, err := d.Program.Settings(); err == nil {
+			if d.Editor != nil {
+				if ps, err := d.Editor.Settings(); err == nil {
 					prog = &ps
 				}
 			}
@@ -269,7 +269,7 @@ func warnNextFinalSnapshot(x *engine.Exec, g pulumiclient.Guards) {
 // name, in a Pulumi restore whose program the run edits: then a separate
 // update can apply a free name to the existing instance first.
 func nameFixable(x *engine.Exec, g pulumiclient.Guards) bool {
-	p := deps(x).Program
+	p := deps(x).Editor
 	if p == nil || g.DeletionProtection || g.SkipFinalSnapshot || x.Get("snapshot") == "" {
 		return false
 	}
@@ -336,7 +336,7 @@ func finalSnapshotByHand(x *engine.Exec, g pulumiclient.Guards, exists bool) str
 // called: the name only matters when the instance is deleted); then the
 // snapshotIdentifier goes back and the program keeps the new name.
 func applyFinalSnapshotFirst(x *engine.Exec, g pulumiclient.Guards, newName string, resumed bool) error {
-	d, p := deps(x), deps(x).Program
+	d, p := deps(x), deps(x).Editor
 	inst, snap := x.Get("instance"), x.Get("snapshot")
 	key := finalSnapshotUpKey(x)
 	exp, err := d.Data.Export(x.Ctx())
@@ -387,7 +387,7 @@ func applyFinalSnapshotFirst(x *engine.Exec, g pulumiclient.Guards, newName stri
 	if err := restoreSnapshotIdentifier(x, snap, newName, nil); err != nil {
 		return err
 	}
-	c, err := p.Commit("fix(data): finalSnapshotIdentifier " + newName + ", the old name is taken in AWS [skip pizza]")
+	c, err := p.Commit(x.Ctx(), "fix(data): finalSnapshotIdentifier "+newName+", the old name is taken in AWS [skip pizza]")
 	if err != nil {
 		return fmt.Errorf("commit the program change: %w", err)
 	}
@@ -403,7 +403,7 @@ func finalSnapshotUpKey(x *engine.Exec) string { return upKey(nil, x.StepID()) +
 // finalSnapshotGate asks before the separate update, showing the program's
 // net change.
 func finalSnapshotGate(x *engine.Exec, g pulumiclient.Guards, newName string) error {
-	p, inst := deps(x).Program, x.Get("instance")
+	p, inst := deps(x).Editor, x.Get("instance")
 	net, err := p.Propose(pulumiclient.ProgramEdit{FinalSnapshotIdentifier: &newName})
 	if err != nil {
 		return fmt.Errorf("prepare the finalSnapshotIdentifier change: %w", err)
@@ -420,7 +420,7 @@ func finalSnapshotGate(x *engine.Exec, g pulumiclient.Guards, newName string) er
 // restoreSnapshotIdentifier puts the restore's snapshotIdentifier back in
 // the program (keeping the new final snapshot name) and returns cause.
 func restoreSnapshotIdentifier(x *engine.Exec, snap, finalName string, cause error) error {
-	p := deps(x).Program
+	p := deps(x).Editor
 	if _, err := p.Propose(pulumiclient.ProgramEdit{SnapshotIdentifier: &snap, FinalSnapshotIdentifier: &finalName}); err != nil {
 		return errors.Join(cause, fmt.Errorf("put snapshotIdentifier %q back in the program: %w (add it by hand before `datalayer resume`)", snap, err))
 	}
@@ -433,7 +433,7 @@ func restoreSnapshotIdentifier(x *engine.Exec, snap, finalName string, cause err
 // engineVersionIsAWS reports whether the program's engineVersion is the one
 // AWS runs: an update that records it asks AWS for nothing new.
 func engineVersionIsAWS(x *engine.Exec) bool {
-	p := deps(x).Program
+	p := deps(x).Editor
 	if p == nil {
 		return false
 	}

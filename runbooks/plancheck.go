@@ -58,7 +58,7 @@ func checkRestorePlan(x *engine.Exec, p pulumiclient.Plan) error {
 		return err
 	}
 	progVersion, snapVersion := "", ""
-	if prog := deps(x).Program; prog != nil {
+	if prog := deps(x).Editor; prog != nil {
 		if set, err := prog.Settings(); err == nil {
 			progVersion = set.EngineVersion
 		}

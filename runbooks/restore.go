@@ -418,7 +418,7 @@ func patchProgramStep() *engine.Step {
 			"each other): it is create-only and not computed, so it stays in the program afterwards — removing it " +
 			"would replace the instance again.",
 		Do: func(x *engine.Exec) error {
-			p := deps(x).Program
+			p := deps(x).Editor
 			snap := x.Get("snapshot")
 			edit, what, msg := pulumiclient.SetSnapshot(snap), "snapshotIdentifier: \""+snap+"\"", "fix(data): restore the database from "+snap+" [skip pizza]"
 			if x.Get("restore-from") == fromTime {
@@ -445,7 +445,7 @@ func patchProgramStep() *engine.Step {
 			for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
 				x.Say("%s", l)
 			}
-			c, err := p.Commit(msg)
+			c, err := p.Commit(x.Ctx(), msg)
 			if err != nil {
 				return fmt.Errorf("commit the program change: %w", err)
 			}

@@ -54,8 +54,9 @@ type Poller interface {
 	Watch(ctx context.Context, kind, id string, exp awsclient.Expect) <-chan awsclient.Change
 }
 
-// Program edits the data stack's program (index.ts) the way an engineer would.
-type Program interface {
+// ProgramEditor edits the data stack's program (index.ts or Pulumi.yaml)
+// the way an engineer would; *pulumiclient.ProgramEditor implements it.
+type ProgramEditor interface {
 	// Settings reads the instance's settings as the program writes them.
 	Settings() (pulumiclient.ProgramSettings, error)
 	// SetEngineVersion writes engineVersion and returns a unified diff.
@@ -65,7 +66,7 @@ type Program interface {
 	SetSnapshotIdentifier(name string) (diff string, err error)
 	// Commit commits the program change when the directory is a git
 	// repository; it returns "" with no error when it is not one.
-	Commit(message string) (commit string, err error)
+	Commit(ctx context.Context, message string) (commit string, err error)
 	// ProposeMajorUpgrade computes the program change of a major upgrade
 	// (pulumiclient.Program.ApplyMajorUpgrade) and returns its diff without
 	// writing anything; WriteProposed writes it.
@@ -98,12 +99,12 @@ type Database interface {
 // needs from outside. Nothing is global: the same runbook runs against
 // real AWS, the simulator, or nothing at all (checklist).
 type Deps struct {
-	AWS     awsclient.API
-	Data    pulumiclient.Stack // the data stack (RDS instance)
-	App     pulumiclient.Stack // the application stack (db-host config); may be nil
-	Poller  Poller             // needed by steps that wait for AWS; nil: they fail, saying so
-	Program Program            // may be nil: program edits become manual steps
-	Clock   clock.Clock        // nil: the wall clock
+	AWS    awsclient.API
+	Data   pulumiclient.Stack // the data stack (RDS instance)
+	App    pulumiclient.Stack // the application stack (db-host config); may be nil
+	Poller Poller             // needed by steps that wait for AWS; nil: they fail, saying so
+	Editor ProgramEditor      // may be nil: program edits become manual steps
+	Clock  clock.Clock        // nil: the wall clock
 	// Command runs a configured shell command (maintenance mode switch);
 	// nil runs it with os/exec.
 	Command func(ctx context.Context, argv []string) (string, error)

@@ -186,7 +186,7 @@ func onlyEngineVersion(p pulumiclient.Plan) bool {
 // instance runs, when the program asks for an older version (AWS applied
 // minor versions on its own); the change is shown and committed.
 func followAWSVersion(x *engine.Exec, in awsclient.Instance) error {
-	prog := deps(x).Program
+	prog := deps(x).Editor
 	if prog == nil {
 		return nil
 	}
@@ -208,7 +208,7 @@ func followAWSVersion(x *engine.Exec, in awsclient.Instance) error {
 	for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
 		x.Say("%s", l)
 	}
-	c, err := prog.Commit("chore(data): engineVersion follows what AWS runs (" + in.EngineVersion + ") [skip pizza]")
+	c, err := prog.Commit(x.Ctx(), "chore(data): engineVersion follows what AWS runs ("+in.EngineVersion+") [skip pizza]")
 	switch {
 	case err != nil:
 		return fmt.Errorf("commit the program change: %w", err)

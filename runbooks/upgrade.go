@@ -86,7 +86,7 @@ func versionDriftStep() *engine.Step {
 				return fmt.Errorf("read instance %s: %w", x.Get("instance"), err)
 			}
 			code := x.Get("code-version")
-			if p := deps(x).Program; p != nil {
+			if p := deps(x).Editor; p != nil {
 				if ps, err := p.Settings(); err == nil && ps.EngineVersion != "" {
 					code = ps.EngineVersion
 				}

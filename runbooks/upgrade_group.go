@@ -196,7 +196,7 @@ func upgradeProgramStep() *engine.Step {
 		Do: func(x *engine.Exec) error {
 			t := x.Get("target")
 			group := x.Get("target-group")
-			p := deps(x).Program
+			p := deps(x).Editor
 			if p == nil {
 				what := "set engineVersion to " + t + " and allowMajorVersionUpgrade: true"
 				if group != "" {
@@ -220,7 +220,7 @@ func upgradeProgramStep() *engine.Step {
 			if diff == "" {
 				x.Say("the program already says so: nothing to change")
 				// An interrupted run may have written it without committing.
-				if c, err := p.Commit("chore(data): upgrade postgres to " + t + " " + pulumiclient.SkipPizza); err != nil {
+				if c, err := p.Commit(x.Ctx(), "chore(data): upgrade postgres to "+t+" "+pulumiclient.SkipPizza); err != nil {
 					return fmt.Errorf("commit the program change: %w", err)
 				} else if c != "" {
 					x.Say("committed the change an earlier session had written: %s", c)
@@ -240,7 +240,7 @@ func upgradeProgramStep() *engine.Step {
 			if err := p.WriteProposed(); err != nil {
 				return fmt.Errorf("write the program change: %w", err)
 			}
-			c, err := p.Commit("chore(data): upgrade postgres to " + t + " " + pulumiclient.SkipPizza)
+			c, err := p.Commit(x.Ctx(), "chore(data): upgrade postgres to "+t+" "+pulumiclient.SkipPizza)
 			if err != nil {
 				return fmt.Errorf("commit the program change: %w", err)
 			}
@@ -420,7 +420,7 @@ func removeOldGroupStep() *engine.Step {
 			if old == "" || old == x.Get("target-group") || x.Get("target-group") == "" {
 				return engine.Skip("no old parameter group to remove")
 			}
-			p := deps(x).Program
+			p := deps(x).Editor
 			if p == nil {
 				return engine.Skip("no program editor: remove %s from index.ts by hand when ready", old)
 			}
@@ -453,7 +453,7 @@ func removeOldGroupStep() *engine.Step {
 			if err := p.WriteProposed(); err != nil {
 				return fmt.Errorf("write the program change: %w", err)
 			}
-			c, err := p.Commit("chore(data): remove the " + x.Get("param-family") + " parameter group " + pulumiclient.SkipPizza)
+			c, err := p.Commit(x.Ctx(), "chore(data): remove the "+x.Get("param-family")+" parameter group "+pulumiclient.SkipPizza)
 			if err != nil {
 				return fmt.Errorf("commit the program change: %w", err)
 			}

@@ -68,7 +68,7 @@ func (a *app) realDeps(ctx context.Context, l config.Loaded, stack string) (runb
 	if err != nil {
 		return runbooks.Deps{}, nil, fmt.Errorf("data stack: %w", err)
 	}
-	deps := runbooks.Deps{AWS: client, Data: data, Program: runbooks.NewProgram(dataDir), Clock: clock.Real{}, PulumiIdentity: a.pulumiIdentity(l)}
+	deps := runbooks.Deps{AWS: client, Data: data, Editor: pulumiclient.NewProgramEditor(dataDir), Clock: clock.Real{}, PulumiIdentity: a.pulumiIdentity(l)}
 	if appDir, err := programDir("application.dir", l.Application.Dir); err == nil {
 		app, err := pulumiclient.OpenLocal(ctx, appDir, stack, popts)
 		if err != nil {
