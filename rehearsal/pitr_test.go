@@ -153,6 +153,9 @@ func TestPitrWizard(t *testing.T) {
 	}{
 		{"ten minutes ago", "10m", "time", DefaultSpeed, "the smaller loss: about 11 minutes instead of", "- Data-loss window: about 11 minutes"},
 		{"before the window", "2d", "snapshot", 600, "is earlier than the earliest restorable time", "(since the snapshot was taken)"},
+		// Refused, then asked again under a new prompt id (a resume replays
+		// answers by id), which --yes answers with the default: now.
+		{"a wrong answer is asked again", "after lunch", "time", 600, `"after lunch" is not a time: answer now, don't know`, "- Data-loss window: under a minute"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

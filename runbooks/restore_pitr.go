@@ -207,8 +207,14 @@ func damageTimeStep() *engine.Step {
 			}
 			body := window + "\n\nAnswer now (the default: it is happening or was just noticed), a UTC time " +
 				"(2026-12-02T14:02:00Z, or 14:02 for today), how long ago (20m), or don't know."
-			for {
-				a, err := x.Text("when", "When did the damage happen?", body, "now")
+			for attempt := 1; ; attempt++ {
+				// A new prompt per attempt: a resumed run replays the
+				// journal's answers by prompt id, the refused one too.
+				id := "when"
+				if attempt > 1 {
+					id = fmt.Sprintf("when-%d", attempt)
+				}
+				a, err := x.Text(id, "When did the damage happen?", body, "now")
 				if err != nil {
 					return err
 				}
