@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/datalayer-tool/datalayer/engine"
+	"github.com/datalayer-tool/datalayer/internal/pulumitest"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
 	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
@@ -183,5 +185,49 @@ func TestPitrWizard(t *testing.T) {
 				t.Errorf("report lacks %q\n%s", tt.loss, rep)
 			}
 		})
+	}
+}
+
+// TestPitrRestoreRealPulumi is `rehearse restore --engine pulumi --lost
+// critical --to 20m --yes`: the real pulumi CLI runs the YAML program with
+// restoreToPointInTime against the simulated AWS provider, whose create is
+// a point-in-time restore AWS records as such; the block stays in the
+// program and the stack's state.
+func TestPitrRestoreRealPulumi(t *testing.T) {
+	tools := pulumitest.Tools(t)
+	o := engine.Options{Runbook: "restore", Lost: "critical", Method: "pulumi", To: "20m", Yes: true, Speed: DefaultSpeed}
+	r := runHeadlessOn(t, o, nil, nil, Engine{Name: EnginePulumi, Pulumi: tools.Pulumi})
+	if r.err != nil {
+		t.Fatalf("run failed: %v\n%s", r.err, r.text())
+	}
+	created, _ := r.run.Var("new-instance")
+	if ev := restoreEvents(t, r.world); !strings.Contains(ev, "Restored from DB instance app5ec7032 to "+created+".") {
+		t.Errorf("AWS's restore events = %q; want a point-in-time restore of app5ec7032 to %s", ev, created)
+	}
+	ops, err := r.world.MutatingRequests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ops["RestoreDBInstanceToPointInTime"] != 1 || ops["RestoreDBInstanceFromDBSnapshot"] != 0 || ops["DeleteDBInstance"] != 1 {
+		t.Errorf("AWS writes = %v; want one RestoreDBInstanceToPointInTime and the old instance's delete", ops)
+	}
+	at, _ := r.run.Var("restore-time")
+	want := pulumiclient.PointInTime{SourceInstanceID: "app5ec7032", RestoreTime: at}
+	prog, err := pulumiclient.LoadProgram(r.world.Workspace.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pt := prog.Settings().RestoreToPointInTime; prog.Kind != pulumiclient.ProgramYAML || pt == nil || *pt != want {
+		t.Errorf("the %s program's block = %+v, want %+v", prog.Kind, pt, want)
+	}
+	exp, err := r.world.Data.Export(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exp.Identifier != created || exp.RestoreToPointInTime == nil || *exp.RestoreToPointInTime != want {
+		t.Errorf("the stack's state: %s with block %+v; want %s with %+v", exp.Identifier, exp.RestoreToPointInTime, created, want)
+	}
+	if rep := pitrReport(t, r); !strings.Contains(rep, "- Data-loss window: about 20 minutes") {
+		t.Errorf("report lacks the data-loss window\n%s", rep)
 	}
 }
