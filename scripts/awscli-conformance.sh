@@ -212,6 +212,22 @@ run "wait db-instance-deleted" rds wait db-instance-deleted --db-instance-identi
 run "describe-db-instance-automated-backups (retained)" rds describe-db-instance-automated-backups --filters Name=status,Values=retained \
 	--query 'DBInstanceAutomatedBackups[].DBInstanceIdentifier' --output text
 expect "the deleted instance's backups are retained" app5ec7032-pitr "$out"
+run "describe-db-instances LatestRestorableTime" rds describe-db-instances --db-instance-identifier "$old-original" \
+	--query 'DBInstances[0].LatestRestorableTime' --output text
+expect_contains "a live instance has a latest restorable time" "T" "$out"
+run "the retained backup's resource id" rds describe-db-instance-automated-backups --db-instance-identifier app5ec7032-pitr \
+	--query 'DBInstanceAutomatedBackups[0].DbiResourceId' --output text
+retained_id=$out
+run "restore-db-instance-to-point-in-time (a deleted instance, by resource id)" rds restore-db-instance-to-point-in-time \
+	--source-dbi-resource-id "$retained_id" --target-db-instance-identifier app5ec7032-pitr4 --use-latest-restorable-time \
+	--query 'DBInstance.DBInstanceStatus' --output text
+expect "the restore of the deleted instance is creating" creating "$out"
+run "wait db-instance-available (from retained backups)" rds wait db-instance-available --db-instance-identifier app5ec7032-pitr4
+run "describe-events (from retained backups)" rds describe-events --source-type db-instance --source-identifier app5ec7032-pitr4 --duration 10080 \
+	--query 'Events[].Message' --output text
+expect_contains "recorded as a point-in-time restore of the deleted instance" "Restored from DB instance app5ec7032-pitr to app5ec7032-pitr4." "$out"
+fail_with "a point-in-time restore by an unknown resource id" DBInstanceAutomatedBackupNotFound rds restore-db-instance-to-point-in-time \
+	--source-dbi-resource-id db-NOSUCHRESOURCE000000000000 --target-db-instance-identifier app5ec7032-pitr5 --use-latest-restorable-time
 
 # A major upgrade needs a parameter group of the target family.
 fail_with "major upgrade keeping the custom postgres16 group" InvalidParameterCombination rds modify-db-instance \
