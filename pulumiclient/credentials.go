@@ -59,3 +59,56 @@ func markCredentials(err error, text string) error {
 	}
 	return err
 }
+
+// ErrAWSUnreachable is in the chain of an operation's error when the AWS
+// provider could not reach AWS (connections refused, dropped or timed
+// out, its retries used up): nothing about the stack is wrong, and the
+// operation can be run again once the network is back.
+var ErrAWSUnreachable = errors.New("the AWS provider of Pulumi could not reach AWS")
+
+// unreachableSigns are the words of a network failure in the provider's
+// diagnostics and the SDK's errors.
+var unreachableSigns = []string{
+	"connection refused", "connection reset by peer", "no such host", "i/o timeout", "dial tcp",
+	"exceeded maximum number of attempts", "unexpected EOF", ": EOF",
+}
+
+// UnreachableError is an operation's error that a network failure between
+// the AWS provider and AWS explains; Sign is the words found.
+type UnreachableError struct {
+	Sign string
+	Err  error
+}
+
+func (e *UnreachableError) Error() string { return e.Err.Error() }
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrAWSUnreachable) hold.
+func (e *UnreachableError) Is(target error) bool { return target == ErrAWSUnreachable }
+
+// markUnreachable returns err marked as an UnreachableError when text
+// shows the provider could not reach AWS (and AWS did not refuse the
+// credentials, which says more); else err.
+func markUnreachable(err error, text string) error {
+	if err == nil || errors.Is(err, ErrAWSCredentials) || errors.Is(err, ErrAWSUnreachable) {
+		return err
+	}
+	// Only an AWS SDK call's failure ("operation error RDS: ..."): a
+	// plugin the CLI cannot dial is not AWS.
+	if !strings.Contains(text, "operation error ") {
+		return err
+	}
+	for _, s := range unreachableSigns {
+		if strings.Contains(text, s) {
+			return &UnreachableError{Sign: strings.TrimPrefix(s, ": "), Err: err}
+		}
+	}
+	return err
+}
+
+// markAWS marks err as a refusal of the credentials or a network failure,
+// whichever text shows.
+func markAWS(err error, text string) error {
+	return markUnreachable(markCredentials(err, text), text)
+}

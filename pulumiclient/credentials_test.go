@@ -35,3 +35,30 @@ func TestMarkCredentials(t *testing.T) {
 		t.Error("a nil error was marked")
 	}
 }
+
+// A network failure between the provider and AWS is marked (an AWS SDK
+// call's error, not a plugin the CLI cannot dial); a refusal of the
+// credentials says more and wins.
+func TestMarkUnreachable(t *testing.T) {
+	tests := []struct {
+		name, text, sign string
+	}{
+		{"retries used up", "error: read instance app: operation error RDS: DescribeDBInstances, exceeded maximum number of attempts, 25, https response error StatusCode: 0, RequestID: , request send failed, Post \"http://127.0.0.1:4566/\": EOF", "exceeded maximum number of attempts"},
+		{"refused", "operation error RDS: DescribeDBInstances, https response error StatusCode: 0, RequestID: , request send failed, Post \"http://127.0.0.1:1/\": dial tcp 127.0.0.1:1: connect: connection refused", "connection refused"},
+		{"a plugin, not AWS", "error: could not read plugin: transport: Error while dialing: dial tcp 127.0.0.1:40123: connect: connection refused", ""},
+		{"credentials win", "operation error RDS: DescribeDBInstances, api error ExpiredToken: The security token included in the request is expired: EOF", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := errors.New("pulumi up: failed to run update: exit status 1")
+			err := markAWS(base, tt.text)
+			var ue *UnreachableError
+			if got := errors.As(err, &ue); got != (tt.sign != "") {
+				t.Fatalf("marked unreachable = %v, want %v (%v)", got, tt.sign != "", err)
+			}
+			if tt.sign != "" && (ue.Sign != tt.sign || !errors.Is(err, ErrAWSUnreachable) || err.Error() != base.Error()) {
+				t.Errorf("marked %q: sign %q", err, ue.Sign)
+			}
+		})
+	}
+}

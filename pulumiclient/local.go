@@ -254,7 +254,7 @@ func (s *LocalStack) Refresh(ctx context.Context, previewOnly bool, progress cha
 	p.finish()
 	out := summaryFrom(sum)
 	if err != nil {
-		return out, markCredentials(s.opError(ctx, "refresh", err), err.Error()+p.errors.String())
+		return out, s.marked(ctx, s.opError(ctx, "refresh", err), err.Error()+p.errors.String())
 	}
 	return out, nil
 }
@@ -270,7 +270,7 @@ func (s *LocalStack) Preview(ctx context.Context, progress chan<- Progress) (Pla
 		plan.Changes[Op(op)] = n
 	}
 	if err != nil {
-		return plan, markCredentials(s.opError(ctx, "preview", err), err.Error()+p.errors.String())
+		return plan, s.marked(ctx, s.opError(ctx, "preview", err), err.Error()+p.errors.String())
 	}
 	return plan, nil
 }
@@ -291,7 +291,7 @@ func (s *LocalStack) Up(ctx context.Context, progress chan<- Progress) (Summary,
 		if out.Result == "" && ctx.Err() != nil {
 			out.Result = "cancelled"
 		}
-		return out, markCredentials(s.opError(ctx, "up", err), err.Error()+p.errors.String())
+		return out, s.marked(ctx, s.opError(ctx, "up", err), err.Error()+p.errors.String())
 	}
 	out.Outputs = map[string]any{}
 	for k, v := range res.Outputs {
@@ -424,6 +424,16 @@ func (s *LocalStack) opError(ctx context.Context, op string, err error) error {
 		return fmt.Errorf("pulumi %s: %w: %w; fix: pulumi cancel --stack %s", op, ErrLocked, err, s.name)
 	}
 	return fmt.Errorf("pulumi %s: %w", op, err)
+}
+
+// marked marks an operation's error as AWS's refusal of the credentials
+// or a network failure, from the CLI's output and the provider's error
+// diagnostics; an interrupted operation is left as it is.
+func (s *LocalStack) marked(ctx context.Context, err error, text string) error {
+	if ctx.Err() != nil {
+		return err
+	}
+	return markAWS(err, text)
 }
 
 // cliError shortens an Automation API error (its message carries the CLI's

@@ -27,12 +27,15 @@ func (s *SimStack) call(ctx context.Context, fn func(context.Context) error) err
 	r := simprovider.NewRetryer(s.opts.MaxAttempts)
 	for attempt := 1; ; attempt++ {
 		err := fn(ctx)
-		if err == nil || ctx.Err() != nil || attempt >= r.MaxAttempts() || !r.IsErrorRetryable(err) {
-			return markCredentials(err, errText(err))
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		if attempt >= r.MaxAttempts() || !r.IsErrorRetryable(err) {
+			return markAWS(err, errText(err))
 		}
 		delay, derr := r.RetryDelay(attempt, err)
 		if derr != nil {
-			return err
+			return markAWS(err, errText(err))
 		}
 		select {
 		case <-ctx.Done():

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
 	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/internal/pulumitest"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
@@ -64,5 +66,25 @@ func TestCredentialsExpireAdviceNamesTheRun(t *testing.T) {
 	}
 	if strings.Contains(msg, "`datalayer resume`") {
 		t.Errorf("the run's error still advises a resume without the run: %s", msg)
+	}
+}
+
+// When the network to AWS is gone, the simulated Pulumi engine's error is
+// marked as the provider not reaching AWS (the real CLI's the same way,
+// from its diagnostics: pulumiclient.TestMarkUnreachable), so the step
+// says so with the next action instead of Pulumi's raw EOF.
+func TestPulumiUnreachableAWSIsNamed(t *testing.T) {
+	ctx := context.Background()
+	w, err := New(ctx, Options{Speed: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	now := w.Clock.Now()
+	w.Sim.InjectFault(rdssim.Fault{Name: "outage", Code: rdssim.FaultDrop, NotBefore: now, NotAfter: now.Add(time.Hour)})
+	_, err = w.Data.Refresh(ctx, true, nil)
+	var ue *pulumiclient.UnreachableError
+	if !errors.Is(err, pulumiclient.ErrAWSUnreachable) || !errors.As(err, &ue) {
+		t.Fatalf("refresh with the network gone = %v; want an UnreachableError", err)
 	}
 }

@@ -263,11 +263,20 @@ func (d *Deps) checkPulumiLock(ctx context.Context, r *engine.Run) error {
 }
 
 // credentialsAdvice names the problem and the next action when AWS
-// refused the credentials Pulumi's AWS provider used: the CLI itself only
-// exits with "exit status 1", and a resume without fresh credentials
-// fails the same way.
+// refused the credentials Pulumi's AWS provider used, or the provider
+// could not reach AWS: the CLI itself only exits with "exit status 1",
+// and a resume without fresh credentials (or the network) fails the same
+// way.
 func credentialsAdvice(err error, o engine.Options) error {
 	var ce *pulumiclient.CredentialsError
+	var ue *pulumiclient.UnreachableError
+	if errors.As(err, &ue) {
+		next := "check the network (VPN, proxy, AWS_ENDPOINT_URL), then `datalayer resume " + o.RunID + "`"
+		if o.Rehearsal {
+			next = "in this rehearsal the simulator cut the network on purpose: `datalayer resume " + o.RunID + "` once it is back"
+		}
+		return fmt.Errorf("%w. Pulumi's AWS provider could not reach AWS (%s): %s", err, ue.Sign, next)
+	}
 	if !errors.As(err, &ce) {
 		return err
 	}
