@@ -102,6 +102,7 @@ with its YAML language host).
 ` + scenarioHelp(),
 		Example: `  datalayer rehearse restore
   datalayer rehearse restore --method console --lost isolated
+  datalayer rehearse restore --lost critical --to 20m --plain --yes
   datalayer rehearse upgrade --scenario upgrade-precheck-fails
   datalayer rehearse deploy --plain --yes --speed 600
   datalayer rehearse restore --engine pulumi --method pulumi`,
@@ -149,7 +150,7 @@ func (a *app) runbookCmd(name string) *cobra.Command {
 	short := map[string]string{
 		"deploy":  "Deploy the data layer: identity, refresh, preview, gate, up, verify",
 		"upgrade": "Upgrade Postgres to a new major version, watching RDS events for silent failures",
-		"restore": "Restore the database from a snapshot, by Pulumi replacement or beside it (console method)",
+		"restore": "Restore the database from a snapshot or to a point in time (--to), by Pulumi replacement or beside it (console method)",
 	}[name]
 	example := map[string]string{
 		"deploy":  "  datalayer deploy --stack staging\n  datalayer deploy --stack production --plain",
@@ -280,6 +281,7 @@ does, why, and the commands an engineer would type by hand. No AWS, no Pulumi:
 for review before an incident, or for a change request.`,
 		Example: `  datalayer checklist deploy
   datalayer checklist restore --method console --lost isolated > restore.md
+  datalayer checklist restore --method pulumi --to 2026-12-02T14:01:00Z
   datalayer checklist upgrade --stack production`,
 		Args:      runbookArg,
 		ValidArgs: runbookNames,
