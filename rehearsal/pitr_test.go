@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/internal/pulumitest"
@@ -229,5 +230,74 @@ func TestPitrRestoreRealPulumi(t *testing.T) {
 	}
 	if rep := pitrReport(t, r); !strings.Contains(rep, "- Data-loss window: about 20 minutes") {
 		t.Errorf("report lacks the data-loss window\n%s", rep)
+	}
+}
+
+// TestPitrResumeAfterInterruption stops a point-in-time restore (each
+// method) as a killed process would, resumes it from the state directory,
+// and checks it finishes with one point-in-time restore reaching AWS and
+// the point chosen before the interruption kept.
+func TestPitrResumeAfterInterruption(t *testing.T) {
+	tests := []struct{ method, stopAfter string }{
+		{"console", "issued restore"},
+		{"console", "status wait-restored"},
+		{"pulumi", "step-started prepare-app"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.stopAfter, func(t *testing.T) {
+			dir := t.TempDir()
+			o := engine.Options{Runbook: "restore", Method: tt.method, Lost: "critical", To: "latest", Yes: true, Speed: 300, StateDir: dir}
+			run, w, err := Start(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				for e := range run.Events() {
+					if string(e.Type)+" "+e.StepID == tt.stopAfter {
+						cancel()
+					}
+				}
+			}()
+			run.Start(ctx)
+			if err := run.Wait(); err == nil {
+				t.Fatalf("the run finished before %q", tt.stopAfter)
+			}
+			before, _ := run.Var("window-seen-at")
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			ctx2, cancel2 := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel2()
+			run2, w2, err := Resume(context.Background(), dir, "", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w2.Close()
+			var text strings.Builder
+			collected := make(chan struct{})
+			go func() {
+				defer close(collected)
+				for e := range run2.Events() {
+					text.WriteString(string(e.Type) + " " + e.StepID + " " + e.Text + " " + e.Err + "\n")
+				}
+			}()
+			run2.Start(ctx2)
+			err = run2.Wait()
+			<-collected
+			if err != nil {
+				t.Fatalf("resumed run failed: %v\n%s", err, text.String())
+			}
+			if after, _ := run2.Var("window-seen-at"); after != before || before == "" {
+				t.Errorf("the window was seen at %q before and %q after the resume; the choice must be kept", before, after)
+			}
+			n, err := w2.MutatingRequests()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n["RestoreDBInstanceToPointInTime"] != 1 || n["RestoreDBInstanceFromDBSnapshot"] != 0 || n["CreateDBSnapshot"] != 1 {
+				t.Errorf("AWS writes = %v; want one point-in-time restore and one fresh snapshot\n%s", n, text.String())
+			}
+		})
 	}
 }
