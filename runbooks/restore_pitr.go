@@ -191,6 +191,7 @@ func damageTimeStep() *engine.Step {
 					x.Set("damage-time", at.Format(time.RFC3339))
 					x.Set("restore-time", at.Format(time.RFC3339))
 				}
+				x.Set("point-given", to)
 				x.Say("--to %s: restore to %s", to, x.Get("restore-time"))
 				return nil
 			}
@@ -503,7 +504,9 @@ func restoreReport(vars map[string]string) string {
 		}
 		fmt.Fprintf(&b, "- Restored to: %s (point in time, source %s)\n", when, orDefault(vars["restore-source"], "?"))
 	}
-	if d := vars["damage-time"]; d != "" {
+	if g := vars["point-given"]; g != "" {
+		fmt.Fprintf(&b, "- Point given: --to %s\n", g)
+	} else if d := vars["damage-time"]; d != "" {
 		fmt.Fprintf(&b, "- Damage time given: %s\n", d)
 	}
 	if vars["window-latest"] != "" {
