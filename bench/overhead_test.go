@@ -137,10 +137,10 @@ func BenchmarkRunOverhead(b *testing.B) {
 		// (timings/<runbook>.json) instead of its policies' usual durations.
 		timed bool
 	}{
-		{"restore-pulumi", engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up"}, false},
-		{"restore-console", engine.Options{Runbook: "restore", Method: "console", Lost: "whole"}, false},
-		{"restore-pulumi-timed", engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up"}, true},
-		{"restore-console-timed", engine.Options{Runbook: "restore", Method: "console", Lost: "whole"}, true},
+		{"restore-pulumi", engine.Options{Runbook: "restore", Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}, false},
+		{"restore-console", engine.Options{Runbook: "restore", Flags: map[string]string{"method": "console", "lost": "whole"}}, false},
+		{"restore-pulumi-timed", engine.Options{Runbook: "restore", Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}, true},
+		{"restore-console-timed", engine.Options{Runbook: "restore", Flags: map[string]string{"method": "console", "lost": "whole"}}, true},
 		{"deploy", engine.Options{Runbook: "deploy"}, false},
 	}
 	for _, speed := range []float64{60, 600} {

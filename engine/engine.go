@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +51,9 @@ type Deps struct {
 }
 
 // Options choose the runbook, the stack and the pre-answers of a run.
+// What is particular to a runbook (--method, --lost, --to, --target, the
+// team's maintenance command...) is in Flags, by the name the runbook
+// declares (Runbook.Flags) and validated against that declaration.
 type Options struct {
 	Runbook    string // deploy, upgrade, restore
 	Stack      string // the data stack's name, e.g. staging or production
@@ -63,65 +65,87 @@ type Options struct {
 	// Yes answers gates by itself in rehearsal or on non-production stacks
 	// (never on production) and takes the recommended option of decisions.
 	Yes bool
-	// Method, Lost, Snapshot, Target pre-answer the wizard (flags).
-	Method   string // pulumi | console | none
-	Lost     string // whole | critical | isolated | none
-	Snapshot string
-	// To is --to: the point in time to restore to (RFC 3339 UTC, latest,
-	// or how long ago, e.g. 20m); empty lets the wizard ask.
-	To     string
-	Target string // upgrade target version
-	// AppDeploy says how the application layer is redeployed after a
-	// Pulumi-method restore: "ci" (a manual step) or "up" (behind a gate).
-	AppDeploy string
-	// MaintenanceCommand flips maintenance mode on ("on" appended) and off
-	// ("off" appended); empty makes maintenance mode a manual step.
-	MaintenanceCommand []string
-	// SpotChecks configures the upgrade's EXPLAIN ANALYZE spot checks.
-	SpotChecks SpotCheckOptions
+	// Flags are the runbook's own options by name ("method": "console"),
+	// from the command line or the team's configuration; see Runbook.Flags.
+	Flags map[string]string
 	// Answers pre-answers prompts by id (step/prompt or just prompt).
 	Answers  map[string]string
 	StateDir string // "" uses StateDir()
 	RunID    string // "" makes one
 }
 
-// SpotCheckOptions configure the upgrade's EXPLAIN ANALYZE spot checks.
-type SpotCheckOptions struct {
-	QueriesFile string // YAML list of name/sql; "" for none
-	URLEnv      string // the environment variable holding the database URL
-	Threshold   float64
-	Timeout     time.Duration
+// Flag returns the value of the runbook's option name ("" when not given).
+func (o Options) Flag(name string) string { return o.Flags[name] }
+
+// WithFlag returns o with the runbook's option name set to v (unset for "").
+func (o Options) WithFlag(name, v string) Options {
+	m := make(map[string]string, len(o.Flags)+1)
+	for k, x := range o.Flags {
+		m[k] = x
+	}
+	if v == "" {
+		delete(m, name)
+	} else {
+		m[name] = v
+	}
+	o.Flags = m
+	return o
+}
+
+// Defaulted returns the options of a run of book as the run uses them: the
+// one place options are defaulted (run id, state directory, production,
+// the application stack, each flag's declared default) and the runbook's
+// flags validated against its declaration. now names a new run's id.
+func (o Options) Defaulted(book *Runbook, now time.Time) (Options, error) {
+	if book == nil {
+		return o, errors.New("no runbook")
+	}
+	if o.Runbook == "" {
+		o.Runbook = book.Name
+	}
+	if o.Runbook != book.Name {
+		return o, fmt.Errorf("options are for runbook %q, not %q", o.Runbook, book.Name)
+	}
+	if err := book.CheckFlags(o.Flags); err != nil {
+		return o, err
+	}
+	for _, f := range book.Flags {
+		if f.Default != "" && o.Flags[f.Name] == "" {
+			o = o.WithFlag(f.Name, f.Default)
+		}
+	}
+	if o.RunID == "" {
+		o.RunID = newRunID(now, o.Runbook)
+	}
+	if o.StateDir == "" {
+		d, err := StateDir()
+		if err != nil {
+			return o, err
+		}
+		o.StateDir = d
+	}
+	if IsProductionStack(o.Stack) {
+		o.Production = true
+	}
+	if o.AppStack == "" {
+		o.AppStack = o.Stack
+	}
+	return o, nil
 }
 
 // flags returns the options that must survive a resume.
 func (o Options) flags() map[string]string {
 	m := map[string]string{}
-	set := func(k, v string) {
+	for k, v := range o.Flags {
 		if v != "" {
 			m[k] = v
 		}
 	}
-	set("method", o.Method)
-	set("lost", o.Lost)
-	set("snapshot", o.Snapshot)
-	set("to", o.To)
-	set("target", o.Target)
-	set("app-deploy", o.AppDeploy)
-	set("app-stack", o.AppStack)
-	set("spot-checks-file", o.SpotChecks.QueriesFile)
-	set("spot-checks-url-env", o.SpotChecks.URLEnv)
-	if o.SpotChecks.Threshold > 0 {
-		m["spot-checks-threshold"] = strconv.FormatFloat(o.SpotChecks.Threshold, 'g', -1, 64)
-	}
-	if o.SpotChecks.Timeout > 0 {
-		m["spot-checks-timeout"] = o.SpotChecks.Timeout.String()
+	if o.AppStack != "" {
+		m["app-stack"] = o.AppStack
 	}
 	if o.Yes {
 		m["yes"] = "true"
-	}
-	if len(o.MaintenanceCommand) > 0 {
-		b, _ := json.Marshal(o.MaintenanceCommand)
-		m["maintenance-command"] = string(b)
 	}
 	for k, v := range o.Answers {
 		m["answer:"+k] = v
@@ -132,23 +156,21 @@ func (o Options) flags() map[string]string {
 // OptionsFromInfo rebuilds the options a run was started with from its
 // journal's RunInfo (for resume); stateDir is where the journal lives.
 func OptionsFromInfo(info RunInfo, stateDir string) Options {
-	f := info.Flags
 	o := Options{
 		Runbook: info.Runbook, Stack: info.Stack, Production: info.Production,
 		Rehearsal: info.Rehearsal, Scenario: info.Scenario, Speed: info.Speed,
-		Method: f["method"], Lost: f["lost"], Snapshot: f["snapshot"], To: f["to"], Target: f["target"],
-		AppDeploy: f["app-deploy"], AppStack: f["app-stack"], Yes: f["yes"] == "true",
-		StateDir: stateDir, RunID: info.RunID, Answers: map[string]string{},
+		StateDir: stateDir, RunID: info.RunID, Answers: map[string]string{}, Flags: map[string]string{},
 	}
-	o.SpotChecks.QueriesFile, o.SpotChecks.URLEnv = f["spot-checks-file"], f["spot-checks-url-env"]
-	o.SpotChecks.Threshold, _ = strconv.ParseFloat(f["spot-checks-threshold"], 64)
-	o.SpotChecks.Timeout, _ = time.ParseDuration(f["spot-checks-timeout"])
-	if mc := f["maintenance-command"]; mc != "" {
-		_ = json.Unmarshal([]byte(mc), &o.MaintenanceCommand)
-	}
-	for k, v := range f {
-		if strings.HasPrefix(k, "answer:") {
+	for k, v := range info.Flags {
+		switch {
+		case k == "yes":
+			o.Yes = v == "true"
+		case k == "app-stack":
+			o.AppStack = v
+		case strings.HasPrefix(k, "answer:"):
 			o.Answers[strings.TrimPrefix(k, "answer:")] = v
+		default:
+			o.Flags[k] = v
 		}
 	}
 	return o
@@ -207,30 +229,12 @@ type openPrompt struct {
 
 // NewRun prepares a fresh run of book and opens its journal. Start runs it.
 func NewRun(book *Runbook, opts Options, deps Deps) (*Run, error) {
-	if book == nil {
-		return nil, errors.New("new run: no runbook")
-	}
-	if opts.Runbook == "" {
-		opts.Runbook = book.Name
-	}
-	if opts.Runbook != book.Name {
-		return nil, fmt.Errorf("new run: options are for runbook %q, not %q", opts.Runbook, book.Name)
-	}
 	if opts.Stack == "" {
 		return nil, errors.New("new run: no stack given: pass --stack staging (or production)")
 	}
-	if opts.RunID == "" {
-		opts.RunID = newRunID(deps.clock().Now(), opts.Runbook)
-	}
-	if opts.StateDir == "" {
-		d, err := StateDir()
-		if err != nil {
-			return nil, err
-		}
-		opts.StateDir = d
-	}
-	if IsProductionStack(opts.Stack) {
-		opts.Production = true
+	opts, err := opts.Defaulted(book, deps.clock().Now())
+	if err != nil {
+		return nil, err
 	}
 	locks, err := takeRunLocks(opts.StateDir, opts.RunID, opts.Stack, deps.ProgramDir, deps.clock().Now())
 	if err != nil {
@@ -479,10 +483,7 @@ func writeSynced(path string, b []byte) error {
 
 func newRun(opts Options, deps Deps, book *Runbook) *Run {
 	if opts.AppStack == "" {
-		opts.AppStack = opts.Stack
-	}
-	if opts.AppDeploy == "" {
-		opts.AppDeploy = "ci"
+		opts.AppStack = opts.Stack // a resumed run from a journal that did not record it
 	}
 	r := &Run{
 		opts: opts, deps: deps, book: book, clk: deps.clock(), red: &redactor{},

@@ -41,6 +41,10 @@ func (x *Exec) Getenv(name string) string {
 // Options returns the run's options.
 func (x *Exec) Options() Options { return x.r.opts }
 
+// Flag returns the value of the runbook's option name for this run (given,
+// or its declared default; "" when neither).
+func (x *Exec) Flag(name string) string { return x.r.opts.Flags[name] }
+
 // Clock returns the run's clock.
 func (x *Exec) Clock() clock.Clock { return x.r.clk }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -98,6 +99,11 @@ type Runbook struct {
 	// "" for none): the decided variables, and a note to print with them
 	// (a recommendation). Nil: the pre-answers are the path.
 	Path func(pre map[string]string) (vars map[string]string, note string)
+	// Flags declares the runbook's own options: the pre-answers of its
+	// decisions (--lost, --method, --to...) and the settings its steps
+	// read (from the command line or the team's configuration). A run
+	// accepts no other (Options.Flags), and the command line offers these.
+	Flags []Flag
 	// Decisions lists the variables chosen by decisions and their possible
 	// values, in the order they are asked (for the checklist).
 	Decisions []Decision
@@ -124,11 +130,68 @@ func (b *Runbook) secret(name string) *Secret {
 	return nil
 }
 
-// Decision is a variable chosen by a question of the runbook.
+// Decision is a variable chosen by a question of the runbook; a Flag with
+// the same Var pre-answers it.
 type Decision struct {
 	Var    string
-	Flag   string // the command-line flag that pre-answers it, if any
 	Values []string
+}
+
+// Flag declares an option of a runbook.
+type Flag struct {
+	Name  string // the option's name: --Name on the command line
+	Usage string // one line for --help
+	// Var is the decision variable the flag pre-answers ("" for a setting
+	// the steps read).
+	Var string
+	// Values are the values allowed (nil: any that Check accepts).
+	Values []string
+	// Check validates a value given, with every option given (nil:
+	// Values only); its error names the flag and says what is wrong.
+	Check func(v string, given map[string]string) error
+	// Default is the value when none is given ("" for none).
+	Default string
+	// Config marks a setting from the team's configuration file, not a
+	// command-line flag.
+	Config bool
+}
+
+// Flag returns the declaration of the runbook's option name, nil when it
+// has none.
+func (b *Runbook) Flag(name string) *Flag {
+	for i := range b.Flags {
+		if b.Flags[i].Name == name {
+			return &b.Flags[i]
+		}
+	}
+	return nil
+}
+
+// CheckFlags validates options given to a run of the runbook against its
+// declaration: each must be declared, and its value allowed.
+func (b *Runbook) CheckFlags(given map[string]string) error {
+	var errs []error
+	for _, name := range sortedKeys(given) {
+		v := given[name]
+		f := b.Flag(name)
+		if f == nil {
+			errs = append(errs, fmt.Errorf("--%s does not apply to the %s runbook", name, b.Name))
+			continue
+		}
+		if v == "" {
+			continue
+		}
+		if len(f.Values) > 0 && !slices.Contains(f.Values, v) {
+			errs = append(errs, fmt.Errorf("--%s %q is not one of %s", name, v, strings.Join(f.Values, ", ")))
+			continue
+		}
+		if f.Check != nil {
+			if err := f.Check(v, given); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Step returns the step with the given id, or nil.

@@ -23,7 +23,7 @@ func (r result) answerNote(id string) (string, bool) {
 // successful update of the application stack that deployed the new
 // db-host (the rehearsal's simulated CI makes it). --yes does not tick it.
 func TestCIRedeployCompletesOnTheApplicationsHistory(t *testing.T) {
-	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "pulumi", "lost": "whole"}}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -47,7 +47,7 @@ func TestCIRedeployCompletesOnTheApplicationsHistory(t *testing.T) {
 // The manual path stays: a person who deployed another way ticks it, and
 // the run says the program did not see it.
 func TestCIRedeployTickedByHand(t *testing.T) {
-	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true},
+	r := runHeadless(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "pulumi", "lost": "whole"}},
 		answerer{"redeploy-app/ci": {Value: "done", Note: "deployed from the console"}})
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
@@ -64,7 +64,7 @@ func TestCIRedeployTickedByHand(t *testing.T) {
 // waited until its limit (3 hours of AWS time).
 func TestCIRedeploySeenOnAFileBackend(t *testing.T) {
 	tools := pulumitest.Tools(t)
-	r := runHeadlessOn(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true}, nil, nil, Engine{Name: EnginePulumi, Pulumi: tools.Pulumi})
+	r := runHeadlessOn(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "pulumi", "lost": "whole"}}, nil, nil, Engine{Name: EnginePulumi, Pulumi: tools.Pulumi})
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}

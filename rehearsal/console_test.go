@@ -27,7 +27,7 @@ func TestConsoleRestoreKeepsWhatTheRestoreCannotTake(t *testing.T) {
 	}
 	for _, name := range []string{"simulated", "pulumi"} {
 		t.Run(name, func(t *testing.T) {
-			r := runHeadlessOn(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil, nil, engines[name](t))
+			r := runHeadlessOn(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}}, nil, nil, engines[name](t))
 			if r.err != nil {
 				t.Fatalf("run failed: %v\n%s", r.err, r.text())
 			}

@@ -54,7 +54,7 @@ func TestPulumiRefusedCredentialsAreNamed(t *testing.T) {
 // showed AWS's raw ExpiredToken text only, and one in datalayer's said
 // `datalayer resume` without the run.
 func TestCredentialsExpireAdviceNamesTheRun(t *testing.T) {
-	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "credentials-expire", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Scenario: "credentials-expire", Yes: true, Flags: map[string]string{"method": "pulumi", "lost": "whole"}}, nil)
 	if r.err == nil {
 		t.Fatalf("the run finished although the credentials expired\n%s", r.text())
 	}

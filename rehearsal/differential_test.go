@@ -45,19 +45,19 @@ type knownDifference struct {
 var differentialCases = []differentialCase{
 	{name: "default deploy", opts: engine.Options{Runbook: "deploy"}},
 	{name: "default upgrade", opts: engine.Options{Runbook: "upgrade"}},
-	{name: "default restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up"}},
+	{name: "default restore pulumi", opts: engine.Options{Runbook: "restore", Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}},
 	// The application redeployed by the rehearsal's simulated CI, watched
 	// in the application stack's history (a file backend numbers every
 	// update 0 on the real CLI).
-	{name: "default restore pulumi ci", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "ci"}},
-	{name: "default restore console", opts: engine.Options{Runbook: "restore", Method: "console", Lost: "isolated"}},
-	{name: "throttling restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "throttling"}},
-	{name: "network-loss restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "network-loss"}},
-	{name: "rename-refused restore console", opts: engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "rename-refused"}},
-	{name: "restore-incompatible-parameters restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "restore-incompatible-parameters"}},
+	{name: "default restore pulumi ci", opts: engine.Options{Runbook: "restore", Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "ci"}}},
+	{name: "default restore console", opts: engine.Options{Runbook: "restore", Flags: map[string]string{"method": "console", "lost": "isolated"}}},
+	{name: "throttling restore pulumi", opts: engine.Options{Runbook: "restore", Scenario: "throttling", Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}},
+	{name: "network-loss restore pulumi", opts: engine.Options{Runbook: "restore", Scenario: "network-loss", Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}},
+	{name: "rename-refused restore console", opts: engine.Options{Runbook: "restore", Scenario: "rename-refused", Flags: map[string]string{"method": "console", "lost": "isolated"}}},
+	{name: "restore-incompatible-parameters restore pulumi", opts: engine.Options{Runbook: "restore", Scenario: "restore-incompatible-parameters", Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}},
 	{name: "upgrade-precheck-fails upgrade", opts: engine.Options{Runbook: "upgrade", Scenario: "upgrade-precheck-fails"}},
-	{name: "final-snapshot-exists restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "final-snapshot-exists"}},
-	{name: "credentials-expire restore pulumi", opts: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Scenario: "credentials-expire"},
+	{name: "final-snapshot-exists restore pulumi", opts: engine.Options{Runbook: "restore", Scenario: "final-snapshot-exists", Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}},
+	{name: "credentials-expire restore pulumi", opts: engine.Options{Runbook: "restore", Scenario: "credentials-expire", Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}},
 		fault: "ExpiredToken",
 		outcomeOnly: "The scenario expires the keys from the simulator's 41st request on, so where a run stops depends on how many " +
 			"requests came before: the pollers' reads follow the wall clock, and the real provider reads more than the simulated engine " +
@@ -377,7 +377,7 @@ the production path.
 				}
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %s %s | %s | %s / %s | %s | %v / %v |\n", c.name, c.opts.Runbook, c.opts.Method, orDefault(c.opts.Scenario, "default"),
+		fmt.Fprintf(&b, "| %s | %s %s | %s | %s / %s | %s | %v / %v |\n", c.name, c.opts.Runbook, c.opts.Flag("method"), orDefault(c.opts.Scenario, "default"),
 			r[0].run, r[1].run, writes, r[0].wall.Round(100*time.Millisecond), r[1].wall.Round(time.Second))
 	}
 	fmt.Fprintf(&b, "\nThe run that wrote this file: %d cases on both engines in %v of wall time on 2 cores, two cases at a time; "+

@@ -61,7 +61,7 @@ func TestPulumiEngineResume(t *testing.T) {
 	tools := pulumitest.Tools(t)
 	dir := t.TempDir()
 	e := Engine{Name: EnginePulumi, Pulumi: tools.Pulumi}
-	o := engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Yes: true, Speed: 60, StateDir: dir}
+	o := engine.Options{Runbook: "restore", Yes: true, Speed: 60, StateDir: dir, Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}
 	run, w, err := StartOn(context.Background(), o, e)
 	if err != nil {
 		t.Fatal(err)

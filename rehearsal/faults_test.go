@@ -34,7 +34,7 @@ func TestNetworkLossForMinutes(t *testing.T) {
 		t.Run(tt.at, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			o := engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true, Speed: 600, StateDir: dir}
+			o := engine.Options{Runbook: "restore", Yes: true, Speed: 600, StateDir: dir, Flags: map[string]string{"method": "console", "lost": "isolated"}}
 			run, w, err := Start(context.Background(), o)
 			if err != nil {
 				t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 // stops before any rename, so traffic never moves to it.
 func TestRestoredSettingsDifferStopsBeforeTraffic(t *testing.T) {
 	dir := t.TempDir()
-	o := engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true, Speed: 600, StateDir: dir}
+	o := engine.Options{Runbook: "restore", Yes: true, Speed: 600, StateDir: dir, Flags: map[string]string{"method": "console", "lost": "isolated"}}
 	run, w, err := Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +89,7 @@ func TestRestoredSettingsDifferStopsBeforeTraffic(t *testing.T) {
 // step fails and the application's config keeps its old value.
 func TestBuiltDBHostMismatchWritesNothing(t *testing.T) {
 	const wrong = "app5ec7032.zz9otherzone.eu-west-2.rds.amazonaws.com"
-	r := runHeadlessIn(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}, nil, func(w *World) {
+	r := runHeadlessIn(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}, nil, func(w *World) {
 		if err := w.App.SetConfig(context.Background(), "db-host", wrong, true); err != nil {
 			t.Fatal(err)
 		}

@@ -47,7 +47,7 @@ func restoreDecoyWhen(t *testing.T, step string) func(*World, engine.Event) {
 // and AWS confirms it was restored from the snapshot picked. The
 // application ends up pointed at the instance the stack's state holds.
 func TestPulumiRestoreIgnoresAnotherInstanceCreatedMeanwhile(t *testing.T) {
-	r := runHeadlessHook(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}, nil, nil,
+	r := runHeadlessHook(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}, nil, nil,
 		restoreDecoyWhen(t, "up"))
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())

@@ -8,6 +8,7 @@ import (
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
 	"github.com/datalayer-tool/datalayer/engine"
+	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
 // TestSnapshotPickerWording: with one snapshot whose creation time is
@@ -31,7 +32,7 @@ func TestSnapshotPickerWording(t *testing.T) {
 			world.Snapshots = []*rdssim.Snapshot{keep}
 		})
 	}
-	r := runHeadlessIn(t, engine.Options{Runbook: "restore", Method: "console", Lost: "whole", Yes: true}, nil, one)
+	r := runHeadlessIn(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "console", "lost": "whole"}}, nil, one)
 	var p *engine.Prompt
 	for _, e := range r.events {
 		if e.Type == engine.EventPrompt && e.Prompt != nil && e.StepID == "snapshot" {
@@ -73,7 +74,7 @@ func TestMaintenanceStepKind(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			run, w, err := Start(ctx, engine.Options{Runbook: "restore", Lost: "critical", MaintenanceCommand: tt.cmd, StateDir: t.TempDir(), Speed: 600})
+			run, w, err := Start(ctx, withSettings(t, engine.Options{Runbook: "restore", StateDir: t.TempDir(), Speed: 600, Flags: map[string]string{"lost": "critical"}}, runbooks.Settings{MaintenanceCommand: tt.cmd}))
 			if err != nil {
 				t.Fatal(err)
 			}

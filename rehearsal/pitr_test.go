@@ -45,7 +45,7 @@ func TestPitrRestoreBothMethods(t *testing.T) {
 		t.Run(tt.method, func(t *testing.T) {
 			// The default rehearsal speed: its day of retention is 24
 			// minutes of the wall clock, so 20 minutes ago is inside.
-			r := runHeadless(t, engine.Options{Runbook: "restore", Lost: "critical", Method: tt.method, To: "20m", Yes: true, Speed: DefaultSpeed}, nil)
+			r := runHeadless(t, engine.Options{Runbook: "restore", Yes: true, Speed: DefaultSpeed, Flags: map[string]string{"lost": "critical", "method": tt.method, "to": "20m"}}, nil)
 			if r.err != nil {
 				t.Fatalf("run failed: %v\n%s", r.err, r.text())
 			}
@@ -114,7 +114,7 @@ func TestPitrRestoreDeletedInstance(t *testing.T) {
 			"--no-delete-automated-backups")
 		awsCLI(t, w, "rds", "wait", "db-instance-deleted", "--db-instance-identifier", "app5ec7032")
 	}
-	r := runHeadlessIn(t, engine.Options{Runbook: "restore", Lost: "whole", Method: "console", To: "latest", Yes: true, Speed: DefaultSpeed}, nil, deleted)
+	r := runHeadlessIn(t, engine.Options{Runbook: "restore", Yes: true, Speed: DefaultSpeed, Flags: map[string]string{"lost": "whole", "method": "console", "to": "latest"}}, nil, deleted)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -162,8 +162,7 @@ func TestPitrWizard(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runHeadless(t, engine.Options{Runbook: "restore", Lost: "isolated", Method: "console", Yes: true, Speed: tt.speed,
-				Answers: map[string]string{"damage-time/when": tt.when}}, nil)
+			r := runHeadless(t, engine.Options{Runbook: "restore", Yes: true, Speed: tt.speed, Answers: map[string]string{"damage-time/when": tt.when}, Flags: map[string]string{"lost": "isolated", "method": "console"}}, nil)
 			if r.err != nil {
 				t.Fatalf("run failed: %v\n%s", r.err, r.text())
 			}

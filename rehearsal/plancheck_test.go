@@ -32,7 +32,7 @@ func editProgram(t *testing.T, w *World, old, new string) {
 // restore is the snapshot, nothing else. It used to pass the plan check,
 // which only counted the three replacement operations.
 func TestRestorePlanWithAnotherChangeStopsBeforeTheGate(t *testing.T) {
-	r := runHeadlessIn(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}, nil, func(w *World) {
+	r := runHeadlessIn(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}, nil, func(w *World) {
 		editProgram(t, w, `finalSnapshotIdentifier: "final-before-deletion"`, `finalSnapshotIdentifier: "final-before-restore-2"`)
 	})
 	msg, failed := r.failed("preview")

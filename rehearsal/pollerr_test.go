@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
 	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/runview"
 )
@@ -17,11 +18,18 @@ import (
 // payloads of its own, the journal's form lost the error and the TUI never
 // showed the failure.
 func TestPollFailuresReachTheView(t *testing.T) {
-	for _, sc := range []string{"network-loss", "throttling"} {
-		t.Run(sc, func(t *testing.T) {
-			r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: sc, Yes: true}, nil)
+	for _, code := range []string{rdssim.FaultDrop, "Throttling"} {
+		t.Run(code, func(t *testing.T) {
+			// While the restored instance is waited for, the next 25
+			// describes fail: more than one call's 10 tries.
+			hook := func(w *World, e engine.Event) {
+				if e.Type == engine.EventStepStarted && e.StepID == "wait-restored" {
+					w.Sim.InjectFault(rdssim.Fault{Name: "poll-outage", Code: code, Actions: []string{"DescribeDBInstances"}, Times: 25})
+				}
+			}
+			r := runHeadlessHook(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}}, nil, nil, hook)
 			if r.err != nil {
-				t.Fatalf("run failed under %s: %v\n%s", sc, r.err, r.text())
+				t.Fatalf("run failed under %s: %v\n%s", code, r.err, r.text())
 			}
 			journal, err := engine.ReadJournalFile(r.run.JournalPath())
 			if err != nil {
@@ -54,7 +62,7 @@ func TestPollFailuresReachTheView(t *testing.T) {
 					logged = logged || strings.Contains(l.Text, "poll failed (still watching): ")
 				}
 				if shown == "" {
-					t.Fatalf("%s: no failed look reached the view under %s", src.name, sc)
+					t.Fatalf("%s: no failed look reached the view under %s", src.name, code)
 				}
 				if !cleared {
 					t.Errorf("%s: a good look after the failure did not clear %q", src.name, shown)

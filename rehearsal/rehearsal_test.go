@@ -148,7 +148,7 @@ func runHeadlessEngine(t *testing.T, o engine.Options, script answerer, prepare 
 }
 
 func TestRestoreConsoleDefault(t *testing.T) {
-	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -175,7 +175,7 @@ func TestRestoreConsoleDefault(t *testing.T) {
 }
 
 func TestRestorePulumiDefault(t *testing.T) {
-	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -225,4 +225,15 @@ func TestRestorePulumiDefault(t *testing.T) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
+}
+
+// withSettings gives o the team's settings its runbook declares, as the
+// command line does from the configuration.
+func withSettings(t *testing.T, o engine.Options, s runbooks.Settings) engine.Options {
+	t.Helper()
+	o, err := runbooks.WithSettings(o, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }

@@ -14,7 +14,7 @@ import (
 // repairs the state and finishes.
 func TestResumeInterruptedUp(t *testing.T) {
 	dir := t.TempDir()
-	o := engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, Speed: 300, StateDir: dir, AppDeploy: "up"}
+	o := engine.Options{Runbook: "restore", Yes: true, Speed: 300, StateDir: dir, Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}
 	run, w, err := Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ func TestResumeAfterInterruption(t *testing.T) {
 	for _, stopAfter := range []string{"issued fresh-snapshot", "issued restore", "status wait-restored", "issued rename-old", "step-started rename-new"} {
 		t.Run(stopAfter, func(t *testing.T) {
 			dir := t.TempDir()
-			o := engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true, Speed: 300, StateDir: dir}
+			o := engine.Options{Runbook: "restore", Yes: true, Speed: 300, StateDir: dir, Flags: map[string]string{"method": "console", "lost": "isolated"}}
 			run, w, err := Start(context.Background(), o)
 			if err != nil {
 				t.Fatal(err)
@@ -99,8 +99,7 @@ func TestResumeAfterInterruption(t *testing.T) {
 // failed step runs again and the rest follows.
 func TestResumeAfterGuardFixed(t *testing.T) {
 	dir := t.TempDir()
-	o := engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true, Speed: 600, StateDir: dir, AppDeploy: "up",
-		Answers: map[string]string{"final-snapshot-guard/rename-final": engine.GateDeclined}}
+	o := engine.Options{Runbook: "restore", Scenario: "final-snapshot-exists", Yes: true, Speed: 600, StateDir: dir, Answers: map[string]string{"final-snapshot-guard/rename-final": engine.GateDeclined}, Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}
 	run, w, err := Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

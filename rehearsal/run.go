@@ -31,17 +31,10 @@ func StartOn(ctx context.Context, o engine.Options, e Engine) (*engine.Run, *Wor
 	if o.Scenario == "" {
 		o.Scenario = "default"
 	}
-	if o.StateDir == "" {
-		d, err := engine.StateDir()
-		if err != nil {
-			return nil, nil, err
-		}
-		o.StateDir = d
-	}
-	if o.RunID == "" {
-		o.RunID = engine.NewRunID(o.Runbook)
-	}
-	if _, err := runbooks.Get(o.Runbook); err != nil {
+	// The run's options as the run will use them (run id, state
+	// directory, the runbook's defaults), defaulted in the one place.
+	o, err := runbooks.Prepare(o)
+	if err != nil {
 		return nil, nil, err
 	}
 	w, err := New(ctx, Options{Scenario: o.Scenario, Speed: o.Speed, StateDir: o.StateDir, Name: o.RunID, Persist: true, Stack: o.Stack, Engine: e})
@@ -53,7 +46,7 @@ func StartOn(ctx context.Context, o engine.Options, e Engine) (*engine.Run, *Wor
 		w.Close()
 		return nil, nil, err
 	}
-	if o.AppDeploy != "up" {
+	if o.Flag("app-deploy") != "up" {
 		w.StartCI(w.ctx)
 	}
 	return run, w, nil

@@ -174,7 +174,7 @@ func damageLine(t *testing.T, path string, match func(engine.Event) bool) {
 // when it may have (an "issued" record), the resume stops, says so and
 // sends nothing.
 func TestResumeAfterJournalDamage(t *testing.T) {
-	o := engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}
+	o := engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}}
 	for _, tt := range []struct {
 		name     string
 		damage   func(engine.Event) bool
@@ -260,7 +260,7 @@ func (d *fillingDisk) Write(b []byte) (int, error) {
 // disk has room again, `resume` finishes with each write sent once.
 func TestJournalWriteFailureStopsBeforeTheWrite(t *testing.T) {
 	dir := t.TempDir()
-	o := engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}
+	o := engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}}
 	var disk *fillingDisk
 	first := startUntil(t, dir, o, func(d runbooks.Deps) runbooks.Deps {
 		d.JournalFile = func(path string) (engine.JournalFile, error) {
@@ -330,7 +330,7 @@ func TestOneRunPerStack(t *testing.T) {
 	}
 	defer w.Close()
 	opts := func(id string) engine.Options {
-		return engine.Options{Runbook: "restore", Stack: "staging", Rehearsal: true, Scenario: "default", StateDir: dir, RunID: id, Method: "console"}
+		return engine.Options{Runbook: "restore", Stack: "staging", Rehearsal: true, Scenario: "default", StateDir: dir, RunID: id, Flags: map[string]string{"method": "console"}}
 	}
 	host, _ := os.Hostname()
 
@@ -432,7 +432,7 @@ func TestOneRunPerStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := opts("run-e")
-	o.Method, o.Lost, o.Yes = "pulumi", "whole", true
+	o.Flags, o.Yes = map[string]string{"method": "pulumi", "lost": "whole"}, true
 	e, err := runbooks.NewRun(o, w.Deps())
 	if err != nil {
 		t.Fatal(err)
@@ -548,7 +548,7 @@ func TestFinalSnapshotFixFollowedToTheEnd(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			o := engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true, AppDeploy: "up"}
+			o := engine.Options{Runbook: "restore", Scenario: "final-snapshot-exists", Yes: true, Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}
 			var prepare func(*World)
 			if tt.byHand != "" {
 				prepare = func(w *World) { editName(t, w.Workspace.DataDir, "final-before-deletion", tt.byHand) }
@@ -634,7 +634,7 @@ func TestEngineVersionBelowAWS(t *testing.T) {
 		wantErr string
 	}{
 		{name: "deploy", o: engine.Options{Runbook: "deploy", Yes: true}},
-		{name: "pulumi restore", o: engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}},
+		{name: "pulumi restore", o: engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}},
 		{name: "deploy, bump declined", o: engine.Options{Runbook: "deploy", Yes: true, Answers: map[string]string{"engine-version/bump": "no"}},
 			decline: true, wantErr: `engineVersion 16.11 is below 16.13, which app5ec7032 runs, and was kept; nothing was changed. Fix: set engineVersion to "16.13" in the program in`},
 	} {
@@ -768,7 +768,7 @@ func TestPulumiRestoreCutOffIsFinishedByResume(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			o := engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up"}
+			o := engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}
 			var prepare func(*World)
 			if tt.fault != nil {
 				prepare = func(w *World) { w.Sim.InjectFault(*tt.fault) }

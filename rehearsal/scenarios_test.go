@@ -104,8 +104,7 @@ func TestWrongProfileStops(t *testing.T) {
 // Declining the guard's fix (a separate update giving the old instance a
 // free final snapshot name) stops the run before anything is sent.
 func TestFinalSnapshotExistsStops(t *testing.T) {
-	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Scenario: "final-snapshot-exists", Yes: true,
-		Answers: map[string]string{"final-snapshot-guard/rename-final": engine.GateDeclined}}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Scenario: "final-snapshot-exists", Yes: true, Answers: map[string]string{"final-snapshot-guard/rename-final": engine.GateDeclined}, Flags: map[string]string{"method": "pulumi", "lost": "whole"}}, nil)
 	msg, failed := r.failed("final-snapshot-guard")
 	if !failed || !strings.Contains(msg, "final-before-deletion") || !strings.Contains(msg, "nothing was changed") {
 		t.Fatalf("final snapshot guard did not stop the run: %q\n%s", msg, r.text())
@@ -117,7 +116,7 @@ func TestFinalSnapshotExistsStops(t *testing.T) {
 
 // Guard 6: the restored instance comes back with incompatible parameters.
 func TestRestoreIncompatibleParameters(t *testing.T) {
-	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "restore-incompatible-parameters", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Scenario: "restore-incompatible-parameters", Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}}, nil)
 	if r.err == nil {
 		t.Fatalf("the run succeeded\n%s", r.text())
 	}
@@ -132,7 +131,7 @@ func TestRestoreIncompatibleParameters(t *testing.T) {
 // Guard 8: AWS refuses the old name for a while; the run shows a countdown
 // and finishes.
 func TestRenameRefusedCountdown(t *testing.T) {
-	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "rename-refused", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Scenario: "rename-refused", Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -146,7 +145,7 @@ func TestRenameRefusedCountdown(t *testing.T) {
 
 // The restore wizard's "nothing to restore" branch.
 func TestRestoreNone(t *testing.T) {
-	r := runHeadless(t, engine.Options{Runbook: "restore", Lost: "none", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"lost": "none"}}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -179,7 +178,7 @@ func TestProductionStackNeedsProductionCredentials(t *testing.T) {
 func TestFaultsSurvived(t *testing.T) {
 	for _, sc := range []string{"throttling", "network-loss"} {
 		t.Run(sc, func(t *testing.T) {
-			r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: sc, Yes: true}, nil)
+			r := runHeadless(t, engine.Options{Runbook: "restore", Scenario: sc, Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}}, nil)
 			if r.err != nil {
 				t.Fatalf("run failed under %s: %v\n%s", sc, r.err, r.text())
 			}
@@ -197,7 +196,7 @@ func TestFaultsSurvived(t *testing.T) {
 // Credentials expiring mid-run stop the run with a clear message; nothing
 // is recorded as finished, so `datalayer resume` can continue it.
 func TestCredentialsExpire(t *testing.T) {
-	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Scenario: "credentials-expire", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Scenario: "credentials-expire", Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}}, nil)
 	if r.err == nil {
 		t.Fatalf("the run finished although the credentials expired\n%s", r.text())
 	}
@@ -250,13 +249,13 @@ func TestRestoreTreeBranches(t *testing.T) {
 		notRun    []string
 		wantError bool
 	}{
-		{name: "critical tables: pulumi with maintenance mode", opts: engine.Options{Lost: "critical", AppDeploy: "up", MaintenanceCommand: []string{"echo", "maintenance"}}, method: "pulumi", maint: "on",
+		{name: "critical tables: pulumi with maintenance mode", opts: engine.Options{Flags: map[string]string{"lost": "critical", "app-deploy": "up", "maintenance-command": `["echo","maintenance"]`}}, method: "pulumi", maint: "on",
 			finished: []string{"maintenance-on", "up", "redeploy-app", "old-gone", "maintenance-off"}, notRun: []string{"rename-old"}},
-		{name: "isolated tables: console, no maintenance", opts: engine.Options{Lost: "isolated"}, method: "console", maint: "off",
+		{name: "isolated tables: console, no maintenance", opts: engine.Options{Flags: map[string]string{"lost": "isolated"}}, method: "console", maint: "off",
 			finished: []string{"restore", "rename-new", "state"}, notRun: []string{"maintenance-on", "up"}},
-		{name: "instance gone: console restores under the old name", opts: engine.Options{Lost: "whole", Method: "console"}, gone: true, method: "console", maint: "on",
+		{name: "instance gone: console restores under the old name", opts: engine.Options{Flags: map[string]string{"lost": "whole", "method": "console"}}, gone: true, method: "console", maint: "on",
 			finished: []string{"restore", "wait-restored", "diff", "state", "repair-state"}, notRun: []string{"fresh-snapshot", "rename-old", "rename-new"}},
-		{name: "whole database, pulumi, CI redeploy seen in the application's history", opts: engine.Options{Lost: "whole"}, method: "pulumi", maint: "on",
+		{name: "whole database, pulumi, CI redeploy seen in the application's history", opts: engine.Options{Flags: map[string]string{"lost": "whole"}}, method: "pulumi", maint: "on",
 			finished: []string{"up", "prepare-app", "redeploy-app"}},
 	}
 	for _, tt := range tests {
@@ -301,7 +300,7 @@ func TestRestoreTreeBranches(t *testing.T) {
 					t.Errorf("step %s ran on this path", s)
 				}
 			}
-			if len(o.MaintenanceCommand) > 0 && (!strings.Contains(r.text(), "output maintenance-on   maintenance on") || !strings.Contains(r.text(), "output maintenance-off   maintenance off")) {
+			if o.Flag("maintenance-command") != "" && (!strings.Contains(r.text(), "output maintenance-on   maintenance on") || !strings.Contains(r.text(), "output maintenance-off   maintenance off")) {
 				t.Errorf("the configured maintenance command did not run both ways\n%s", r.text())
 			}
 			if tt.gone {
@@ -346,8 +345,7 @@ func TestFreshSnapshotDeclinedInWords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.why, func(t *testing.T) {
-			r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true,
-				Answers: map[string]string{"fresh-snapshot/take": "no", "fresh-snapshot/why": tt.why}}, nil)
+			r := runHeadless(t, engine.Options{Runbook: "restore", Yes: true, Answers: map[string]string{"fresh-snapshot/take": "no", "fresh-snapshot/why": tt.why}, Flags: map[string]string{"method": "console", "lost": "isolated"}}, nil)
 			n, _ := r.world.MutatingRequests()
 			if n["CreateDBSnapshot"] != 0 {
 				t.Fatalf("a snapshot was taken although declined: %v", n)

@@ -60,7 +60,7 @@ func runIn(t *testing.T, w *World, o engine.Options, script answerer) result {
 // deploy acts on the instance the application uses, not on -original. The
 // repair used to be a manual step that --yes ticked with nothing done.
 func TestConsoleRestoreRepairsTheState(t *testing.T) {
-	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}}, nil)
 	if r.err != nil {
 		t.Fatalf("restore failed: %v\n%s", r.err, r.text())
 	}
@@ -100,8 +100,7 @@ func TestConsoleRestoreRepairsTheState(t *testing.T) {
 // before it changes anything, naming both instances; choosing the repair
 // (behind its gate) fixes it and the run goes on.
 func TestStateTrackingAnotherInstanceThanTheApplicationStops(t *testing.T) {
-	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true,
-		Answers: map[string]string{"repair-state/repair": engine.GateDeclined}}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Yes: true, Answers: map[string]string{"repair-state/repair": engine.GateDeclined}, Flags: map[string]string{"method": "console", "lost": "isolated"}}, nil)
 	if r.err == nil || !strings.Contains(r.err.Error(), "backed out") {
 		t.Fatalf("the restore did not stop at the declined repair: %v\n%s", r.err, r.text())
 	}

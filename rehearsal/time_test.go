@@ -26,7 +26,7 @@ import (
 // the wall clock.
 func TestRehearsalTimeOnTheWire(t *testing.T) {
 	before := time.Now()
-	r := runHeadless(t, engine.Options{Runbook: "restore", Method: "pulumi", Lost: "whole", Yes: true, AppDeploy: "up", Speed: 600}, nil)
+	r := runHeadless(t, engine.Options{Runbook: "restore", Yes: true, Speed: 600, Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}, nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}

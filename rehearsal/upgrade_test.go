@@ -59,8 +59,8 @@ func TestUpgradeWholeJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("DATALAYER_TEST_DB_URL", pg.URL)
-	r := runHeadless(t, engine.Options{Runbook: "upgrade", Yes: true,
-		SpotChecks: engine.SpotCheckOptions{QueriesFile: queries, URLEnv: "DATALAYER_TEST_DB_URL", Threshold: 1.5}}, nil)
+	r := runHeadless(t, withSettings(t, engine.Options{Runbook: "upgrade", Yes: true},
+		runbooks.Settings{SpotChecks: runbooks.SpotCheckOptions{QueriesFile: queries, URLEnv: "DATALAYER_TEST_DB_URL", Threshold: 1.5}}), nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}
@@ -176,9 +176,9 @@ func TestUpgradePastedSpotChecks(t *testing.T) {
 	before := "Index Scan using flows_slug on flows  (cost=0.29..8.30 rows=1 width=4) (actual time=0.02..0.02 rows=1 loops=1)\nPlanning Time: 0.100 ms\nExecution Time: 2.000 ms\n"
 	after := "Seq Scan on flows  (cost=0.00..99.00 rows=1 width=4) (actual time=0.02..3.9 rows=1 loops=1)\nPlanning Time: 0.150 ms\nExecution Time: 4.000 ms\n"
 	t.Setenv("DATALAYER_TEST_NO_DB_URL", "")
-	r := runHeadless(t, engine.Options{Runbook: "upgrade", Yes: true,
-		SpotChecks: engine.SpotCheckOptions{QueriesFile: queries, URLEnv: "DATALAYER_TEST_NO_DB_URL", Threshold: 1.5},
-		Answers:    map[string]string{"explain-before/paste": before, "explain-after/paste": after}}, nil)
+	r := runHeadless(t, withSettings(t, engine.Options{Runbook: "upgrade", Yes: true,
+		Answers: map[string]string{"explain-before/paste": before, "explain-after/paste": after}},
+		runbooks.Settings{SpotChecks: runbooks.SpotCheckOptions{QueriesFile: queries, URLEnv: "DATALAYER_TEST_NO_DB_URL", Threshold: 1.5}}), nil)
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
 	}

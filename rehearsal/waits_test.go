@@ -23,7 +23,7 @@ func onStepStart(step string, change func(*rdssim.World)) func(*World, engine.Ev
 // limit (generous: an hour of simulated time) saying what AWS shows and how
 // to go on, instead of watching for ever.
 func TestWaitForRestoredInstanceStopsAtItsLimit(t *testing.T) {
-	r := runHeadlessHook(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil, nil,
+	r := runHeadlessHook(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}}, nil, nil,
 		onStepStart("wait-restored", func(world *rdssim.World) {
 			in := world.Instance("app5ec7032-restored")
 			if in == nil {
@@ -52,7 +52,7 @@ func TestWaitForRestoredInstanceStopsAtItsLimit(t *testing.T) {
 // A restore AWS accepted but whose instance never shows up: "not found" is
 // acceptable for a few minutes after a create, then the wait says so.
 func TestWaitForRestoredInstanceThatNeverAppears(t *testing.T) {
-	r := runHeadlessHook(t, engine.Options{Runbook: "restore", Method: "console", Lost: "isolated", Yes: true}, nil, nil,
+	r := runHeadlessHook(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}}, nil, nil,
 		onStepStart("wait-restored", func(world *rdssim.World) {
 			kept := world.Instances[:0]
 			for _, in := range world.Instances {

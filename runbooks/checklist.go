@@ -2,21 +2,22 @@ package runbooks
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/datalayer-tool/datalayer/engine"
 )
 
-// ChecklistOptions choose the path a checklist prints; empty values print
-// every branch.
+// ChecklistOptions choose the path a checklist prints; nothing given
+// prints every branch.
 type ChecklistOptions struct {
-	Stack  string // fills {stack}; default "<stack>"
-	Method string // restore: pulumi | console | none
-	Lost   string // restore: whole | critical | isolated | none
-	// Exists says whether the instance still exists (restore): yes | no.
-	Exists string
-	// To is --to (restore): a point in time; the checklist then shows the
-	// point-in-time branch.
-	To string
+	Stack string // fills {stack}; default "<stack>"
+	// Flags are the runbook's options, as a run takes them (--lost,
+	// --method, --to...): validated the same way.
+	Flags map[string]string
+	// Vars are decisions known beforehand that no flag pre-answers, e.g.
+	// exists=yes (the restore: whether the instance still exists).
+	Vars map[string]string
 }
 
 // checklistFill fills the placeholders a checklist shows unfilled.
@@ -36,11 +37,13 @@ func Checklist(runbook string, o ChecklistOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := validateFlags(engine.Options{Runbook: runbook, Method: o.Method, Lost: o.Lost, To: o.To}); err != nil {
+	if err := book.CheckFlags(o.Flags); err != nil {
 		return "", err
 	}
-	if o.Exists != "" && o.Exists != "yes" && o.Exists != "no" {
-		return "", fmt.Errorf("exists %q: say yes or no", o.Exists)
+	for k, v := range o.Vars {
+		if err := checkDecided(book, k, v); err != nil {
+			return "", err
+		}
 	}
 	path := engine.ChecklistPath{Stack: o.Stack, Vars: map[string]string{}, Fill: map[string]string{
 		"stack": orDefault(o.Stack, "<stack>"), "app-stack": orDefault(o.Stack, "<stack>"),
@@ -48,9 +51,33 @@ func Checklist(runbook string, o ChecklistOptions) (string, error) {
 	for k, v := range checklistFill {
 		path.Fill[k] = v
 	}
-	path.Fill["restore-time"] = orDefault(o.To, "<restore time>")
+	pre := map[string]string{}
+	for k, v := range o.Vars {
+		pre[k] = v
+	}
+	for k, v := range o.Flags {
+		pre[k] = v
+	}
+	path.Fill["restore-time"] = orDefault(pre["to"], "<restore time>")
 	if book.Path != nil {
-		path.Vars, path.Note = book.Path(map[string]string{"lost": o.Lost, "method": o.Method, "exists": o.Exists, "to": o.To})
+		path.Vars, path.Note = book.Path(pre)
+	} else {
+		path.Vars = pre
 	}
 	return engine.RenderChecklist(book, path), nil
+}
+
+// checkDecided checks a decision known beforehand against the runbook's
+// declaration of it.
+func checkDecided(book *engine.Runbook, name, v string) error {
+	for _, d := range book.Decisions {
+		if d.Var != name {
+			continue
+		}
+		if len(d.Values) > 0 && !slices.Contains(d.Values, v) {
+			return fmt.Errorf("%s %q: say %s", name, v, strings.Join(d.Values, " or "))
+		}
+		return nil
+	}
+	return fmt.Errorf("%s is not a decision of the %s runbook", name, book.Name)
 }

@@ -22,10 +22,10 @@ func TestChecklistGolden(t *testing.T) {
 		{"deploy", "deploy", ChecklistOptions{Stack: "staging"}},
 		{"upgrade-production", "upgrade", ChecklistOptions{Stack: "production"}},
 		{"restore-all-branches", "restore", ChecklistOptions{}},
-		{"restore-pulumi-whole", "restore", ChecklistOptions{Stack: "production", Lost: "whole", Method: "pulumi", Exists: "yes"}},
-		{"restore-console-isolated", "restore", ChecklistOptions{Stack: "staging", Lost: "isolated", Exists: "yes"}},
-		{"restore-none", "restore", ChecklistOptions{Stack: "production", Lost: "none"}},
-		{"restore-pulumi-point-in-time", "restore", ChecklistOptions{Stack: "staging", Lost: "critical", Exists: "yes", To: "2026-12-02T14:01:00Z"}},
+		{"restore-pulumi-whole", "restore", ChecklistOptions{Stack: "production", Flags: map[string]string{"lost": "whole", "method": "pulumi"}, Vars: map[string]string{"exists": "yes"}}},
+		{"restore-console-isolated", "restore", ChecklistOptions{Stack: "staging", Flags: map[string]string{"lost": "isolated"}, Vars: map[string]string{"exists": "yes"}}},
+		{"restore-none", "restore", ChecklistOptions{Stack: "production", Flags: map[string]string{"lost": "none"}}},
+		{"restore-pulumi-point-in-time", "restore", ChecklistOptions{Stack: "staging", Flags: map[string]string{"lost": "critical", "to": "2026-12-02T14:01:00Z"}, Vars: map[string]string{"exists": "yes"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,14 +58,14 @@ func TestChecklistPaths(t *testing.T) {
 		opts        ChecklistOptions
 		has, hasNot []string
 	}{
-		{ChecklistOptions{Method: "console", Exists: "yes"}, []string{"Rename the old instance", "Compare the restored instance with the export", "which instance Pulumi's state follows"}, []string{"Add snapshotIdentifier", "Redeploy the application layer"}},
-		{ChecklistOptions{Method: "pulumi"}, []string{"Add snapshotIdentifier", "final snapshot", "Prepare the application's db-host", "[skip pizza]"}, []string{"Rename the old instance"}},
-		{ChecklistOptions{Lost: "none"}, []string{"Repair without a restore"}, []string{"Pick the snapshot", "Turn maintenance mode on"}},
-		{ChecklistOptions{Lost: "critical"}, []string{"Turn maintenance mode on", "Add snapshotIdentifier"}, []string{"Rename the old instance"}},
-		{ChecklistOptions{Method: "pulumi", To: "20m"}, []string{"When did the damage happen?", "Restore to a point in time or from a snapshot?", "restoreToPointInTime", "Path: method=pulumi restore-from=time"},
+		{ChecklistOptions{Flags: map[string]string{"method": "console"}, Vars: map[string]string{"exists": "yes"}}, []string{"Rename the old instance", "Compare the restored instance with the export", "which instance Pulumi's state follows"}, []string{"Add snapshotIdentifier", "Redeploy the application layer"}},
+		{ChecklistOptions{Flags: map[string]string{"method": "pulumi"}}, []string{"Add snapshotIdentifier", "final snapshot", "Prepare the application's db-host", "[skip pizza]"}, []string{"Rename the old instance"}},
+		{ChecklistOptions{Flags: map[string]string{"lost": "none"}}, []string{"Repair without a restore"}, []string{"Pick the snapshot", "Turn maintenance mode on"}},
+		{ChecklistOptions{Flags: map[string]string{"lost": "critical"}}, []string{"Turn maintenance mode on", "Add snapshotIdentifier"}, []string{"Rename the old instance"}},
+		{ChecklistOptions{Flags: map[string]string{"method": "pulumi", "to": "20m"}}, []string{"When did the damage happen?", "Restore to a point in time or from a snapshot?", "restoreToPointInTime", "Path: method=pulumi restore-from=time"},
 			[]string{"Pick the snapshot", "*only when restore-from"}},
-		{ChecklistOptions{Method: "console"}, []string{"When did the damage happen?", "Pick the snapshot", "*only when restore-from is snapshot*", "restore-db-instance-to-point-in-time"}, nil},
-		{ChecklistOptions{Method: "console", Exists: "no"}, []string{"Restore with exactly the exported settings"}, []string{"Rename the old instance", "Take a fresh snapshot"}},
+		{ChecklistOptions{Flags: map[string]string{"method": "console"}}, []string{"When did the damage happen?", "Pick the snapshot", "*only when restore-from is snapshot*", "restore-db-instance-to-point-in-time"}, nil},
+		{ChecklistOptions{Flags: map[string]string{"method": "console"}, Vars: map[string]string{"exists": "no"}}, []string{"Restore with exactly the exported settings"}, []string{"Rename the old instance", "Take a fresh snapshot"}},
 	}
 	for _, tt := range tests {
 		got, err := Checklist("restore", tt.opts)
@@ -92,9 +92,9 @@ func TestChecklistBadInput(t *testing.T) {
 		want    string
 	}{
 		{"rollback", ChecklistOptions{}, "unknown runbook"},
-		{"restore", ChecklistOptions{Method: "aws"}, "--method"},
-		{"restore", ChecklistOptions{Lost: "some"}, "--lost"},
-		{"restore", ChecklistOptions{Exists: "maybe"}, "exists"},
+		{"restore", ChecklistOptions{Flags: map[string]string{"method": "aws"}}, "--method"},
+		{"restore", ChecklistOptions{Flags: map[string]string{"lost": "some"}}, "--lost"},
+		{"restore", ChecklistOptions{Vars: map[string]string{"exists": "maybe"}}, "exists"},
 	} {
 		if _, err := Checklist(tt.runbook, tt.opts); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Checklist(%q, %+v) = %v, want an error about %s", tt.runbook, tt.opts, err, tt.want)

@@ -38,12 +38,13 @@ func restoreRunbook() *engine.Runbook {
 		Secret:  secretVars,
 		Path:    restorePath,
 		Results: func(_ engine.RunInfo, vars map[string]string) string { return restoreReport(vars) },
+		Flags:   restoreFlags,
 		Decisions: []engine.Decision{
-			{Var: "lost", Flag: "--lost", Values: []string{"whole", "critical", "isolated", "none"}},
+			{Var: "lost", Values: lostValues},
 			{Var: "exists", Values: []string{"yes", "no"}},
-			{Var: "method", Flag: "--method", Values: []string{"pulumi", "console", "none"}},
+			{Var: "method", Values: methodValues},
 			{Var: "maintenance", Values: []string{"on", "off"}},
-			{Var: "restore-from", Flag: "--to", Values: []string{fromTime, fromSnapshot}},
+			{Var: "restore-from", Values: []string{fromTime, fromSnapshot}},
 		},
 		Steps: []*engine.Step{
 			identityStep(),
@@ -108,7 +109,7 @@ func lostStep() *engine.Step {
 			"tables (feedback, analytics) or logs can be restored beside the current database and repaired " +
 			"table by table; sometimes no restore is needed at all.",
 		Do: func(x *engine.Exec) error {
-			v, err := x.Choose("lost", "What was lost?", "", x.Options().Lost, []engine.Option{
+			v, err := x.Choose("lost", "What was lost?", "", x.Flag("lost"), []engine.Option{
 				{Value: "whole", Label: "The whole database (deleted, or all data gone)"},
 				{Value: "critical", Label: "Feature-critical tables (flows, teams, users, lowcal_sessions)"},
 				{Value: "isolated", Label: "Isolated tables (feedback, analytics) or audit/application logs"},
@@ -191,7 +192,7 @@ func methodStep() *engine.Step {
 			} {
 				opts = append(opts, engine.Option{Value: m.v, Label: m.label, Recommended: m.v == rec, Reason: reasons[m.v]})
 			}
-			v, err := x.Choose("method", "Restore how?", "", x.Options().Method, opts)
+			v, err := x.Choose("method", "Restore how?", "", x.Flag("method"), opts)
 			if err != nil {
 				return err
 			}
@@ -244,11 +245,11 @@ func maintenanceStep(id, state string) *engine.Step {
 	}
 	return &engine.Step{
 		ID: id, Title: title, Kind: engine.KindManual, Phase: phase, If: maintenance,
-		Automated: func(o engine.Options) bool { return len(o.MaintenanceCommand) > 0 },
+		Automated: func(o engine.Options) bool { return o.Flag("maintenance-command") != "" },
 		Explanation: "A manual step unless the team configured a command that flips maintenance mode " +
 			"(for example their CDN's maintenance switch); then that command is run with \"" + state + "\".",
 		Do: func(x *engine.Exec) error {
-			if cmd := x.Options().MaintenanceCommand; len(cmd) > 0 {
+			if cmd := maintenanceCommand(x.Options()); len(cmd) > 0 {
 				argv := append(append([]string(nil), cmd...), state)
 				if err := x.Issue("maintenance:"+state, map[string]any{"command": argv}); err != nil {
 					return err
@@ -305,7 +306,7 @@ func pickSnapshotStep() *engine.Step {
 			if len(opts) > 1 {
 				body = fmt.Sprintf("%d snapshots, newest first.", len(opts))
 			}
-			v, err := x.Choose("snapshot", "Restore from which snapshot?", body, x.Options().Snapshot, opts)
+			v, err := x.Choose("snapshot", "Restore from which snapshot?", body, x.Flag("snapshot"), opts)
 			if err != nil {
 				return err
 			}
@@ -757,7 +758,7 @@ func prepareAppStep() *engine.Step {
 				return fmt.Errorf("stage db-host in the application stack: %w", err)
 			}
 			x.Say("staged db-host (secret) in the application stack's config")
-			if x.Options().AppDeploy == "ci" {
+			if x.Flag("app-deploy") == "ci" {
 				x.Say("next, by hand: commit Pulumi.%s.yaml with the new secret db-host and raise a PR (do not merge before the new instance is available)", x.Options().AppStack)
 			}
 			return nil
@@ -829,7 +830,7 @@ func redeployAppStep() *engine.Step {
 			"second engineer to approve, directly with `pulumi up` on the application stack.",
 		Do: func(x *engine.Exec) error {
 			app := deps(x).App
-			if x.Options().AppDeploy == "up" && app != nil {
+			if x.Flag("app-deploy") == "up" && app != nil {
 				expect := x.Options().AppStack
 				if err := x.Gate("confirm", "Deploy the application stack "+expect+"?",
 					"`pulumi up` on the application stack **"+expect+"** points the application at **"+x.Get("new-instance")+"**.", expect); err != nil {

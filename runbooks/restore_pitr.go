@@ -179,7 +179,7 @@ func damageTimeStep() *engine.Step {
 			}
 			x.Say("%s: %s", x.Get("instance"), window)
 			x.Set("window-seen-at", now.Format(time.RFC3339))
-			if to := x.Options().To; to != "" {
+			if to := x.Flag("to"); to != "" {
 				at, latest, err := ParseRestorePoint(to, now)
 				if err != nil {
 					return err
@@ -381,12 +381,12 @@ func restorePointStep() *engine.Step {
 				}
 			}
 			preset := ""
-			if x.Options().To != "" {
+			if x.Flag("to") != "" {
 				if !pt.possible {
-					return fmt.Errorf("--to %s: %s. Give a time inside the window, or leave out --to to restore from a snapshot", x.Options().To, pt.why)
+					return fmt.Errorf("--to %s: %s. Give a time inside the window, or leave out --to to restore from a snapshot", x.Flag("to"), pt.why)
 				}
 				preset = fromTime
-			} else if x.Options().Snapshot != "" {
+			} else if x.Flag("snapshot") != "" {
 				preset = fromSnapshot
 			}
 			v, err := x.Choose("from", "Restore to which point?", "Each option says what it loses: what was written after its point.", preset, opts)

@@ -154,10 +154,19 @@ func NewRun(opts engine.Options, d Deps) (*engine.Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validateFlags(opts); err != nil {
-		return nil, err
-	}
 	return engine.NewRun(book, opts, d.engineDeps())
+}
+
+// Prepare returns the options of a new run as the run will use them:
+// engine.Options.Defaulted with the runbook opts names (the one place
+// options are defaulted and its flags validated), so a caller can build
+// the run's world first (a rehearsal names it after the run's id).
+func Prepare(opts engine.Options) (engine.Options, error) {
+	book, err := Get(opts.Runbook)
+	if err != nil {
+		return opts, err
+	}
+	return opts.Defaulted(book, time.Now())
 }
 
 // Resume reopens a run of one of these runbooks from its journal (see
@@ -177,43 +186,6 @@ func Report(events []engine.Event) string {
 		}
 	}
 	return engine.Report(events, book)
-}
-
-func validateFlags(o engine.Options) error {
-	check := func(name, v string, allowed ...string) error {
-		if v == "" {
-			return nil
-		}
-		for _, a := range allowed {
-			if v == a {
-				return nil
-			}
-		}
-		return fmt.Errorf("--%s %q is not one of %s", name, v, strings.Join(allowed, ", "))
-	}
-	return errors.Join(
-		check("method", o.Method, "pulumi", "console", "none"),
-		check("lost", o.Lost, "whole", "critical", "isolated", "none"),
-		check("app-deploy", o.AppDeploy, "ci", "up"),
-		checkTo(o),
-	)
-}
-
-// checkTo checks --to before anything runs (the time itself is resolved
-// against the run's clock when the wizard reaches it).
-func checkTo(o engine.Options) error {
-	if o.To == "" {
-		return nil
-	}
-	if o.Runbook != "" && o.Runbook != "restore" {
-		return fmt.Errorf("--to is for restore, not %s", o.Runbook)
-	}
-	if o.Snapshot != "" {
-		return fmt.Errorf("--to and --snapshot both name the restore point: give one of them")
-	}
-	// The format only: a time in the future is told at the wizard.
-	_, _, err := ParseRestorePoint(o.To, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
-	return err
 }
 
 // relearnSecrets returns the application's secret db-host, for a resumed

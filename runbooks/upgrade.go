@@ -23,8 +23,9 @@ func upgradeRunbook() *engine.Runbook {
 		Secret:  secretVars,
 		Results: upgradeReport,
 		Tables:  upgradeTables,
+		Flags:   upgradeFlags,
 		Decisions: []engine.Decision{
-			{Var: "target", Flag: "--target"},
+			{Var: "target"},
 			{Var: "maintenance-action", Values: []string{"apply-first", "schedule", "ignore"}},
 		},
 		Steps: []*engine.Step{
@@ -164,7 +165,7 @@ func chooseTargetStep() *engine.Step {
 				}
 				opts = append(opts, o)
 			}
-			v, err := x.Choose("target", "Upgrade to which version?", "Valid major targets from "+x.Get("current-version")+".", x.Options().Target, opts)
+			v, err := x.Choose("target", "Upgrade to which version?", "Valid major targets from "+x.Get("current-version")+".", x.Flag("target"), opts)
 			if err != nil {
 				return err
 			}

@@ -25,7 +25,7 @@ const (
 // databaseURL returns the database URL from the configured environment
 // variable, and the variable's name.
 func databaseURL(x *engine.Exec) (url, env string) {
-	env = orDefault(x.Options().SpotChecks.URLEnv, "DATALAYER_DATABASE_URL")
+	env = orDefault(x.Flag("spot-checks-url-env"), "DATALAYER_DATABASE_URL")
 	get := deps(x).Getenv
 	if get == nil {
 		get = os.Getenv
@@ -72,7 +72,7 @@ func spotCheckStep(after bool) *engine.Step {
 			"upgrade: the statistics are not carried over). The database URL comes from the environment " +
 			"variable the config names (default `DATALAYER_DATABASE_URL`); without it, paste the outputs instead.",
 		Do: func(x *engine.Exec) error {
-			o := x.Options().SpotChecks
+			o := spotChecks(x.Options())
 			var qs []pgclient.Query
 			if o.QueriesFile != "" {
 				var err error

@@ -78,9 +78,7 @@ func TestRealEngineRehearsal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
-			run, world, err := rehearsal.Start(ctx, engine.Options{
-				Runbook: "restore", Method: tt.method, Lost: tt.lost, Speed: 600, StateDir: t.TempDir(),
-			})
+			run, world, err := rehearsal.Start(ctx, engine.Options{Runbook: "restore", Speed: 600, StateDir: t.TempDir(), Flags: map[string]string{"method": tt.method, "lost": tt.lost}})
 			if err != nil {
 				t.Fatal(err)
 			}

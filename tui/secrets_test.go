@@ -28,9 +28,7 @@ func TestSecretsNeverOnScreen(t *testing.T) {
 	secrets := []string{"c9akciq32x1z", "rehearsal-secret-key", "AKIAREHEARSAL0000000"}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	run, world, err := rehearsal.Start(ctx, engine.Options{
-		Runbook: "restore", Method: "pulumi", Lost: "whole", AppDeploy: "up", Yes: true, Speed: 600, StateDir: t.TempDir(),
-	})
+	run, world, err := rehearsal.Start(ctx, engine.Options{Runbook: "restore", Yes: true, Speed: 600, StateDir: t.TempDir(), Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}})
 	if err != nil {
 		t.Fatal(err)
 	}

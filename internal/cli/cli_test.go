@@ -85,10 +85,10 @@ func TestExitCodes(t *testing.T) {
 		{"rehearse bad speed", []string{"rehearse", "restore", "--speed", "-1"}, nil, ExitUsage, "--speed -1"},
 		{"rehearse bad method", []string{"rehearse", "restore", "--method", "magic"}, nil, ExitUsage, `--method "magic"`},
 		{"rehearse bad engine", []string{"rehearse", "deploy", "--engine", "terraform"}, nil, ExitUsage, `--engine "terraform": use one of sim, pulumi`},
-		{"method outside restore", []string{"rehearse", "deploy", "--method", "pulumi"}, nil, ExitUsage, "belong to the restore runbook"},
+		{"method outside restore", []string{"rehearse", "deploy", "--method", "pulumi"}, nil, ExitUsage, "belongs to the restore runbook"},
 		{"rehearse bad --to", []string{"rehearse", "restore", "--to", "yesterday"}, nil, ExitUsage, `--to "yesterday" is neither a UTC time`},
 		{"--to not in UTC", []string{"rehearse", "restore", "--to", "2026-12-02T15:01:00+01:00"}, nil, ExitUsage, "is not in UTC: write it with Z (2026-12-02T14:01:00Z)"},
-		{"--to outside restore", []string{"rehearse", "upgrade", "--to", "20m"}, nil, ExitUsage, "belong to the restore runbook"},
+		{"--to outside restore", []string{"rehearse", "upgrade", "--to", "20m"}, nil, ExitUsage, "belongs to the restore runbook"},
 		{"checklist bad --to", []string{"checklist", "restore", "--to", "soon"}, nil, ExitUsage, `--to "soon"`},
 		{"deploy needs a stack", []string{"deploy"}, nil, ExitUsage, `required flag(s) "stack" not set`},
 		{"yes refused on production", []string{"restore", "--stack", "production", "--yes"}, nil, ExitUsage, "never accepted on the production stack"},
@@ -469,5 +469,39 @@ func TestInterruptedRehearsal(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "datalayer resume ") {
 		t.Fatalf("no resume hint: %q", errOut.String())
+	}
+}
+
+// The command line offers each runbook's options from its declaration and
+// checks them with the engine's own check, so the two cannot disagree: the
+// wizard's "none" method is accepted here as it is by a run, and a
+// decision no flag names is pre-answered with --answer.
+func TestRunbookOptionsFromDeclarations(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string // in stdout (ExitOK) or stderr
+	}{
+		{"--method none, as the wizard offers it", []string{"rehearse", "restore", "--plain", "--yes", "--lost", "none", "--method", "none"}, ExitOK, "Repair without a restore"},
+		{"--answer pre-answers a decision no flag names", []string{"rehearse", "restore", "--plain", "--yes", "--lost", "isolated", "--method", "console", "--answer", "maintenance=on", "--speed", "600"}, ExitOK, "Turn maintenance mode on? → on (pre-answered)"},
+		{"--answer needs ID=VALUE", []string{"rehearse", "restore", "--plain", "--yes", "--answer", "maintenance"}, ExitUsage, "give ID=VALUE"},
+		{"--target belongs to upgrade", []string{"checklist", "restore", "--target", "17.7"}, ExitUsage, "--target belongs to the upgrade runbook, not restore"},
+		{"checklist --method none", []string{"checklist", "restore", "--method", "none"}, ExitOK, "Path: method=none"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := execute(t, t.Context(), map[string]string{"DATALAYER_STATE_DIR": t.TempDir()}, tt.args...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tt.code, r.out, r.errOut)
+			}
+			got := r.out
+			if tt.code != ExitOK {
+				got = r.errOut
+			}
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("output lacks %q:\n%s\n%s", tt.want, r.out, r.errOut)
+			}
+		})
 	}
 }

@@ -20,29 +20,29 @@ import (
 	"github.com/datalayer-tool/datalayer/tui"
 )
 
-// engineOptions turns a request and the configuration into the engine's options.
-func engineOptions(req runRequest, l config.Loaded) engine.Options {
-	return engine.Options{
-		Runbook:            req.Runbook,
-		Stack:              req.Stack,
-		Production:         isProduction(l.Config, req.Stack),
-		Rehearsal:          req.Rehearsal,
-		Scenario:           req.Scenario,
-		Speed:              req.Speed,
-		Yes:                req.Yes,
-		Method:             req.Method,
-		Lost:               req.Lost,
-		To:                 req.To,
+// engineOptions turns a request and the configuration into the engine's
+// options: the runbook's own options from the command line, and the team's
+// settings the runbook declares.
+func engineOptions(req runRequest, l config.Loaded) (engine.Options, error) {
+	answers, err := req.answers()
+	if err != nil {
+		return engine.Options{}, err
+	}
+	o := engine.Options{
+		Runbook: req.Runbook, Stack: req.Stack, Production: isProduction(l.Config, req.Stack),
+		Rehearsal: req.Rehearsal, Scenario: req.Scenario, Speed: req.Speed, Yes: req.Yes,
+		StateDir: l.StateDir, Flags: req.Flags(), Answers: answers,
+	}
+	return runbooks.WithSettings(o, runbooks.Settings{
 		AppDeploy:          l.Application.Deploy,
 		MaintenanceCommand: l.MaintenanceMode.Argv(),
-		StateDir:           l.StateDir,
-		SpotChecks: engine.SpotCheckOptions{
+		SpotChecks: runbooks.SpotCheckOptions{
 			QueriesFile: l.Upgrade.SpotChecks.QueriesFile,
 			URLEnv:      l.Upgrade.SpotChecks.DatabaseURLEnv,
 			Threshold:   l.Upgrade.SpotChecks.SlowdownThreshold,
 			Timeout:     l.Upgrade.SpotChecks.StatementTimeout.Duration(),
 		},
-	}
+	})
 }
 
 func isProduction(c config.Config, stack string) bool {

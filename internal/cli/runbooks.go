@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -15,44 +16,90 @@ import (
 	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
-var (
-	runbookNames = runbooks.Names()
-	methodNames  = []string{"pulumi", "console"}
-	lostNames    = []string{"whole", "critical", "isolated", "none"}
-)
+var runbookNames = runbooks.Names()
 
 // runRequest is one runbook run as the command line asks for it.
 type runRequest struct {
 	Runbook   string
 	Stack     string
 	Rehearsal bool
-	Method    string
-	Lost      string
-	To        string // restore: the point in time (--to)
-	Scenario  string
-	Speed     float64
-	Engine    string // rehearse: sim (default) or pulumi
-	Yes       bool
-	Plain     bool
+	// flags are the runbooks' own options (--lost, --method, --to,
+	// --target...), registered from their declarations; Flags returns the
+	// ones given.
+	flags map[string]*string
+	// Answers pre-answer prompts: --answer ID=VALUE.
+	Answers  []string
+	Scenario string
+	Speed    float64
+	Engine   string // rehearse: sim (default) or pulumi
+	Yes      bool
+	Plain    bool
 }
 
-func (r runRequest) check() error {
-	if err := oneOf("method", r.Method, methodNames...); err != nil {
-		return err
-	}
-	if err := oneOf("lost", r.Lost, lostNames...); err != nil {
-		return err
-	}
-	if r.Runbook != "restore" && (r.Method != "" || r.Lost != "" || r.To != "") {
-		return usagef("--method, --lost and --to belong to the restore runbook, not %s", r.Runbook)
-	}
-	if r.To != "" {
-		// The format only: the wizard resolves it against the run's clock.
-		if _, _, err := runbooks.ParseRestorePoint(r.To, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
-			return &UsageError{Err: err}
+// Flags returns the runbook options given on the command line.
+func (r runRequest) Flags() map[string]string {
+	m := map[string]string{}
+	for name, v := range r.flags {
+		if v != nil && *v != "" {
+			m[name] = *v
 		}
 	}
-	return nil
+	return m
+}
+
+// answers returns the --answer pre-answers by prompt id.
+func (r runRequest) answers() (map[string]string, error) {
+	m := map[string]string{}
+	for _, a := range r.Answers {
+		id, v, ok := strings.Cut(a, "=")
+		if !ok || id == "" || v == "" {
+			return nil, usagef("--answer %q: give ID=VALUE, e.g. --answer maintenance=on (the prompt ids are in `datalayer checklist`)", a)
+		}
+		m[id] = v
+	}
+	return m, nil
+}
+
+// check validates the runbook's options given against its declaration,
+// with the engine's own check: the command line and a run cannot disagree.
+func (r runRequest) check() error {
+	book, err := runbooks.Get(r.Runbook)
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	given := r.Flags()
+	for _, f := range runbooks.CommandLineFlags() {
+		if given[f.Name] != "" && book.Flag(f.Name) == nil {
+			return usagef("--%s belongs to the %s runbook, not %s", f.Name, strings.Join(f.Runbooks, " and "), r.Runbook)
+		}
+	}
+	if err := book.CheckFlags(given); err != nil {
+		return &UsageError{Err: err}
+	}
+	_, err = r.answers()
+	return err
+}
+
+// addRunbookFlags offers on cmd the command-line options the runbooks
+// declare (only runbook's when it is not ""), and --answer for a run.
+func addRunbookFlags(cmd *cobra.Command, req *runRequest, runbook string, run bool) {
+	req.flags = map[string]*string{}
+	for _, f := range runbooks.CommandLineFlags() {
+		if runbook != "" && !slices.Contains(f.Runbooks, runbook) {
+			continue
+		}
+		usage := f.Usage
+		if runbook == "" {
+			usage += " [" + strings.Join(f.Runbooks, ", ") + "]"
+		}
+		req.flags[f.Name] = cmd.Flags().String(f.Name, "", usage)
+		if len(f.Values) > 0 {
+			_ = cmd.RegisterFlagCompletionFunc(f.Name, fixedCompletion(f.Values...))
+		}
+	}
+	if run {
+		cmd.Flags().StringArrayVar(&req.Answers, "answer", nil, "pre-answer a question by its prompt id, e.g. --answer maintenance/maintenance=on (repeatable)")
+	}
 }
 
 func runbookArg(_ *cobra.Command, args []string) error {
@@ -131,15 +178,12 @@ with its YAML language host).
 		}),
 	}
 	f := cmd.Flags()
-	f.StringVar(&req.Method, "method", "", "restore method: pulumi or console (default: the wizard asks)")
-	f.StringVar(&req.Lost, "lost", "", "what was lost: whole, critical, isolated or none (default: the wizard asks)")
-	f.StringVar(&req.To, "to", "", "restore to a point in time: a UTC time (2026-12-02T14:01:00Z), latest, or how long ago (20m, 1h30m); default: the wizard asks")
+	addRunbookFlags(cmd, &req, "", true)
 	f.StringVar(&req.Scenario, "scenario", "default", "simulator fault scenario")
 	f.Float64Var(&req.Speed, "speed", rehearsal.DefaultSpeed, "AWS operations take 1/N of their real duration; timestamps stay on the wall clock")
 	f.StringVar(&req.Engine, "engine", rehearsal.EngineSim, "Pulumi engine: sim (built in) or pulumi (a real pulumi CLI with datalayer's simulated AWS provider)")
 	f.BoolVar(&req.Plain, "plain", false, "line output instead of the full-screen UI (automatic when stdout is not a terminal)")
 	f.BoolVar(&req.Yes, "yes", false, "answer gates and decisions with the recommended choice")
-	a.completeRunFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("scenario", fixedCompletion(scenarioNames()...))
 	_ = cmd.RegisterFlagCompletionFunc("engine", fixedCompletion(rehearsal.Engines()...))
 	return cmd
@@ -194,20 +238,10 @@ Without --stack, on a terminal, a start screen asks which stack.`,
 	f := cmd.Flags()
 	f.StringVar(&req.Stack, "stack", "", "the stack to act on, e.g. staging or production (default: the start screen asks)")
 	_ = cmd.RegisterFlagCompletionFunc("stack", a.completeStacks)
-	if name == "restore" {
-		f.StringVar(&req.Method, "method", "", "restore method: pulumi or console (default: the wizard asks)")
-		f.StringVar(&req.Lost, "lost", "", "what was lost: whole, critical, isolated or none (default: the wizard asks)")
-		f.StringVar(&req.To, "to", "", "restore to a point in time: a UTC time (2026-12-02T14:01:00Z), latest, or how long ago (20m, 1h30m); default: the wizard asks")
-		a.completeRunFlags(cmd)
-	}
+	addRunbookFlags(cmd, &req, name, true)
 	f.BoolVar(&req.Plain, "plain", false, "line output instead of the full-screen UI (automatic when stdout is not a terminal)")
 	f.BoolVar(&req.Yes, "yes", false, "answer gates by themselves; refused on production")
 	return cmd
-}
-
-func (a *app) completeRunFlags(cmd *cobra.Command) {
-	_ = cmd.RegisterFlagCompletionFunc("method", fixedCompletion(methodNames...))
-	_ = cmd.RegisterFlagCompletionFunc("lost", fixedCompletion(lostNames...))
 }
 
 func (a *app) resumeCmd() *cobra.Command {
@@ -290,7 +324,7 @@ for review before an incident, or for a change request.`,
 			if err := req.check(); err != nil {
 				return err
 			}
-			md, err := runbooks.Checklist(req.Runbook, runbooks.ChecklistOptions{Stack: req.Stack, Method: req.Method, Lost: req.Lost, To: req.To})
+			md, err := runbooks.Checklist(req.Runbook, runbooks.ChecklistOptions{Stack: req.Stack, Flags: req.Flags()})
 			if err != nil {
 				return &UsageError{Err: fmt.Errorf("checklist: %w", err)}
 			}
@@ -299,10 +333,7 @@ for review before an incident, or for a change request.`,
 		}),
 	}
 	cmd.Flags().StringVar(&req.Stack, "stack", "", "the stack name to write into the commands (default <stack>)")
-	cmd.Flags().StringVar(&req.Method, "method", "", "restore method: pulumi or console")
-	cmd.Flags().StringVar(&req.Lost, "lost", "", "what was lost: whole, critical, isolated or none")
-	cmd.Flags().StringVar(&req.To, "to", "", "restore: show the point-in-time branch (a UTC time, latest, or how long ago)")
-	a.completeRunFlags(cmd)
+	addRunbookFlags(cmd, &req, "", false)
 	return cmd
 }
 
@@ -315,7 +346,10 @@ func (a *app) launch(ctx context.Context, req runRequest) error {
 	if err != nil {
 		return err
 	}
-	opts := engineOptions(req, l)
+	opts, err := engineOptions(req, l)
+	if err != nil {
+		return err
+	}
 	if req.Rehearsal {
 		run, world, err := rehearsal.StartOn(ctx, opts, rehearsal.Engine{Name: req.Engine, Pulumi: l.Pulumi.Binary})
 		if errors.Is(err, rehearsal.ErrNoPulumi) {

@@ -71,7 +71,7 @@ func TestStartScreenDecision(t *testing.T) {
 		{"restore cancelled", true, cancelled, []string{"restore"}, ExitInterrupted, "interrupted", true, "restore", true},
 		// The choice goes through the same checks as flags would.
 		{"chosen production refuses --yes", true, choose("restore", "production"), []string{"restore", "--yes"}, ExitUsage, "never accepted on the production stack production", true, "restore", true},
-		{"chosen runbook meets --method", true, choose("deploy", ""), []string{"rehearse", "--method", "pulumi"}, ExitUsage, "belong to the restore runbook, not deploy", true, "", false},
+		{"chosen runbook meets --method", true, choose("deploy", ""), []string{"rehearse", "--method", "pulumi"}, ExitUsage, "belongs to the restore runbook, not deploy", true, "", false},
 		{"a given runbook is not asked", true, nil, []string{"rehearse", "deploy", "--method", "pulumi"}, ExitUsage, "not deploy", false, "", false},
 	}
 	for _, tt := range tests {
