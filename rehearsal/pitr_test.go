@@ -195,7 +195,7 @@ func TestPitrWizard(t *testing.T) {
 // program and the stack's state.
 func TestPitrRestoreRealPulumi(t *testing.T) {
 	tools := pulumitest.Tools(t)
-	o := engine.Options{Runbook: "restore", Lost: "critical", Method: "pulumi", To: "20m", Yes: true, Speed: DefaultSpeed}
+	o := engine.Options{Runbook: "restore", Yes: true, Speed: DefaultSpeed, Flags: map[string]string{"lost": "critical", "method": "pulumi", "to": "20m"}}
 	r := runHeadlessOn(t, o, nil, nil, Engine{Name: EnginePulumi, Pulumi: tools.Pulumi})
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.text())
@@ -245,7 +245,7 @@ func TestPitrResumeAfterInterruption(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.stopAfter, func(t *testing.T) {
 			dir := t.TempDir()
-			o := engine.Options{Runbook: "restore", Method: tt.method, Lost: "critical", To: "latest", Yes: true, Speed: 300, StateDir: dir}
+			o := engine.Options{Runbook: "restore", Yes: true, Speed: 300, StateDir: dir, Flags: map[string]string{"method": tt.method, "lost": "critical", "to": "latest"}}
 			run, w, err := Start(context.Background(), o)
 			if err != nil {
 				t.Fatal(err)
