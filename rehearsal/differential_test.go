@@ -51,6 +51,8 @@ var differentialCases = []differentialCase{
 	// update 0 on the real CLI).
 	{name: "default restore pulumi ci", opts: engine.Options{Runbook: "restore", Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "ci"}}},
 	{name: "default restore console", opts: engine.Options{Runbook: "restore", Flags: map[string]string{"method": "console", "lost": "isolated"}}},
+	// Issue 15: restoreToPointInTime through each engine's provider.
+	{name: "default restore pulumi to a point in time", opts: engine.Options{Runbook: "restore", Flags: map[string]string{"method": "pulumi", "lost": "critical", "app-deploy": "up", "to": "20m"}}},
 	{name: "throttling restore pulumi", opts: engine.Options{Runbook: "restore", Scenario: "throttling", Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}},
 	{name: "network-loss restore pulumi", opts: engine.Options{Runbook: "restore", Scenario: "network-loss", Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}},
 	{name: "rename-refused restore console", opts: engine.Options{Runbook: "restore", Scenario: "rename-refused", Flags: map[string]string{"method": "console", "lost": "isolated"}}},
