@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
@@ -59,15 +60,19 @@ type (
 // StartModel is the start screen: a huh form for the runbook and the stack.
 // It quits when the form is submitted or cancelled; Result tells which.
 type StartModel struct {
-	form      *huh.Form
-	runbook   string
-	stack     string
-	askStack  bool
-	done      bool
-	cancelled bool
-	filtering bool // "/" opened a select's filter: Esc closes it, not the screen
-	header    string
-	c         *common
+	form    *huh.Form
+	runbook string
+	stack   string
+	// shownStack is m.stack as of the last Update, for the description
+	// function huh runs on another goroutine.
+	shownMu    sync.Mutex
+	shownStack string
+	askStack   bool
+	done       bool
+	cancelled  bool
+	filtering  bool // "/" opened a select's filter: Esc closes it, not the screen
+	header     string
+	c          *common
 }
 
 // NewStartModel builds the start screen for opts.
@@ -113,13 +118,16 @@ func NewStartModel(opts StartOptions) *StartModel {
 		groups = append(groups, huh.NewGroup(huh.NewSelect[string]().
 			Title("Which stack?").
 			DescriptionFunc(func() string {
-				if prod[m.stack] {
+				// huh calls this in a command's goroutine while the form's
+				// Update writes m.stack: read the copy Update publishes.
+				if prod[m.cursorStack()] {
 					return warn()
 				}
 				return "not production"
 			}, &m.stack).
 			Options(o...).Value(&m.stack)))
 	}
+	m.publishStack()
 	m.setHeader(opts.Runbook)
 	if len(groups) == 0 {
 		m.done = true
@@ -130,6 +138,18 @@ func NewStartModel(opts StartOptions) *StartModel {
 	f.CancelCmd = func() tea.Msg { return startCancelledMsg{} }
 	m.form = f
 	return m
+}
+
+func (m *StartModel) publishStack() {
+	m.shownMu.Lock()
+	m.shownStack = m.stack
+	m.shownMu.Unlock()
+}
+
+func (m *StartModel) cursorStack() string {
+	m.shownMu.Lock()
+	defer m.shownMu.Unlock()
+	return m.shownStack
 }
 
 func (m *StartModel) setHeader(runbook string) {
@@ -183,6 +203,7 @@ func (m *StartModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if f, ok := fm.(*huh.Form); ok {
 		m.form = f
 	}
+	m.publishStack()
 	if m.form.State == huh.StateCompleted && !m.done {
 		m.done = true
 		return m, tea.Quit
