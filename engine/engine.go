@@ -41,6 +41,9 @@ type Deps struct {
 	// Preflight runs before the first step; an error stops the run before
 	// anything is changed (another process holds the stack).
 	Preflight func(ctx context.Context, r *Run) error
+	// Runbooks names every runbook: in a rehearsal's advice, a command
+	// that would start one on real AWS becomes its rehearsal.
+	Runbooks []string
 	// Advise may add the problem and the next action to a failed step's
 	// error (refused credentials); nil leaves errors as they are.
 	Advise func(err error, o Options) error
@@ -1079,8 +1082,15 @@ func (r *Run) followable(err error) error {
 	return &adviceError{err: err, text: text}
 }
 
-// realRunCommand is a command that starts a runbook on real AWS.
-var realRunCommand = regexp.MustCompile("`datalayer (deploy|upgrade|restore)\\b[^`]*`")
+// realRunCommand matches a command that starts one of the runbooks named
+// on real AWS.
+func realRunCommand(runbooks []string) *regexp.Regexp {
+	names := make([]string, len(runbooks))
+	for i, n := range runbooks {
+		names[i] = regexp.QuoteMeta(n)
+	}
+	return regexp.MustCompile("`datalayer (" + strings.Join(names, "|") + ")\\b[^`]*`")
+}
 
 // followableText is advice text made followable where it is printed: a
 // bare "`datalayer resume`" names this run, and in a rehearsal a command
@@ -1091,8 +1101,8 @@ func (r *Run) followableText(text string) string {
 	if r.opts.RunID != "" {
 		text = strings.ReplaceAll(text, bare, "`datalayer resume "+r.opts.RunID+"`")
 	}
-	if r.opts.Rehearsal {
-		text = realRunCommand.ReplaceAllString(text, "`datalayer rehearse $1`")
+	if r.opts.Rehearsal && len(r.deps.Runbooks) > 0 {
+		text = realRunCommand(r.deps.Runbooks).ReplaceAllString(text, "`datalayer rehearse $1`")
 	}
 	return text
 }

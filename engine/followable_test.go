@@ -31,7 +31,7 @@ func TestFollowableAdvice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &Run{opts: Options{RunID: id, Rehearsal: tt.rehearsal}}
+			r := &Run{opts: Options{RunID: id, Rehearsal: tt.rehearsal}, deps: Deps{Runbooks: []string{"deploy", "upgrade", "restore"}}}
 			if got := r.followableText(tt.in); got != tt.want {
 				t.Errorf("followableText(%q)\n= %q\nwant %q", tt.in, got, tt.want)
 			}

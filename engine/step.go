@@ -84,7 +84,15 @@ type Runbook struct {
 	Name    string // deploy, upgrade, restore
 	Title   string
 	Summary string
-	Steps   []*Step
+	// Short is one line for the command's --help; Line one line for the
+	// start screen's list; Examples are command lines for --help.
+	Short    string
+	Line     string
+	Examples []string
+	// Urgent marks the runbook reached for in an incident: the start
+	// screen has it selected.
+	Urgent bool
+	Steps  []*Step
 	// Secret declares the variables whose values never reach the journal
 	// or a screen (db-host values are secret config). A run hides them
 	// and nothing else (a step may also set a secret with Exec.SetSecret).

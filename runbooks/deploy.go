@@ -12,6 +12,9 @@ func deployRunbook() *engine.Runbook {
 	changes := []engine.Cond{{Var: "changes", Values: []string{"yes"}}}
 	return &engine.Runbook{
 		Name: "deploy", Title: "Deploy the data layer",
+		Short:    "Deploy the data layer: identity, refresh, preview, gate, up, verify",
+		Line:     "roll out the data program: refresh, preview, typed gate, up, verify",
+		Examples: []string{"datalayer deploy --stack staging", "datalayer deploy --stack production --plain"},
 		Summary: "The data layer is never deployed by CI. An engineer checks who they are acting as, refreshes " +
 			"to see drift, previews, confirms, runs `up`, and checks the instance afterwards.",
 		Secret: secretVars,

@@ -31,6 +31,10 @@ func restoreRunbook() *engine.Runbook {
 	oldExists := engine.Cond{Var: "exists", Values: []string{"yes"}}
 	return &engine.Runbook{
 		Name: "restore", Title: "Restore the database from a snapshot or to a point in time",
+		Short:    "Restore the database from a snapshot or to a point in time (--to), by Pulumi replacement or beside it (console method)",
+		Line:     "bring the database back from a snapshot (wizard first)",
+		Examples: []string{"datalayer restore --stack staging", "datalayer restore --stack production --method pulumi --lost critical"},
+		Urgent:   true,
 		Summary: "A wizard first: what was lost, whether the instance still exists, which method, when the damage " +
 			"happened. Then the point to restore (a time just before the damage, or a snapshot), a fresh snapshot " +
 			"of what is there now, and either a Pulumi-managed replacement or a restore beside the old instance " +

@@ -139,7 +139,7 @@ func (d Deps) engineDeps() engine.Deps {
 	dd := d
 	e := engine.Deps{
 		Clock: d.Clock, Command: d.Command, Getenv: d.Getenv, JournalFile: d.JournalFile,
-		Clients: &dd, Preflight: dd.checkPulumiLock, Relearn: dd.relearnSecrets, Advise: credentialsAdvice,
+		Clients: &dd, Runbooks: Names(), Preflight: dd.checkPulumiLock, Relearn: dd.relearnSecrets, Advise: credentialsAdvice,
 	}
 	if d.Data != nil {
 		e.ProgramDir = d.Data.ProgramDir()

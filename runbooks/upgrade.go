@@ -15,6 +15,9 @@ import (
 func upgradeRunbook() *engine.Runbook {
 	return &engine.Runbook{
 		Name: "upgrade", Title: "Postgres major-version upgrade",
+		Short:    "Upgrade Postgres to a new major version, watching RDS events for silent failures",
+		Line:     "move Postgres to a new major version, watching RDS events",
+		Examples: []string{"datalayer upgrade --stack staging"},
 		Summary: "Upgrade the engine to a new major version: targets come from the version AWS really runs, " +
 			"the parameter group is carried to the target family (RDS refuses the upgrade otherwise), " +
 			"pending maintenance is dealt with first, the rest of the stack is checked for compatibility, " +

@@ -26,6 +26,8 @@ type StartStack struct {
 type StartOptions struct {
 	// Runbook is the runbook already chosen on the command line, if any.
 	Runbook string
+	// Runbooks are the runbooks offered when none is chosen, in order.
+	Runbooks []StartRunbook
 	// Stacks are the configured stacks to choose from.
 	Stacks  []StartStack
 	Input   io.Reader // default os.Stdin
@@ -45,11 +47,12 @@ type StartChoice struct {
 // Esc or Ctrl-C. It matches tea.ErrInterrupted, so callers exit with 130.
 var ErrStartCancelled = fmt.Errorf("start screen: nothing chosen, nothing started: %w", tea.ErrInterrupted)
 
-// startRunbooks are the runbooks offered, each with one line on what it does.
-var startRunbooks = []struct{ name, line string }{
-	{"deploy", "roll out the data program: refresh, preview, typed gate, up, verify"},
-	{"upgrade", "move Postgres to a new major version, watching RDS events"},
-	{"restore", "bring the database back from a snapshot (wizard first)"},
+// StartRunbook is a runbook the start screen offers.
+type StartRunbook struct {
+	Name string
+	Line string // one line on what it does
+	// Urgent marks the one reached for in an incident: it is selected.
+	Urgent bool
 }
 
 type (
@@ -85,10 +88,12 @@ func NewStartModel(opts StartOptions) *StartModel {
 	m := &StartModel{runbook: opts.Runbook, askStack: len(opts.Stacks) > 0, c: c}
 	var groups []*huh.Group
 	if m.runbook == "" {
-		m.runbook = "restore"
-		o := make([]huh.Option[string], 0, len(startRunbooks))
-		for _, rb := range startRunbooks {
-			o = append(o, huh.NewOption(fmt.Sprintf("%-8s %s", rb.name, rb.line), rb.name))
+		o := make([]huh.Option[string], 0, len(opts.Runbooks))
+		for _, rb := range opts.Runbooks {
+			o = append(o, huh.NewOption(fmt.Sprintf("%-8s %s", rb.Name, rb.Line), rb.Name))
+			if rb.Urgent || m.runbook == "" {
+				m.runbook = rb.Name
+			}
 		}
 		groups = append(groups, huh.NewGroup(huh.NewSelect[string]().
 			Title("Which runbook?").Options(o...).Value(&m.runbook)))

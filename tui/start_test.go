@@ -12,6 +12,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
 var startStacks = []StartStack{{Name: "production", Production: true}, {Name: "staging"}, {Name: "dev"}}
@@ -71,14 +73,14 @@ func TestStartUpdate(t *testing.T) {
 	}{
 		// restore is the first choice offered; staging the first stack that
 		// is not production.
-		{"defaults", StartOptions{Stacks: startStacks}, []string{"enter", "enter"}, StartChoice{"restore", "staging"}, nil},
-		{"upgrade on dev", StartOptions{Stacks: startStacks}, []string{"up", "enter", "down", "enter"}, StartChoice{"upgrade", "dev"}, nil},
-		{"production reachable", StartOptions{Stacks: startStacks}, []string{"enter", "up", "enter"}, StartChoice{"restore", "production"}, nil},
-		{"runbook only (rehearse)", StartOptions{}, []string{"up", "up", "enter"}, StartChoice{Runbook: "deploy"}, nil},
-		{"stack only (runbook from the command)", StartOptions{Runbook: "deploy", Stacks: startStacks}, []string{"enter"}, StartChoice{"deploy", "staging"}, nil},
-		{"esc closes a filter first", StartOptions{Stacks: startStacks}, []string{"enter", "/", "d", "e", "v", "esc", "enter"}, StartChoice{"restore", "dev"}, nil},
-		{"esc cancels", StartOptions{Stacks: startStacks}, []string{"enter", "esc"}, StartChoice{}, ErrStartCancelled},
-		{"ctrl+c cancels", StartOptions{Stacks: startStacks}, []string{"ctrl+c"}, StartChoice{}, ErrStartCancelled},
+		{"defaults", StartOptions{Runbooks: offered, Stacks: startStacks}, []string{"enter", "enter"}, StartChoice{"restore", "staging"}, nil},
+		{"upgrade on dev", StartOptions{Runbooks: offered, Stacks: startStacks}, []string{"up", "enter", "down", "enter"}, StartChoice{"upgrade", "dev"}, nil},
+		{"production reachable", StartOptions{Runbooks: offered, Stacks: startStacks}, []string{"enter", "up", "enter"}, StartChoice{"restore", "production"}, nil},
+		{"runbook only (rehearse)", StartOptions{Runbooks: offered}, []string{"up", "up", "enter"}, StartChoice{Runbook: "deploy"}, nil},
+		{"stack only (runbook from the command)", StartOptions{Runbooks: offered, Runbook: "deploy", Stacks: startStacks}, []string{"enter"}, StartChoice{"deploy", "staging"}, nil},
+		{"esc closes a filter first", StartOptions{Runbooks: offered, Stacks: startStacks}, []string{"enter", "/", "d", "e", "v", "esc", "enter"}, StartChoice{"restore", "dev"}, nil},
+		{"esc cancels", StartOptions{Runbooks: offered, Stacks: startStacks}, []string{"enter", "esc"}, StartChoice{}, ErrStartCancelled},
+		{"ctrl+c cancels", StartOptions{Runbooks: offered, Stacks: startStacks}, []string{"ctrl+c"}, StartChoice{}, ErrStartCancelled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,7 +111,7 @@ func TestStartUpdate(t *testing.T) {
 }
 
 func TestStartMarksProduction(t *testing.T) {
-	m := NewStartModel(StartOptions{Runbook: "restore", Stacks: startStacks, NoColor: true})
+	m := NewStartModel(StartOptions{Runbooks: offered, Runbook: "restore", Stacks: startStacks, NoColor: true})
 	for _, msg := range startMsgs(m.Init()) {
 		feedStart(t, m, msg, 0)
 	}
@@ -128,7 +130,7 @@ func TestStartMarksProduction(t *testing.T) {
 // TestStartProgram runs the start screen as the real program it is: restore
 // and staging chosen with the keyboard, then Esc in a second program.
 func TestStartProgram(t *testing.T) {
-	r := &startRecorder{StartModel: NewStartModel(StartOptions{Stacks: startStacks, NoColor: true})}
+	r := &startRecorder{StartModel: NewStartModel(StartOptions{Runbooks: offered, Stacks: startStacks, NoColor: true})}
 	tm := teatest.NewTestModel(t, r, teatest.WithInitialTermSize(80, 24))
 	waitFor(t, r, "Which runbook?", "restore")
 	tm.Send(press("enter"))
@@ -140,7 +142,7 @@ func TestStartProgram(t *testing.T) {
 		t.Fatalf("Result() = %+v, %v; want restore on staging", got, err)
 	}
 
-	r = &startRecorder{StartModel: NewStartModel(StartOptions{Stacks: startStacks, NoColor: true})}
+	r = &startRecorder{StartModel: NewStartModel(StartOptions{Runbooks: offered, Stacks: startStacks, NoColor: true})}
 	tm = teatest.NewTestModel(t, r, teatest.WithInitialTermSize(80, 24))
 	waitFor(t, r, "Which runbook?")
 	tm.Send(press("esc"))
@@ -156,8 +158,18 @@ func TestPickStartCancelledContext(t *testing.T) {
 	cancel()
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	_, err := PickStart(ctx, StartOptions{Stacks: startStacks, Input: pr, Output: &bytes.Buffer{}, NoColor: true})
+	_, err := PickStart(ctx, StartOptions{Runbooks: offered, Stacks: startStacks, Input: pr, Output: &bytes.Buffer{}, NoColor: true})
 	if !errors.Is(err, tea.ErrInterrupted) {
 		t.Fatalf("PickStart with a cancelled context: %v", err)
 	}
 }
+
+// offered are the runbooks the command line offers, from their registry.
+var offered = func() []StartRunbook {
+	var out []StartRunbook
+	for _, name := range runbooks.Names() {
+		b, _ := runbooks.Get(name)
+		out = append(out, StartRunbook{Name: b.Name, Line: b.Line, Urgent: b.Urgent})
+	}
+	return out
+}()

@@ -213,7 +213,11 @@ RDS simulator and a simulated Pulumi engine.`,
 		&cobra.Group{ID: "review", Title: "Review and inspect:"},
 		&cobra.Group{ID: "tools", Title: "Tools:"},
 	)
-	for _, c := range []*cobra.Command{a.rehearseCmd(), a.runbookCmd("deploy"), a.runbookCmd("upgrade"), a.runbookCmd("restore"), a.resumeCmd()} {
+	cmds := []*cobra.Command{a.rehearseCmd()}
+	for _, name := range runbookNames {
+		cmds = append(cmds, a.runbookCmd(name))
+	}
+	for _, c := range append(cmds, a.resumeCmd()) {
 		c.GroupID = "runbooks"
 		root.AddCommand(c)
 	}

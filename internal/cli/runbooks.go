@@ -18,6 +18,15 @@ import (
 
 var runbookNames = runbooks.Names()
 
+// runbookList names the runbooks for people: "deploy, upgrade or restore".
+func runbookList(last string) string {
+	n := runbookNames
+	if len(n) == 1 {
+		return n[0]
+	}
+	return strings.Join(n[:len(n)-1], ", ") + " " + last + " " + n[len(n)-1]
+}
+
 // runRequest is one runbook run as the command line asks for it.
 type runRequest struct {
 	Runbook   string
@@ -104,7 +113,7 @@ func addRunbookFlags(cmd *cobra.Command, req *runRequest, runbook string, run bo
 
 func runbookArg(_ *cobra.Command, args []string) error {
 	if len(args) != 1 {
-		return usagef("name one runbook: %s", "deploy, upgrade or restore")
+		return usagef("name one runbook: %s", runbookList("or"))
 	}
 	return checkRunbook(args)
 }
@@ -119,10 +128,10 @@ func optionalRunbookArg(_ *cobra.Command, args []string) error {
 
 func checkRunbook(args []string) error {
 	if len(args) != 1 {
-		return usagef("name one runbook: %s", "deploy, upgrade or restore")
+		return usagef("name one runbook: %s", runbookList("or"))
 	}
 	if err := oneOf("runbook", args[0], runbookNames...); err != nil {
-		return usagef("unknown runbook %q: use deploy, upgrade or restore", args[0])
+		return usagef("unknown runbook %q: use %s", args[0], runbookList("or"))
 	}
 	return nil
 }
@@ -130,7 +139,7 @@ func checkRunbook(args []string) error {
 func (a *app) rehearseCmd() *cobra.Command {
 	req := runRequest{Rehearsal: true}
 	cmd := &cobra.Command{
-		Use:   "rehearse [deploy|upgrade|restore]",
+		Use:   "rehearse [" + strings.Join(runbookNames, "|") + "]",
 		Short: "Rehearse a runbook against the built-in simulator (no AWS, no Pulumi needed)",
 		Long: `Run a whole runbook against the built-in RDS simulator and the simulated Pulumi
 engine, with realistic AWS timings shrunk by --speed. No credentials, no
@@ -191,16 +200,9 @@ with its YAML language host).
 
 func (a *app) runbookCmd(name string) *cobra.Command {
 	req := runRequest{Runbook: name}
-	short := map[string]string{
-		"deploy":  "Deploy the data layer: identity, refresh, preview, gate, up, verify",
-		"upgrade": "Upgrade Postgres to a new major version, watching RDS events for silent failures",
-		"restore": "Restore the database from a snapshot or to a point in time (--to), by Pulumi replacement or beside it (console method)",
-	}[name]
-	example := map[string]string{
-		"deploy":  "  datalayer deploy --stack staging\n  datalayer deploy --stack production --plain",
-		"upgrade": "  datalayer upgrade --stack staging",
-		"restore": "  datalayer restore --stack staging\n  datalayer restore --stack production --method pulumi --lost critical",
-	}[name]
+	book, _ := runbooks.Get(name) // name comes from runbooks.Names
+	short := book.Short
+	example := "  " + strings.Join(book.Examples, "\n  ")
 	cmd := &cobra.Command{
 		Use:   name + " --stack NAME",
 		Short: short,
@@ -308,7 +310,7 @@ func (a *app) reportCmd() *cobra.Command {
 func (a *app) checklistCmd() *cobra.Command {
 	req := runRequest{}
 	cmd := &cobra.Command{
-		Use:   "checklist {deploy|upgrade|restore}",
+		Use:   "checklist {" + strings.Join(runbookNames, "|") + "}",
 		Short: "Print a runbook as a markdown checklist (nothing is executed)",
 		Long: `Print the whole path of a runbook as a markdown checklist, with what each step
 does, why, and the commands an engineer would type by hand. No AWS, no Pulumi:

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/datalayer-tool/datalayer/internal/config"
+	"github.com/datalayer-tool/datalayer/runbooks"
 	"github.com/datalayer-tool/datalayer/tui"
 )
 
@@ -35,7 +36,7 @@ func (a *app) fillFromStartScreen(ctx context.Context, req *runRequest, missingR
 	}
 	if req.Plain || a.plainOutput() {
 		if missingRunbook {
-			return usagef("name one runbook: deploy, upgrade or restore (or run without --plain in a terminal to choose on the start screen)")
+			return usagef("name one runbook: %s (or run without --plain in a terminal to choose on the start screen)", runbookList("or"))
 		}
 		names := make([]string, len(stacks))
 		for i, s := range stacks {
@@ -44,6 +45,13 @@ func (a *app) fillFromStartScreen(ctx context.Context, req *runRequest, missingR
 		return usagef(`required flag(s) "stack" not set: add --stack NAME (one of %s), or run without --plain in a terminal to choose on the start screen`, strings.Join(names, ", "))
 	}
 	opts := tui.StartOptions{Input: a.io.In, Output: a.io.Out}
+	for _, name := range runbooks.Names() {
+		b, err := runbooks.Get(name)
+		if err != nil {
+			return err
+		}
+		opts.Runbooks = append(opts.Runbooks, tui.StartRunbook{Name: b.Name, Line: b.Line, Urgent: b.Urgent})
+	}
 	if !missingRunbook {
 		opts.Runbook = req.Runbook
 	}
