@@ -28,6 +28,11 @@ type LockFile struct {
 	// says (0 and "" otherwise), so a caller can tell a dead holder.
 	PID  int
 	Host string
+	// Running says the holder is still at work on this machine: for the
+	// pulumi CLI, its process still runs (a lock whose process is gone is
+	// stale); for the simulated engine, which runs inside the process
+	// that uses it, the operation that took the lock is still in flight.
+	Running bool
 }
 
 // FileBackendLocks lists the lock files of a stack in a file:// backend
@@ -60,6 +65,7 @@ func FileBackendLocks(backendURL, project, stack string) ([]LockFile, error) {
 		}
 		lf := LockFile{Path: path}
 		lf.Holder, lf.PID, lf.Host = lockHolder(path)
+		lf.Running = cliRunningHere(lf.PID, lf.Host)
 		out = append(out, lf)
 		return nil
 	})
@@ -87,15 +93,18 @@ func lockHolder(path string) (holder string, pid int, host string) {
 	return fmt.Sprintf("%s@%s pid %d since %s", l.Username, l.Hostname, l.Pid, l.Timestamp), l.Pid, l.Hostname
 }
 
-// runningHere returns the pid of a lock holder still running on this
+// cliRunningHere reports whether the pulumi CLI that wrote a lock (pid
+// on host) still runs on this machine.
+func cliRunningHere(pid int, host string) bool {
+	here, err := os.Hostname()
+	return err == nil && host == here && ProcessRunning(pid, "pulumi")
+}
+
+// runningHere returns the pid of a lock holder still at work on this
 // machine, or 0.
 func runningHere(locks []LockFile) int {
-	host, err := os.Hostname()
-	if err != nil {
-		return 0
-	}
 	for _, l := range locks {
-		if l.Host == host && ProcessRunning(l.PID, "pulumi") {
+		if l.Running {
 			return l.PID
 		}
 	}

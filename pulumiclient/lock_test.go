@@ -1,6 +1,7 @@
 package pulumiclient
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,36 +46,81 @@ func TestLockFromState(t *testing.T) {
 	}
 }
 
-// TestLockHeldByARunningUpdate: a lock whose holder still runs on this
-// machine is an update in progress (e.g. the CLI a killed datalayer left
-// finishing): the fix is to wait, never `pulumi cancel`. A holder that is
-// gone is a stale lock, and cancel is the fix.
+// TestLockHeldByARunningUpdate: a lock whose holder is still at work on
+// this machine is an update in progress (e.g. the CLI a killed datalayer
+// left finishing): the fix is to wait, never `pulumi cancel`. A holder that
+// is gone is a stale lock, and cancel is the fix.
 func TestLockHeldByARunningUpdate(t *testing.T) {
 	host, err := os.Hostname()
 	if err != nil {
 		t.Fatal(err)
 	}
-	// This test binary (pulumiclient.test) stands for a running pulumi.
-	running := LockFile{Path: "/b/x.json", Holder: "me@" + host + " pid", PID: os.Getpid(), Host: host}
+	running := LockFile{Path: "/b/x.json", Holder: "me@" + host + " pid 4242", PID: 4242, Host: host, Running: true}
 	ls := LockFromState("staging", []LockFile{running}, []apitype.OperationV2{{Type: apitype.OperationTypeCreating, Resource: apitype.ResourceV3{URN: urnApp}}})
-	if !ls.Locked || ls.RunningPID != os.Getpid() || strings.Contains(ls.Fix, "pulumi cancel --stack") || !strings.Contains(ls.Fix, "let it finish") ||
+	if !ls.Locked || ls.RunningPID != 4242 || strings.Contains(ls.Fix, "pulumi cancel --stack") || !strings.Contains(ls.Fix, "let it finish") ||
 		len(ls.PendingOperations) != 1 {
 		t.Errorf("running holder: %+v", ls)
+	}
+	stale := running
+	stale.Running = false
+	ls = LockFromState("staging", []LockFile{stale}, nil)
+	if ls.RunningPID != 0 || !strings.Contains(ls.Fix, "pulumi cancel --stack staging") {
+		t.Errorf("stale holder: %+v", ls)
+	}
+}
+
+// TestFileBackendLockHolders: the CLI's lock file is running while its
+// process, a pulumi on this machine, runs; not once it is gone, nor when
+// its pid now runs another program, nor when it was written on another
+// machine.
+func TestFileBackendLockHolders(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func(name string) int {
+		// sh's $0 puts the name on its command line, as pulumi's is.
+		cmd := exec.Command("sh", "-c", "sleep 60; :", name)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		return cmd.Process.Pid
 	}
 	gone := exec.Command("true")
 	if err := gone.Run(); err != nil {
 		t.Fatal(err)
 	}
-	stale := running
-	stale.PID = gone.Process.Pid
-	ls = LockFromState("staging", []LockFile{stale}, nil)
-	if ls.RunningPID != 0 || !strings.Contains(ls.Fix, "pulumi cancel --stack staging") {
-		t.Errorf("stale holder: %+v", ls)
-	}
-	elsewhere := running
-	elsewhere.Host = host + "-other"
-	if ls = LockFromState("staging", []LockFile{elsewhere}, nil); ls.RunningPID != 0 || !strings.Contains(ls.Fix, "make sure no other update is running") {
-		t.Errorf("holder on another machine: %+v", ls)
+	pulumi, other := start("pulumi"), start("postgres")
+	for _, tt := range []struct {
+		name    string
+		pid     int
+		host    string
+		running bool
+	}{
+		{"a running pulumi", pulumi, host, true},
+		{"a process that is gone", gone.Process.Pid, host, false},
+		{"a pid running another program", other, host, false},
+		{"another machine", pulumi, host + "-other", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			p := filepath.Join(root, ".pulumi/locks/organization/data/staging/a1.json")
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			body := fmt.Sprintf(`{"pid":%d,"username":"me","hostname":%q,"timestamp":"2026-11-25T22:00:00Z"}`, tt.pid, tt.host)
+			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			locks, err := FileBackendLocks("file://"+root, "data", "staging")
+			if err != nil || len(locks) != 1 || locks[0].Running != tt.running {
+				t.Fatalf("locks = %+v %v, want running=%v", locks, err, tt.running)
+			}
+			if ls := LockFromState("staging", locks, nil); (ls.RunningPID == tt.pid) != tt.running {
+				t.Errorf("lock state = %+v", ls)
+			}
+		})
 	}
 }
 

@@ -418,9 +418,11 @@ func (s *SimStack) ClearPendingOperations(context.Context) (int, error) {
 // one live and one pending-delete instance and no other resource type.
 func (s *SimStack) EditState(_ context.Context, edit func(*State) error) error {
 	// As `pulumi stack import`, the edit holds the stack's lock.
-	if err := s.takeLock(); err != nil {
+	token, err := s.takeLock()
+	if err != nil {
 		return fmt.Errorf("edit state: %w", err)
 	}
+	defer endOperation(token)
 	defer s.releaseLock()
 	st, err := s.load()
 	if err != nil {

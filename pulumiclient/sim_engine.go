@@ -284,9 +284,11 @@ func keepCreates(p []simPending) []simPending {
 func (s *SimStack) Refresh(ctx context.Context, previewOnly bool, progress chan<- Progress) (Summary, error) {
 	start := s.opts.Clock.Now()
 	if !previewOnly {
-		if err := s.takeLock(); err != nil {
+		token, err := s.takeLock()
+		if err != nil {
 			return Summary{Result: "failed"}, fmt.Errorf("refresh: %w", err)
 		}
+		defer endOperation(token)
 	}
 	run := s.startRun(ctx)
 	defer s.endRun(run)
@@ -562,9 +564,11 @@ var errStopped = errors.New("stopped by an interrupt")
 // kill that follows leaves it.
 func (s *SimStack) Up(ctx context.Context, progress chan<- Progress) (Summary, error) {
 	start := s.opts.Clock.Now()
-	if err := s.takeLock(); err != nil {
+	token, err := s.takeLock()
+	if err != nil {
 		return Summary{Result: "failed"}, fmt.Errorf("up: %w", err)
 	}
+	defer endOperation(token)
 	run := s.startRun(ctx)
 	defer s.endRun(run)
 	fail := func(err error) (Summary, error) {

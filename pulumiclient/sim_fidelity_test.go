@@ -251,8 +251,15 @@ func TestSimRefreshClearsPendingOperationsButCreates(t *testing.T) {
 func TestSimPreviewTakesNoLock(t *testing.T) {
 	ctx := context.Background()
 	w := newSimWorld(t, "default")
-	if err := w.data.takeLock(); err != nil { // another update runs
+	token, err := w.data.takeLock() // another update runs
+	if err != nil {
 		t.Fatal(err)
+	}
+	defer endOperation(token)
+	// Its operation is in flight in this process: the lock is a running
+	// update's, to wait for, not a stale one to cancel.
+	if ls, err := w.data.Lock(ctx); err != nil || ls.RunningPID != os.Getpid() || !strings.Contains(ls.Fix, "let it finish") {
+		t.Errorf("lock of an update in flight = %+v %v", ls, err)
 	}
 	if _, err := w.data.Preview(ctx, nil); err != nil {
 		t.Errorf("preview on a locked stack = %v, want it to run", err)
@@ -299,6 +306,9 @@ func TestSimLockHoldsAcrossProcesses(t *testing.T) {
 	if _, err := w.data.Up(ctx, nil); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", cmd.Process.Pid)) {
 		t.Errorf("up while another process holds the lock = %v", err)
 	}
+	if ls, err := w.data.Lock(ctx); err != nil || ls.RunningPID != cmd.Process.Pid {
+		t.Errorf("lock held by another running process = %+v %v, want it running", ls, err)
+	}
 	stdin.Close()
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("helper: %v", err)
@@ -318,7 +328,8 @@ func TestSimLockHoldsAcrossProcesses(t *testing.T) {
 		wins.Add(1)
 		go func() {
 			defer wins.Done()
-			if s.takeLock() == nil {
+			if token, err := s.takeLock(); err == nil {
+				endOperation(token)
 				mu.Lock()
 				won++
 				mu.Unlock()
@@ -342,9 +353,11 @@ func TestSimHoldLockHelper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.takeLock(); err != nil {
+	token, err := s.takeLock()
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer endOperation(token)
 	fmt.Println("locked")
 	_, _ = os.Stdin.Read(make([]byte, 1))
 	s.releaseLock()

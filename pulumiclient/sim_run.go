@@ -2,6 +2,8 @@ package pulumiclient
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,10 +16,45 @@ import (
 
 // simLock is a simulated stack's lock file, as the CLI's file backend
 // writes one per running update (.pulumi/locks/.../<stack>/<id>.json).
+//
+// The CLI's lock names a process of its own: once the update is over, or
+// the process killed, the process is gone and a lock it left is stale. The
+// simulated engine runs inside the process that uses it, which outlives an
+// update it abandoned (an interruption past the grace period), so the pid
+// alone cannot tell. The lock also names its operation, and the operation
+// is running while its process still has it in flight (simOperations).
 type simLock struct {
 	Pid  int       `json:"pid"`
 	Host string    `json:"hostname,omitempty"`
 	Time time.Time `json:"timestamp"`
+	// Operation is the update's (or refresh's, or state edit's) token.
+	Operation string `json:"operation,omitempty"`
+	// Program is the holding process's program (os.Args[0]'s base name),
+	// so a pid reused by another program does not count as the holder.
+	Program string `json:"program,omitempty"`
+}
+
+// simOperations holds the tokens of the simulated engine's operations in
+// flight in this process, from taking the lock to their end.
+var simOperations sync.Map
+
+// endOperation marks the operation that took a lock (its token) as ended:
+// a lock it leaves behind is then abandoned, as a killed CLI's is.
+func endOperation(token string) { simOperations.Delete(token) }
+
+// running reports whether the operation holding lock l is still at work:
+// in this process, while it is in flight; in another process on this
+// machine, while that process runs.
+func (l *simLock) running() bool {
+	if l == nil || l.Pid <= 0 {
+		return false
+	}
+	if l.Pid == os.Getpid() {
+		_, ok := simOperations.Load(l.Operation)
+		return ok && l.Operation != ""
+	}
+	host, err := os.Hostname()
+	return err == nil && l.Host == host && ProcessRunning(l.Pid, l.Program)
 }
 
 func (s *SimStack) lockPath() string { return filepath.Join(s.opts.StateDir, s.name+".lock") }
@@ -26,29 +63,37 @@ func (s *SimStack) lockPath() string { return filepath.Join(s.opts.StateDir, s.n
 // backend does (pkg/backend/diy: Update and Refresh lock, Preview and a
 // preview-only refresh neither lock nor look). The lock is a file created
 // only when none exists, so it holds across processes, and a killed
-// update leaves it behind.
-func (s *SimStack) takeLock() error {
+// update leaves it behind. It returns the operation's token, in flight
+// until the caller ends it (endOperation) whether or not the lock was
+// released: a lock left once its operation ended is an abandoned one.
+func (s *SimStack) takeLock() (string, error) {
 	if err := os.MkdirAll(s.opts.StateDir, 0o755); err != nil {
-		return fmt.Errorf("lock the stack: %w", err)
+		return "", fmt.Errorf("lock the stack: %w", err)
 	}
 	f, err := os.OpenFile(s.lockPath(), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		l, _ := s.readLock()
-		return s.lockedError(l)
+		return "", s.lockedError(l)
 	}
 	if err != nil {
-		return fmt.Errorf("lock the stack: %w", err)
+		return "", fmt.Errorf("lock the stack: %w", err)
 	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	token := hex.EncodeToString(b)
+	simOperations.Store(token, struct{}{})
 	host, _ := os.Hostname()
-	err = json.NewEncoder(f).Encode(simLock{Pid: os.Getpid(), Host: host, Time: s.opts.Clock.Now()})
+	err = json.NewEncoder(f).Encode(simLock{Pid: os.Getpid(), Host: host, Time: s.opts.Clock.Now(),
+		Operation: token, Program: filepath.Base(os.Args[0])})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
+		endOperation(token)
 		_ = os.Remove(s.lockPath())
-		return fmt.Errorf("lock the stack: %w", err)
+		return "", fmt.Errorf("lock the stack: %w", err)
 	}
-	return nil
+	return token, nil
 }
 
 func (s *SimStack) releaseLock() { _ = os.Remove(s.lockPath()) }
@@ -188,7 +233,8 @@ func (s *SimStack) Lock(context.Context) (LockState, error) {
 	}
 	var locks []LockFile
 	if l != nil {
-		locks = append(locks, LockFile{Path: s.lockPath(), Holder: fmt.Sprintf("%s pid %d since %s", l.Host, l.Pid, l.Time.Format(time.RFC3339)), PID: l.Pid, Host: l.Host})
+		locks = append(locks, LockFile{Path: s.lockPath(), Holder: fmt.Sprintf("%s pid %d since %s", l.Host, l.Pid, l.Time.Format(time.RFC3339)),
+			PID: l.Pid, Host: l.Host, Running: l.running()})
 	}
 	return LockFromState(s.name, locks, pendingOps(st.Pending)), nil
 }

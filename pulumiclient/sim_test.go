@@ -336,10 +336,13 @@ func TestSimDriftAndLock(t *testing.T) {
 		t.Errorf("refresh did not adopt the drift: %s", e.Class)
 	}
 
-	// A lock left by a dead update.
-	if err := w.data.takeLock(); err != nil {
+	// A lock left by a dead update: the operation that took it ended
+	// without releasing it.
+	token, err := w.data.takeLock()
+	if err != nil {
 		t.Fatal(err)
 	}
+	endOperation(token)
 	_, err = w.data.Up(ctx, nil)
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pulumi cancel --stack staging") {
 		t.Fatalf("up on a locked stack = %v", err)

@@ -263,6 +263,10 @@ func upIssuedAt(x *engine.Exec) time.Time {
 // it, or starting another update, would leave them half done.
 func waitForRunningUpdate(x *engine.Exec, stack pulumiclient.Stack, key string) error {
 	pid := 0
+	// running tells whether the update still runs: by its process, or, when
+	// only the lock names it, by the lock (the simulated engine's holder is
+	// this very process, whose update is over while the process runs on).
+	running := func() bool { return pulumiclient.ProcessRunning(pid, "pulumi") }
 	if facts, ok := x.Issued(key + ":process"); ok {
 		var f struct {
 			PID  int    `json:"pid"`
@@ -276,6 +280,10 @@ func waitForRunningUpdate(x *engine.Exec, stack pulumiclient.Stack, key string) 
 	if pid == 0 {
 		if lock, err := stack.Lock(x.Ctx()); err == nil {
 			pid = lock.RunningPID
+			running = func() bool {
+				lock, err := stack.Lock(x.Ctx())
+				return err == nil && lock.RunningPID == pid
+			}
 		}
 	}
 	if pid == 0 {
@@ -283,7 +291,7 @@ func waitForRunningUpdate(x *engine.Exec, stack pulumiclient.Stack, key string) 
 	}
 	x.Warn("the update the interrupted session started is still running (pulumi, pid %d): waiting for it to end — it is neither cancelled nor started again", pid)
 	start := x.Clock().Now()
-	for pulumiclient.ProcessRunning(pid, "pulumi") {
+	for running() {
 		select {
 		case <-x.Ctx().Done():
 			return fmt.Errorf("stopped waiting for pulumi (pid %d), which still runs: %w", pid, x.Ctx().Err())

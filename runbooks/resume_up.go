@@ -163,11 +163,12 @@ func interruptedLock(x *engine.Exec, stack pulumiclient.Stack) (*staleLock, erro
 				unknown = append(unknown, holder)
 			case l.Host != host:
 				unknown = append(unknown, holder+" (another machine)")
-			case l.PID != os.Getpid() && engine.ProcessAlive(l.PID):
+			case l.Running:
 				running = append(running, holder)
 			default:
-				// Gone, or this process's own cut-off update (the run lock
-				// says no other run of this process is on the stack).
+				// Gone: the CLI's process has ended, or the simulated
+				// engine's operation is over (a cut-off update of this
+				// very process).
 				gone = append(gone, holder)
 			}
 		}
