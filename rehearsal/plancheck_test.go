@@ -28,15 +28,17 @@ func editProgram(t *testing.T, w *World, old, new string) {
 }
 
 // A Pulumi restore whose replacement carries another change of the program
-// (here the final snapshot's name) stops before the gate naming it: the
+// (here skipFinalSnapshot turned on) stops before the gate naming it: the
 // restore is the snapshot, nothing else. It used to pass the plan check,
-// which only counted the three replacement operations.
+// which only counted the three replacement operations. (A new
+// finalSnapshotIdentifier alone rides along: it is the final-snapshot
+// guard's own fix.)
 func TestRestorePlanWithAnotherChangeStopsBeforeTheGate(t *testing.T) {
 	r := runHeadlessIn(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}, nil, func(w *World) {
-		editProgram(t, w, `finalSnapshotIdentifier: "final-before-deletion"`, `finalSnapshotIdentifier: "final-before-restore-2"`)
+		editProgram(t, w, `skipFinalSnapshot: false`, `skipFinalSnapshot: true`)
 	})
 	msg, failed := r.failed("preview")
-	if !failed || !strings.Contains(msg, "also changes finalSnapshotIdentifier") || !strings.Contains(msg, "Nothing was changed") {
+	if !failed || !strings.Contains(msg, "also changes skipFinalSnapshot") || !strings.Contains(msg, "Nothing was changed") {
 		t.Fatalf("the preview did not stop on the extra change: %q %v\n%s", msg, r.err, r.text())
 	}
 	if r.finished("gate") || r.finished("up") {
