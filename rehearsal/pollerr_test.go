@@ -3,8 +3,10 @@ package rehearsal
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
+	"github.com/datalayer-tool/datalayer/clock"
 	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/runview"
 )
@@ -18,13 +20,24 @@ import (
 // payloads of its own, the journal's form lost the error and the TUI never
 // showed the failure.
 func TestPollFailuresReachTheView(t *testing.T) {
+	const outage = 5 * time.Minute
 	for _, code := range []string{rdssim.FaultDrop, "Throttling"} {
 		t.Run(code, func(t *testing.T) {
-			// While the restored instance is waited for, the next 25
-			// describes fail: more than one call's 10 tries.
+			// From the start of the wait for the restored instance, every
+			// describe fails for five AWS minutes: an outage in time, not
+			// on request numbers (which other callers and the poller's
+			// schedule share out), so whole looks fail whatever that
+			// schedule is (a look a minute at most while the change is
+			// not due, each call's 10 tries well inside the outage), and
+			// the looks after it succeed (the restore takes about 7
+			// minutes; the wait's limit is an hour). The world's clock
+			// reads the wall: the outage's AWS minutes are that much less
+			// of it.
 			hook := func(w *World, e engine.Event) {
 				if e.Type == engine.EventStepStarted && e.StepID == "wait-restored" {
-					w.Sim.InjectFault(rdssim.Fault{Name: "poll-outage", Code: code, Actions: []string{"DescribeDBInstances"}, Times: 25})
+					now := w.Clock.Now()
+					w.Sim.InjectFault(rdssim.Fault{Name: "poll-outage", Code: code, Actions: []string{"DescribeDBInstances"},
+						NotBefore: now, NotAfter: now.Add(clock.SpeedOf(w.Clock).RealTime(outage))})
 				}
 			}
 			r := runHeadlessHook(t, engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}}, nil, nil, hook)
