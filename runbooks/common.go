@@ -25,8 +25,10 @@ const (
 )
 
 // secretVars are the secret variables of every runbook: the application's
-// db-host and the one that replaces it, both endpoints.
-var secretVars = []engine.Secret{{Var: "db-host", Endpoint: true}, {Var: "new-db-host", Endpoint: true}}
+// db-host and the one that replaces it, both endpoints, and the endpoint of
+// the stack's instance when the application names none yet (its db-host
+// to be).
+var secretVars = []engine.Secret{{Var: "db-host", Endpoint: true}, {Var: "new-db-host", Endpoint: true}, {Var: "instance-host", Endpoint: true}}
 
 func identityStep() *engine.Step {
 	return &engine.Step{
@@ -100,16 +102,29 @@ func identityFits(id awsclient.Identity, profile string) bool {
 	return id.Profile == profile && !strings.HasPrefix(id.CredentialSource, "EnvConfigCredentials")
 }
 
-func stackStep() *engine.Step {
+// stackStep reads the stack, checks the identities and learns the instance
+// the stack manages. firstDeploy says the runbook creates the instance when
+// the stack manages none yet (deploy on a new stack): the step then sets
+// first-deploy and an empty instance instead of stopping.
+func stackStep(firstDeploy bool) *engine.Step {
+	explanation := "Reads the selected Pulumi stack, the AWS profile its configuration names (`aws:profile`) " +
+		"and the RDS instance it manages. When the profile differs from the identity in use the run stops " +
+		"here with the fix, instead of half-way through an update. A stack left locked by an interrupted " +
+		"update stops the run too, with the command that clears it."
+	if firstDeploy {
+		explanation += " A stack that manages no instance yet (never deployed) is a first deploy: the checks " +
+			"of an existing instance are skipped and the preview shows what will be created; when the " +
+			"application's db-host already names an instance AWS runs, the run stops instead, since a deploy " +
+			"would create a second database."
+	} else {
+		explanation += " A stack that manages no instance yet stops the run: deploy it first."
+	}
 	return &engine.Step{
 		ID: "stack", Title: "Check the stack and its credentials", Kind: engine.KindCheck, Phase: PhasePrepare,
-		Needs:    []string{"principal"},
-		Produces: []string{"instance", "final-snapshot"},
-		Explanation: "Reads the selected Pulumi stack, the AWS profile its configuration names (`aws:profile`) " +
-			"and the RDS instance it manages. When the profile differs from the identity in use the run stops " +
-			"here with the fix, instead of half-way through an update. A stack left locked by an interrupted " +
-			"update stops the run too, with the command that clears it.",
-		Commands: []string{"pulumi stack select {stack}", "pulumi config get aws:profile --stack {stack}", "pulumi stack export --stack {stack} > stack.json"},
+		Needs:       []string{"principal"},
+		Produces:    []string{"instance", "final-snapshot"},
+		Explanation: explanation,
+		Commands:    []string{"pulumi stack select {stack}", "pulumi config get aws:profile --stack {stack}", "pulumi stack export --stack {stack} > stack.json"},
 		Do: func(x *engine.Exec) error {
 			d := deps(x)
 			info, err := d.Data.Info(x.Ctx())
@@ -148,6 +163,9 @@ func stackStep() *engine.Step {
 				return fmt.Errorf("the stack is locked or has pending operations (%s): in %s, %s", strings.Join(lock.PendingOperations, ", "), d.Data.ProgramDir(), orDefault(lock.Fix, "run `pulumi cancel` and `pulumi refresh`"))
 			}
 			exp, err := d.Data.Export(x.Ctx())
+			if errors.Is(err, pulumiclient.ErrNoInstance) {
+				return emptyStack(x, firstDeploy)
+			}
 			if err != nil {
 				return fmt.Errorf("read the stack export: %w", err)
 			}
@@ -159,16 +177,11 @@ func stackStep() *engine.Step {
 				return errors.New("the stack export has no RDS instance identifier: is this the data stack?")
 			}
 			x.Say("the stack manages instance %s (state id %s)", inst, exp.ID)
-			// Learn the application's secret db-host first, so it (and every
-			// endpoint like it) is hidden from the journal and the screen.
-			host := ""
-			if app := d.App; app != nil {
-				if h, _, err := app.GetConfig(x.Ctx(), "db-host"); err == nil && h != "" {
-					host = h
-					x.SetSecret("db-host", host)
-				} else if err != nil {
-					x.Warn("could not read the application's db-host (%v); endpoints are shown, and whether the state tracks the application's instance is not checked", err)
-				}
+			host := readAppHost(x, "whether the state tracks the application's instance is not checked")
+			if host == "" && exp.Address != "" {
+				// No db-host to hide endpoints by: the instance's own is
+				// the application's db-host to be.
+				x.SetSecret("instance-host", exp.Address)
 			}
 			repaired, err := checkStateMatchesApp(x, exp, host)
 			if err != nil {
@@ -187,6 +200,66 @@ func stackStep() *engine.Step {
 			return nil
 		},
 	}
+}
+
+// firstDeploy reports whether the run deploys a stack that manages no
+// instance yet (the stack step found none).
+func firstDeploy(x *engine.Exec) bool { return x.Get("first-deploy") == "yes" }
+
+// readAppHost reads the application's secret db-host first, so it (and
+// every endpoint like it) is hidden from the journal and the screen; ""
+// when there is no application stack or it has none. unchecked says what
+// goes unchecked when it cannot be read.
+func readAppHost(x *engine.Exec, unchecked string) string {
+	app := deps(x).App
+	if app == nil {
+		return ""
+	}
+	h, _, err := app.GetConfig(x.Ctx(), "db-host")
+	if err != nil {
+		x.Warn("could not read the application's db-host (%v); endpoints are shown, and %s", err, unchecked)
+		return ""
+	}
+	if h != "" {
+		x.SetSecret("db-host", h)
+	}
+	return h
+}
+
+// emptyStack handles a stack whose state holds no RDS instance. A deploy
+// (firstDeploy) creates it: the run goes on with first-deploy set and no
+// instance, unless the application's db-host names an instance AWS runs (a
+// second database would be created beside the one in use). Any other
+// runbook needs an instance: it stops, saying to deploy first.
+func emptyStack(x *engine.Exec, firstDeploy bool) error {
+	d := deps(x)
+	stack := x.Options().Stack
+	if !firstDeploy {
+		return fmt.Errorf("stack %s manages no RDS instance: its state holds no %s (it has never been deployed, or the instance was removed from the state). Nothing was changed. "+
+			"A new stack: deploy it first with `datalayer deploy --stack %s`, then run this again; otherwise check the selected stack (`pulumi stack ls` in %s)",
+			stack, pulumiclient.InstanceType, stack, d.Data.ProgramDir())
+	}
+	if host := readAppHost(x, "whether the application already uses an instance is not checked"); host != "" {
+		want := hostInstance(host)
+		in, err := d.AWS.Instance(x.Ctx(), want)
+		switch {
+		case err == nil:
+			return fmt.Errorf("stack %s manages no RDS instance, but the application's db-host points at %s, which AWS runs (resource id %s): a deploy would create a second database beside it. Nothing was changed. "+
+				"If %s is this stack's database, import it under the program's name for it first (`pulumi import %s <name> %s --stack %s` in %s; a preview must then propose no change to it), then deploy",
+				stack, in.ID, in.ResourceID, in.ID, pulumiclient.InstanceType, in.ResourceID, stack, d.Data.ProgramDir())
+		case IsNotFound(err):
+			x.Warn("the application's db-host points at %s, which AWS does not show: point it at the instance this deploy creates", want)
+		default:
+			return fmt.Errorf("check the instance the application's db-host points at (%s): %w", want, err)
+		}
+	}
+	x.Say("stack %s manages no RDS instance yet: this is its first deploy, which creates it (the preview shows what)", stack)
+	x.Set("first-deploy", "yes")
+	x.Set("instance", "")
+	x.Set("state-id", "")
+	x.Set("final-snapshot", "")
+	x.Set("code-version", "")
+	return nil
 }
 
 // checkPulumiIdentity asks who the pulumi CLI's AWS provider will act as
@@ -340,6 +413,9 @@ func refreshStep(id string, previewOnly bool) *engine.Step {
 			"always does before `up`: otherwise the plan is computed against a stale picture."
 	}
 	s.Do = func(x *engine.Exec) error {
+		if firstDeploy(x) {
+			return engine.Skip("first deploy: Pulumi's state records nothing yet to compare with AWS")
+		}
 		if !previewOnly {
 			// A refresh writes Pulumi's state: record it like any write.
 			if err := x.Issue("pulumi-refresh:"+x.StepID(), map[string]any{"program": deps(x).Data.ProgramDir()}); err != nil {
@@ -473,7 +549,11 @@ func gateUpStep(id string, conds []engine.Cond, what string) *engine.Step {
 		ID: id, Title: "Confirm the update", Kind: engine.KindGate, Phase: PhaseApply, Destructive: true, If: conds,
 		Explanation: "Nothing has changed yet. Type the name asked for to let `pulumi up` apply the plan shown.",
 		Do: func(x *engine.Exec) error {
-			body := fmt.Sprintf("%s\n\nStack **%s**, instance **%s**. The plan:\n\n%s", what, x.Options().Stack, x.Get("instance"), x.Get("plan"))
+			inst := "instance **" + x.Get("instance") + "**"
+			if firstDeploy(x) {
+				inst = "a first deploy: the instance is created (Pulumi names it)"
+			}
+			body := fmt.Sprintf("%s\n\nStack **%s**, %s. The plan:\n\n%s", what, x.Options().Stack, inst, x.Get("plan"))
 			exp := x.Options().Stack
 			title := "Apply this plan to " + x.Options().Stack + "?"
 			if d := x.Get("destructive"); d != "" {

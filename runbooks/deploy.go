@@ -1,10 +1,12 @@
 package runbooks
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/datalayer-tool/datalayer/engine"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
 )
 
 func deployRunbook() *engine.Runbook {
@@ -20,7 +22,7 @@ func deployRunbook() *engine.Runbook {
 		Secret: secretVars,
 		Steps: []*engine.Step{
 			identityStep(),
-			stackStep(),
+			stackStep(true),
 			engineVersionStep("engine-version", nil, versionOfInstance),
 			refreshStep("refresh-preview", true),
 			previewStep("preview", "Preview the update", warnDestructive),
@@ -48,6 +50,13 @@ func verifyDeployStep() *engine.Step {
 			"maintenance window (the program leaves `applyImmediately` unset, Pulumi's default) are named with " +
 			"the window's next date, and can be applied now behind a typed confirmation.",
 		Do: func(x *engine.Exec) error {
+			if x.Get("instance") == "" {
+				// A first deploy: the update created the instance, and only
+				// Pulumi's state, written by it, names it.
+				if err := learnCreatedInstance(x); err != nil {
+					return err
+				}
+			}
 			in, err := waitAvailableNow(x, x.Get("instance"))
 			if err != nil {
 				return err
@@ -93,6 +102,37 @@ func verifyDeployStep() *engine.Step {
 			return nil
 		},
 	}
+}
+
+// learnCreatedInstance reads the instance a first deploy created from the
+// stack's state, which the update wrote.
+func learnCreatedInstance(x *engine.Exec) error {
+	exp, err := deps(x).Data.Export(x.Ctx())
+	if errors.Is(err, pulumiclient.ErrNoInstance) {
+		return fmt.Errorf("the update ended, but Pulumi's state still holds no RDS instance: the program creates none, or the update did not create it (read the output above and `pulumi stack --stack %s`); nothing says the deploy is done",
+			x.Options().Stack)
+	}
+	if err != nil {
+		return fmt.Errorf("read the stack export: %w", err)
+	}
+	inst := exp.Identifier
+	if inst == "" && !strings.HasPrefix(exp.ID, "db-") {
+		inst = exp.ID
+	}
+	if inst == "" {
+		return errors.New("the stack export has no RDS instance identifier after the update: is this the data stack?")
+	}
+	if exp.Address != "" {
+		// Its endpoint is the application's db-host to be: hidden before
+		// any look at the instance shows it.
+		x.SetSecret("instance-host", exp.Address)
+	}
+	x.Say("the update created instance %s (state id %s)", inst, exp.ID)
+	x.Set("instance", inst)
+	x.Set("state-id", exp.ID)
+	x.Set("final-snapshot", exp.FinalSnapshotIdentifier)
+	x.Set("code-version", exp.EngineVersion)
+	return nil
 }
 
 // versionSatisfies reports whether the version AWS runs is the one the

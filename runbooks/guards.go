@@ -48,6 +48,9 @@ func engineVersionStep(id string, conds []engine.Cond, against string) *engine.S
 			"replacement. " + console + "Before any `up` the program is compared with " + what + ", and a version " +
 			"below it is raised to it (the diff is shown first).",
 		Do: func(x *engine.Exec) error {
+			if firstDeploy(x) {
+				return engine.Skip("first deploy: no instance runs yet, AWS creates the program's engineVersion")
+			}
 			running, source, err := engineVersionToKeep(x, against)
 			if err != nil {
 				return err
@@ -183,6 +186,9 @@ func finalSnapshotStep(id string, conds []engine.Cond) *engine.Step {
 			"existing instance a free name (nothing changes in AWS); the program keeps that name.",
 		Do: func(x *engine.Exec) error {
 			d := deps(x)
+			if firstDeploy(x) {
+				return engine.Skip("first deploy: there is no old instance to delete")
+			}
 			if facts, ok := x.Issued(finalSnapshotUpKey(x)); ok {
 				// An earlier session started the separate update: finish it
 				// with the name it chose.

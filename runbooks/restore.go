@@ -52,7 +52,7 @@ func restoreRunbook() *engine.Runbook {
 		},
 		Steps: []*engine.Step{
 			identityStep(),
-			stackStep(),
+			stackStep(false),
 			lostStep(),
 			existsStep(),
 			methodStep(),

@@ -189,13 +189,20 @@ func Report(events []engine.Event) string {
 }
 
 // relearnSecrets returns the application's secret db-host, for a resumed
-// run to hide again (the journal holds it redacted).
+// run to hide again (the journal holds it redacted); when the application
+// has none yet (a first deploy), the endpoint of the stack's instance.
 func (d *Deps) relearnSecrets(ctx context.Context) map[string]string {
-	if d.App == nil {
-		return nil
+	if d.App != nil {
+		if host, _, err := d.App.GetConfig(ctx, "db-host"); err == nil && host != "" {
+			return map[string]string{"db-host": host}
+		}
 	}
-	if host, _, err := d.App.GetConfig(ctx, "db-host"); err == nil && host != "" {
-		return map[string]string{"db-host": host}
+	// No db-host yet (a first deploy): the stack's instance endpoint, as
+	// the stack step and the deploy's verify hide it.
+	if d.Data != nil {
+		if exp, err := d.Data.Export(ctx); err == nil && exp.Address != "" {
+			return map[string]string{"instance-host": exp.Address}
+		}
 	}
 	return nil
 }
