@@ -150,7 +150,7 @@ func (p *prod) checkPulumiRestoreOps(out string, journalOps bool) {
 		t.Errorf("final snapshot of %s: %+v (exists %v)", p.Instance, s, ok)
 	}
 	got := accepted(p.requests())
-	for action, want := range map[string]int{"RestoreDBInstanceFromDBSnapshot": 1, "DeleteDBInstance": 1, "CreateDBInstance": 1, "CreateDBSnapshot": 2} {
+	for action, want := range map[string]int{"RestoreDBInstanceFromDBSnapshot": 1, "RestoreDBInstanceToPointInTime": 0, "DeleteDBInstance": 1, "CreateDBInstance": 1, "CreateDBSnapshot": 2} {
 		if got[action] != want {
 			t.Errorf("%s reached AWS %d times, want %d (all: %v)", action, got[action], want, got)
 		}
@@ -231,7 +231,7 @@ func (p *prod) checkConsoleRestore(out string, original awsInstance) {
 		t.Errorf("pulumi preview after the console restore proposes %v on the instance and %v elsewhere", ops, other)
 	}
 	got := accepted(p.requests())
-	for action, want := range map[string]int{"RestoreDBInstanceFromDBSnapshot": 1, "DeleteDBInstance": 0, "CreateDBSnapshot": 2} {
+	for action, want := range map[string]int{"RestoreDBInstanceFromDBSnapshot": 1, "RestoreDBInstanceToPointInTime": 0, "DeleteDBInstance": 0, "CreateDBSnapshot": 2} {
 		if got[action] != want {
 			t.Errorf("%s reached AWS %d times, want %d (all: %v)", action, got[action], want, got)
 		}

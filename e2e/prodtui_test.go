@@ -15,9 +15,10 @@ import (
 // tui runs datalayer in the full-screen UI, in a 120×40 tmux pane of its
 // own tmux server, with the world's environment, in the repository root;
 // it answers every prompt as a person following the recommendations would
-// (keys sent with send-keys), and returns the final screen and every
-// distinct screen seen on the way.
-func (p *prod) tui(limit time.Duration, args ...string) (final string, frames []string) {
+// (keys sent with send-keys), except the decisions choose answers
+// otherwise, and returns the final screen and every distinct screen seen
+// on the way.
+func (p *prod) tui(limit time.Duration, choose chooser, args ...string) (final string, frames []string) {
 	t := p.t
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
@@ -54,7 +55,7 @@ func (p *prod) tui(limit time.Duration, args ...string) (final string, frames []
 			seen[s] = true
 			frames = append(frames, s)
 		}
-	})
+	}, choose)
 	t.Logf("answered %d prompts; final screen:\n%s", answered, final)
 	if !strings.Contains(final, "Run finished") {
 		t.Errorf("the final screen does not say the run finished")
@@ -79,6 +80,21 @@ func (p *prod) tui(limit time.Duration, args ...string) (final string, frames []
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
+// snapshotRestore answers the restore wizard's choice between a point in
+// time and a snapshot as a person who wants the snapshot restore would:
+// the wizard recommends the point in time when it loses less, so the
+// cursor is moved to the snapshot. asked records that the choice was
+// offered (and so made by keys, not by a default).
+func snapshotRestore(asked *bool) chooser {
+	return func(s string) string {
+		if strings.Contains(s, "Restore to which point?") {
+			*asked = true
+			return "The newest snapshot"
+		}
+		return ""
+	}
+}
+
 // TestProdFlowsInTUI runs each runbook of the production path in the
 // full-screen UI, keys sent as a person would, and checks the same end
 // state as the --plain runs, and that no frame ever shows a secret.
@@ -89,6 +105,9 @@ func TestProdFlowsInTUI(t *testing.T) {
 		args  []string
 		prep  func(p *prod)
 		check func(p *prod, screens string, original awsInstance)
+		// snapshot restores from a snapshot where the wizard recommends a
+		// point in time.
+		snapshot bool
 	}{
 		{
 			name: "deploy a change",
@@ -106,15 +125,17 @@ func TestProdFlowsInTUI(t *testing.T) {
 			},
 		},
 		{
-			name: "restore through Pulumi",
-			args: []string{"restore", "--stack", "staging", "--method", "pulumi", "--lost", "whole"},
+			name:     "restore through Pulumi",
+			args:     []string{"restore", "--stack", "staging", "--method", "pulumi", "--lost", "whole"},
+			snapshot: true,
 			check: func(p *prod, screens string, _ awsInstance) {
 				p.checkPulumiRestore(screens)
 			},
 		},
 		{
-			name: "restore console-style",
-			args: []string{"restore", "--stack", "staging", "--method", "console", "--lost", "isolated"},
+			name:     "restore console-style",
+			args:     []string{"restore", "--stack", "staging", "--method", "console", "--lost", "isolated"},
+			snapshot: true,
 			check: func(p *prod, screens string, original awsInstance) {
 				p.checkConsoleRestore(screens, original)
 			},
@@ -135,7 +156,15 @@ func TestProdFlowsInTUI(t *testing.T) {
 				tt.prep(p)
 			}
 			original, _ := p.instance(p.Instance)
-			_, frames := p.tui(10*time.Minute, tt.args...)
+			var choose chooser
+			asked := false
+			if tt.snapshot {
+				choose = snapshotRestore(&asked)
+			}
+			_, frames := p.tui(10*time.Minute, choose, tt.args...)
+			if tt.snapshot && !asked {
+				t.Errorf("the wizard never offered the choice between a point in time and a snapshot")
+			}
 			tt.check(p, strings.Join(frames, "\n"), original)
 		})
 	}

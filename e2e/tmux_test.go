@@ -89,7 +89,7 @@ func TestRehearseRestoreInTmux(t *testing.T) {
 
 			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 			defer cancel()
-			final, answered := drive(ctx, t, x, nil)
+			final, answered := drive(ctx, t, x, nil, nil)
 			t.Logf("answered %d prompts; final screen:\n%s", answered, final)
 
 			for _, want := range []string{"Run finished", "datalayer report", "REHEARSAL"} {
@@ -126,10 +126,18 @@ func TestRehearseRestoreInTmux(t *testing.T) {
 	}
 }
 
+// chooser answers a decision as the person at the keyboard wants: given
+// the screen of an open decision, it returns how the label of the option to
+// choose begins, or "" to take the one the cursor starts on (the
+// recommendation).
+type chooser func(screen string) string
+
 // drive answers prompts until the run ends, and returns the final screen
 // and how many prompts it answered. onScreen, when given, sees every screen
-// captured on the way (to check no frame shows a secret).
-func drive(ctx context.Context, t *testing.T, x *tmux, onScreen func(string)) (string, int) {
+// captured on the way (to check no frame shows a secret); choose, when
+// given, picks options of decisions (moving the cursor with the arrow keys
+// before enter), else every decision takes its recommendation.
+func drive(ctx context.Context, t *testing.T, x *tmux, onScreen func(string), choose chooser) (string, int) {
 	t.Helper()
 	var last string
 	answered := 0
@@ -164,6 +172,19 @@ func drive(ctx context.Context, t *testing.T, x *tmux, onScreen func(string)) (s
 			case strings.Contains(s, "Your turn ·"):
 				x.typeText("", "x")
 			case strings.Contains(s, "Decision ·"):
+				if want := pick(choose, s); want != "" {
+					cur, ok := cursorOption(s)
+					if !ok {
+						t.Fatalf("a decision to answer with %q shows no cursor:\n%s", want, s)
+					}
+					if !strings.HasPrefix(cur, want) {
+						// Not there yet: one step down, then look again
+						// once the cursor has moved.
+						x.typeText("", "Down")
+						waitCursorMoved(ctx, x, cur)
+						continue
+					}
+				}
 				x.typeText("", "Enter")
 			}
 			if key != lastAnswer {
@@ -172,6 +193,36 @@ func drive(ctx context.Context, t *testing.T, x *tmux, onScreen func(string)) (s
 			lastAnswer, lastAt = key, time.Now()
 		}
 		time.Sleep(150 * time.Millisecond)
+	}
+}
+
+func pick(choose chooser, screen string) string {
+	if choose == nil {
+		return ""
+	}
+	return choose(screen)
+}
+
+// cursorOption is the start of the option the cursor of an open choice is
+// on ("> " marks it), as far as its first line shows it.
+func cursorOption(s string) (string, bool) {
+	for _, l := range strings.Split(s, "\n") {
+		if i := strings.Index(l, "┃ > "); i >= 0 {
+			return strings.TrimSpace(strings.TrimRight(l[i+len("┃ > "):], "│ ")), true
+		}
+	}
+	return "", false
+}
+
+// waitCursorMoved waits (a few seconds at most) until the cursor of the
+// open choice is no longer on the option that starts with from.
+func waitCursorMoved(ctx context.Context, x *tmux, from string) {
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if cur, ok := cursorOption(x.screen()); !ok || cur != from {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
