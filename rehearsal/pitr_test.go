@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/internal/pulumitest"
@@ -246,56 +245,21 @@ func TestPitrResumeAfterInterruption(t *testing.T) {
 		t.Run(tt.method+" "+tt.stopAfter, func(t *testing.T) {
 			dir := t.TempDir()
 			o := engine.Options{Runbook: "restore", Yes: true, Speed: 300, StateDir: dir, Flags: map[string]string{"method": tt.method, "lost": "critical", "to": "latest"}}
-			run, w, err := Start(context.Background(), o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			go func() {
-				for e := range run.Events() {
-					if string(e.Type)+" "+e.StepID == tt.stopAfter {
-						cancel()
-					}
-				}
-			}()
-			run.Start(ctx)
-			if err := run.Wait(); err == nil {
+			first := startUntil(t, dir, o, nil, func(e engine.Event) bool { return string(e.Type)+" "+e.StepID == tt.stopAfter })
+			if first.err == nil {
 				t.Fatalf("the run finished before %q", tt.stopAfter)
 			}
-			before, _ := run.Var("window-seen-at")
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
+			before, _ := first.run.Var("window-seen-at")
+			s := resumeLatest(t, dir)
+			if s.err != nil {
+				t.Fatalf("resumed run failed: %v\n%s", s.err, s.text())
 			}
-			ctx2, cancel2 := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel2()
-			run2, w2, err := Resume(context.Background(), dir, "", false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer w2.Close()
-			var text strings.Builder
-			collected := make(chan struct{})
-			go func() {
-				defer close(collected)
-				for e := range run2.Events() {
-					text.WriteString(string(e.Type) + " " + e.StepID + " " + e.Text + " " + e.Err + "\n")
-				}
-			}()
-			run2.Start(ctx2)
-			err = run2.Wait()
-			<-collected
-			if err != nil {
-				t.Fatalf("resumed run failed: %v\n%s", err, text.String())
-			}
-			if after, _ := run2.Var("window-seen-at"); after != before || before == "" {
+			if after, _ := s.run.Var("window-seen-at"); after != before || before == "" {
 				t.Errorf("the window was seen at %q before and %q after the resume; the choice must be kept", before, after)
 			}
-			n, err := w2.MutatingRequests()
-			if err != nil {
-				t.Fatal(err)
-			}
+			n := requests(t, dir, s.run.Options().RunID)
 			if n["RestoreDBInstanceToPointInTime"] != 1 || n["RestoreDBInstanceFromDBSnapshot"] != 0 || n["CreateDBSnapshot"] != 1 {
-				t.Errorf("AWS writes = %v; want one point-in-time restore and one fresh snapshot\n%s", n, text.String())
+				t.Errorf("AWS writes = %v; want one point-in-time restore and one fresh snapshot\n%s", n, s.text())
 			}
 		})
 	}
