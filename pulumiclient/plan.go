@@ -41,10 +41,14 @@ func (b *PlanBuilder) Add(ev events.EngineEvent) {
 			return
 		}
 		b.seen[key] = true
-		b.plan.Steps = append(b.plan.Steps, PlannedStep{
+		st := PlannedStep{
 			URN: md.URN, Type: md.Type, Name: nameFromURN(md.URN), Op: Op(md.Op),
 			Keys: append([]string(nil), md.Keys...), Diffs: append([]string(nil), md.Diffs...),
-		})
+		}
+		if Op(md.Op) == OpCreate && md.New != nil {
+			st.Inputs = StripSecrets(md.New.Inputs)
+		}
+		b.plan.Steps = append(b.plan.Steps, st)
 	case ev.SummaryEvent != nil:
 		for op, n := range ev.SummaryEvent.ResourceChanges {
 			b.plan.Changes[Op(op)] = n
@@ -176,6 +180,57 @@ func CheckRestorePlan(p Plan) error {
 	}
 	return fmt.Errorf("check restore plan: the preview must replace only the RDS instance; stop and review the program and state before going on: %s",
 		strings.Join(problems, "; "))
+}
+
+// CheckRestoreCreatePlan checks that a plan creates exactly the RDS
+// instance (one create of one aws:rds/instance:Instance, no other change to
+// an instance) and changes nothing else: the plan of a restore whose
+// instance was deleted, which a refresh dropped from the state. It returns
+// the create's step (its inputs say what the create restores). The error
+// names everything that does not fit.
+func CheckRestoreCreatePlan(p Plan) (PlannedStep, error) {
+	var problems []string
+	var create PlannedStep
+	creates := 0
+	for _, s := range p.InstanceSteps() {
+		switch s.Op {
+		case OpCreate:
+			creates++
+			create = s
+		case OpSame:
+		default:
+			problems = append(problems, fmt.Sprintf("%s %s (%s)", s.Op, s.URN, describeDiffs(s)))
+		}
+	}
+	if creates != 1 {
+		problems = append(problems, fmt.Sprintf("expected one %s of %s, the preview has %d", OpCreate, InstanceType, creates))
+	}
+	for _, s := range p.Steps {
+		if s.Type == InstanceType || harmless(s) {
+			continue
+		}
+		problems = append(problems, fmt.Sprintf("%s %s (%s)", s.Op, s.URN, describeDiffs(s)))
+	}
+	if len(problems) == 0 {
+		return create, nil
+	}
+	return create, fmt.Errorf("check restore plan: the instance is gone, so the preview must create only the RDS instance, from the restore; stop and review the program and state before going on: %s",
+		strings.Join(problems, "; "))
+}
+
+// RestoreInputs reads what a create restores from its inputs: the
+// restoreToPointInTime block (nil when none) and the snapshotIdentifier.
+func RestoreInputs(inputs map[string]any) (*PointInTime, string) {
+	snap, _ := inputs["snapshotIdentifier"].(string)
+	m, ok := inputs["restoreToPointInTime"].(map[string]any)
+	if !ok {
+		return nil, snap
+	}
+	pt := &PointInTime{}
+	for k, v := range m {
+		pt.setField(k, fmt.Sprint(v))
+	}
+	return pt, snap
 }
 
 func describeDiffs(s PlannedStep) string {

@@ -1,6 +1,7 @@
 package pulumiclient
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -159,5 +160,52 @@ func TestToProgress(t *testing.T) {
 	p, ok = ToProgress(diag)
 	if !ok || p.Status != Diagnostic || p.Severity != "info" || p.Message != "creating" {
 		t.Errorf("diagnostic = %+v", p)
+	}
+}
+
+// TestCheckRestoreCreatePlan: a restore of a deleted instance (dropped from
+// the state by the refresh) accepts exactly one create of the instance and
+// nothing else; RestoreInputs reads what the create restores.
+func TestCheckRestoreCreatePlan(t *testing.T) {
+	const urn = "urn:pulumi:staging::data::aws:rds/instance:Instance::app"
+	stack := PlannedStep{URN: "urn:pulumi:staging::data::pulumi:pulumi:Stack::data-staging", Type: "pulumi:pulumi:Stack", Op: OpSame}
+	pitr := map[string]any{"restoreToPointInTime": map[string]any{"sourceDbiResourceId": "db-ABC", "restoreTime": "2026-12-02T14:01:00Z"}, "engine": "postgres"}
+	latest := map[string]any{"restoreToPointInTime": map[string]any{"sourceDbiResourceId": "db-ABC", "useLatestRestorableTime": true}}
+	create := func(in map[string]any) PlannedStep {
+		return PlannedStep{URN: urn, Type: InstanceType, Op: OpCreate, Inputs: in}
+	}
+	tests := []struct {
+		name    string
+		steps   []PlannedStep
+		wantErr string
+		pt      *PointInTime
+		snap    string
+	}{
+		{"a create restoring to a point in time", []PlannedStep{stack, create(pitr)}, "", &PointInTime{SourceResourceID: "db-ABC", RestoreTime: "2026-12-02T14:01:00Z"}, ""},
+		{"to the latest restorable time", []PlannedStep{stack, create(latest)}, "", &PointInTime{SourceResourceID: "db-ABC", UseLatest: true}, ""},
+		{"from the final snapshot", []PlannedStep{stack, create(map[string]any{"snapshotIdentifier": "app-final"})}, "", nil, "app-final"},
+		{"a create of nothing to restore passes here; the runbook compares inputs", []PlannedStep{create(map[string]any{})}, "", nil, ""},
+		{"a replacement is not a create", []PlannedStep{{URN: urn, Type: InstanceType, Op: OpCreateReplacement}, {URN: urn, Type: InstanceType, Op: OpReplace}, {URN: urn, Type: InstanceType, Op: OpDeleteReplaced}},
+			"expected one create of aws:rds/instance:Instance, the preview has 0", nil, ""},
+		{"no change at all", []PlannedStep{stack, {URN: urn, Type: InstanceType, Op: OpSame}}, "expected one create of aws:rds/instance:Instance, the preview has 0", nil, ""},
+		{"another resource changes too", []PlannedStep{create(pitr), {URN: "urn:pulumi:staging::data::aws:s3/bucket:Bucket::user-data", Type: "aws:s3/bucket:Bucket", Op: OpDelete}},
+			"delete urn:pulumi:staging::data::aws:s3/bucket:Bucket::user-data", &PointInTime{SourceResourceID: "db-ABC", RestoreTime: "2026-12-02T14:01:00Z"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			step, err := CheckRestoreCreatePlan(Plan{Steps: tt.steps})
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("error = %v, want one naming %q", err, tt.wantErr)
+			case tt.wantErr != "":
+				return
+			}
+			pt, snap := RestoreInputs(step.Inputs)
+			if !reflect.DeepEqual(pt, tt.pt) || snap != tt.snap {
+				t.Errorf("restore inputs = %+v, %q; want %+v, %q", pt, snap, tt.pt, tt.snap)
+			}
+		})
 	}
 }

@@ -85,10 +85,18 @@ var _ Stack = (*SimStack)(nil)
 
 // simState is the simulated engine's state file.
 type simState struct {
-	Project  string            `json:"project"`
-	Stack    string            `json:"stack"`
-	Instance *simResource      `json:"instance,omitempty"`
-	Old      *simResource      `json:"pendingDelete,omitempty"` // a replaced instance not deleted yet
+	Project  string       `json:"project"`
+	Stack    string       `json:"stack"`
+	Instance *simResource `json:"instance,omitempty"`
+	Old      *simResource `json:"pendingDelete,omitempty"` // a replaced instance not deleted yet
+	// Resolved is the instance as the program resolves it, kept when a
+	// refresh drops the instance (it was deleted outside Pulumi). The
+	// simulated engine does not run the TypeScript program: the values a
+	// new create is given (the class from the stack's name, the subnet
+	// group from the networking stack's reference, the security group
+	// from db-sg, the parameter group) come from resources and references
+	// the refresh leaves as they were, so they are the deleted instance's.
+	Resolved *simResource      `json:"resolved,omitempty"`
 	Pending  []simPending      `json:"pendingOperations,omitempty"`
 	Applied  map[string]string `json:"appliedConfig,omitempty"` // application stack: config at the last up
 	Updates  int               `json:"updates"`

@@ -326,7 +326,7 @@ func (s *SimStack) Refresh(ctx context.Context, previewOnly bool, progress chan<
 			em.diag(urn, "warning", "the instance no longer exists in AWS; refresh removes it from the state")
 			changes[OpDelete]++
 			if !previewOnly {
-				st.Instance = nil
+				st.Resolved, st.Instance = st.Instance, nil
 			}
 		default:
 			prog := settingsFromOutputs(st.Instance.Outputs)
@@ -488,7 +488,7 @@ func (s *SimStack) planSteps(st *simState, p simPlan) []PlannedStep {
 	case InstanceUpdated:
 		steps = append(steps, PlannedStep{URN: urn, Type: InstanceType, Op: OpUpdate, Diffs: p.diffs})
 	case InstanceCreated:
-		steps = append(steps, PlannedStep{URN: urn, Type: InstanceType, Op: OpCreate})
+		steps = append(steps, PlannedStep{URN: urn, Type: InstanceType, Op: OpCreate, Inputs: StripSecrets(s.createInputs(st, p, ""))})
 	default:
 		steps = append(steps, PlannedStep{URN: urn, Type: InstanceType, Op: OpSame})
 	}
@@ -546,7 +546,7 @@ func (s *SimStack) Preview(ctx context.Context, progress chan<- Progress) (Plan,
 	b := NewPlanBuilder()
 	for _, step := range steps {
 		b.AddStep(step)
-		em.send(Progress{URN: step.URN, Type: step.Type, Op: step.Op, Status: StepPlanned, Keys: step.Keys, Diffs: step.Diffs})
+		em.send(Progress{URN: step.URN, Type: step.Type, Op: step.Op, Status: StepPlanned, Keys: step.Keys, Diffs: step.Diffs, Inputs: step.Inputs})
 	}
 	plan := b.Plan()
 	plan.Changes = changesOf(steps)
@@ -610,7 +610,7 @@ func (s *SimStack) Up(ctx context.Context, progress chan<- Progress) (Summary, e
 	case p.instance == InstanceUpdated:
 		runErr = s.update(run, st, p, em)
 	case p.instance == InstanceCreated:
-		runErr = fmt.Errorf("the simulated engine does not create a database from nothing; the rehearsal starts with one")
+		runErr = s.create(run, st, p, em)
 	default:
 		for _, step := range steps[1:] {
 			if step.Op == OpSame {
@@ -711,25 +711,62 @@ func newInstanceID() string {
 // Pulumi's create-before-delete replacement. The new instance's name
 // becomes known when its create completes.
 func (s *SimStack) replace(run *simRun, st *simState, p simPlan, em emitter) error {
+	return s.restoreInstance(run, st, p, em, st.Instance, OpCreateReplacement)
+}
+
+// create creates the instance the state no longer holds (a refresh dropped
+// it, deleted outside Pulumi) by restoring it, as the AWS provider's create
+// does with snapshotIdentifier or restoreToPointInTime: with the program's
+// settings as they resolve (simState.Resolved), under a new name. Nothing
+// is deleted.
+func (s *SimStack) create(run *simRun, st *simState, p simPlan, em emitter) error {
+	if st.Resolved == nil {
+		return fmt.Errorf("the simulated engine does not create a database from nothing; the rehearsal starts with one")
+	}
+	return s.restoreInstance(run, st, p, em, st.Resolved, OpCreate)
+}
+
+// createInputs are a restore's checked inputs: base's (the program's as
+// the state recorded them) with the program's restore and the identifier
+// (newID; left out when not chosen yet, as in a preview).
+func (s *SimStack) createInputs(st *simState, p simPlan, newID string) map[string]any {
+	base := st.Resolved
+	if st.Instance != nil {
+		base = st.Instance
+	}
+	checked := map[string]any{}
+	if base != nil {
+		checked = copyMap(base.Inputs)
+	}
+	if newID != "" {
+		checked["identifier"] = newID
+	}
+	delete(checked, "snapshotIdentifier")
+	delete(checked, "restoreToPointInTime")
+	if pt := p.prog.RestoreToPointInTime; pt != nil {
+		checked["restoreToPointInTime"] = pointInTimeMap(*pt)
+	} else if p.prog.SnapshotIdentifier != "" {
+		checked["snapshotIdentifier"] = p.prog.SnapshotIdentifier
+	}
+	return checked
+}
+
+// restoreInstance restores the program's snapshot or point in time to a
+// new instance with old's settings, as the step op: the create-replacement
+// of a replacement (old is then pending deletion) or the create of an
+// instance the state no longer holds.
+func (s *SimStack) restoreInstance(run *simRun, st *simState, p simPlan, em emitter, old *simResource, op Op) error {
 	urn := s.urn(InstanceType, "app")
-	old := st.Instance
 	newID := newInstanceID()
-	// The AWS provider names the instance in Check: the step's checked
-	// inputs carry the identifier before AWS is asked; outputs (and the
-	// id) come when the create completes.
-	checked := copyMap(old.Inputs)
-	checked["identifier"] = newID
 	pitr := p.prog.RestoreToPointInTime
 	if pitr == nil && p.prog.SnapshotIdentifier == "" {
 		return fmt.Errorf("the simulated engine does not create a database from nothing: the program names neither a snapshot nor a point in time to restore")
 	}
-	if pitr != nil {
-		checked["restoreToPointInTime"] = pointInTimeMap(*pitr)
-		delete(checked, "snapshotIdentifier")
-	} else {
-		checked["snapshotIdentifier"] = p.prog.SnapshotIdentifier
-	}
-	em.send(Progress{URN: urn, Type: InstanceType, Op: OpCreateReplacement, Status: StepStarted, Keys: p.keys, Diffs: p.diffs,
+	// The AWS provider names the instance in Check: the step's checked
+	// inputs carry the identifier before AWS is asked; outputs (and the
+	// id) come when the create completes.
+	checked := s.createInputs(st, p, newID)
+	em.send(Progress{URN: urn, Type: InstanceType, Op: op, Status: StepStarted, Keys: p.keys, Diffs: p.diffs,
 		Inputs: StripSecrets(checked)})
 	call, what, err := s.restoreCall(newID, p.prog, old)
 	if err != nil {
@@ -747,7 +784,7 @@ func (s *SimStack) replace(run *simRun, st *simState, p simPlan, em emitter) err
 			kind = "restore to point-in-time"
 		}
 		em.diag(urn, "error", fmt.Sprintf("creating RDS DB Instance (%s) (%s): %v", kind, newID, err))
-		em.send(Progress{URN: urn, Type: InstanceType, Op: OpCreateReplacement, Status: StepFailed})
+		em.send(Progress{URN: urn, Type: InstanceType, Op: op, Status: StepFailed})
 		return fmt.Errorf("restore %s from %s: %w", newID, what, err)
 	}
 	fresh, err := s.waitAvailable(run.ctx, newID)
@@ -776,29 +813,43 @@ func (s *SimStack) replace(run *simRun, st *simState, p simPlan, em emitter) err
 	if err != nil {
 		if fresh == nil {
 			em.diag(urn, "error", "waiting for the new instance: "+err.Error())
-			em.send(Progress{URN: urn, Type: InstanceType, Op: OpCreateReplacement, Status: StepFailed})
+			em.send(Progress{URN: urn, Type: InstanceType, Op: op, Status: StepFailed})
 			return err
 		}
 		// A partial create: the engine records the new instance with
 		// the error, and the old one is pending deletion all the same.
 		rec.InitErrors = []string{err.Error()}
-		st.Instance, st.Old = rec, old
+		s.recordCreated(st, rec, old, op)
 		_ = s.save(st)
 		em.diag(urn, "error", err.Error())
-		em.send(Progress{URN: urn, Type: InstanceType, Op: OpCreateReplacement, Status: StepFailed, ID: rec.ID})
+		em.send(Progress{URN: urn, Type: InstanceType, Op: op, Status: StepFailed, ID: rec.ID})
 		return err
 	}
-	st.Instance, st.Old = rec, old
+	s.recordCreated(st, rec, old, op)
 	if err := s.save(st); err != nil {
 		return err
 	}
-	em.send(Progress{URN: urn, Type: InstanceType, Op: OpCreateReplacement, Status: StepDone, ID: rec.ID, Outputs: StripSecrets(rec.Outputs)})
+	em.send(Progress{URN: urn, Type: InstanceType, Op: op, Status: StepDone, ID: rec.ID, Outputs: StripSecrets(rec.Outputs)})
+	if op == OpCreate {
+		return nil
+	}
 	if run.interrupted() {
 		return errStopped
 	}
 	em.send(Progress{URN: urn, Type: InstanceType, Op: OpReplace, Status: StepStarted, Keys: p.keys, Diffs: p.diffs, ID: rec.ID})
 	em.send(Progress{URN: urn, Type: InstanceType, Op: OpReplace, Status: StepDone, ID: rec.ID, Outputs: StripSecrets(rec.Outputs)})
 	return nil
+}
+
+// recordCreated puts the restored instance in the state: a replacement's
+// old instance is pending deletion; a create's resolved settings are used.
+func (s *SimStack) recordCreated(st *simState, rec, old *simResource, op Op) {
+	st.Instance = rec
+	if op == OpCreate {
+		st.Resolved = nil
+		return
+	}
+	st.Old = old
 }
 
 // restoreCall is the AWS provider's restore for the program: from its

@@ -547,3 +547,94 @@ func TestSimPointInTimeRestore(t *testing.T) {
 		})
 	}
 }
+
+// TestSimCreateByRestoreAfterDelete: the instance was deleted outside
+// Pulumi (automated backups retained, a final snapshot taken); the refresh
+// drops it from the state, so the program's restore is a create, not a
+// replacement. The preview's create carries the restore input; the up
+// restores (to a point in time by resource id, or from the snapshot) with
+// the settings the program resolves, and deletes nothing.
+func TestSimCreateByRestoreAfterDelete(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		pitr  bool
+		event string
+	}{
+		{"to the latest restorable time of the retained backups", true, "Restored from DB instance " + RehearsalInstanceID + " to "},
+		{"from the final snapshot", false, "Restored from snapshot " + RehearsalInstanceID + "-final"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newSimWorld(t, "default")
+			before, err := w.data.Export(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := w.client.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(RehearsalInstanceID)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resourceID := aws.ToString(in.DBInstances[0].DbiResourceId)
+			if _, err := w.client.DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(RehearsalInstanceID),
+				FinalDBSnapshotIdentifier: aws.String(RehearsalInstanceID + "-final"), DeleteAutomatedBackups: aws.Bool(false)}); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(time.Minute); w.instanceExists(t, RehearsalInstanceID); time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the instance was never deleted")
+				}
+			}
+			if _, err := w.data.Refresh(ctx, false, nil); err != nil {
+				t.Fatal(err)
+			}
+			// The instance ran 16.13 (AWS upgraded the minor): a program at
+			// 16.11 would fail the follow-up modify, as for real.
+			w.patch(t, SetEngineVersion("16.13"))
+			pt := PointInTime{SourceResourceID: resourceID, UseLatest: true}
+			if tt.pitr {
+				w.patch(t, SetPointInTime(pt))
+			} else {
+				w.patch(t, SetSnapshot(RehearsalInstanceID+"-final"))
+			}
+			plan, err := w.data.Preview(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			create, err := CheckRestoreCreatePlan(plan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotPT, gotSnap := RestoreInputs(create.Inputs)
+			if tt.pitr && (gotPT == nil || *gotPT != pt || gotSnap != "") || !tt.pitr && (gotPT != nil || gotSnap != RehearsalInstanceID+"-final") {
+				t.Errorf("the create's restore inputs = %+v, %q", gotPT, gotSnap)
+			}
+			if _, err := w.data.Up(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			after, err := w.data.Export(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !newInstanceName.MatchString(after.Identifier) || after.ParameterGroup != before.ParameterGroup || after.Class != before.Class ||
+				!slices.Equal(after.SecurityGroups, before.SecurityGroups) || after.SubnetGroup != before.SubnetGroup {
+				t.Errorf("export after = %+v; want a new instance with the settings before %+v", after, before)
+			}
+			evs, err := w.client.DescribeEvents(ctx, &rds.DescribeEventsInput{SourceIdentifier: aws.String(after.Identifier), SourceType: "db-instance", Duration: aws.Int32(60)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, e := range evs.Events {
+				found = found || strings.HasPrefix(aws.ToString(e.Message), tt.event)
+			}
+			if !found {
+				t.Errorf("AWS does not record %q for %s", tt.event, after.Identifier)
+			}
+			plan, err = w.data.Preview(ctx, nil)
+			if err != nil || plan.Instance() != InstanceUnchanged {
+				t.Errorf("second preview: %v %v; want no change", plan.Instance(), err)
+			}
+		})
+	}
+}

@@ -71,6 +71,10 @@ type PlannedStep struct {
 	Op    Op
 	Keys  []string
 	Diffs []string
+	// Inputs are a create's inputs as the provider checked them (secrets
+	// stripped): what a create is asked to do, which a create's step
+	// otherwise does not say (it has no diff).
+	Inputs map[string]any
 }
 
 // Plan is what a preview says will happen.

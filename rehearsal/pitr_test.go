@@ -264,3 +264,82 @@ func TestPitrResumeAfterInterruption(t *testing.T) {
 		})
 	}
 }
+
+// TestPitrRestoreDeletedInstancePulumi: the instance was deleted (automated
+// backups retained, final snapshot taken) and the restore goes through
+// Pulumi. The refresh drops the instance from the state, so the preview is
+// one create of the instance carrying the restore input, not a replacement:
+// the plan check accepts exactly that, Pulumi creates the instance by
+// restoring (to a point in time from the retained backups by resource id
+// with --to, or from the final snapshot without), the application follows
+// it, and there is no old instance to delete.
+func TestPitrRestoreDeletedInstancePulumi(t *testing.T) {
+	tests := []struct {
+		name, to, from, restoreOp, event string
+	}{
+		{"to a point in time", "20m", "time", "RestoreDBInstanceToPointInTime", "Restored from DB instance app5ec7032 to "},
+		{"from the final snapshot", "", "snapshot", "RestoreDBInstanceFromDBSnapshot", "Restored from snapshot app5ec7032-final"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var resourceID string
+			deleted := func(w *World) {
+				if _, err := w.Data.Export(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				resourceID = awsCLI(t, w, "rds", "describe-db-instances", "--db-instance-identifier", "app5ec7032", "--query", "DBInstances[0].DbiResourceId")
+				awsCLI(t, w, "rds", "delete-db-instance", "--db-instance-identifier", "app5ec7032", "--final-db-snapshot-identifier", "app5ec7032-final",
+					"--no-delete-automated-backups")
+				awsCLI(t, w, "rds", "wait", "db-instance-deleted", "--db-instance-identifier", "app5ec7032")
+			}
+			flags := map[string]string{"lost": "whole", "method": "pulumi"}
+			if tt.to != "" {
+				flags["to"] = tt.to
+			}
+			r := runHeadlessIn(t, engine.Options{Runbook: "restore", Yes: true, Speed: DefaultSpeed, Flags: flags}, nil, deleted)
+			if r.err != nil {
+				t.Fatalf("run failed: %v\n%s", r.err, r.text())
+			}
+			if v, _ := r.run.Var("restore-from"); v != tt.from {
+				t.Fatalf("restore-from = %q, want %q\n%s", v, tt.from, r.text())
+			}
+			if !strings.Contains(r.text(), "the plan is exactly: create of "+pulumiclient.InstanceType) {
+				t.Errorf("the plan check did not accept the create\n%s", r.text())
+			}
+			created, _ := r.run.Var("new-instance")
+			if created == "" {
+				t.Fatalf("no new-instance recorded\n%s", r.text())
+			}
+			if got := awsCLI(t, r.world, "rds", "describe-db-instances", "--db-instance-identifier", created,
+				"--query", "DBInstances[0].[DBInstanceStatus,DBParameterGroups[0].DBParameterGroupName]"); got != "available\tpostgres16-force-ssl-off" {
+				t.Errorf("restored instance %s = %q; want available with the stack's parameter group", created, got)
+			}
+			if ev := restoreEvents(t, r.world); !strings.Contains(ev, tt.event) {
+				t.Errorf("AWS's restore events = %q; want %q", ev, tt.event)
+			}
+			ops, err := r.world.MutatingRequests()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ops[tt.restoreOp] != 1 || ops["RestoreDBInstanceToPointInTime"]+ops["RestoreDBInstanceFromDBSnapshot"] != 1 || ops["DeleteDBInstance"] != 1 {
+				t.Errorf("writes = %v; want one %s and only the set-up's DeleteDBInstance", ops, tt.restoreOp)
+			}
+			prog, err := os.ReadFile(filepath.Join(r.world.Workspace.DataDir, "index.ts"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := `snapshotIdentifier: "app5ec7032-final"`
+			if tt.from == "time" {
+				at, _ := r.run.Var("restore-time")
+				want = `restoreToPointInTime: { sourceDbiResourceId: "` + resourceID + `", restoreTime: "` + at + `" }`
+			}
+			if !strings.Contains(string(prog), want) {
+				t.Errorf("index.ts lacks %s", want)
+			}
+			rep := pitrReport(t, r)
+			if !strings.Contains(rep, "- Data-loss window: ") {
+				t.Errorf("report lacks the data-loss window\n%s", rep)
+			}
+		})
+	}
+}

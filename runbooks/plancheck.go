@@ -54,6 +54,9 @@ func restorePlanExtrasFor(p pulumiclient.Plan, key, programVersion, snapshotVers
 // replacement: other resources (pulumiclient.CheckRestorePlan) or other
 // changes riding on the replacement, which the new instance would get.
 func checkRestorePlan(x *engine.Exec, p pulumiclient.Plan) error {
+	if x.Get("exists") == "no" {
+		return checkRestoreCreatePlan(x, p)
+	}
 	if err := pulumiclient.CheckRestorePlan(p); err != nil {
 		return err
 	}
@@ -155,4 +158,42 @@ func replacesFor(p pulumiclient.Plan, key string) bool {
 		}
 	}
 	return false
+}
+
+// checkRestoreCreatePlan is checkRestorePlan for an instance that was
+// deleted: the refresh dropped it from Pulumi's state, so the restore is a
+// create, not a replacement. The preview must create exactly the instance,
+// restoring what the wizard chose (restoreToPointInTime from the retained
+// automated backups by resource id, or snapshotIdentifier), and change
+// nothing else.
+func checkRestoreCreatePlan(x *engine.Exec, p pulumiclient.Plan) error {
+	create, err := pulumiclient.CheckRestoreCreatePlan(p)
+	if err != nil {
+		return err
+	}
+	pt, snap := pulumiclient.RestoreInputs(create.Inputs)
+	var key, want, got string
+	if x.Get("restore-from") == fromTime {
+		key, want = "restoreToPointInTime", pointInTime(x).String()
+		if pt != nil {
+			got = pt.String()
+		}
+		if snap != "" {
+			got += " and snapshotIdentifier " + snap
+		}
+	} else {
+		key, want, got = "snapshotIdentifier", x.Get("snapshot"), snap
+		if pt != nil {
+			got += " and restoreToPointInTime " + pt.String()
+		}
+	}
+	if got != want {
+		if got == "" {
+			got = "nothing (a new, empty database)"
+		}
+		return fmt.Errorf("the preview creates %s from %s, not from %s as chosen (%s): the instance is gone, so the create must restore it. Nothing was changed: "+
+			"set %s in the program (patch-program), then `datalayer resume`", pulumiclient.InstanceType, got, want, key, key)
+	}
+	x.Say("the plan is exactly: create of %s, restoring %s (%s); %s is gone, so nothing is deleted", pulumiclient.InstanceType, key, want, x.Get("instance"))
+	return nil
 }

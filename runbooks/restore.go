@@ -74,13 +74,13 @@ func restoreRunbook() *engine.Runbook {
 			withIf(refreshStep("refresh", false), viaPulumi),
 			confirmStackStep(),
 			withIf(previewStep("preview", "Preview the replacement", checkRestorePlan), viaPulumi),
-			finalSnapshotStep("final-snapshot-guard", viaPulumi),
+			finalSnapshotStep("final-snapshot-guard", and(viaPulumi, oldExists)),
 			restoreGateStep(),
 			upRestoreStep(),
 			prepareAppStep(),
 			waitNewStep(),
 			redeployAppStep(),
-			oldGoneStep(),
+			withIf(oldGoneStep(), and(viaPulumi, oldExists)),
 			// Console method.
 			exportStep(),
 			consoleRestoreStep(),
@@ -518,8 +518,15 @@ func restoreGateStep() *engine.Step {
 			body := fmt.Sprintf("`pulumi up` on stack **%s** will:\n\n1. create a new instance (new name app…) from **%s**;\n"+
 				"2. delete **%s** after taking its final snapshot **%s**.\n\nThe application keeps using %s until its db-host is changed.%s\n\nThe plan:\n\n%s",
 				x.Options().Stack, describePoint(x), inst, x.Get("final-snapshot"), inst, loss, x.Get("plan"))
+			title := "Replace " + inst + "?"
+			if x.Get("exists") == "no" {
+				body = fmt.Sprintf("`pulumi up` on stack **%s** will create a new instance (new name app…) from **%s**. "+
+					"Nothing is deleted: %s is already gone.%s\n\nThe plan:\n\n%s",
+					x.Options().Stack, describePoint(x), inst, loss, x.Get("plan"))
+				title = "Create the restored instance in place of " + inst + "?"
+			}
 			expect := x.GateExpect(inst)
-			return x.Gate("confirm", "Replace "+inst+"? Type "+expect+" to go on", body, expect)
+			return x.Gate("confirm", title+" Type "+expect+" to go on", body, expect)
 		},
 	}
 }
@@ -540,7 +547,9 @@ func upRestoreStep() *engine.Step {
 			old := x.Get("instance")
 			var once sync.Once
 			named := func(p pulumiclient.Progress) {
-				if p.Type != pulumiclient.InstanceType || p.Op != pulumiclient.OpCreateReplacement {
+				// A deleted instance is created, not replaced: the refresh
+				// dropped it from the state.
+				if p.Type != pulumiclient.InstanceType || p.Op != pulumiclient.OpCreateReplacement && p.Op != pulumiclient.OpCreate {
 					return
 				}
 				id := replacementIdentifier(p)
