@@ -78,12 +78,20 @@ func TestPitrWizardScreens(t *testing.T) {
 	}
 	screens := []screen{
 		{
+			// The default, now, is shown greyed in the empty box.
+			name: "damage_time_default", info: stagingInfo, open: true, now: at(12),
+			script: pitrScript(nil, "", ""),
+			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
+				answerLost(t, tm, r)
+				waitFor(t, r, "how long ago (20m)")
+			},
+		},
+		{
 			name: "damage_time_question", info: stagingInfo, open: true, now: at(12),
 			script: pitrScript(nil, "", ""),
 			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
 				answerLost(t, tm, r)
 				waitFor(t, r, "how long ago (20m)")
-				clearNow(tm)
 				tm.Type("13:40")
 				waitFor(t, r, "13:40")
 			},
@@ -94,7 +102,6 @@ func TestPitrWizardScreens(t *testing.T) {
 			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
 				answerLost(t, tm, r)
 				waitFor(t, r, "how long ago (20m)")
-				clearNow(tm)
 				tm.Type("13:40")
 				tm.Send(press("enter"))
 				waitFor(t, r, "Restore to which point?", "about 21 minutes")
@@ -107,7 +114,6 @@ func TestPitrWizardScreens(t *testing.T) {
 			drive: func(t *testing.T, tm *teatest.TestModel, r *recorder) {
 				answerLost(t, tm, r)
 				waitFor(t, r, "how long ago (20m)")
-				clearNow(tm)
 				tm.Type("2026-11-23T12:00:00Z")
 				tm.Send(press("enter"))
 				waitFor(t, r, "Restore to which point?", "the only way back")
@@ -135,9 +141,41 @@ func TestPitrWizardScreens(t *testing.T) {
 	}
 }
 
-// clearNow deletes the text prompt's default, "now", before typing.
-func clearNow(tm *teatest.TestModel) {
-	for range len("now") {
-		tm.Send(press("backspace"))
+// TestDamageTimeAnswer: the damage-time box shows its default, now, as a
+// placeholder: enter alone answers now, and typed text replaces it (before,
+// the default was typed in and 13:40 became "now13:40").
+func TestDamageTimeAnswer(t *testing.T) {
+	for _, tc := range []struct{ name, typed, want string }{
+		{"enter alone", "", "now"},
+		{"a time", "13:40", "13:40"},
+		{"how long ago", "20m", "20m"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScriptedSession(stagingInfo, pitrSteps, pitrScript(nil, "", ""), true)
+			r := &recorder{Model: New(context.Background(), s, testOptions(at(12)))}
+			tm := teatest.NewTestModel(t, r, teatest.WithInitialTermSize(120, 40))
+			waitFor(t, r, "Nothing needs a restore")
+			tm.Send(press("enter"))
+			waitFor(t, r, "how long ago (20m)")
+			if tc.typed != "" {
+				tm.Type(tc.typed)
+				waitFor(t, r, tc.typed)
+			}
+			tm.Send(press("enter"))
+			deadline := time.Now().Add(10 * time.Second)
+			var got []engine.Answer
+			for time.Now().Before(deadline) {
+				if got = s.Answers(); len(got) == 2 {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if err := tm.Quit(); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 2 || got[1].PromptID != damagePrompt.ID || got[1].Value != tc.want {
+				t.Fatalf("answers %+v, want the second to be %s = %q", got, damagePrompt.ID, tc.want)
+			}
+		})
 	}
 }

@@ -145,8 +145,11 @@ func (m *promptModel) newForm() *huh.Form {
 		field = huh.NewConfirm().Title(p.Title).Description(desc).
 			Affirmative("Yes").Negative("No").Value(m.yes)
 	case engine.PromptText:
-		*m.value = p.Default
-		field = huh.NewText().Title(p.Title).Description(desc).Lines(5).Value(m.value)
+		// The default is shown, not typed in: a typed answer replaces it
+		// rather than being appended to it, and an empty answer is the
+		// default (Update).
+		field = huh.NewText().Title(p.Title).Description(desc).Lines(5).
+			Placeholder(p.Default).Value(m.value)
 	default:
 		*m.value = p.Default
 		opts := make([]huh.Option[string], 0, len(p.Options))
@@ -246,6 +249,9 @@ func (m promptModel) Update(msg tea.Msg) (promptModel, tea.Cmd, promptResult) {
 			return m, nil, promptResult{}
 		}
 		a := engine.Answer{PromptID: m.p.ID, Value: *m.value}
+		if m.p.Kind == engine.PromptText && strings.TrimSpace(a.Value) == "" {
+			a.Value = m.p.Default
+		}
 		if m.p.Kind == engine.PromptConfirm {
 			a.Value = "no"
 			if *m.yes {
