@@ -57,8 +57,9 @@ func pointAppAt(t *testing.T, w *World, id string) {
 // creates the instance (the checks of an existing instance skipped, the
 // preview's creates behind the gate, up, then verify against the program
 // and AWS). A deploy stops instead when the application's db-host names an
-// instance AWS runs (it would create a second database), and restore and
-// upgrade, which need an instance, stop saying to deploy first. Issue 11:
+// instance AWS runs (it would create a second database); upgrade, which
+// needs an instance, stops saying to deploy first, and restore stops
+// saying to import the running instance the state lost. Issue 11:
 // `deploy` on a new stack stopped with "no aws:rds/instance:Instance in
 // the stack state".
 func TestRunbooksOnANewStack(t *testing.T) {
@@ -83,9 +84,12 @@ func TestRunbooksOnANewStack(t *testing.T) {
 			wantFail: "a deploy would create a second database",
 		},
 		{
+			// The application's db-host names the running instance: the
+			// state lost track of it (a restore takes a missing instance as
+			// one deleted and dropped by a refresh: TestRestoreDroppedInstanceRefusals).
 			name:     "restore",
 			o:        engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}},
-			wantFail: "deploy it first with `datalayer rehearse deploy`", // in a rehearsal the commands are the rehearsal's
+			wantFail: "Import it under the program's name for it first",
 		},
 		{
 			name:     "upgrade",

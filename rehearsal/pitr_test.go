@@ -2,6 +2,7 @@ package rehearsal
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -273,12 +274,20 @@ func TestPitrResumeAfterInterruption(t *testing.T) {
 // restoring (to a point in time from the retained backups by resource id
 // with --to, or from the final snapshot without), the application follows
 // it, and there is no old instance to delete.
+//
+// dropped: an earlier refresh (another session, a colleague's `pulumi
+// refresh`) already dropped the deleted instance from the state, so the
+// stack manages no instance when the run starts: the restore takes the
+// instance the application's db-host names, once AWS confirms it is gone
+// and keeps backups of it, instead of stopping with "deploy first".
 func TestPitrRestoreDeletedInstancePulumi(t *testing.T) {
 	tests := []struct {
 		name, to, from, restoreOp, event string
+		dropped                          bool
 	}{
-		{"to a point in time", "20m", "time", "RestoreDBInstanceToPointInTime", "Restored from DB instance app5ec7032 to "},
-		{"from the final snapshot", "", "snapshot", "RestoreDBInstanceFromDBSnapshot", "Restored from snapshot app5ec7032-final"},
+		{"to a point in time", "20m", "time", "RestoreDBInstanceToPointInTime", "Restored from DB instance app5ec7032 to ", false},
+		{"from the final snapshot", "", "snapshot", "RestoreDBInstanceFromDBSnapshot", "Restored from snapshot app5ec7032-final", false},
+		{"dropped from the state, to a point in time", "20m", "time", "RestoreDBInstanceToPointInTime", "Restored from DB instance app5ec7032 to ", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -291,6 +300,9 @@ func TestPitrRestoreDeletedInstancePulumi(t *testing.T) {
 				awsCLI(t, w, "rds", "delete-db-instance", "--db-instance-identifier", "app5ec7032", "--final-db-snapshot-identifier", "app5ec7032-final",
 					"--no-delete-automated-backups")
 				awsCLI(t, w, "rds", "wait", "db-instance-deleted", "--db-instance-identifier", "app5ec7032")
+				if tt.dropped {
+					dropDeletedInstance(t, w)
+				}
 			}
 			flags := map[string]string{"lost": "whole", "method": "pulumi"}
 			if tt.to != "" {
@@ -302,6 +314,9 @@ func TestPitrRestoreDeletedInstancePulumi(t *testing.T) {
 			}
 			if v, _ := r.run.Var("restore-from"); v != tt.from {
 				t.Fatalf("restore-from = %q, want %q\n%s", v, tt.from, r.text())
+			}
+			if tt.dropped && !strings.Contains(r.text(), "an earlier refresh dropped it from the state") {
+				t.Errorf("the stack step did not say the state dropped the instance\n%s", r.text())
 			}
 			if !strings.Contains(r.text(), "the plan is exactly: create of "+pulumiclient.InstanceType) {
 				t.Errorf("the plan check did not accept the create\n%s", r.text())
@@ -339,6 +354,86 @@ func TestPitrRestoreDeletedInstancePulumi(t *testing.T) {
 			rep := pitrReport(t, r)
 			if !strings.Contains(rep, "- Data-loss window: ") {
 				t.Errorf("report lacks the data-loss window\n%s", rep)
+			}
+		})
+	}
+}
+
+// dropDeletedInstance refreshes the data stack, as a colleague's `pulumi
+// refresh` would, so its state drops the instance deleted outside Pulumi.
+func dropDeletedInstance(t *testing.T, w *World) {
+	t.Helper()
+	if _, err := w.Data.Refresh(context.Background(), false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Data.Export(context.Background()); !errors.Is(err, pulumiclient.ErrNoInstance) {
+		t.Fatalf("after the refresh the stack export says %v, want no instance", err)
+	}
+}
+
+// TestRestoreDroppedInstanceRefusals: a restore on a stack whose state
+// holds no instance takes one only when AWS confirms it is gone and keeps
+// something to restore it from; the console method, which copies every
+// setting from the state, is refused for it. Nothing is written to AWS.
+func TestRestoreDroppedInstanceRefusals(t *testing.T) {
+	tests := []struct {
+		name     string
+		flags    map[string]string
+		setUp    func(t *testing.T, w *World)
+		step     string
+		wantFail string
+	}{
+		{
+			name:  "the console method",
+			flags: map[string]string{"lost": "whole", "method": "console", "to": "20m"},
+			setUp: func(t *testing.T, w *World) {
+				// The stack's state is written before the delete, as it was.
+				if _, err := w.Data.Export(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				awsCLI(t, w, "rds", "delete-db-instance", "--db-instance-identifier", "app5ec7032", "--final-db-snapshot-identifier", "app5ec7032-final",
+					"--no-delete-automated-backups")
+				awsCLI(t, w, "rds", "wait", "db-instance-deleted", "--db-instance-identifier", "app5ec7032")
+				dropDeletedInstance(t, w)
+			},
+			step:     "method",
+			wantFail: "restore through Pulumi instead (`--method pulumi`)",
+		},
+		{
+			name:  "the instance named still runs",
+			flags: map[string]string{"lost": "whole", "method": "pulumi"},
+			setUp: func(t *testing.T, w *World) { emptyTheStack(t, w) },
+			step:  "stack", wantFail: "a Pulumi restore would create another database beside it",
+		},
+		{
+			name:  "nothing of the instance named is left",
+			flags: map[string]string{"lost": "whole", "method": "pulumi"},
+			setUp: func(t *testing.T, w *World) { emptyTheStack(t, w); pointAppAt(t, w, "appgone0001") },
+			step:  "stack", wantFail: "there is nothing of it to restore from",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var before map[string]int
+			r := runHeadlessIn(t, engine.Options{Runbook: "restore", Yes: true, Speed: DefaultSpeed, Flags: tt.flags}, nil, func(w *World) {
+				tt.setUp(t, w)
+				var err error
+				if before, err = w.MutatingRequests(); err != nil {
+					t.Fatal(err)
+				}
+			})
+			msg, failed := r.failed(tt.step)
+			if !failed || !strings.Contains(strings.ToLower(msg), strings.ToLower(tt.wantFail)) || !strings.Contains(msg, "Nothing was changed") {
+				t.Fatalf("step %s did not stop with %q: %q %v\n%s", tt.step, tt.wantFail, msg, r.err, r.text())
+			}
+			after, err := r.world.MutatingRequests()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for op, n := range after {
+				if n != before[op] {
+					t.Errorf("AWS was changed by the run: %s %d → %d", op, before[op], n)
+				}
 			}
 		})
 	}

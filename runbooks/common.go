@@ -102,11 +102,28 @@ func identityFits(id awsclient.Identity, profile string) bool {
 	return id.Profile == profile && !strings.HasPrefix(id.CredentialSource, "EnvConfigCredentials")
 }
 
+// emptyStackUse says what a runbook does with a stack whose state holds no
+// RDS instance.
+type emptyStackUse int
+
+const (
+	// emptyNeedsDeploy: the runbook needs an instance (upgrade): it stops,
+	// saying to deploy first.
+	emptyNeedsDeploy emptyStackUse = iota
+	// emptyFirstDeploy: the runbook creates the instance (deploy on a new
+	// stack): first-deploy is set and the instance is empty.
+	emptyFirstDeploy
+	// emptyDroppedInstance: the runbook can bring back an instance that was
+	// deleted outside Pulumi and that an earlier refresh dropped from the
+	// state (restore): the instance is the one named, found gone in AWS
+	// with backups left to restore from.
+	emptyDroppedInstance
+)
+
 // stackStep reads the stack, checks the identities and learns the instance
-// the stack manages. firstDeploy says the runbook creates the instance when
-// the stack manages none yet (deploy on a new stack): the step then sets
-// first-deploy and an empty instance instead of stopping.
-func stackStep(firstDeploy bool) *engine.Step {
+// the stack manages. empty says what happens when it manages none.
+func stackStep(empty emptyStackUse) *engine.Step {
+	firstDeploy := empty == emptyFirstDeploy
 	explanation := "Reads the selected Pulumi stack, the AWS profile its configuration names (`aws:profile`) " +
 		"and the RDS instance it manages. When the profile differs from the identity in use the run stops " +
 		"here with the fix, instead of half-way through an update. A stack left locked by an interrupted " +
@@ -116,6 +133,10 @@ func stackStep(firstDeploy bool) *engine.Step {
 			"of an existing instance are skipped and the preview shows what will be created; when the " +
 			"application's db-host already names an instance AWS runs, the run stops instead, since a deploy " +
 			"would create a second database."
+	} else if empty == emptyDroppedInstance {
+		explanation += " A stack whose state holds no instance any more, because its instance was deleted outside " +
+			"Pulumi and a refresh dropped it, is restored by creating the instance again: the instance is the one " +
+			"the application's db-host (or `--instance`) names, once AWS confirms it is gone and has backups of it."
 	} else {
 		explanation += " A stack that manages no instance yet stops the run: deploy it first."
 	}
@@ -164,6 +185,9 @@ func stackStep(firstDeploy bool) *engine.Step {
 			}
 			exp, err := d.Data.Export(x.Ctx())
 			if errors.Is(err, pulumiclient.ErrNoInstance) {
+				if empty == emptyDroppedInstance {
+					return droppedInstance(x)
+				}
 				return emptyStack(x, firstDeploy)
 			}
 			if err != nil {
@@ -256,6 +280,68 @@ func emptyStack(x *engine.Exec, firstDeploy bool) error {
 	x.Say("stack %s manages no RDS instance yet: this is its first deploy, which creates it (the preview shows what)", stack)
 	x.Set("first-deploy", "yes")
 	x.Set("instance", "")
+	x.Set("state-id", "")
+	x.Set("final-snapshot", "")
+	x.Set("code-version", "")
+	return nil
+}
+
+// droppedInstance handles, for a restore, a stack whose state holds no RDS
+// instance: its instance may have been deleted outside Pulumi and dropped
+// from the state by an earlier refresh, and a restore brings it back by
+// creating it (the program still declares it). The instance is the one
+// --instance names, else the one the application's db-host points at; it
+// is taken only when AWS confirms it is gone and keeps something to restore
+// it from (retained automated backups, or snapshots). Otherwise the run
+// stops, naming what is missing and what to do; nothing is changed.
+func droppedInstance(x *engine.Exec) error {
+	d := deps(x)
+	stack := x.Options().Stack
+	inst, from := x.Flag("instance"), "--instance"
+	if inst == "" {
+		if host := readAppHost(x, "the instance it used is not known"); host != "" {
+			inst, from = hostInstance(host), "the application's db-host"
+		}
+	}
+	if inst == "" {
+		return fmt.Errorf("stack %s manages no RDS instance: its state holds no %s, and no instance to restore is known (the application stack has no db-host). Nothing was changed. "+
+			"If the stack's instance was deleted and a refresh dropped it from the state, name it: `datalayer restore --stack %s --instance NAME` "+
+			"(`aws rds describe-db-instance-automated-backups --query 'DBInstanceAutomatedBackups[].DBInstanceIdentifier'` lists deleted instances whose backups AWS kept); "+
+			"a new stack: deploy it first with `datalayer deploy --stack %s`",
+			stack, pulumiclient.InstanceType, stack, stack)
+	}
+	in, err := d.AWS.Instance(x.Ctx(), inst)
+	switch {
+	case err == nil:
+		return fmt.Errorf("stack %s manages no RDS instance, but %s (named by %s) runs in AWS (resource id %s): the state lost track of it, and a Pulumi restore would create another database beside it. Nothing was changed. "+
+			"Import it under the program's name for it first (`pulumi import %s <name> %s --stack %s` in %s; a preview must then propose no change to it), then run the restore again",
+			stack, in.ID, from, in.ResourceID, pulumiclient.InstanceType, in.ResourceID, stack, d.Data.ProgramDir())
+	case !IsNotFound(err):
+		return fmt.Errorf("look up %s (named by %s): %w", inst, from, err)
+	}
+	backups, err := d.AWS.AutomatedBackups(x.Ctx(), inst)
+	if err != nil {
+		return fmt.Errorf("read the automated backups of %s: %w", inst, err)
+	}
+	retained := 0
+	for _, b := range backups {
+		if b.Status == "retained" {
+			retained++
+		}
+	}
+	snaps, err := d.AWS.Snapshots(x.Ctx(), inst)
+	if err != nil {
+		return fmt.Errorf("list the snapshots of %s: %w", inst, err)
+	}
+	if retained == 0 && len(snaps) == 0 {
+		return fmt.Errorf("stack %s manages no RDS instance, and %s (named by %s) is not in AWS, with no retained automated backups and no snapshots: there is nothing of it to restore from. Nothing was changed. "+
+			"Check the name (`aws rds describe-db-instance-automated-backups` and `aws rds describe-db-snapshots` list what AWS keeps), then run again with --instance NAME; a new stack: deploy it first with `datalayer deploy --stack %s`",
+			stack, inst, from, stack)
+	}
+	x.Warn("stack %s's state holds no RDS instance: %s (named by %s) was deleted outside Pulumi and an earlier refresh dropped it from the state. AWS keeps %s and %s of it: the restore creates it again from one of them",
+		stack, inst, from, plural(retained, "retained automated backup"), plural(len(snaps), "snapshot"))
+	x.Set("state-dropped", "yes")
+	x.Set("instance", inst)
 	x.Set("state-id", "")
 	x.Set("final-snapshot", "")
 	x.Set("code-version", "")

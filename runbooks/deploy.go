@@ -22,7 +22,7 @@ func deployRunbook() *engine.Runbook {
 		Secret: secretVars,
 		Steps: []*engine.Step{
 			identityStep(),
-			stackStep(true),
+			stackStep(emptyFirstDeploy),
 			engineVersionStep("engine-version", nil, versionOfInstance),
 			refreshStep("refresh-preview", true),
 			previewStep("preview", "Preview the update", warnDestructive),

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/datalayer-tool/datalayer/awsclient"
 	"github.com/datalayer-tool/datalayer/engine"
 )
 
@@ -26,6 +27,8 @@ var restoreFlags = []engine.Flag{
 		Usage: "restore method: pulumi, console or none (default: the wizard asks)"},
 	{Name: "to", Var: "damage-time", Check: checkTo,
 		Usage: "restore to a point in time: a UTC time (2026-12-02T14:01:00Z), latest, or how long ago (20m, 1h30m); default: the wizard asks"},
+	{Name: "instance", Check: checkInstanceName,
+		Usage: "the instance to restore when the stack's state no longer holds it (deleted, then dropped by a refresh); default: the application's db-host"},
 	{Name: "snapshot", Var: "snapshot",
 		Usage: "the snapshot to restore from (default: the wizard lists them, newest first)"},
 	{Name: "app-deploy", Config: true, Values: []string{"ci", "up"}, Default: "ci",
@@ -53,6 +56,13 @@ func checkTo(v string, given map[string]string) error {
 	}
 	_, _, err := ParseRestorePoint(v, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
 	return err
+}
+
+func checkInstanceName(v string, _ map[string]string) error {
+	if err := awsclient.ValidateInstanceID(v); err != nil {
+		return fmt.Errorf("--instance: %w", err)
+	}
+	return nil
 }
 
 func checkArgv(v string, _ map[string]string) error {

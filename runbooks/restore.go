@@ -52,7 +52,7 @@ func restoreRunbook() *engine.Runbook {
 		},
 		Steps: []*engine.Step{
 			identityStep(),
-			stackStep(false),
+			stackStep(emptyDroppedInstance),
 			lostStep(),
 			existsStep(),
 			methodStep(),
@@ -188,12 +188,23 @@ func methodStep() *engine.Step {
 			"old instance until the swap and keeps the name, at the price of reproducing every setting by hand.",
 		Do: func(x *engine.Exec) error {
 			rec, reasons := recommendMethod(x.Get("lost"), x.Get("exists"))
+			// The console method copies every setting from the stack's state:
+			// a state that dropped the instance has none to copy, while the
+			// program still declares them all.
+			dropped := x.Get("state-dropped") == "yes"
+			if dropped && x.Flag("method") == "console" {
+				return fmt.Errorf("--method console cannot restore %s: the stack's state no longer holds the instance, so it has none of the settings (parameter group, security groups, subnet group…) a restore through the API must repeat. Nothing was changed. "+
+					"Restore through Pulumi instead (`--method pulumi`): the program declares every setting, and the restored instance is tracked by the stack again", x.Get("instance"))
+			}
 			var opts []engine.Option
 			for _, m := range []struct{ v, label string }{
 				{"pulumi", "Through Pulumi (snapshotIdentifier, replace)"},
 				{"console", "Through the API, as in the console (restore beside, then rename swap)"},
 				{"none", "No restore"},
 			} {
+				if dropped && m.v == "console" {
+					continue
+				}
 				opts = append(opts, engine.Option{Value: m.v, Label: m.label, Recommended: m.v == rec, Reason: reasons[m.v]})
 			}
 			v, err := x.Choose("method", "Restore how?", "", x.Flag("method"), opts)

@@ -33,7 +33,7 @@ func upgradeRunbook() *engine.Runbook {
 		},
 		Steps: []*engine.Step{
 			identityStep(),
-			stackStep(false),
+			stackStep(emptyNeedsDeploy),
 			versionDriftStep(),
 			targetsStep(),
 			chooseTargetStep(),
