@@ -87,17 +87,58 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 // Is makes errors.Is(err, ErrAWSUnreachable) hold.
 func (e *UnreachableError) Is(target error) bool { return target == ErrAWSUnreachable }
 
-// markUnreachable returns err marked as an UnreachableError when text
-// shows the provider could not reach AWS (and AWS did not refuse the
+// ErrAWSThrottled is in the chain of an operation's error when AWS kept
+// throttling the AWS provider's calls until its retries were used up:
+// AWS was reached and nothing about the stack is wrong, and the operation
+// can be run again once the account's RDS calls slow down.
+var ErrAWSThrottled = errors.New("AWS throttled the calls of Pulumi's AWS provider")
+
+// throttledCodes are AWS's throttling error codes, as the SDK's errors
+// show them ("api error Throttling: Rate exceeded").
+var throttledCodes = []string{"ThrottlingException", "Throttling", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled"}
+
+// ThrottledError is an operation's error that AWS's throttling explains;
+// Code is the AWS error code found.
+type ThrottledError struct {
+	Code string
+	Err  error
+}
+
+func (e *ThrottledError) Error() string { return e.Err.Error() }
+
+func (e *ThrottledError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrAWSThrottled) hold.
+func (e *ThrottledError) Is(target error) bool { return target == ErrAWSThrottled }
+
+// throttledCode returns the throttling code in an SDK error's text, "" for
+// none.
+func throttledCode(text string) string {
+	for _, c := range throttledCodes {
+		if strings.Contains(text, "api error "+c+":") {
+			return c
+		}
+	}
+	return ""
+}
+
+// markUnreachable returns err marked as a ThrottledError when text shows
+// AWS throttled the provider's calls, as an UnreachableError when it shows
+// the provider could not reach AWS (and AWS did not refuse the
 // credentials, which says more); else err.
 func markUnreachable(err error, text string) error {
-	if err == nil || errors.Is(err, ErrAWSCredentials) || errors.Is(err, ErrAWSUnreachable) {
+	if err == nil || errors.Is(err, ErrAWSCredentials) || errors.Is(err, ErrAWSUnreachable) || errors.Is(err, ErrAWSThrottled) {
 		return err
 	}
 	// Only an AWS SDK call's failure ("operation error RDS: ..."): a
 	// plugin the CLI cannot dial is not AWS.
 	if !strings.Contains(text, "operation error ") {
 		return err
+	}
+	// Retries used up on throttling answers: AWS was reached, and said
+	// to slow down.
+	if code := throttledCode(text); code != "" {
+		return &ThrottledError{Code: code, Err: err}
 	}
 	for _, s := range unreachableSigns {
 		if strings.Contains(text, s) {

@@ -242,13 +242,21 @@ func (d *Deps) checkPulumiLock(ctx context.Context, r *engine.Run) error {
 }
 
 // credentialsAdvice names the problem and the next action when AWS
-// refused the credentials Pulumi's AWS provider used, or the provider
-// could not reach AWS: the CLI itself only exits with "exit status 1",
+// refused the credentials Pulumi's AWS provider used, the provider could
+// not reach AWS, or AWS throttled it through all its retries: the CLI itself only exits with "exit status 1",
 // and a resume without fresh credentials (or the network) fails the same
 // way.
 func credentialsAdvice(err error, o engine.Options) error {
 	var ce *pulumiclient.CredentialsError
 	var ue *pulumiclient.UnreachableError
+	var te *pulumiclient.ThrottledError
+	if errors.As(err, &te) {
+		next := "wait a minute or two for the account's RDS calls to slow down (other tools or runs calling RDS at the same time count too), then `datalayer resume " + o.RunID + "`"
+		if o.Rehearsal {
+			next = "in this rehearsal the simulator throttles on purpose: `datalayer resume " + o.RunID + "` once it stops"
+		}
+		return fmt.Errorf("%w. AWS throttled Pulumi's AWS provider (%s) through all of its retries: AWS was reached and nothing about the stack is wrong; %s", err, te.Code, next)
+	}
 	if errors.As(err, &ue) {
 		next := "check the network (VPN, proxy, AWS_ENDPOINT_URL), then `datalayer resume " + o.RunID + "`"
 		if o.Rehearsal {
