@@ -289,73 +289,101 @@ func TestPitrRestoreDeletedInstancePulumi(t *testing.T) {
 		{"from the final snapshot", "", "snapshot", "RestoreDBInstanceFromDBSnapshot", "Restored from snapshot app5ec7032-final", false},
 		{"dropped from the state, to a point in time", "20m", "time", "RestoreDBInstanceToPointInTime", "Restored from DB instance app5ec7032 to ", true},
 	}
+	// Each case on the simulated engine and on the real pulumi CLI (the
+	// YAML program, the simulated AWS provider), as production runs it.
+	engines := map[string]func(t *testing.T) Engine{
+		"simulated": func(*testing.T) Engine { return Engine{} },
+		"pulumi": func(t *testing.T) Engine {
+			return Engine{Name: EnginePulumi, Pulumi: pulumitest.Tools(t).Pulumi}
+		},
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var resourceID string
-			deleted := func(w *World) {
-				if _, err := w.Data.Export(context.Background()); err != nil {
-					t.Fatal(err)
-				}
-				resourceID = awsCLI(t, w, "rds", "describe-db-instances", "--db-instance-identifier", "app5ec7032", "--query", "DBInstances[0].DbiResourceId")
-				awsCLI(t, w, "rds", "delete-db-instance", "--db-instance-identifier", "app5ec7032", "--final-db-snapshot-identifier", "app5ec7032-final",
-					"--no-delete-automated-backups")
-				awsCLI(t, w, "rds", "wait", "db-instance-deleted", "--db-instance-identifier", "app5ec7032")
-				if tt.dropped {
-					dropDeletedInstance(t, w)
-				}
-			}
-			flags := map[string]string{"lost": "whole", "method": "pulumi"}
-			if tt.to != "" {
-				flags["to"] = tt.to
-			}
-			r := runHeadlessIn(t, engine.Options{Runbook: "restore", Yes: true, Speed: DefaultSpeed, Flags: flags}, nil, deleted)
-			if r.err != nil {
-				t.Fatalf("run failed: %v\n%s", r.err, r.text())
-			}
-			if v, _ := r.run.Var("restore-from"); v != tt.from {
-				t.Fatalf("restore-from = %q, want %q\n%s", v, tt.from, r.text())
-			}
-			if tt.dropped && !strings.Contains(r.text(), "an earlier refresh dropped it from the state") {
-				t.Errorf("the stack step did not say the state dropped the instance\n%s", r.text())
-			}
-			if !strings.Contains(r.text(), "the plan is exactly: create of "+pulumiclient.InstanceType) {
-				t.Errorf("the plan check did not accept the create\n%s", r.text())
-			}
-			created, _ := r.run.Var("new-instance")
-			if created == "" {
-				t.Fatalf("no new-instance recorded\n%s", r.text())
-			}
-			if got := awsCLI(t, r.world, "rds", "describe-db-instances", "--db-instance-identifier", created,
-				"--query", "DBInstances[0].[DBInstanceStatus,DBParameterGroups[0].DBParameterGroupName]"); got != "available\tpostgres16-force-ssl-off" {
-				t.Errorf("restored instance %s = %q; want available with the stack's parameter group", created, got)
-			}
-			if ev := restoreEvents(t, r.world); !strings.Contains(ev, tt.event) {
-				t.Errorf("AWS's restore events = %q; want %q", ev, tt.event)
-			}
-			ops, err := r.world.MutatingRequests()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ops[tt.restoreOp] != 1 || ops["RestoreDBInstanceToPointInTime"]+ops["RestoreDBInstanceFromDBSnapshot"] != 1 || ops["DeleteDBInstance"] != 1 {
-				t.Errorf("writes = %v; want one %s and only the set-up's DeleteDBInstance", ops, tt.restoreOp)
-			}
-			prog, err := os.ReadFile(filepath.Join(r.world.Workspace.DataDir, "index.ts"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := `snapshotIdentifier: "app5ec7032-final"`
-			if tt.from == "time" {
-				at, _ := r.run.Var("restore-time")
-				want = `restoreToPointInTime: { sourceDbiResourceId: "` + resourceID + `", restoreTime: "` + at + `" }`
-			}
-			if !strings.Contains(string(prog), want) {
-				t.Errorf("index.ts lacks %s", want)
-			}
-			rep := pitrReport(t, r)
-			if !strings.Contains(rep, "- Data-loss window: ") {
-				t.Errorf("report lacks the data-loss window\n%s", rep)
-			}
-		})
+		for _, eng := range []string{"simulated", "pulumi"} {
+			t.Run(tt.name+"/"+eng, func(t *testing.T) {
+				testRestoreDeletedInstance(t, engines[eng](t), tt.to, tt.from, tt.restoreOp, tt.event, tt.dropped)
+			})
+		}
+	}
+}
+
+// testRestoreDeletedInstance is one case of
+// TestPitrRestoreDeletedInstancePulumi on the engine e.
+func testRestoreDeletedInstance(t *testing.T, e Engine, to, from, restoreOp, event string, dropped bool) {
+	var resourceID string
+	deleted := func(w *World) {
+		if _, err := w.Data.Export(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		resourceID = awsCLI(t, w, "rds", "describe-db-instances", "--db-instance-identifier", "app5ec7032", "--query", "DBInstances[0].DbiResourceId")
+		awsCLI(t, w, "rds", "delete-db-instance", "--db-instance-identifier", "app5ec7032", "--final-db-snapshot-identifier", "app5ec7032-final",
+			"--no-delete-automated-backups")
+		awsCLI(t, w, "rds", "wait", "db-instance-deleted", "--db-instance-identifier", "app5ec7032")
+		if dropped {
+			dropDeletedInstance(t, w)
+		}
+	}
+	flags := map[string]string{"lost": "whole", "method": "pulumi"}
+	if to != "" {
+		flags["to"] = to
+	}
+	r := runHeadlessOn(t, engine.Options{Runbook: "restore", Yes: true, Speed: DefaultSpeed, Flags: flags}, nil, deleted, e)
+	if r.err != nil {
+		t.Fatalf("run failed: %v\n%s", r.err, r.text())
+	}
+	if v, _ := r.run.Var("restore-from"); v != from {
+		t.Fatalf("restore-from = %q, want %q\n%s", v, from, r.text())
+	}
+	if dropped && !strings.Contains(r.text(), "an earlier refresh dropped it from the state") {
+		t.Errorf("the stack step did not say the state dropped the instance\n%s", r.text())
+	}
+	if !strings.Contains(r.text(), "the plan is exactly: create of "+pulumiclient.InstanceType) {
+		t.Errorf("the plan check did not accept the create\n%s", r.text())
+	}
+	created, _ := r.run.Var("new-instance")
+	if created == "" || created == "app5ec7032" {
+		t.Fatalf("new-instance recorded as %q\n%s", created, r.text())
+	}
+	if got := awsCLI(t, r.world, "rds", "describe-db-instances", "--db-instance-identifier", created,
+		"--query", "DBInstances[0].[DBInstanceStatus,DBParameterGroups[0].DBParameterGroupName]"); got != "available\tpostgres16-force-ssl-off" {
+		t.Errorf("restored instance %s = %q; want available with the stack's parameter group", created, got)
+	}
+	if ev := restoreEvents(t, r.world); !strings.Contains(ev, event) {
+		t.Errorf("AWS's restore events = %q; want %q", ev, event)
+	}
+	ops, err := r.world.MutatingRequests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ops[restoreOp] != 1 || ops["RestoreDBInstanceToPointInTime"]+ops["RestoreDBInstanceFromDBSnapshot"] != 1 || ops["DeleteDBInstance"] != 1 {
+		t.Errorf("writes = %v; want one %s and only the set-up's DeleteDBInstance", ops, restoreOp)
+	}
+	prog, err := pulumiclient.LoadProgram(r.world.Workspace.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := prog.Settings()
+	at, _ := r.run.Var("restore-time")
+	exp, err := r.world.Data.Export(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exp.Identifier != created {
+		t.Errorf("the stack's state manages %q, want the restored %s", exp.Identifier, created)
+	}
+	if from == "time" {
+		want := pulumiclient.PointInTime{SourceResourceID: resourceID, RestoreTime: at}
+		if pt := set.RestoreToPointInTime; pt == nil || *pt != want || set.SnapshotIdentifier != "" {
+			t.Errorf("the %s program's block = %+v (snapshotIdentifier %q), want %+v alone", prog.Kind, pt, set.SnapshotIdentifier, want)
+		}
+		if pt := exp.RestoreToPointInTime; pt == nil || *pt != want {
+			t.Errorf("the stack's state holds block %+v, want %+v", pt, want)
+		}
+	} else if set.SnapshotIdentifier != "app5ec7032-final" || set.RestoreToPointInTime != nil {
+		t.Errorf("the %s program's snapshotIdentifier = %q (block %+v), want app5ec7032-final alone", prog.Kind, set.SnapshotIdentifier, set.RestoreToPointInTime)
+	}
+	rep := pitrReport(t, r)
+	if !strings.Contains(rep, "- Data-loss window: ") {
+		t.Errorf("report lacks the data-loss window\n%s", rep)
 	}
 }
 
