@@ -519,7 +519,7 @@ func restoreGateStep() *engine.Step {
 		ID: "gate", Title: "Confirm the replacement", Kind: engine.KindGate, Phase: PhaseApply, Destructive: true, If: viaPulumi,
 		Needs: []string{"instance", "restore-from"},
 		Explanation: "Nothing has changed yet. Type the name asked for to let Pulumi create the restored " +
-			"instance and then delete the current one (after its final snapshot).",
+			"instance and then, if the current one still exists, delete it (after its final snapshot).",
 		Do: func(x *engine.Exec) error {
 			inst := x.Get("instance")
 			loss := ""

@@ -342,6 +342,16 @@ func (m promptModel) expect() string {
 	return firstNonEmpty(m.p.Expect, "yes")
 }
 
+// title is the prompt's title without a gate's "Type X to go on", which the
+// line above the input says already (with esc): the question alone fits
+// an 80-column box.
+func (m promptModel) title() string {
+	if m.p.Kind != engine.PromptGate {
+		return m.p.Title
+	}
+	return strings.TrimSuffix(m.p.Title, " Type "+m.expect()+" to go on")
+}
+
 // manualKey handles a key in a manual step: tick it, skip it, add a note.
 func (m promptModel) manualKey(msg tea.KeyPressMsg) (promptModel, tea.Cmd, promptResult) {
 	k := m.c.keys
@@ -466,7 +476,7 @@ func (m promptModel) View() string {
 			b.WriteString("\n" + st.Error.Render(m.sendErr))
 		}
 	default:
-		b.WriteString("\n" + st.ModalTitle.Render(truncate(m.p.Title, inner)) + "\n\n")
+		b.WriteString("\n" + st.ModalTitle.Render(truncate(m.title(), inner)) + "\n\n")
 		if m.body != "" {
 			b.WriteString(clipBody(m.body, m.bodyRoom(), m.scroll) + "\n\n")
 		}
