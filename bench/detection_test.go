@@ -61,7 +61,8 @@ const (
 	// from its policy for a restore (usual 7 minutes; runbooks/wait.go).
 	knowUsual
 	// knowEarlier: the engine's expectation of a wait timed in an earlier
-	// run (a rehearsal's or staging's, kept in timings/<runbook>.json).
+	// run (a rehearsal's, kept in timings/<runbook>.rehearsal.json, or a real
+	// staging run's, in timings/<runbook>.json).
 	knowEarlier
 )
 

@@ -134,7 +134,7 @@ func BenchmarkRunOverhead(b *testing.B) {
 		o    engine.Options
 		// timed: run twice in one state directory and measure the second
 		// run, whose waits the engine expects from the first's timings
-		// (timings/<runbook>.json) instead of its policies' usual durations.
+		// (timings/<runbook>.rehearsal.json) instead of its policies' usual durations.
 		timed bool
 	}{
 		{"restore-pulumi", engine.Options{Runbook: "restore", Flags: map[string]string{"method": "pulumi", "lost": "whole", "app-deploy": "up"}}, false},

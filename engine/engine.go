@@ -499,8 +499,9 @@ func newRun(opts Options, deps Deps, book *Runbook) *Run {
 		Rehearsal: opts.Rehearsal, Scenario: opts.Scenario, Speed: opts.Speed, Flags: opts.flags(),
 		Started: r.clk.Now(),
 	}
-	t := loadTimings(opts.StateDir, opts.Runbook)
+	t := loadTimings(opts.StateDir, opts.Runbook, opts.Rehearsal)
 	r.expected, r.expectedWaits, r.waits = t.Steps, t.Waits, map[string]time.Duration{}
+	r.info.ExpectedFrom = expectedFrom(t)
 	go r.pump()
 	return r
 }

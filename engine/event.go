@@ -78,8 +78,8 @@ type Event struct {
 	StepID  string        `json:"step,omitempty"`
 	Text    string        `json:"text,omitempty"`
 	Elapsed time.Duration `json:"elapsed,omitempty"` // on step-finished/failed: how long the step took
-	// Expected is the elapsed time of the same step in the last staging
-	// rehearsal, when known, for "expected vs elapsed".
+	// Expected is the elapsed time of the same step in the run
+	// RunInfo.ExpectedFrom names, when known, for "expected vs elapsed".
 	Expected time.Duration `json:"expected,omitempty"`
 	Name     string        `json:"name,omitempty"`  // variable name
 	Value    string        `json:"value,omitempty"` // variable value (redacted when secret)
@@ -182,6 +182,10 @@ type RunInfo struct {
 	Flags map[string]string `json:"flags,omitempty"`
 	// Started is when the run began.
 	Started time.Time `json:"started,omitempty"`
+	// ExpectedFrom names the run the steps' Expected durations come from,
+	// in words ("the last rehearsal", "the last run on staging"); "" when
+	// no earlier run left timings.
+	ExpectedFrom string `json:"expected_from,omitempty"`
 }
 
 // Session is a run as the UIs see it: the TUI and the plain renderer read

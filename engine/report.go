@@ -14,36 +14,65 @@ import (
 
 // Timings are the step durations of the last non-production run of a
 // runbook, kept so a production run shows expected against elapsed, and
-// its waits' durations, which tell the poller when a change is due.
+// its waits' durations, which tell the poller when a change is due. A
+// rehearsal's are kept apart from a real run's: a rehearsal's AWS is
+// simulated, so a real run (deploy, upgrade, restore --stack) expects only
+// what a real run took, and never speaks of a rehearsal.
 type Timings struct {
 	RunID string                   `json:"run"`
 	Stack string                   `json:"stack"`
 	Steps map[string]time.Duration `json:"steps"`
 	Waits map[string]time.Duration `json:"waits,omitempty"`
+	// Real marks a real run's timings. The file of a real run's timings
+	// once held a rehearsal's too; one without the mark is not trusted.
+	Real bool `json:"real,omitempty"`
 }
 
-func timingsPath(stateDir, runbook string) string {
-	return filepath.Join(stateDir, "timings", runbook+".json")
+// timingsPath is where a runbook's timings are kept: a rehearsal's beside
+// the real runs' (timings/<runbook>.rehearsal.json).
+func timingsPath(stateDir, runbook string, rehearsal bool) string {
+	name := runbook + ".json"
+	if rehearsal {
+		name = runbook + ".rehearsal.json"
+	}
+	return filepath.Join(stateDir, "timings", name)
 }
 
-func loadTimings(stateDir, runbook string) Timings {
+// loadTimings returns the timings a run of the kind given expects from:
+// the last rehearsal's for a rehearsal, the last real run's otherwise.
+func loadTimings(stateDir, runbook string, rehearsal bool) Timings {
 	if stateDir == "" {
 		return Timings{}
 	}
-	b, err := os.ReadFile(timingsPath(stateDir, runbook))
+	b, err := os.ReadFile(timingsPath(stateDir, runbook, rehearsal))
 	if err != nil {
 		return Timings{}
 	}
 	var t Timings
-	if json.Unmarshal(b, &t) != nil {
+	if json.Unmarshal(b, &t) != nil || t.Real == rehearsal {
 		return Timings{}
 	}
 	return t
 }
 
+// expectedFrom says, for the run's screens, which run the expected
+// durations come from ("" when there are none).
+func expectedFrom(t Timings) string {
+	switch {
+	case len(t.Steps) == 0:
+		return ""
+	case !t.Real:
+		return "the last rehearsal"
+	case t.Stack != "":
+		return "the last run on " + t.Stack
+	}
+	return "the last run"
+}
+
 func (r *Run) saveTimings() {
 	r.mu.Lock()
-	t := Timings{RunID: r.opts.RunID, Stack: r.opts.Stack, Steps: map[string]time.Duration{}, Waits: map[string]time.Duration{}}
+	t := Timings{RunID: r.opts.RunID, Stack: r.opts.Stack, Steps: map[string]time.Duration{}, Waits: map[string]time.Duration{},
+		Real: !r.opts.Rehearsal}
 	for k, v := range r.elapsed {
 		t.Steps[k] = v
 	}
@@ -55,7 +84,7 @@ func (r *Run) saveTimings() {
 		return
 	}
 	b, _ := json.MarshalIndent(t, "", "  ")
-	p := timingsPath(r.opts.StateDir, r.opts.Runbook)
+	p := timingsPath(r.opts.StateDir, r.opts.Runbook, r.opts.Rehearsal)
 	if os.MkdirAll(filepath.Dir(p), 0o700) == nil {
 		_ = os.WriteFile(p, b, 0o600)
 	}

@@ -52,7 +52,7 @@ func TestRehearsalTimeOnTheWire(t *testing.T) {
 	if wall := upFinished.Sub(upStarted); wall <= 0 || wall > upTook/10 {
 		t.Errorf("up took %v of wall time for %v of AWS time at 600x", wall, upTook)
 	}
-	b, err := os.ReadFile(filepath.Join(r.world.Options.StateDir, "timings", "restore.json"))
+	b, err := os.ReadFile(filepath.Join(r.world.Options.StateDir, "timings", "restore.rehearsal.json"))
 	if err != nil {
 		t.Fatalf("no saved timings: %v", err)
 	}

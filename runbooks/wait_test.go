@@ -19,7 +19,7 @@ import (
 // has its own key.
 func TestWaitExpectations(t *testing.T) {
 	dir := t.TempDir()
-	saved := engine.Timings{RunID: "earlier", Stack: "staging",
+	saved := engine.Timings{RunID: "earlier", Stack: "staging", Real: true,
 		Steps: map[string]time.Duration{"wait-new": 7 * time.Minute},
 		Waits: map[string]time.Duration{"wait-new/instance/create#1": 7*time.Minute + 10*time.Second, "wait-new/instance/create#2": 30 * time.Second}}
 	b, _ := json.Marshal(saved)
@@ -59,7 +59,7 @@ func TestWaitExpectations(t *testing.T) {
 	}
 }
 
-// timingsPath is where the engine keeps a runbook's timings.
+// timingsPath is where the engine keeps a runbook's timings of real runs.
 func timingsPath(stateDir, runbook string) string {
 	return filepath.Join(stateDir, "timings", runbook+".json")
 }

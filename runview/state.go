@@ -303,9 +303,23 @@ func (s *State) stepStarted(ev engine.Event) {
 	s.Current = ev.StepID
 	line := "▶ " + ev.StepID + ": " + title
 	if ev.Expected > 0 {
-		line += " (took " + Duration(ev.Expected) + " last rehearsal)"
+		line += " (took " + Duration(ev.Expected) + " in " + s.expectedFrom() + ")"
 	}
 	s.log(ev.Time, ev.StepID, LevelInfo, line)
+}
+
+// expectedFrom names the run the expected durations come from. A journal
+// written before the engine named it says only whether it is a rehearsal:
+// a real run's expectations may have been a rehearsal's then, so they are
+// not called a real run's.
+func (s *State) expectedFrom() string {
+	switch {
+	case s.Info.ExpectedFrom != "":
+		return s.Info.ExpectedFrom
+	case s.Info.Rehearsal:
+		return "the last rehearsal"
+	}
+	return "an earlier run"
 }
 
 func (s *State) stepFinished(ev engine.Event) {

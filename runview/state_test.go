@@ -42,6 +42,33 @@ func texts(s *State) []string {
 	return out
 }
 
+// TestExpectedNamesItsRun: the line of a step with an expected duration
+// names the run it comes from, as the engine named it; a journal from
+// before the engine did says "rehearsal" only of a rehearsal's.
+func TestExpectedNamesItsRun(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		info engine.RunInfo
+		want string
+	}{
+		{"a rehearsal", engine.RunInfo{RunID: "r1", Rehearsal: true, ExpectedFrom: "the last rehearsal"}, "(took 4s in the last rehearsal)"},
+		{"a real run", engine.RunInfo{RunID: "r1", Stack: "production", Production: true, ExpectedFrom: "the last run on staging"}, "(took 4s in the last run on staging)"},
+		{"an old journal's rehearsal", engine.RunInfo{RunID: "r1", Rehearsal: true}, "(took 4s in the last rehearsal)"},
+		{"an old journal's real run", engine.RunInfo{RunID: "r1", Stack: "staging"}, "(took 4s in an earlier run)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			info := tt.info
+			s := New(info, list, nil, 0)
+			s.Apply(engine.Event{Type: engine.EventRunStarted, Time: at(0), Run: &info})
+			s.Apply(engine.Event{Type: engine.EventStepStarted, StepID: "identity", Time: at(0), Expected: 4 * time.Second})
+			want := "▶ identity: Check who we are " + tt.want
+			if got := texts(s); got[len(got)-1] != want {
+				t.Errorf("log %q, want the last line %q", got, want)
+			}
+		})
+	}
+}
+
 func TestStepsAndLog(t *testing.T) {
 	s := fold(
 		engine.Event{Type: engine.EventRunStarted, Time: at(0), Text: "started", Run: &info},
@@ -58,7 +85,7 @@ func TestStepsAndLog(t *testing.T) {
 	)
 	want := []string{
 		"run r1 started: restore on staging (rehearsal, scenario default)",
-		"▶ identity: Check who we are (took 4s last rehearsal)",
+		"▶ identity: Check who we are (took 4s in the last rehearsal)",
 		"  account 1",
 		"  region eu-west-2",
 		"  = account: 1",
