@@ -463,6 +463,11 @@ func (s *SimStack) EditState(_ context.Context, edit func(*State) error) error {
 	for _, p := range view.PendingOperations {
 		st.Pending = append(st.Pending, simPending{URN: p.URN, Type: p.Type, Inputs: copyMap(p.Inputs)})
 	}
+	if st.Instance != nil {
+		// As recordCreated: the resolved settings stand in for an
+		// instance the state no longer holds, and it holds one again.
+		st.Resolved = nil
+	}
 	if err := s.save(st); err != nil {
 		return fmt.Errorf("edit state: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // StateResource is one resource of a stack's recorded state, as a state
@@ -96,6 +97,77 @@ func (s *State) AdoptReplacement(urn, resourceID, identifier string, inputs map[
 	s.Resources = append(s.Resources[:at+1], append([]StateResource{repl}, s.Resources[at+1:]...)...)
 	s.DropPending(func(p PendingOperation) bool { return p.URN == urn && p.Type == "creating" })
 	return nil
+}
+
+// AdoptCreate records in the state what an interrupted create left in AWS
+// when the state holds nothing it replaces (the instance was deleted
+// outside Pulumi and a refresh dropped it): the resource of the pending
+// create of urn, as the engine wrote it before asking AWS (its parent,
+// provider and dependencies kept), tracks the new instance (id,
+// identifier, resource id; inputs as given: the create's checked inputs)
+// and the pending create is dropped. A refresh then reads it in full. It
+// is what `pulumi refresh --import-pending-creates URN=ID` does, and what
+// the engine records when such a create completes.
+func (s *State) AdoptCreate(urn, resourceID, identifier string, inputs map[string]any) error {
+	var op *PendingOperation
+	for i := range s.PendingOperations {
+		if p := &s.PendingOperations[i]; p.URN == urn && p.Type == "creating" {
+			op = p
+		}
+	}
+	if op == nil {
+		return fmt.Errorf("adopt the create: the state has no pending create of %s", urn)
+	}
+	for _, r := range s.Resources {
+		if r.URN == urn && !r.Delete {
+			return fmt.Errorf("adopt the create: the state already has a live %s (a replacement, not a create)", urn)
+		}
+	}
+	r := StateResource{extra: map[string]json.RawMessage{}}
+	if len(op.extra) > 0 {
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(op.extra, &raw); err != nil {
+			return fmt.Errorf("adopt the create: read the pending create of %s: %w", urn, err)
+		}
+		var err error
+		if r, err = decodeResource(raw); err != nil {
+			return fmt.Errorf("adopt the create: %w", err)
+		}
+	}
+	r.URN, r.ID, r.Delete = urn, resourceID, false
+	if r.Type == "" {
+		r.Type = typeOfURN(urn)
+	}
+	if inputs != nil {
+		r.Inputs = copyMap(inputs)
+	}
+	if r.Inputs == nil {
+		r.Inputs = map[string]any{}
+	}
+	r.Inputs["identifier"] = identifier
+	// As a created resource's outputs echo its inputs (see
+	// AdoptReplacement); the refresh reads the rest from AWS.
+	r.Outputs = copyMap(r.Inputs)
+	r.Outputs["identifier"], r.Outputs["resourceId"] = identifier, resourceID
+	// Nothing depends on a resource that was being created: last is after
+	// everything it depends on.
+	s.Resources = append(s.Resources, r)
+	s.DropPending(func(p PendingOperation) bool { return p.URN == urn && p.Type == "creating" })
+	return nil
+}
+
+// typeOfURN is the resource type a URN names
+// (urn:pulumi:stack::project::type::name).
+func typeOfURN(urn string) string {
+	parts := strings.Split(urn, "::")
+	if len(parts) < 4 {
+		return ""
+	}
+	t := parts[len(parts)-2]
+	if i := strings.LastIndex(t, "$"); i >= 0 {
+		t = t[i+1:] // a parent's type qualifies a child's
+	}
+	return t
 }
 
 // DropPending removes the pending operations drop says to.
@@ -203,28 +275,9 @@ func decodeState(deployment json.RawMessage) (st *State, top map[string]json.Raw
 		}
 	}
 	for _, raw := range raws {
-		r := StateResource{extra: map[string]json.RawMessage{}}
-		for k, v := range raw {
-			var err error
-			switch k {
-			case fieldURN:
-				err = json.Unmarshal(v, &r.URN)
-			case fieldType:
-				err = json.Unmarshal(v, &r.Type)
-			case fieldID:
-				err = json.Unmarshal(v, &r.ID)
-			case fieldDelete:
-				err = json.Unmarshal(v, &r.Delete)
-			case fieldInputs:
-				r.Inputs, err = decodeProps(v)
-			case fieldOutputs:
-				r.Outputs, err = decodeProps(v)
-			default:
-				r.extra[k] = v
-			}
-			if err != nil {
-				return nil, nil, fmt.Errorf("read state resource field %s: %w", k, err)
-			}
+		r, err := decodeResource(raw)
+		if err != nil {
+			return nil, nil, err
 		}
 		st.Resources = append(st.Resources, r)
 	}
@@ -250,6 +303,35 @@ func decodeState(deployment json.RawMessage) (st *State, top map[string]json.Raw
 		st.PendingOperations = append(st.PendingOperations, pend)
 	}
 	return st, top, nil
+}
+
+// decodeResource reads one exported resource (apitype.ResourceV3), keeping
+// the fields a repair does not touch as they were.
+func decodeResource(raw map[string]json.RawMessage) (StateResource, error) {
+	r := StateResource{extra: map[string]json.RawMessage{}}
+	for k, v := range raw {
+		var err error
+		switch k {
+		case fieldURN:
+			err = json.Unmarshal(v, &r.URN)
+		case fieldType:
+			err = json.Unmarshal(v, &r.Type)
+		case fieldID:
+			err = json.Unmarshal(v, &r.ID)
+		case fieldDelete:
+			err = json.Unmarshal(v, &r.Delete)
+		case fieldInputs:
+			r.Inputs, err = decodeProps(v)
+		case fieldOutputs:
+			r.Outputs, err = decodeProps(v)
+		default:
+			r.extra[k] = v
+		}
+		if err != nil {
+			return r, fmt.Errorf("read state resource field %s: %w", k, err)
+		}
+	}
+	return r, nil
 }
 
 // decodeProps keeps numbers exact (json.Number), so a round trip writes

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -148,5 +149,64 @@ func TestSimStackEditState(t *testing.T) {
 	})
 	if err == nil {
 		t.Fatal("a second live instance was accepted")
+	}
+}
+
+// AdoptCreate turns the pending create of an instance the state holds no
+// live copy of (deleted outside Pulumi, dropped by a refresh) into the
+// resource the engine would have recorded: the pending operation's own
+// resource (parent, provider, custom kept) with the new id, identifier and
+// inputs; a state that holds a live instance or no pending create is
+// refused and left as it was.
+func TestStateAdoptCreate(t *testing.T) {
+	const urn = "urn:pulumi:staging::data::aws:rds/instance:Instance::app"
+	pending := json.RawMessage(`{"urn":"` + urn + `","custom":true,"type":"aws:rds/instance:Instance",` +
+		`"inputs":{"engine":"postgres"},"parent":"urn:pulumi:staging::data::pulumi:pulumi:Stack::data-staging","provider":"p::default"}`)
+	inputs := map[string]any{"engine": "postgres", "identifier": "app123", "restoreToPointInTime": map[string]any{"sourceDbiResourceId": "db-OLD"}}
+	tests := []struct {
+		name    string
+		state   State
+		wantErr string
+	}{
+		{"a create", State{PendingOperations: []PendingOperation{{Type: "creating", URN: urn, extra: pending}}}, ""},
+		{"the simulated engine's pending create", State{PendingOperations: []PendingOperation{{Type: "creating", URN: urn}}}, ""},
+		{"a live instance", State{Resources: []StateResource{{URN: urn, Type: InstanceType, ID: "db-OLD"}},
+			PendingOperations: []PendingOperation{{Type: "creating", URN: urn}}}, "already has a live"},
+		{"no pending create", State{PendingOperations: []PendingOperation{{Type: "updating", URN: urn}}}, "no pending create"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := tt.state
+			before := len(st.Resources)
+			err := st.AdoptCreate(urn, "db-NEW", "app123", inputs)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || len(st.Resources) != before || len(st.PendingOperations) != 1 {
+					t.Fatalf("AdoptCreate = %v with %d resources, %d pending; want %q and nothing changed", err, len(st.Resources), len(st.PendingOperations), tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			live, err := st.LiveInstance()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if live.ID != "db-NEW" || live.Outputs["identifier"] != "app123" || live.Outputs["resourceId"] != "db-NEW" ||
+				live.Inputs["identifier"] != "app123" || live.Inputs["restoreToPointInTime"] == nil || len(st.PendingOperations) != 0 {
+				t.Fatalf("adopted %+v, pending %+v", live, st.PendingOperations)
+			}
+			out, err := encodeState(&st, map[string]json.RawMessage{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.state.PendingOperations[0].extra != nil {
+				for _, want := range []string{`"custom":true`, `"parent":"urn:pulumi:staging::data::pulumi:pulumi:Stack::data-staging"`, `"provider":"p::default"`} {
+					if !strings.Contains(string(out), want) {
+						t.Errorf("the adopted resource lost %s: %s", want, out)
+					}
+				}
+			}
+		})
 	}
 }

@@ -310,18 +310,7 @@ func TestPitrRestoreDeletedInstancePulumi(t *testing.T) {
 // TestPitrRestoreDeletedInstancePulumi on the engine e.
 func testRestoreDeletedInstance(t *testing.T, e Engine, to, from, restoreOp, event string, dropped bool) {
 	var resourceID string
-	deleted := func(w *World) {
-		if _, err := w.Data.Export(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		resourceID = awsCLI(t, w, "rds", "describe-db-instances", "--db-instance-identifier", "app5ec7032", "--query", "DBInstances[0].DbiResourceId")
-		awsCLI(t, w, "rds", "delete-db-instance", "--db-instance-identifier", "app5ec7032", "--final-db-snapshot-identifier", "app5ec7032-final",
-			"--no-delete-automated-backups")
-		awsCLI(t, w, "rds", "wait", "db-instance-deleted", "--db-instance-identifier", "app5ec7032")
-		if dropped {
-			dropDeletedInstance(t, w)
-		}
-	}
+	deleted := func(w *World) { resourceID = deleteOutsidePulumi(t, w, dropped) }
 	flags := map[string]string{"lost": "whole", "method": "pulumi"}
 	if to != "" {
 		flags["to"] = to
@@ -385,6 +374,26 @@ func testRestoreDeletedInstance(t *testing.T, e Engine, to, from, restoreOp, eve
 	if !strings.Contains(rep, "- Data-loss window: ") {
 		t.Errorf("report lacks the data-loss window\n%s", rep)
 	}
+}
+
+// deleteOutsidePulumi deletes the stack's instance app5ec7032 as someone
+// with the AWS CLI would, keeping its automated backups and taking a final
+// snapshot app5ec7032-final, and returns its resource id. dropped: a
+// refresh then drops it from the stack's state, as a colleague's would.
+func deleteOutsidePulumi(t *testing.T, w *World, dropped bool) string {
+	t.Helper()
+	// The stack's state is written before the delete, as it was.
+	if _, err := w.Data.Export(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	id := awsCLI(t, w, "rds", "describe-db-instances", "--db-instance-identifier", "app5ec7032", "--query", "DBInstances[0].DbiResourceId")
+	awsCLI(t, w, "rds", "delete-db-instance", "--db-instance-identifier", "app5ec7032", "--final-db-snapshot-identifier", "app5ec7032-final",
+		"--no-delete-automated-backups")
+	awsCLI(t, w, "rds", "wait", "db-instance-deleted", "--db-instance-identifier", "app5ec7032")
+	if dropped {
+		dropDeletedInstance(t, w)
+	}
+	return id
 }
 
 // dropDeletedInstance refreshes the data stack, as a colleague's `pulumi

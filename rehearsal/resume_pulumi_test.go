@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
 	"github.com/datalayer-tool/datalayer/engine"
+	"github.com/datalayer-tool/datalayer/pulumiclient"
+	"github.com/datalayer-tool/datalayer/runbooks"
 )
 
 // A Pulumi-method restore interrupted during `pulumi up` is not updated a
@@ -67,5 +70,132 @@ func TestResumeInterruptedUp(t *testing.T) {
 	}
 	if !strings.Contains(text.String(), "repaired: record ") {
 		t.Fatalf("the resumed run did not repair the pending create\n%s", text.String())
+	}
+}
+
+// killAfterRequest is a data stack whose `pulumi up` is cut off, as a
+// killed process would be, once the simulator has received action: it
+// puts a marker in the up's progress that the session's stop looks for.
+type killAfterRequest struct {
+	pulumiclient.Stack
+	sim    *rdssim.Sim
+	action string
+}
+
+// sentMarker is the progress message killAfterRequest adds.
+func sentMarker(action string) string { return "test: " + action + " reached AWS" }
+
+func (k killAfterRequest) Up(ctx context.Context, ch chan<- pulumiclient.Progress) (pulumiclient.Summary, error) {
+	inner := make(chan pulumiclient.Progress)
+	seen, forwarded := make(chan struct{}), make(chan struct{})
+	watch, stop := context.WithCancel(ctx)
+	go func() {
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-watch.Done():
+				return
+			case <-tick.C:
+				if k.sim.RequestCounts()[k.action] > 0 {
+					close(seen)
+					return
+				}
+			}
+		}
+	}()
+	go func() {
+		defer close(forwarded)
+		sent := seen
+		for {
+			select {
+			case p, ok := <-inner:
+				if !ok {
+					return
+				}
+				ch <- p
+			case <-sent:
+				sent = nil
+				ch <- pulumiclient.Progress{Status: pulumiclient.Diagnostic, Severity: "info", Message: sentMarker(k.action)}
+			}
+		}
+	}()
+	sum, err := k.Stack.Up(ctx, inner)
+	stop()
+	close(inner)
+	<-forwarded
+	return sum, err
+}
+
+// Issue 15: a Pulumi restore of an instance deleted outside Pulumi (the
+// preview a create, not a replacement) is cut off after the provider sent
+// RestoreDBInstanceToPointInTime. The state then holds a pending create and
+// no instance it would replace; `resume` finds the instance AWS is
+// creating, records it as the create (behind the gate), and finishes with
+// the restore sent once. dropped: an earlier refresh had already dropped
+// the deleted instance from the state.
+func TestResumeInterruptedRestoreCreate(t *testing.T) {
+	const restore = "RestoreDBInstanceToPointInTime"
+	for _, dropped := range []bool{false, true} {
+		t.Run(map[bool]string{false: "deleted", true: "dropped from the state"}[dropped], func(t *testing.T) {
+			dir := t.TempDir()
+			o := engine.Options{Runbook: "restore", Yes: true, Speed: DefaultSpeed, Flags: map[string]string{"method": "pulumi", "lost": "whole", "to": "20m", "app-deploy": "up"}}
+			var sim *rdssim.Sim
+			prepare := func(w *World) {
+				sim = w.Sim
+				deleteOutsidePulumi(t, w, dropped)
+			}
+			first := startUntilIn(t, dir, o, prepare, func(d runbooks.Deps) runbooks.Deps {
+				d.Data = killAfterRequest{Stack: d.Data, sim: sim, action: restore}
+				return d
+			}, func(e engine.Event) bool {
+				return e.Type == engine.EventPulumi && e.Pulumi != nil && e.Pulumi.Message == sentMarker(restore)
+			})
+			if first.err == nil {
+				t.Fatalf("the first session finished\n%s", first.text())
+			}
+			id := first.run.Info().RunID
+			if n := requests(t, dir, id); n[restore] != 1 {
+				t.Fatalf("the cut-off session's writes = %v; want the restore sent\n%s", n, first.text())
+			}
+
+			second := resumeLatest(t, dir)
+			if second.err != nil {
+				t.Fatalf("resume: %v\n%s", second.err, second.text())
+			}
+			if !strings.Contains(second.text(), "repaired: record ") || !strings.Contains(second.text(), "nothing in the state is replaced by it") {
+				t.Errorf("the resumed run did not record the interrupted create\n%s", second.text())
+			}
+			n := requests(t, dir, id)
+			if n[restore] != 1 || n["RestoreDBInstanceFromDBSnapshot"] != 0 || n["DeleteDBInstance"] != 1 {
+				t.Fatalf("writes that reached AWS: %v; want the restore once and only the set-up's delete", n)
+			}
+			w, err := Open(context.Background(), WorldDir(dir, id), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			ctx := context.Background()
+			exp, err := w.Data.Export(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			created, _ := second.run.Var("new-instance")
+			in, err := w.AWS.Instance(ctx, exp.Identifier)
+			if err != nil || in.ResourceID != exp.ID || in.Status != "available" || exp.Identifier != created {
+				t.Fatalf("Pulumi's state tracks %s (%s), the run restored %q, AWS says %+v, %v", exp.Identifier, exp.ID, created, in, err)
+			}
+			if exp.RestoreToPointInTime == nil || exp.RestoreToPointInTime.SourceResourceID == "" {
+				t.Errorf("the stack's state holds block %+v, want the point in time by resource id", exp.RestoreToPointInTime)
+			}
+			host, _, err := w.App.GetConfig(ctx, "db-host")
+			if err != nil || !strings.HasPrefix(host, exp.Identifier+".") {
+				t.Fatalf("the application's db-host is %q, not the restored %s", host, exp.Identifier)
+			}
+			lock, err := w.Data.Lock(ctx)
+			if err != nil || lock.Locked || len(lock.PendingOperations) > 0 {
+				t.Fatalf("the stack is left locked or with pending operations: %+v %v", lock, err)
+			}
+		})
 	}
 }

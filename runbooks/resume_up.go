@@ -255,6 +255,18 @@ func planStateRepairs(x *engine.Exec, st *pulumiclient.State, hooks upResume) ([
 			old, _ := live.Outputs["identifier"].(string)
 			say += fmt.Sprintf(", and %s, which it replaces, as pending deletion: the next update deletes it with %s", orDefault(old, live.ID), final)
 		}
+		if live == nil {
+			// A create, not a replacement: the instance it restores was
+			// deleted outside Pulumi and a refresh dropped it.
+			say += ": nothing in the state is replaced by it (the instance it restores was deleted outside Pulumi)"
+			out = append(out, stateRepair{say: say, settle: in.ID, edit: func(s *pulumiclient.State) error {
+				if liveResource(s, op.URN) != nil {
+					return fmt.Errorf("the state now has a live %s: look again", nameOfURN(op.URN))
+				}
+				return s.AdoptCreate(op.URN, in.ResourceID, in.ID, inputs)
+			}})
+			continue
+		}
 		out = append(out, stateRepair{say: say, settle: in.ID, edit: func(s *pulumiclient.State) error {
 			if liveResource(s, op.URN) == nil {
 				return fmt.Errorf("the state has no live %s to replace any more", nameOfURN(op.URN))
