@@ -2,12 +2,15 @@ package rehearsal
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/datalayer-tool/datalayer/awsclient/rdssim"
 	"github.com/datalayer-tool/datalayer/engine"
+	"github.com/datalayer-tool/datalayer/internal/pulumitest"
 	"github.com/datalayer-tool/datalayer/pulumiclient"
 	"github.com/datalayer-tool/datalayer/runbooks"
 )
@@ -134,10 +137,28 @@ func (k killAfterRequest) Up(ctx context.Context, ch chan<- pulumiclient.Progres
 // creating, records it as the create (behind the gate), and finishes with
 // the restore sent once. dropped: an earlier refresh had already dropped
 // the deleted instance from the state.
+//
+// On the real pulumi CLI the cut is a kill of the CLI's process group (a
+// Ctrl-C would let the create in flight finish): its lock and the pending
+// create stay, as `pulumi up` killed mid-create leaves them.
 func TestResumeInterruptedRestoreCreate(t *testing.T) {
 	const restore = "RestoreDBInstanceToPointInTime"
-	for _, dropped := range []bool{false, true} {
-		t.Run(map[bool]string{false: "deleted", true: "dropped from the state"}[dropped], func(t *testing.T) {
+	tests := []struct {
+		name    string
+		dropped bool
+		real    bool
+	}{
+		{"deleted", false, false},
+		{"dropped from the state", true, false},
+		{"dropped from the state, real pulumi CLI", true, true},
+	}
+	for _, tt := range tests {
+		dropped := tt.dropped
+		t.Run(tt.name, func(t *testing.T) {
+			var e Engine
+			if tt.real {
+				e = Engine{Name: EnginePulumi, Pulumi: pulumitest.Tools(t).Pulumi}
+			}
 			dir := t.TempDir()
 			o := engine.Options{Runbook: "restore", Yes: true, Speed: DefaultSpeed, Flags: map[string]string{"method": "pulumi", "lost": "whole", "to": "20m", "app-deploy": "up"}}
 			var sim *rdssim.Sim
@@ -145,12 +166,30 @@ func TestResumeInterruptedRestoreCreate(t *testing.T) {
 				sim = w.Sim
 				deleteOutsidePulumi(t, w, dropped)
 			}
-			first := startUntilIn(t, dir, o, prepare, func(d runbooks.Deps) runbooks.Deps {
+			cli := 0 // the pid of the up's pulumi CLI, from the journal
+			first := startUntilOn(t, dir, o, prepare, func(d runbooks.Deps) runbooks.Deps {
 				d.Data = killAfterRequest{Stack: d.Data, sim: sim, action: restore}
 				return d
-			}, func(e engine.Event) bool {
-				return e.Type == engine.EventPulumi && e.Pulumi != nil && e.Pulumi.Message == sentMarker(restore)
-			})
+			}, func(ev engine.Event) bool {
+				if ev.Type == engine.EventIssued && ev.Name == "pulumi-up:up:process" {
+					var f struct {
+						PID int `json:"pid"`
+					}
+					_ = json.Unmarshal([]byte(ev.Value), &f)
+					cli = f.PID
+				}
+				if ev.Type != engine.EventPulumi || ev.Pulumi == nil || ev.Pulumi.Message != sentMarker(restore) {
+					return false
+				}
+				if tt.real {
+					if cli <= 0 {
+						t.Errorf("the journal does not name the up's pulumi CLI")
+					} else if err := syscall.Kill(-cli, syscall.SIGKILL); err != nil {
+						t.Errorf("kill the up's pulumi CLI (process group %d): %v", cli, err)
+					}
+				}
+				return true
+			}, e)
 			if first.err == nil {
 				t.Fatalf("the first session finished\n%s", first.text())
 			}
@@ -162,6 +201,9 @@ func TestResumeInterruptedRestoreCreate(t *testing.T) {
 			second := resumeLatest(t, dir)
 			if second.err != nil {
 				t.Fatalf("resume: %v\n%s", second.err, second.text())
+			}
+			if tt.real && !strings.Contains(second.text(), "removed the lock the interrupted update left") {
+				t.Errorf("the resumed run did not remove the killed CLI's lock\n%s", second.text())
 			}
 			if !strings.Contains(second.text(), "repaired: record ") || !strings.Contains(second.text(), "nothing in the state is replaced by it") {
 				t.Errorf("the resumed run did not record the interrupted create\n%s", second.text())

@@ -48,6 +48,12 @@ func startUntil(t *testing.T, dir string, o engine.Options, deps func(runbooks.D
 // startUntilIn is startUntil with a change to the world before the run.
 func startUntilIn(t *testing.T, dir string, o engine.Options, prepare func(*World), deps func(runbooks.Deps) runbooks.Deps, stop func(engine.Event) bool) session {
 	t.Helper()
+	return startUntilOn(t, dir, o, prepare, deps, stop, Engine{})
+}
+
+// startUntilOn is startUntilIn on the engine e.
+func startUntilOn(t *testing.T, dir string, o engine.Options, prepare func(*World), deps func(runbooks.Deps) runbooks.Deps, stop func(engine.Event) bool, e Engine) session {
+	t.Helper()
 	o.StateDir, o.Rehearsal = dir, true
 	if o.Speed == 0 {
 		o.Speed = 600
@@ -59,7 +65,7 @@ func startUntilIn(t *testing.T, dir string, o engine.Options, prepare func(*Worl
 		o.Stack = "staging"
 	}
 	o.RunID = engine.NewRunID(o.Runbook)
-	w, err := New(context.Background(), Options{Scenario: o.Scenario, Speed: o.Speed, StateDir: dir, Name: o.RunID, Persist: true, Stack: o.Stack})
+	w, err := New(context.Background(), Options{Scenario: o.Scenario, Speed: o.Speed, StateDir: dir, Name: o.RunID, Persist: true, Stack: o.Stack, Engine: e})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +87,11 @@ func startUntilIn(t *testing.T, dir string, o engine.Options, prepare func(*Worl
 // play runs a started or resumed run to its end, or until stop says so.
 func play(t *testing.T, run *engine.Run, w *World, stop func(engine.Event) bool) session {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	limit := 3 * time.Minute
+	if w.engine.Name == EnginePulumi {
+		limit = 10 * time.Minute // each Pulumi operation starts the CLI
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	var mu sync.Mutex
 	var evs []engine.Event
