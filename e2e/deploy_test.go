@@ -27,6 +27,11 @@ func TestProdDeployPlain(t *testing.T) {
 		in.DBParameterGroups[0].DBParameterGroupName != paramGroup16 {
 		t.Fatalf("after the first deploy AWS shows %s: %+v (exists %v)", id, in, ok)
 	}
+	// The new application sets no db-host: nothing to warn of before the
+	// deploy, and once the instance exists, how to point the application at it.
+	if strings.Contains(out, "db-host (") || !strings.Contains(out, "next, by hand: point the application at "+id+": `pulumi config set --secret db-host") {
+		t.Errorf("the first deploy's output does not end with how to point the application at %s, or warns of its unset db-host", id)
+	}
 	if v := p.parameter(paramGroup16, "rds.force_ssl"); v != "0" {
 		t.Errorf("rds.force_ssl is %q in %s", v, paramGroup16)
 	}

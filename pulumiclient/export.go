@@ -14,6 +14,10 @@ import (
 // (resource.SecretSig); such values are never decoded here.
 const secretSig = "4dabf18193072939515e22adb298388d"
 
+// ErrConfigNotSet is returned by GetConfig for a key the stack does not set
+// (`pulumi config get` says "configuration key ... not found for stack").
+var ErrConfigNotSet = errors.New("not set in the stack's config")
+
 // ErrNoInstance is returned when the state holds no RDS instance.
 var ErrNoInstance = errors.New("no aws:rds/instance:Instance in the stack state")
 

@@ -323,6 +323,9 @@ func (s *LocalStack) Export(ctx context.Context) (ExportedInstance, error) {
 func (s *LocalStack) GetConfig(ctx context.Context, key string) (string, bool, error) {
 	v, err := s.stack.GetConfig(ctx, key)
 	if err != nil {
+		if strings.Contains(err.Error(), "not found for stack") {
+			return "", false, fmt.Errorf("config get %s: %w", key, ErrConfigNotSet)
+		}
 		return "", false, fmt.Errorf("config get %s: %w", key, cliError(err))
 	}
 	return v.Value, v.Secret, nil

@@ -350,7 +350,7 @@ func (s *SimStack) GetConfig(_ context.Context, key string) (string, bool, error
 			return decodeSimSecret(sec), true, nil
 		}
 	case nil:
-		return "", false, fmt.Errorf("config get %s: configuration key %q not found for stack %q", key, s.fullKey(key), s.name)
+		return "", false, fmt.Errorf("config get %s: configuration key %q not found for stack %q: %w", key, s.fullKey(key), s.name, ErrConfigNotSet)
 	}
 	return "", false, fmt.Errorf("config get %s: unsupported value", key)
 }

@@ -3,8 +3,13 @@ package rehearsal
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/datalayer-tool/datalayer/engine"
 	"github.com/datalayer-tool/datalayer/internal/pulumitest"
@@ -53,6 +58,47 @@ func pointAppAt(t *testing.T, w *World, id string) {
 	}
 }
 
+// setAppHost sets the application's db-host to a raw value (a
+// placeholder), secret as the application keeps it.
+func setAppHost(t *testing.T, w *World, host string) {
+	t.Helper()
+	if err := w.App.SetConfig(context.Background(), "db-host", host, true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// unsetAppHost removes db-host from the application stack's config file, as
+// in a new application stack that never set it.
+func unsetAppHost(t *testing.T, w *World) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(w.App.ProgramDir(), "Pulumi.*.yaml"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := doc["config"].(map[string]any)
+		for k := range cfg {
+			if k == "db-host" || strings.HasSuffix(k, ":db-host") {
+				delete(cfg, k)
+			}
+		}
+		if b, err = yaml.Marshal(doc); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := w.App.GetConfig(context.Background(), "db-host"); !errors.Is(err, pulumiclient.ErrConfigNotSet) {
+		t.Fatalf("after removing db-host from %v, config get says %v; want ErrConfigNotSet", files, err)
+	}
+}
+
 // A stack that manages no instance yet: deploy is its first deploy and
 // creates the instance (the checks of an existing instance skipped, the
 // preview's creates behind the gate, up, then verify against the program
@@ -71,12 +117,38 @@ func TestRunbooksOnANewStack(t *testing.T) {
 		// real runs on the real pulumi CLI: the simulated engine does not
 		// create a database from nothing.
 		real bool
+		// rawHost sets db-host to this value as it is (a placeholder);
+		// noHost removes db-host from the application's config.
+		rawHost string
+		noHost  bool
+		// wantWarn is the stack step's warning about db-host ("": none).
+		wantWarn string
 	}{
 		{
-			name:    "deploy creates the instance",
+			// The application names an instance AWS does not run: it has no
+			// database here, which is worth saying.
+			name:     "deploy creates the instance",
+			o:        engine.Options{Runbook: "deploy", Yes: true},
+			appHost:  "appgone0001",
+			real:     true,
+			wantWarn: "the application's db-host points at instance appgone0001, which AWS does not show",
+		},
+		{
+			// A new application's placeholder names no instance: nothing to
+			// ask AWS (it refuses TBD_after_deploy as an identifier, which
+			// stopped the deploy) and nothing to warn of.
+			name:    "deploy creates the instance; the application's db-host is a placeholder",
 			o:       engine.Options{Runbook: "deploy", Yes: true},
-			appHost: "appgone0001",
+			rawHost: "TBD_after_deploy",
 			real:    true,
+		},
+		{
+			// It was "could not read the application's db-host (config get
+			// db-host: ... not found for stack ...)".
+			name:   "deploy creates the instance; the application sets no db-host",
+			o:      engine.Options{Runbook: "deploy", Yes: true},
+			noHost: true,
+			real:   true,
 		},
 		{
 			name:     "deploy while the application uses a running instance",
@@ -107,6 +179,12 @@ func TestRunbooksOnANewStack(t *testing.T) {
 				emptyTheStack(t, w)
 				if tt.appHost != "" {
 					pointAppAt(t, w, tt.appHost)
+				}
+				if tt.rawHost != "" {
+					setAppHost(t, w, tt.rawHost)
+				}
+				if tt.noHost {
+					unsetAppHost(t, w)
 				}
 			}, e)
 			writes, err := r.world.MutatingRequests()
@@ -142,6 +220,21 @@ func TestRunbooksOnANewStack(t *testing.T) {
 			inst, _ := r.run.Var("instance")
 			if inst == "" || inst == "app5ec7032" {
 				t.Fatalf("the run's instance after the first deploy is %q", inst)
+			}
+			var warned []string
+			for _, ev := range r.events {
+				if ev.Type == engine.EventWarning && strings.Contains(ev.Text, "db-host") {
+					warned = append(warned, ev.Text)
+				}
+			}
+			if tt.wantWarn == "" && len(warned) > 0 || tt.wantWarn != "" && (len(warned) != 1 || !strings.Contains(warned[0], tt.wantWarn)) {
+				t.Errorf("warnings about db-host %q; want %q", warned, tt.wantWarn)
+			}
+			// The action, once the instance has a name: how to point the
+			// application at it without showing its endpoint.
+			next := "next, by hand: point the application at " + inst + ": `pulumi config set --secret db-host <its endpoint> --stack "
+			if !strings.Contains(r.text(), next) {
+				t.Errorf("the verify step does not say %q\n%s", next, r.text())
 			}
 			in, err := r.world.AWS.Instance(context.Background(), inst)
 			if err != nil || in.Status != "available" {

@@ -235,19 +235,51 @@ func firstDeploy(x *engine.Exec) bool { return x.Get("first-deploy") == "yes" }
 // when there is no application stack or it has none. unchecked says what
 // goes unchecked when it cannot be read.
 func readAppHost(x *engine.Exec, unchecked string) string {
-	app := deps(x).App
-	if app == nil {
-		return ""
-	}
-	h, _, err := app.GetConfig(x.Ctx(), "db-host")
+	h, err := appHost(x)
 	if err != nil {
 		x.Warn("could not read the application's db-host (%v); endpoints are shown, and %s", err, unchecked)
-		return ""
+	}
+	return h
+}
+
+// appHost reads the application's db-host and hides it: "" and no error
+// when there is no application stack or its config does not set db-host.
+func appHost(x *engine.Exec) (string, error) {
+	app := deps(x).App
+	if app == nil {
+		return "", nil
+	}
+	h, _, err := app.GetConfig(x.Ctx(), "db-host")
+	if errors.Is(err, pulumiclient.ErrConfigNotSet) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
 	}
 	if h != "" {
 		x.SetSecret("db-host", h)
 	}
-	return h
+	return h, nil
+}
+
+// endpointInstance returns the RDS instance a db-host names when it is an
+// instance's endpoint (<id>.<hash>.<region>.rds.amazonaws.com, maybe with
+// a port), "" otherwise: a placeholder (TBD, localhost), another name, or a
+// proxy's or cluster's endpoint names no instance to ask AWS about.
+func endpointInstance(host string) string {
+	h := strings.ToLower(strings.TrimSpace(host))
+	if i := strings.LastIndex(h, ":"); i > 0 {
+		h = h[:i]
+	}
+	h = strings.TrimSuffix(h, ".")
+	if !strings.HasSuffix(h, ".rds.amazonaws.com") && !strings.HasSuffix(h, ".rds.amazonaws.com.cn") {
+		return ""
+	}
+	labels := strings.Split(h, ".")
+	if len(labels) < 6 || labels[0] == "" || strings.HasPrefix(labels[1], "proxy-") || strings.HasPrefix(labels[1], "cluster-") {
+		return ""
+	}
+	return labels[0]
 }
 
 // emptyStack handles a stack whose state holds no RDS instance. A deploy
@@ -263,8 +295,11 @@ func emptyStack(x *engine.Exec, firstDeploy bool) error {
 			"A new stack: deploy it first with `datalayer deploy --stack %s`, then run this again; otherwise check the selected stack (`pulumi stack ls` in %s)",
 			stack, pulumiclient.InstanceType, stack, d.Data.ProgramDir())
 	}
-	if host := readAppHost(x, "whether the application already uses an instance is not checked"); host != "" {
-		want := hostInstance(host)
+	// Only an instance's endpoint names something AWS may run. No db-host
+	// or a placeholder (TBD, localhost) is what a new application has: the
+	// verify step says how to point it at the instance once it exists.
+	host := readAppHost(x, "whether the application already uses an instance is not checked")
+	if want := endpointInstance(host); want != "" {
 		in, err := d.AWS.Instance(x.Ctx(), want)
 		switch {
 		case err == nil:
@@ -272,7 +307,7 @@ func emptyStack(x *engine.Exec, firstDeploy bool) error {
 				"If %s is this stack's database, import it under the program's name for it first (`pulumi import %s <name> %s --stack %s` in %s; a preview must then propose no change to it), then deploy",
 				stack, in.ID, in.ResourceID, in.ID, pulumiclient.InstanceType, in.ResourceID, stack, d.Data.ProgramDir())
 		case IsNotFound(err):
-			x.Warn("the application's db-host points at %s, which AWS does not show: point it at the instance this deploy creates", want)
+			x.Warn("the application's db-host points at instance %s, which AWS does not show in this account and region: the application has no database here until it is pointed at the one this deploy creates (the verify step says how)", want)
 		default:
 			return fmt.Errorf("check the instance the application's db-host points at (%s): %w", want, err)
 		}

@@ -99,9 +99,31 @@ func verifyDeployStep() *engine.Step {
 			if exp.ParameterGroup != "" && in.ParameterGroup != exp.ParameterGroup {
 				return fmt.Errorf("parameter group is %s in AWS but Pulumi's state records %s", in.ParameterGroup, exp.ParameterGroup)
 			}
+			if firstDeploy(x) {
+				pointAppNext(x, in.ID)
+			}
 			return nil
 		},
 	}
+}
+
+// pointAppNext says, after a first deploy, how to point the application at
+// the instance it created, unless its db-host does already. The endpoint
+// is secret: the command asks AWS for it rather than showing it.
+func pointAppNext(x *engine.Exec, inst string) {
+	app := deps(x).App
+	if app == nil {
+		return
+	}
+	if host, err := appHost(x); err == nil && endpointInstance(host) == inst {
+		return
+	}
+	endpoint := "\"$(aws rds describe-db-instances --db-instance-identifier " + inst + " --query 'DBInstances[0].Endpoint.Address' --output text)\""
+	if x.Options().Rehearsal {
+		endpoint = "<its endpoint>" // the aws CLI does not reach a rehearsal's AWS
+	}
+	x.Say("next, by hand: point the application at %s: `pulumi config set --secret db-host %s --stack %s` in %s, then deploy the application",
+		inst, endpoint, x.Options().AppStack, app.ProgramDir())
 }
 
 // learnCreatedInstance reads the instance a first deploy created from the
