@@ -443,6 +443,14 @@ func TestRestoreDroppedInstanceRefusals(t *testing.T) {
 			step:  "stack", wantFail: "a Pulumi restore would create another database beside it",
 		},
 		{
+			// A placeholder names no instance: nothing is asked of AWS
+			// (which refuses TBD_after_deploy as an identifier).
+			name:  "the application's db-host is a placeholder",
+			flags: map[string]string{"lost": "whole", "method": "pulumi"},
+			setUp: func(t *testing.T, w *World) { emptyTheStack(t, w); setAppHost(t, w, "TBD_after_deploy") },
+			step:  "stack", wantFail: "the application's db-host is not an RDS instance's endpoint",
+		},
+		{
 			name:  "nothing of the instance named is left",
 			flags: map[string]string{"lost": "whole", "method": "pulumi"},
 			setUp: func(t *testing.T, w *World) { emptyTheStack(t, w); pointAppAt(t, w, "appgone0001") },

@@ -333,17 +333,21 @@ func droppedInstance(x *engine.Exec) error {
 	d := deps(x)
 	stack := x.Options().Stack
 	inst, from := x.Flag("instance"), "--instance"
+	why := "the application stack has no db-host"
 	if inst == "" {
+		// Only an instance's endpoint names an instance; a placeholder
+		// (TBD, localhost) names none.
 		if host := readAppHost(x, "the instance it used is not known"); host != "" {
-			inst, from = hostInstance(host), "the application's db-host"
+			inst, from = endpointInstance(host), "the application's db-host"
+			why = "the application's db-host is not an RDS instance's endpoint"
 		}
 	}
 	if inst == "" {
-		return fmt.Errorf("stack %s manages no RDS instance: its state holds no %s, and no instance to restore is known (the application stack has no db-host). Nothing was changed. "+
+		return fmt.Errorf("stack %s manages no RDS instance: its state holds no %s, and no instance to restore is known (%s). Nothing was changed. "+
 			"If the stack's instance was deleted and a refresh dropped it from the state, name it: `datalayer restore --stack %s --instance NAME` "+
 			"(`aws rds describe-db-instance-automated-backups --query 'DBInstanceAutomatedBackups[].DBInstanceIdentifier'` lists deleted instances whose backups AWS kept); "+
 			"a new stack: deploy it first with `datalayer deploy --stack %s`",
-			stack, pulumiclient.InstanceType, stack, stack)
+			stack, pulumiclient.InstanceType, why, stack, stack)
 	}
 	in, err := d.AWS.Instance(x.Ctx(), inst)
 	switch {

@@ -135,7 +135,7 @@ func engineVersionToKeep(x *engine.Exec, against string) (version, source string
 		// A point-in-time restore runs the source's version (the retained
 		// backups' for a deleted instance).
 		if x.Get("exists") == "no" {
-			return x.Get("backup-engine-version"), "the retained automated backups of " + x.Get("instance"), nil
+			return x.Get("backup-engine-version"), "the retained automated backup of " + x.Get("instance"), nil
 		}
 		in, err := api.Instance(x.Ctx(), x.Get("instance"))
 		if err != nil {
