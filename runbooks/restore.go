@@ -73,7 +73,7 @@ func restoreRunbook() *engine.Runbook {
 			engineVersionStep("engine-version", restoring, versionOfSnapshot),
 			withIf(refreshStep("refresh", false), viaPulumi),
 			confirmStackStep(),
-			withIf(previewStep("preview", "Preview the replacement", checkRestorePlan), viaPulumi),
+			withIf(previewStep("preview", "Preview the restore", checkRestorePlan), viaPulumi),
 			finalSnapshotStep("final-snapshot-guard", and(viaPulumi, oldExists)),
 			restoreGateStep(),
 			upRestoreStep(),
@@ -516,7 +516,7 @@ func confirmStackStep() *engine.Step {
 
 func restoreGateStep() *engine.Step {
 	return &engine.Step{
-		ID: "gate", Title: "Confirm the replacement", Kind: engine.KindGate, Phase: PhaseApply, Destructive: true, If: viaPulumi,
+		ID: "gate", Title: "Confirm the restore", Kind: engine.KindGate, Phase: PhaseApply, Destructive: true, If: viaPulumi,
 		Needs: []string{"instance", "restore-from"},
 		Explanation: "Nothing has changed yet. Type the name asked for to let Pulumi create the restored " +
 			"instance and then, if the current one still exists, delete it (after its final snapshot).",

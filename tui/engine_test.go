@@ -152,9 +152,11 @@ func answerOnScreen(t *testing.T, tm *teatest.TestModel, r *recorder, s *watched
 	t.Helper()
 	// The step's title is in the box's first line; the prompt's own title
 	// may be cut at the box's width, so only its start is looked for.
-	title := []rune(p.Title)
-	start := string(title[:min(len(title), 30)])
+	// A gate's title is shown without its "Type X to go on", which the
+	// input line says.
 	expect := firstNonEmpty(p.Expect, "yes")
+	title := []rune(strings.TrimSuffix(p.Title, " Type "+expect+" to go on"))
+	start := string(title[:min(len(title), 30)])
 	var want []string
 	switch p.Kind {
 	case engine.PromptGate:

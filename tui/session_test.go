@@ -112,7 +112,7 @@ var (
 			Explanation: "Takes a **manual snapshot** of the current instance first, so the restore can be undone.\n\n- it runs while the database serves traffic\n- it takes a few minutes",
 			Commands:    []string{"aws rds create-db-snapshot --db-instance-identifier app5ec7032 --db-snapshot-identifier pre-restore-20261125"}},
 		{ID: "patch", Title: "Add snapshotIdentifier to the program", Kind: engine.KindAction, Phase: "restore"},
-		{ID: "preview", Title: "Preview the replacement", Kind: engine.KindCheck, Phase: "restore"},
+		{ID: "preview", Title: "Preview the restore", Kind: engine.KindCheck, Phase: "restore"},
 		{ID: "gate", Title: "Replace the database instance", Kind: engine.KindGate, Phase: "restore", Destructive: true},
 		{ID: "up", Title: "pulumi up", Kind: engine.KindAction, Phase: "restore",
 			Explanation: "Creates the new instance from the snapshot, then deletes the old one.\n\n- the old instance keeps serving until it is deleted\n- a final snapshot is taken before the delete"},
