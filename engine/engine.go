@@ -1006,9 +1006,13 @@ func (r *Run) runStep(ctx context.Context, s *Step) error {
 	x := &Exec{r: r, s: s, ctx: ctx}
 	err := s.Do(x)
 	el := r.clk.Since(start)
-	r.mu.Lock()
-	r.elapsed[s.ID] = el
-	r.mu.Unlock()
+	if err == nil {
+		// Only a step done says how long it takes: a skipped one (a manual
+		// task --yes left to a person) would be expected to take 0s.
+		r.mu.Lock()
+		r.elapsed[s.ID] = el
+		r.mu.Unlock()
+	}
 	var skip *SkipError
 	var stop *StopError
 	switch {

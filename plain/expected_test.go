@@ -72,3 +72,43 @@ func TestExpectedDurationsNameTheirRun(t *testing.T) {
 		})
 	}
 }
+
+// TestSkippedStepsExpectNothing: a step skipped last time (a manual task
+// --yes leaves to a person) was not timed, so the next run expects no
+// duration for it; it used to say "(took 0s in the last rehearsal)".
+func TestSkippedStepsExpectNothing(t *testing.T) {
+	dir := t.TempDir()
+	clk := clock.NewManual(time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC))
+	book := &engine.Runbook{Name: "test", Steps: []*engine.Step{
+		{ID: "wait", Title: "Wait for AWS", Kind: engine.KindAction, Phase: "apply", Explanation: "x",
+			Do: func(x *engine.Exec) error { clk.Advance(3 * time.Second); return nil }},
+		{ID: "by-hand", Title: "Check the application", Kind: engine.KindManual, Phase: "verify", Explanation: "x",
+			// Its prompt and answer take a moment, which is not the task's time.
+			Do: func(x *engine.Exec) error {
+				clk.Advance(300 * time.Millisecond)
+				return engine.Skip("not done: --yes never ticks a task for a person")
+			}},
+	}}
+	var text string
+	for _, id := range []string{"r1", "r2"} {
+		run, err := engine.NewRun(book, engine.Options{Runbook: "test", Stack: "staging", Rehearsal: true, StateDir: dir, RunID: id, Yes: true}, engine.Deps{Clock: clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run.Start(context.Background())
+		var out bytes.Buffer
+		if err := Render(context.Background(), run, &out, nil, Options{UTC: true}); err != nil {
+			t.Fatalf("render: %v\n%s", err, out.String())
+		}
+		if err := run.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		text = out.String()
+	}
+	if !strings.Contains(text, "▶ wait: Wait for AWS (took 3s in the last rehearsal)") {
+		t.Errorf("the step done last time has no expected duration:\n%s", text)
+	}
+	if !strings.Contains(text, "▶ by-hand: Check the application\n") {
+		t.Errorf("the step skipped last time shows an expected duration:\n%s", text)
+	}
+}
