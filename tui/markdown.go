@@ -87,9 +87,9 @@ func (d *mdDrawer) block(n ast.Node, w int) string {
 	w = max(w, 10)
 	switch n := n.(type) {
 	case *ast.Heading:
-		return d.st.heading.Render(ansi.Wordwrap(d.inline(n), w, " "))
+		return d.st.heading.Render(wrapText(d.inline(n), w))
 	case *ast.Paragraph, *ast.TextBlock:
-		return ansi.Wordwrap(d.inline(n), w, " ")
+		return wrapText(d.inline(n), w)
 	case *ast.List:
 		return d.list(n, w)
 	case *ast.FencedCodeBlock, *ast.CodeBlock:
@@ -209,31 +209,58 @@ func (d *mdDrawer) inlineNode(n ast.Node) string {
 	return d.inline(n)
 }
 
-// wrapAtSpaces wraps a line of code at spaces only, so flags such as
-// --db-instance-identifier stay whole (ansi.Wordwrap also breaks at
-// hyphens); a word longer than the line is cut where it must be.
+// wrapText wraps text to limit columns at spaces only, keeping its line
+// breaks. ansi.Wordwrap also breaks after every hyphen, which split ids
+// such as db-P6FXBT5MOHQ346E7U7IFBDPM2P, rds:app5ec7032-2026-11-25-03-10
+// and ARNs across lines, so a person could not copy them in one go.
+func wrapText(s string, limit int) string {
+	lines := strings.Split(s, "\n")
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		out = append(out, wrapAtSpaces(l, limit)...)
+	}
+	return strings.Join(out, "\n")
+}
+
+// wrapAtSpaces wraps one line at spaces only, so ids and flags such as
+// --db-instance-identifier stay whole, and keeps its indentation.
+//
+// A word longer than the line starts a line of its own and is cut at the
+// width: left to overflow, it would be cut anyway, by the box around it
+// (lipgloss wraps at hyphens) or by the terminal (which drops what is past
+// its edge, so those characters could not be copied at all). Cut, every
+// character stays on screen and the pieces are as few as they can be.
 func wrapAtSpaces(line string, limit int) []string {
-	if ansi.StringWidth(line) <= limit {
+	if limit < 1 || ansi.StringWidth(line) <= limit {
 		return []string{line}
 	}
 	var out []string
-	cur := ""
+	cur, started := "", false
 	for _, word := range strings.Split(line, " ") {
 		switch {
-		case cur == "":
-			cur = word
+		case !started:
+			cur, started = word, word != "" || len(out) == 0
 		case ansi.StringWidth(cur)+1+ansi.StringWidth(word) <= limit:
 			cur += " " + word
 		default:
-			out = append(out, cur)
-			cur = word
+			out = append(out, strings.TrimRight(cur, " "))
+			// A run of spaces at the break is dropped, not carried over.
+			cur, started = word, word != ""
 		}
 		for ansi.StringWidth(cur) > limit {
-			out = append(out, ansi.Truncate(cur, limit, ""))
-			cur = ansi.TruncateLeft(cur, limit, "")
+			head := ansi.Truncate(cur, limit, "")
+			hw := ansi.StringWidth(head)
+			if hw == 0 { // a character wider than the line: nothing to cut
+				break
+			}
+			out = append(out, head)
+			cur = ansi.TruncateLeft(cur, hw, "")
 		}
 	}
-	return append(out, cur)
+	if cur != "" || len(out) == 0 {
+		out = append(out, cur)
+	}
+	return out
 }
 
 // indent puts prefix in front of every line.

@@ -214,3 +214,54 @@ func TestMarkdownBlocks(t *testing.T) {
 		})
 	}
 }
+
+// TestWrapText: text wraps at spaces only, so the ids a person copies during
+// an incident (resource ids, instance names, snapshot ids, ARNs) are never
+// split at their hyphens; a word longer than the line gets a line of its own
+// and is cut at the width.
+func TestWrapText(t *testing.T) {
+	tests := []struct {
+		name, in string
+		limit    int
+		want     string
+	}{
+		{name: "fits", in: "restore app5ec7032", limit: 40, want: "restore app5ec7032"},
+		{name: "resource id stays whole", limit: 30,
+			in:   "The instance's resource id is db-P6FXBT5MOHQ346E7U7IFBDPM2P, kept.",
+			want: "The instance's resource id is\ndb-P6FXBT5MOHQ346E7U7IFBDPM2P,\nkept."},
+		{name: "instance name stays whole", limit: 20,
+			in:   "then delete the old app5ec7032-final instance",
+			want: "then delete the old\napp5ec7032-final\ninstance"},
+		{name: "snapshot id stays whole", limit: 40,
+			in:   "from snapshot rds:app5ec7032-2026-11-25-03-10 now",
+			want: "from snapshot\nrds:app5ec7032-2026-11-25-03-10 now"},
+		{name: "ARN longer than the line gets its own line, cut at the width", limit: 20,
+			in:   "see arn:aws:rds:eu-west-1:123456789012:db:app5ec7032 now",
+			want: "see\narn:aws:rds:eu-west-\n1:123456789012:db:ap\np5ec7032 now"},
+		{name: "line breaks are kept", limit: 40, in: "one\ntwo three", want: "one\ntwo three"},
+		{name: "each line wraps on its own", limit: 10,
+			in: "alpha beta gamma\ndelta", want: "alpha beta\ngamma\ndelta"},
+		{name: "indentation is kept", limit: 12, in: "    aws rds describe", want: "    aws rds\ndescribe"},
+		{name: "spaces at a break are dropped", limit: 10, in: "alpha beta   gamma", want: "alpha beta\ngamma"},
+		{name: "styles do not count and carry over a cut", limit: 12,
+			in:   "\x1b[1mapp5ec7032-final\x1b[0m is up",
+			want: "\x1b[1mapp5ec7032-f\x1b[0m\n\x1b[1minal\x1b[0m is up"},
+		{name: "empty", limit: 10, in: "", want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := wrapText(tt.in, tt.limit)
+			if got != tt.want {
+				t.Errorf("wrapText(%q, %d) =\n%q\nwant\n%q", tt.in, tt.limit, got, tt.want)
+			}
+			for i, l := range strings.Split(got, "\n") {
+				if w := ansi.StringWidth(l); w > tt.limit {
+					t.Errorf("line %d is %d wide, over %d: %q", i, w, tt.limit, l)
+				}
+			}
+			if strings.Join(strings.Fields(ansi.Strip(got)), "") != strings.Join(strings.Fields(ansi.Strip(tt.in)), "") {
+				t.Errorf("wrapping lost or added characters: %q from %q", got, tt.in)
+			}
+		})
+	}
+}

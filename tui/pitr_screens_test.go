@@ -116,7 +116,7 @@ func TestPitrWizardScreens(t *testing.T) {
 				waitFor(t, r, "how long ago (20m)")
 				tm.Type("2026-11-23T12:00:00Z")
 				tm.Send(press("enter"))
-				waitFor(t, r, "Restore to which point?", "the only way back")
+				waitFor(t, r, "Restore to which point?", "far back")
 			},
 		},
 	}

@@ -52,7 +52,9 @@ type promptModel struct {
 	lines   []string
 
 	form     *huh.Form
-	value    *string // the form's value; a pointer, as huh keeps one
+	desc     string       // the form's description, unwrapped
+	setDesc  func(string) // sets the form field's description
+	value    *string      // the form's value; a pointer, as huh keeps one
 	yes      *bool
 	formNeed int // lines the form takes at its width with nothing cut
 	formH    int // lines the form was told it has
@@ -80,6 +82,12 @@ func newPrompt(c *common, p engine.Prompt) (promptModel, tea.Cmd) {
 		cmd = m.form.Init()
 	}
 	return m.SetSize(78, 20), cmd
+}
+
+// formFrame is the columns the form's field takes around its text (its
+// left bar and padding).
+func (m *promptModel) formFrame() int {
+	return m.c.formTheme().Theme(m.c.dark).Focused.Base.GetHorizontalFrameSize()
 }
 
 // measureForm learns how many lines the form takes at its width when
@@ -142,14 +150,16 @@ func (m *promptModel) newForm() *huh.Form {
 	switch p.Kind {
 	case engine.PromptConfirm:
 		*m.yes = p.Default != "no" // the engine's default for a confirm is yes
-		field = huh.NewConfirm().Title(p.Title).Description(desc).
+		f := huh.NewConfirm().Title(p.Title).Description(desc).
 			Affirmative("Yes").Negative("No").Value(m.yes)
+		field, m.setDesc = f, func(d string) { f.Description(d) }
 	case engine.PromptText:
 		// The default is shown, not typed in: a typed answer replaces it
 		// rather than being appended to it, and an empty answer is the
 		// default (Update).
-		field = huh.NewText().Title(p.Title).Description(desc).Lines(5).
+		f := huh.NewText().Title(p.Title).Description(desc).Lines(5).
 			Placeholder(p.Default).Value(m.value)
+		field, m.setDesc = f, func(d string) { f.Description(d) }
 	default:
 		*m.value = p.Default
 		opts := make([]huh.Option[string], 0, len(p.Options))
@@ -169,9 +179,11 @@ func (m *promptModel) newForm() *huh.Form {
 			}
 			opts = append(opts, huh.NewOption(label, o.Value))
 		}
-		field = huh.NewSelect[string]().Title(p.Title).Description(desc).
+		f := huh.NewSelect[string]().Title(p.Title).Description(desc).
 			Options(opts...).Value(m.value)
+		field, m.setDesc = f, func(d string) { f.Description(d) }
 	}
+	m.desc = desc
 	f := huh.NewForm(huh.NewGroup(field)).
 		WithTheme(m.c.formTheme()).
 		WithShowHelp(true).
@@ -203,6 +215,9 @@ func (m promptModel) SetSize(w, h int) promptModel {
 	resized := w != m.width
 	m.width, m.height = w, h
 	if resized && m.form != nil {
+		// huh wraps a description at hyphens too (ids get split): it is
+		// given lines that already fit, wrapped at spaces only.
+		m.setDesc(wrapText(m.desc, m.innerWidth()-m.formFrame()))
 		m.form = m.form.WithWidth(m.innerWidth())
 		m.measureForm()
 	}
@@ -555,7 +570,7 @@ func clipBody(body string, n, off int) string {
 
 // wrapBody wraps a raw body to the box (rendered markdown comes wrapped).
 func wrapBody(s string, w int) string {
-	return ansi.Wordwrap(s, w, " ")
+	return wrapText(s, w)
 }
 
 // lipglossHeight is the number of lines of a block.

@@ -6,7 +6,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/datalayer-tool/datalayer/engine"
 )
@@ -116,7 +115,7 @@ func (m *Model) summaryView() string {
 			where = " at “" + r.Info.Title + "”"
 		}
 		// The reason is what the person needs most: wrap it, up to 3 lines.
-		reason := ansi.Wordwrap("✗ Run failed"+where+": "+m.run.Failure, max(20, m.width), " ")
+		reason := wrapText("✗ Run failed"+where+": "+m.run.Failure, max(20, m.width))
 		if lines := strings.Split(reason, "\n"); len(lines) > 3 {
 			reason = strings.Join(lines[:3], "\n")
 		}
