@@ -299,6 +299,11 @@ func (s *State) applyStatus(ev engine.Event) {
 		w.Since = seen
 	}
 	w.Gone = ch.Gone
+	if !ch.Gone {
+		w.Seen, w.Deleted = true, false
+	} else if ch.OldStatus != "" || ch.Instance != nil || ch.Snapshot != nil {
+		w.Seen = true // gone, with the facts the poller last saw of it
+	}
 	if in := ch.Instance; in != nil {
 		w.HasInstance = true
 		w.EngineVersion, w.Address, w.Port = in.EngineVersion, in.Address, in.Port

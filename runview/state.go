@@ -88,6 +88,15 @@ type Watch struct {
 	Polled time.Time // the latest sample
 	Gone   bool
 	Err    string // the latest poll of it failed
+	// Seen: a sample found it in AWS at least once. A watch whose first
+	// sample is Gone was never there (yet): an instance Pulumi has named but
+	// not asked AWS for, not one that went away.
+	Seen bool
+	// Deleted: the run learned before any watch that the instance does not
+	// exist in AWS (the restore's "exists" step: deleted outside the run).
+	// No poller watches it; the row says so until the restore creates it
+	// again under that name.
+	Deleted bool
 
 	// From the latest sample, when the poller gave one.
 	EngineVersion string
@@ -179,7 +188,22 @@ func New(info engine.RunInfo, list []engine.StepInfo, vars map[string]string, sp
 		s.Vars[k] = v
 	}
 	s.setSteps(list)
+	s.noteDeleted(time.Time{}) // a resumed run knows it from the start
 	return s
+}
+
+// noteDeleted adds the row of the run's instance once the run has learned
+// that AWS does not know it (exists=no): nothing else would show it, and
+// the Live panel of a deleted instance's restore stayed empty until the
+// restored instance was being created. at is when the run learned it (zero
+// when it is not known, on a resume).
+func (s *State) noteDeleted(at time.Time) {
+	id := s.Vars["instance"]
+	if id == "" || s.Vars["exists"] != "no" || s.findWatch("instance", id) >= 0 {
+		return
+	}
+	s.Watches = append(s.Watches, Watch{Kind: "instance", ID: id, Status: "gone", Gone: true, Deleted: true,
+		Since: at, Polled: at, Progress: -1})
 }
 
 // Apply folds one engine event into the state.
@@ -247,6 +271,9 @@ func (s *State) Apply(ev engine.Event) {
 			s.Vars[ev.Name] = ev.Value
 		}
 		s.log(at, ev.StepID, LevelInfo, "  = "+ev.Name+": "+v)
+		if ev.Name == "exists" || ev.Name == "instance" {
+			s.noteDeleted(at)
+		}
 	case engine.EventIssued:
 		// A changing call is on its way: the step is in flight until it ends.
 		if ev.StepID != "" {

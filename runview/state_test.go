@@ -392,3 +392,85 @@ func TestInFlight(t *testing.T) {
 		})
 	}
 }
+
+// TestDeletedInstanceIsShown: once the run learns that its instance does not
+// exist in AWS (exists=no), the Live rows show it as deleted, with nothing
+// polling it; the restored instance gets its own row, "not in AWS yet" while
+// Pulumi has named it but AWS has not got it, and a restore under the old
+// name takes over the deleted row.
+func TestDeletedInstanceIsShown(t *testing.T) {
+	type row struct {
+		id, status          string
+		gone, seen, deleted bool
+		polled              time.Time
+	}
+	setVar := func(sec int, name, value string) engine.Event {
+		return engine.Event{Type: engine.EventVariable, StepID: "exists", Time: at(sec), Name: name, Value: value}
+	}
+	sample := func(sec int, c awsclient.Change) engine.Event {
+		c.At = at(sec)
+		return engine.Event{Type: engine.EventStatus, StepID: "up", Time: at(sec), Status: sampleOf(c)}
+	}
+	newInst := &awsclient.Instance{ID: "app9d1f", Status: "creating", EngineVersion: "16.13"}
+	tests := []struct {
+		name     string
+		vars     map[string]string // known before any event (a resume)
+		events   []engine.Event
+		want     []row
+		wantLast string // the last log line
+	}{
+		{name: "the instance exists: no row", events: []engine.Event{setVar(1, "instance", "app5ec7032"), setVar(2, "exists", "yes")},
+			wantLast: "  = exists: yes"},
+		{name: "deleted: a row as soon as the run learns it",
+			events:   []engine.Event{setVar(1, "instance", "app5ec7032"), setVar(2, "exists", "no")},
+			want:     []row{{id: "app5ec7032", status: "gone", gone: true, deleted: true, polled: at(2)}},
+			wantLast: "  = exists: no"},
+		{name: "no instance named: no row", events: []engine.Event{setVar(2, "exists", "no")}, wantLast: "  = exists: no"},
+		{name: "known on a resume", vars: map[string]string{"instance": "app5ec7032", "exists": "no"},
+			want: []row{{id: "app5ec7032", status: "gone", gone: true, deleted: true}}},
+		{name: "the restored instance under a new name, named before AWS has it, then created",
+			events: []engine.Event{setVar(1, "instance", "app5ec7032"), setVar(2, "exists", "no"),
+				sample(50, awsclient.Change{Kind: "instance", ID: "app9d1f", Gone: true}),
+				sample(55, awsclient.Change{Kind: "instance", ID: "app9d1f", NewStatus: "creating", Instance: newInst})},
+			want: []row{{id: "app5ec7032", status: "gone", gone: true, deleted: true, polled: at(2)},
+				{id: "app9d1f", status: "creating", seen: true, polled: at(55)}},
+			wantLast: "  ~ instance app9d1f: gone → creating"},
+		{name: "named, not in AWS yet", events: []engine.Event{sample(50, awsclient.Change{Kind: "instance", ID: "app9d1f", Gone: true})},
+			want: []row{{id: "app9d1f", status: "gone", gone: true, polled: at(50)}}, wantLast: "  ~ instance app9d1f: gone"},
+		{name: "restored under the old name: the deleted row becomes it",
+			events: []engine.Event{setVar(1, "instance", "app5ec7032"), setVar(2, "exists", "no"),
+				sample(50, awsclient.Change{Kind: "instance", ID: "app5ec7032", Gone: true}),
+				sample(55, awsclient.Change{Kind: "instance", ID: "app5ec7032", NewStatus: "creating", Instance: &awsclient.Instance{ID: "app5ec7032", Status: "creating"}})},
+			want:     []row{{id: "app5ec7032", status: "creating", seen: true, polled: at(55)}},
+			wantLast: "  ~ instance app5ec7032: gone → creating"},
+		{name: "gone after it was seen is not deleted",
+			events: []engine.Event{
+				sample(5, awsclient.Change{Kind: "instance", ID: "app5ec7032", NewStatus: "deleting", Instance: &awsclient.Instance{ID: "app5ec7032", Status: "deleting"}}),
+				sample(9, awsclient.Change{Kind: "instance", ID: "app5ec7032", OldStatus: "deleting", Gone: true})},
+			want:     []row{{id: "app5ec7032", status: "gone", gone: true, seen: true, polled: at(9)}},
+			wantLast: "  ~ instance app5ec7032: deleting → gone"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(info, list, tt.vars, 0)
+			for _, ev := range tt.events {
+				s.Apply(ev)
+			}
+			var got []row
+			for _, w := range s.Watches {
+				if w.Kind != "instance" {
+					t.Errorf("watch %s is a %s, want an instance", w.ID, w.Kind)
+				}
+				got = append(got, row{id: w.ID, status: w.Status, gone: w.Gone, seen: w.Seen, deleted: w.Deleted, polled: w.Polled})
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("watches:\n%+v\nwant:\n%+v", got, tt.want)
+			}
+			if tt.wantLast != "" {
+				if lines := texts(s); len(lines) == 0 || lines[len(lines)-1] != tt.wantLast {
+					t.Errorf("log %q, want it to end with %q", lines, tt.wantLast)
+				}
+			}
+		})
+	}
+}

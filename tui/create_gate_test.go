@@ -51,6 +51,10 @@ func createScript() []engine.Event {
 	step := func(id string, took int, lines ...string) {
 		ev = append(ev, engine.Event{Type: engine.EventStepStarted, StepID: id, Time: at(sec)})
 		for _, l := range lines {
+			if name, value, ok := strings.Cut(l, "="); ok && !strings.Contains(name, " ") { // a variable
+				ev = append(ev, engine.Event{Type: engine.EventVariable, StepID: id, Time: at(sec + took), Name: name, Value: value})
+				continue
+			}
 			typ := engine.EventOutput
 			if strings.HasPrefix(l, "!") {
 				typ, l = engine.EventWarning, l[1:]
@@ -61,9 +65,9 @@ func createScript() []engine.Event {
 		ev = append(ev, engine.Event{Type: engine.EventStepFinished, StepID: id, Time: at(sec), Elapsed: time.Duration(took) * time.Second})
 	}
 	step("identity", 1, "account 123456789012, principal arn:aws:iam::123456789012:user/planx-staging-pulumi")
-	step("stack", 2)
+	step("stack", 2, "instance=app5ec7032")
 	step("lost", 1)
-	step("exists", 1, "!app5ec7032 does not exist any more")
+	step("exists", 1, "!app5ec7032 does not exist any more", "exists=no")
 	step("method", 1)
 	step("maintenance", 1)
 	step("maintenance-on", 20)
@@ -130,7 +134,12 @@ func TestCreateGateScreens(t *testing.T) {
 				if got := len(strings.Split(view, "\n")); got != size.h {
 					t.Errorf("the frame is %d lines tall, want %d", got, size.h)
 				}
-				for _, want := range []string{"in place of app5ec7032?", "Type app5ec7032 to go on, esc to back out"} {
+				wants := []string{"in place of app5ec7032?", "Type app5ec7032 to go on, esc to back out"}
+				if size.h >= 40 { // at 80×24 the gate leaves no room for the Live panel
+					// The run learnt at "exists" that the instance is gone.
+					wants = append(wants, "● app5ec7032 deleted (not in AWS)")
+				}
+				for _, want := range wants {
 					if !strings.Contains(view, want) {
 						t.Errorf("the gate lacks %q:\n%s", want, view)
 					}

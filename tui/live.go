@@ -116,8 +116,21 @@ func (m *Model) watchLine(w *runview.Watch) string {
 	b.WriteString(st.LiveID.Render(w.ID))
 	b.WriteString(" ")
 	if w.Gone {
-		b.WriteString(st.StatusBad.Render("gone"))
-		b.WriteString(sep + st.Muted.Render("last seen "+shortDuration(m.since(w.Polled))+" ago"))
+		switch {
+		case w.Deleted:
+			b.WriteString(st.StatusBad.Render("deleted"))
+			b.WriteString(st.Muted.Render(" (not in AWS)"))
+			if !w.Polled.IsZero() {
+				b.WriteString(sep + st.Muted.Render("checked "+shortDuration(m.since(w.Polled))+" ago"))
+			}
+		case !w.Seen:
+			// Named (by Pulumi, by the run) before AWS has it: not gone.
+			b.WriteString(st.StatusBusy.Render("not in AWS yet"))
+			b.WriteString(sep + st.Muted.Render("checked "+shortDuration(m.since(w.Polled))+" ago"))
+		default:
+			b.WriteString(st.StatusBad.Render("gone"))
+			b.WriteString(sep + st.Muted.Render("last seen "+shortDuration(m.since(w.Polled))+" ago"))
+		}
 		return b.String()
 	}
 	b.WriteString(m.statusStyle(w).Render(firstNonEmpty(w.Status, "unknown")))
