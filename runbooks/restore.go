@@ -568,7 +568,7 @@ func upRestoreStep() *engine.Step {
 					return
 				}
 				once.Do(func() {
-					x.Say("Pulumi names the replacement %s (its create-replacement step)", id)
+					x.Say("Pulumi names the new instance %s (its %s step)", id, p.Op)
 					x.Set("new-instance", id)
 				})
 			}
