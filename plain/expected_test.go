@@ -47,19 +47,7 @@ func TestExpectedDurationsNameTheirRun(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := tt.opts
 			o.Runbook, o.StateDir, o.RunID, o.Yes = "test", dir, "r"+string(rune('a'+i)), true
-			run, err := engine.NewRun(book, o, engine.Deps{Clock: clk})
-			if err != nil {
-				t.Fatal(err)
-			}
-			run.Start(context.Background())
-			var out bytes.Buffer
-			if err := Render(context.Background(), run, &out, nil, Options{UTC: true}); err != nil {
-				t.Fatalf("render: %v\n%s", err, out.String())
-			}
-			if err := run.Wait(); err != nil {
-				t.Fatal(err)
-			}
-			text := out.String()
+			text := renderRun(t, book, o, clk)
 			if strings.Contains(text, "rehearsal") != o.Rehearsal {
 				t.Errorf("rehearsal %v, and the output speaks of one %v:\n%s", o.Rehearsal, !o.Rehearsal, text)
 			}
@@ -91,19 +79,7 @@ func TestSkippedStepsExpectNothing(t *testing.T) {
 	}}
 	var text string
 	for _, id := range []string{"r1", "r2"} {
-		run, err := engine.NewRun(book, engine.Options{Runbook: "test", Stack: "staging", Rehearsal: true, StateDir: dir, RunID: id, Yes: true}, engine.Deps{Clock: clk})
-		if err != nil {
-			t.Fatal(err)
-		}
-		run.Start(context.Background())
-		var out bytes.Buffer
-		if err := Render(context.Background(), run, &out, nil, Options{UTC: true}); err != nil {
-			t.Fatalf("render: %v\n%s", err, out.String())
-		}
-		if err := run.Wait(); err != nil {
-			t.Fatal(err)
-		}
-		text = out.String()
+		text = renderRun(t, book, engine.Options{Runbook: "test", Stack: "staging", Rehearsal: true, StateDir: dir, RunID: id, Yes: true}, clk)
 	}
 	if !strings.Contains(text, "▶ wait: Wait for AWS (took 3s in the last rehearsal)") {
 		t.Errorf("the step done last time has no expected duration:\n%s", text)
@@ -111,4 +87,22 @@ func TestSkippedStepsExpectNothing(t *testing.T) {
 	if !strings.Contains(text, "▶ by-hand: Check the application\n") {
 		t.Errorf("the step skipped last time shows an expected duration:\n%s", text)
 	}
+}
+
+// renderRun runs book on the engine with o and returns its plain output.
+func renderRun(t *testing.T, book *engine.Runbook, o engine.Options, clk clock.Clock) string {
+	t.Helper()
+	run, err := engine.NewRun(book, o, engine.Deps{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Start(context.Background())
+	var out bytes.Buffer
+	if err := Render(context.Background(), run, &out, nil, Options{UTC: true}); err != nil {
+		t.Fatalf("render: %v\n%s", err, out.String())
+	}
+	if err := run.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
 }

@@ -161,7 +161,7 @@ func TestRunbooksOnANewStack(t *testing.T) {
 			// one deleted and dropped by a refresh: TestRestoreDroppedInstanceRefusals).
 			name:     "restore",
 			o:        engine.Options{Runbook: "restore", Yes: true, Flags: map[string]string{"method": "console", "lost": "isolated"}},
-			wantFail: "Import it under the program's name for it first",
+			wantFail: "import it under the program's name for it first",
 		},
 		{
 			name:     "upgrade",

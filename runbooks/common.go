@@ -304,8 +304,8 @@ func emptyStack(x *engine.Exec, firstDeploy bool) error {
 		switch {
 		case err == nil:
 			return fmt.Errorf("stack %s manages no RDS instance, but the application's db-host points at %s, which AWS runs (resource id %s): a deploy would create a second database beside it. Nothing was changed. "+
-				"If %s is this stack's database, import it under the program's name for it first (`pulumi import %s <name> %s --stack %s` in %s; a preview must then propose no change to it), then deploy",
-				stack, in.ID, in.ResourceID, in.ID, pulumiclient.InstanceType, in.ResourceID, stack, d.Data.ProgramDir())
+				"If %s is this stack's database, %s, then deploy",
+				stack, in.ID, in.ResourceID, in.ID, importFirst(x, in.ResourceID))
 		case IsNotFound(err):
 			x.Warn("the application's db-host points at instance %s, which AWS does not show in this account and region: the application has no database here until it is pointed at the one this deploy creates (the verify step says how)", want)
 		default:
@@ -314,10 +314,7 @@ func emptyStack(x *engine.Exec, firstDeploy bool) error {
 	}
 	x.Say("stack %s manages no RDS instance yet: this is its first deploy, which creates it (the preview shows what)", stack)
 	x.Set("first-deploy", "yes")
-	x.Set("instance", "")
-	x.Set("state-id", "")
-	x.Set("final-snapshot", "")
-	x.Set("code-version", "")
+	setNoStateInstance(x, "")
 	return nil
 }
 
@@ -353,8 +350,8 @@ func droppedInstance(x *engine.Exec) error {
 	switch {
 	case err == nil:
 		return fmt.Errorf("stack %s manages no RDS instance, but %s (named by %s) runs in AWS (resource id %s): the state lost track of it, and a Pulumi restore would create another database beside it. Nothing was changed. "+
-			"Import it under the program's name for it first (`pulumi import %s <name> %s --stack %s` in %s; a preview must then propose no change to it), then run the restore again",
-			stack, in.ID, from, in.ResourceID, pulumiclient.InstanceType, in.ResourceID, stack, d.Data.ProgramDir())
+			"Fix: %s, then run the restore again",
+			stack, in.ID, from, in.ResourceID, importFirst(x, in.ResourceID))
 	case !IsNotFound(err):
 		return fmt.Errorf("look up %s (named by %s): %w", inst, from, err)
 	}
@@ -380,11 +377,25 @@ func droppedInstance(x *engine.Exec) error {
 	x.Warn("stack %s's state holds no RDS instance: %s (named by %s) was deleted outside Pulumi and an earlier refresh dropped it from the state. AWS keeps %s and %s of it: the restore creates it again from one of them",
 		stack, inst, from, plural(retained, "retained automated backup"), plural(len(snaps), "snapshot"))
 	x.Set("state-dropped", "yes")
+	setNoStateInstance(x, inst)
+	return nil
+}
+
+// setNoStateInstance sets what the stack step learns of an instance from
+// the state when the state holds none: inst (the instance the run is about,
+// "" for a first deploy) and no state id, final snapshot or code version.
+func setNoStateInstance(x *engine.Exec, inst string) {
 	x.Set("instance", inst)
 	x.Set("state-id", "")
 	x.Set("final-snapshot", "")
 	x.Set("code-version", "")
-	return nil
+}
+
+// importFirst is the advice for an instance AWS runs that the stack's state
+// does not hold: import it under the program's name before any update.
+func importFirst(x *engine.Exec, resourceID string) string {
+	return fmt.Sprintf("import it under the program's name for it first (`pulumi import %s <name> %s --stack %s` in %s; a preview must then propose no change to it)",
+		pulumiclient.InstanceType, resourceID, x.Options().Stack, deps(x).Data.ProgramDir())
 }
 
 // checkPulumiIdentity asks who the pulumi CLI's AWS provider will act as
